@@ -1,0 +1,57 @@
+# awspan: every target sets up what it needs (a virtualenv in .venv with the project installed).
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+AWSPAN := $(BIN)/awspan
+
+.PHONY: help demo test lint bench collect generate snapshot plan push lambda-zip clean
+
+help:
+	@echo "make demo    - the whole loop on loopback: moto server + PAN-OS emulator, collect -> generate -> plan -> push"
+	@echo "make test    - the whole test suite (sets up .venv)"
+	@echo "make bench   - benchmarks (generate, collect, push, already-allowed check)"
+	@echo "make collect|generate|snapshot|plan|push - the pipeline steps, for CI jobs"
+	@echo "make lambda-zip - the Lambda deployment package in deploy/build/"
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/python -m generator.demo
+
+test: $(STAMP)
+	$(BIN)/ruff check generator tests bench
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests bench
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+collect: $(STAMP)
+	$(AWSPAN) collect
+
+generate: $(STAMP)
+	$(AWSPAN) generate
+
+snapshot: $(STAMP)
+	$(AWSPAN) snapshot
+
+plan: $(STAMP)
+	$(AWSPAN) plan --format markdown
+
+push: $(STAMP)
+	$(AWSPAN) push
+
+lambda-zip: $(STAMP)
+	$(BIN)/python -m generator.lambda_package --output deploy/build/awspan-lambda.zip
+
+clean:
+	rm -rf $(VENV) build dist deploy/build .pytest_cache .ruff_cache

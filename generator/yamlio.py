@@ -1,0 +1,150 @@
+"""Safe, bounded YAML reading and deterministic YAML writing.
+
+- Only plain data is ever constructed (safe loaders; no Python objects).
+- Aliases are bounded: a "billion laughs" document is refused before it is expanded.
+- state.yaml can be large (tens of MB); `fast=True` parses it with the Rust `yaml_rs`
+  package when installed. PyYAML stays the reference: when the fast result does not pass
+  the caller's check (YAML 1.2 vs 1.1 scalar differences), the caller reloads with PyYAML
+  (see `load_yaml_file(..., fast=False)`); tests check both give equal objects.
+- Writing always uses PyYAML (its C dumper when present) so that the bytes of a committed
+  file never depend on which optional package a machine has.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import AwspanError
+
+try:  # the C implementations are 5-10x faster; fall back to pure Python where libyaml is missing
+    from yaml import CSafeDumper as _SafeDumper
+    from yaml import CSafeLoader as _SafeLoader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeDumper as _SafeDumper  # type: ignore[assignment]
+    from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
+
+try:
+    import yaml_rs as _yaml_rs
+except ImportError:  # pragma: no cover - optional
+    _yaml_rs = None
+
+MAX_FILE_BYTES = 1 << 30
+"""Refuse inputs over 1 GiB: far above any real estate, far below what would exhaust memory."""
+
+MAX_ALIAS_EXPANSION = 1_000_000
+"""Upper bound on the number of nodes aliases may expand to (billion-laughs guard)."""
+
+
+def fast_loader_available() -> bool:
+    return _yaml_rs is not None
+
+
+def _check_alias_expansion(text: str, where: str) -> None:
+    """Refuse documents whose aliases would expand past MAX_ALIAS_EXPANSION nodes.
+
+    PyYAML shares aliased objects instead of copying them, but everything downstream
+    (validation, traversal) walks the expanded tree, so the expanded size is what matters.
+    The scan runs only when the text has an alias marker at all, which files awspan
+    writes never do.
+    """
+    if "*" not in text:
+        return
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = []  # [anchor, size]
+    total = 0
+    for event in yaml.parse(text, Loader=_SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            grow = sizes.get(event.anchor or "", 1)
+        elif isinstance(event, (yaml.ScalarEvent,)):
+            grow = 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            stack.append([event.anchor, 1])
+            continue
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            anchor, grow = stack.pop()
+            if anchor:
+                sizes[anchor] = grow
+            if stack:
+                stack[-1][1] += grow
+            total = max(total, grow)
+            if total > MAX_ALIAS_EXPANSION:
+                break
+            continue
+        else:
+            continue
+        if stack:
+            stack[-1][1] += grow
+            if stack[-1][1] > MAX_ALIAS_EXPANSION:
+                total = stack[-1][1]
+                break
+    if total > MAX_ALIAS_EXPANSION:
+        raise AwspanError(
+            f"refused: YAML aliases expand to more than {MAX_ALIAS_EXPANSION:,} nodes", where=where
+        )
+
+
+def load_yaml_text(text: str, where: str, *, fast: bool = False) -> Any:
+    """Parse one YAML document of plain data; errors name `where` and the line."""
+    if fast and _yaml_rs is not None:
+        try:
+            limits = _yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EXPANSION)
+            return _yaml_rs.loads(text, parse_datetime=False, alias_limits=limits)
+        except Exception:  # noqa: BLE001 - fall through to PyYAML for the precise message
+            pass
+    _check_alias_expansion(text, where)
+    try:
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise AwspanError(f"invalid YAML: {line}{exc.problem or exc}", where=where) from None
+    except yaml.YAMLError as exc:
+        raise AwspanError(f"invalid YAML: {exc}", where=where) from None
+
+
+def read_text(path: str | os.PathLike[str], what: str) -> str:
+    """Read a UTF-8 input file; a missing or oversized file is an AwspanError."""
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise AwspanError(f"{what} is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit", where=str(p))
+        return p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AwspanError(f"{what} not found", where=str(p)) from None
+    except IsADirectoryError:
+        raise AwspanError(f"{what} is a directory", where=str(p)) from None
+    except UnicodeDecodeError as exc:
+        raise AwspanError(f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})", where=str(p)) from None
+    except PermissionError:
+        raise AwspanError(f"{what} cannot be read (permission denied)", where=str(p)) from None
+
+
+def load_yaml_file(path: str | os.PathLike[str], what: str, *, fast: bool = False) -> Any:
+    return load_yaml_text(read_text(path, what), str(path), fast=fast)
+
+
+class _NoAliasDumper(_SafeDumper):  # type: ignore[misc, valid-type]
+    """Never write anchors/aliases: equal sub-lists must stay readable in a diff."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def dump_yaml(data: Any) -> str:
+    """Deterministic YAML: key order as given (callers build ordered dicts), block style."""
+    return yaml.dump(
+        data,
+        Dumper=_NoAliasDumper,
+        sort_keys=False,
+        default_flow_style=False,
+        allow_unicode=True,
+        width=4096,
+        explicit_start=False,
+    )
