@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,19 @@ class _NoAliasDumper(_SafeDumper):  # type: ignore[misc, valid-type]
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
+
+
+# Strings that a YAML 1.2 reader (yaml_rs) would take for a number, bool or null but
+# PyYAML's 1.1 rules would write bare, such as "0o17" or "0O0": registering them as
+# non-string scalars makes the dumper quote them, so both loaders read back a str.
+_YAML12_NON_STRING = re.compile(
+    r"""^(?:[-+]?(?:[0-9][0-9_]*|0[oO][0-7]+|0[xX][0-9a-fA-F]+)
+        |[-+]?(?:\.[0-9]+|[0-9][0-9_]*(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9]+)?
+        |[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)
+        |true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$""",
+    re.X,
+)
+_NoAliasDumper.add_implicit_resolver("tag:yaml.org,2002:int", _YAML12_NON_STRING, list("-+0123456789.tTfFnN~"))
 
 
 def dump_yaml(data: Any) -> str:

@@ -1,0 +1,91 @@
+"""policy.yaml: defaults, and every bad input names its key path (design.md: unknown keys and wrong types are errors)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from generator.errors import AwspanError
+from generator.location import Location
+from generator.policy import load_policy
+
+GOOD = """\
+firewall:
+  instance_id: i-0123456789abcdef0
+rules:
+  bottom_rule: clean-up
+  from_zone: untrust
+  to_zone: trust
+aws:
+  regions: [us-east-1]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "policy.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def test_minimal_policy_gets_the_documented_defaults(tmp_path: Path) -> None:
+    policy = load_policy(write(tmp_path, GOOD))
+    assert policy.rules.tag == "awspan"
+    assert policy.rules.layout == "group"
+    assert policy.firewall.location == Location(vsys="vsys1")
+    assert policy.safety.max_delete_percent == 30
+    assert policy.events.mode == "log"
+    assert policy.firewall.route_targets == ()
+
+
+def test_panorama_location_and_application_map(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        "  instance_id: i-0123456789abcdef0\n",
+        "  instance_id: i-0123456789abcdef0\n  location: {device_group: aws-edge, rulebase: post}\n",
+    ) + "  accounts: [{id: '123456789012', role_arn: 'arn:aws:iam::123456789012:role/awspan'}]\n"
+    text = text.replace("  to_zone: trust\n", "  to_zone: trust\n  applications: {tcp/22: ssh, tcp/443: ssl}\n")
+    policy = load_policy(write(tmp_path, text))
+    loc = policy.firewall.location
+    assert loc.is_panorama and loc.scope == "aws-edge"
+    assert loc.rules_xpath.endswith("device-group/entry[@name='aws-edge']/post-rulebase/security/rules")
+    assert policy.rules.application_map() == {"tcp/22": "ssh", "tcp/443": "ssl"}
+    assert policy.aws.accounts[0].role_arn == "arn:aws:iam::123456789012:role/awspan"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("  to_zone: trust\n", "  to_zone: trust\n  colour: blue\n"), "rules.colour: unknown key 'colour'"),
+        (("  from_zone: untrust\n", "  from_zone: [untrust]\n"), "rules.from_zone:"),
+        (("  to_zone: trust\n", "  to_zone: trust\n  internal_cidrs: [10.0.0.0/33]\n"), "rules.internal_cidrs[0]"),
+        (("  to_zone: trust\n", "  to_zone: trust\n  internal_cidrs: [10.0.0.1/8]\n"), "host bits set"),
+        (("  to_zone: trust\n", "  to_zone: trust\n  applications: {tcp/70000: gopher}\n"), "rules.applications"),
+        (("  bottom_rule: clean-up\n", "  bottom_rule: " + "x" * 64 + "\n"), "rules.bottom_rule"),
+        (("  instance_id: i-0123456789abcdef0\n", "  instance_id: vm-1\n"), "firewall.instance_id"),
+        (("  regions: [us-east-1]\n", "  regions: []\n"), "aws.regions"),
+    ],
+)
+def test_bad_values_name_the_key_path(tmp_path: Path, change: tuple[str, str], expected: str) -> None:
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(AwspanError) as info:
+        load_policy(path)
+    assert expected in str(info.value)
+    assert str(path) in str(info.value)
+
+
+def test_missing_section_and_empty_file(tmp_path: Path) -> None:
+    with pytest.raises(AwspanError, match="'rules' is required"):
+        load_policy(write(tmp_path, GOOD.split("rules:")[0] + "aws:\n  regions: [us-east-1]\n"))
+    with pytest.raises(AwspanError, match="empty"):
+        load_policy(write(tmp_path, ""))
+
+
+def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
+    with pytest.raises(AwspanError, match=r"invalid YAML: line 3"):
+        load_policy(write(tmp_path, "firewall:\n  instance_id: i-1\n  - broken\n"))
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(AwspanError, match="policy file not found"):
+        load_policy(tmp_path / "nope.yaml")
