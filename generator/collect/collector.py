@@ -1,0 +1,182 @@
+"""Run the reads of every account x region pair on a bounded thread pool, all or nothing.
+
+Why all or nothing: a state.yaml missing one region would make the next push delete that
+region's rules while its instances still need them. So any failed call of any pair fails
+the whole collect, names the account, region and operation, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from generator.collect.normalize import build_state, normalize_region
+from generator.collect.read_ec2 import Aborted, CallFailed, describe_error, read_region
+from generator.collect.sessions import AccountCredentials, SessionFactory
+from generator.errors import AwspanError
+from generator.policy import Policy
+
+log = logging.getLogger("awspan.collect")
+
+ROLE_SESSION_NAME = "awspan-collect"
+_ROLE_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/")
+
+
+@dataclass(frozen=True)
+class AccountSpec:
+    """One account to read: from aws.accounts[index], or the default chain (index None)."""
+
+    index: int | None
+    account_id: str | None
+    role_arn: str | None
+    external_id: str | None
+    regions: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        return self.account_id or "(default credentials)"
+
+
+@dataclass
+class PairResult:
+    account: str
+    region: str
+    vpcs: list[dict[str, Any]]
+    seconds: float
+
+
+def account_specs(policy: Policy) -> list[AccountSpec]:
+    """aws.accounts when given (exactly those), else the account of the default chain."""
+    if not policy.aws.accounts:
+        return [AccountSpec(None, None, None, None, policy.aws.regions)]
+    specs, seen = [], set()
+    for i, acct in enumerate(policy.aws.accounts):
+        if acct.id in seen:
+            raise AwspanError(f"aws.accounts[{i}].id: account {acct.id} is listed twice", where=policy.source)
+        seen.add(acct.id)
+        if acct.role_arn:
+            match = _ROLE_ACCOUNT.match(acct.role_arn)
+            if match and match.group(1) != acct.id:
+                raise AwspanError(
+                    f"aws.accounts[{i}].role_arn: the role is in account {match.group(1)}, not {acct.id}",
+                    where=policy.source,
+                )
+        regions = tuple(dict.fromkeys(acct.regions or policy.aws.regions))
+        specs.append(AccountSpec(i, acct.id, acct.role_arn, acct.external_id, regions))
+    return specs
+
+
+def resolve_account(factory: SessionFactory, spec: AccountSpec, where: str) -> AccountCredentials:
+    """Credentials for one account: STS AssumeRole, or the default chain checked by identity."""
+    region = spec.regions[0]
+    session = factory.session()
+    sts = factory.client(session, "sts", region)
+    operation = "AssumeRole" if spec.role_arn else "GetCallerIdentity"
+    try:
+        if spec.role_arn:
+            params: dict[str, Any] = {"RoleArn": spec.role_arn, "RoleSessionName": ROLE_SESSION_NAME}
+            if spec.external_id:
+                params["ExternalId"] = spec.external_id
+            creds = sts.assume_role(**params)["Credentials"]
+            assert spec.account_id is not None  # role entries always name their account
+            return AccountCredentials(
+                spec.account_id, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
+            )
+        actual = sts.get_caller_identity()["Account"]
+    except (ClientError, BotoCoreError) as exc:
+        raise AwspanError(f"account {spec.label} {region}: {operation}: {describe_error(exc)}") from None
+    if spec.account_id and actual != spec.account_id:
+        raise AwspanError(
+            f"aws.accounts[{spec.index}]: the default credentials belong to account {actual}, "
+            f"not {spec.account_id} (add role_arn to read it through a role)",
+            where=where,
+        )
+    return AccountCredentials(actual)
+
+
+def read_pair(
+    factory: SessionFactory, creds: AccountCredentials, region: str, abort: threading.Event
+) -> PairResult:
+    """Read and normalize one pair with its own Session (Sessions are not thread-safe)."""
+    started = time.perf_counter()
+    session = factory.session(creds)
+    raw = read_region(factory.client(session, "ec2", region), abort)
+    vpcs = normalize_region(raw, creds.account_id, region)
+    return PairResult(creds.account_id, region, vpcs, time.perf_counter() - started)
+
+
+def _summary(result: PairResult) -> str:
+    def count(key: str) -> int:
+        return sum(len(v[key]) for v in result.vpcs)
+
+    return (
+        f"{result.account} {result.region}: {len(result.vpcs)} VPCs, {count('subnets')} subnets, "
+        f"{count('route_tables')} route tables, {count('security_groups')} security groups, "
+        f"{count('prefix_lists')} prefix lists, {count('instances')} instances ({result.seconds:.1f} s)"
+    )
+
+
+def _run_all(
+    jobs: list[tuple[str, str, Callable[[threading.Event], Any]]], max_workers: int,
+    on_done: Callable[[Any], None] | None = None,
+) -> list[Any]:
+    """Run labelled jobs on a bounded pool; stop the rest at the first failure and raise it."""
+    abort = threading.Event()
+    results: list[Any] = [None] * len(jobs)
+    errors: list[tuple[int, BaseException]] = []
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(jobs))),
+                            thread_name_prefix="awspan-collect") as pool:
+        futures: dict[Future[Any], int] = {pool.submit(job, abort): i for i, (_, _, job) in enumerate(jobs)}
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            for fut in done:
+                i = futures[fut]
+                exc = fut.exception()
+                if exc is None:
+                    results[i] = fut.result()
+                    if on_done is not None:
+                        on_done(results[i])
+                elif not isinstance(exc, Aborted):
+                    errors.append((i, exc))
+            if errors and not abort.is_set():
+                abort.set()
+                for fut in pending:
+                    fut.cancel()
+    if errors:
+        errors.sort(key=lambda e: e[0])  # report the first pair in policy order, whatever finished first
+        i, exc = errors[0]
+        more = f" (and {len(errors) - 1} more failed)" if len(errors) > 1 else ""
+        if isinstance(exc, CallFailed):
+            account, region, _ = jobs[i]
+            raise AwspanError(f"account {account} {region}: {exc.operation}: {exc.detail}{more}") from None
+        raise exc
+    return results
+
+
+def collect(policy: Policy, factory: SessionFactory | None = None) -> dict[str, Any]:
+    """Read every account/region pair and return the whole state document (nothing written)."""
+    factory = factory or SessionFactory()
+    specs = account_specs(policy)
+    accounts: list[AccountCredentials] = _run_all(
+        [(s.label, s.regions[0], lambda _abort, s=s: resolve_account(factory, s, policy.source))
+         for s in specs],
+        policy.aws.max_workers,
+    )
+    jobs = [
+        (creds.account_id, region,
+         lambda abort, creds=creds, region=region: read_pair(factory, creds, region, abort))
+        for creds, spec in zip(accounts, specs, strict=True)
+        for region in spec.regions
+    ]
+    results: list[PairResult] = _run_all(jobs, policy.aws.max_workers,
+                                         on_done=lambda r: log.info("%s", _summary(r)))
+    return build_state(v for r in results for v in r.vpcs)

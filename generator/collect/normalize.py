@@ -1,0 +1,321 @@
+"""AWS responses -> the state.yaml shape of design.md: sorted by id, keys in a fixed order.
+
+Why so strict about order: state.yaml is committed, and a change in AWS must show as a
+small diff in review. So every list is sorted (ids as strings, addresses numerically,
+IPv4 before IPv6), every mapping is built in the order design.md lists its keys, and
+nothing that changes between two reads of an unchanged estate (timestamps, attachment
+ids, API order) is written.
+
+The collector reports AWS faithfully and decides nothing: stopped and terminated
+instances, blackhole routes and the firewall's own instance are all written; generate
+decides what they mean.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+import netaddr
+
+from generator.collect.read_ec2 import RawRegion
+
+log = logging.getLogger("awspan.collect")
+
+STATE_VERSION = 1
+
+PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
+"""IpProtocol as AWS returns it (a name or an IANA number) -> the state.yaml protocol."""
+
+ROUTE_TARGET_KEYS = (
+    # An instance route also carries the instance's ENI: the instance id says more.
+    "InstanceId",
+    "NetworkInterfaceId",
+    "GatewayId",  # igw-, vgw-, vpce- (Gateway Load Balancer / gateway endpoints), "local"
+    "NatGatewayId",
+    "TransitGatewayId",
+    "VpcPeeringConnectionId",
+    "EgressOnlyInternetGatewayId",
+    "LocalGatewayId",
+    "CarrierGatewayId",
+    "CoreNetworkArn",
+)
+
+_DEAD_ASSOCIATION_STATES = {"disassociating", "disassociated", "failing", "failed"}
+
+
+def _state_name(value: Any) -> str | None:
+    """Association states come as {"State": "associated"}; tolerate a bare string."""
+    if isinstance(value, dict):
+        return value.get("State")
+    return value if isinstance(value, str) else None
+
+
+def _alive(association: dict[str, Any], key: str) -> bool:
+    return _state_name(association.get(key)) not in _DEAD_ASSOCIATION_STATES
+
+
+def _address_key(value: str) -> tuple[int, int, int, str]:
+    """Sort key: IPv4 before IPv6, then numerically; anything unparsable last, as text."""
+    try:
+        net = netaddr.IPNetwork(value)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return (9, 0, 0, value)
+    return (net.version, int(net.first), net.prefixlen, value)
+
+
+def canonical(value: str) -> str:
+    """One spelling per address or block (`2400:6500:008b::/56` -> `2400:6500:8b::/56`), host bits kept."""
+    try:
+        if "/" in value:
+            net = netaddr.IPNetwork(value)
+            return f"{net.ip}/{net.prefixlen}"
+        return str(netaddr.IPAddress(value))
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        return value
+
+
+def sort_addresses(values: Iterable[str]) -> list[str]:
+    """Distinct, canonical, IPv4 before IPv6, numeric order: a stable diff whatever AWS's order."""
+    return sorted({canonical(v) for v in values}, key=_address_key)
+
+
+def _name_tag(tags: list[dict[str, Any]] | None) -> str | None:
+    for tag in tags or []:
+        if tag.get("Key") == "Name":
+            return tag.get("Value")
+    return None
+
+
+# -- security groups -----------------------------------------------------------------
+def protocol_name(ip_protocol: str) -> str:
+    proto = str(ip_protocol).lower()
+    return PROTOCOLS.get(proto, proto)
+
+
+def _ports(protocol: str, perm: dict[str, Any]) -> tuple[int | None, int | None]:
+    if protocol in ("tcp", "udp"):
+        return perm.get("FromPort", 0), perm.get("ToPort", 65535)
+    if protocol in ("icmp", "icmpv6"):  # type and code; -1 means all
+        return perm.get("FromPort", -1), perm.get("ToPort", -1)
+    return None, None  # all, and protocols without ports
+
+
+def ingress_entries(perm: dict[str, Any]) -> list[dict[str, Any]]:
+    """One IpPermission -> one entry per distinct source description.
+
+    AWS keeps one description per source (per CIDR, prefix list or group pair), while a
+    state.yaml entry has one `description`. So a permission whose sources carry different
+    descriptions becomes several entries with the same protocol and ports, each holding
+    the sources that share one description (sources without one share the entry whose
+    description is null). The union of the entries is exactly the permission; no
+    description is lost or attached to a source it does not belong to.
+    """
+    protocol = protocol_name(perm.get("IpProtocol", "-1"))
+    from_port, to_port = _ports(protocol, perm)
+    by_desc: dict[str | None, dict[str, list[str]]] = {}
+
+    def add(kind: str, value: str | None, desc: str | None) -> None:
+        if value:
+            bucket = by_desc.setdefault(desc or None, {"cidrs": [], "ipv6": [], "pl": [], "groups": []})
+            bucket[kind].append(value)
+
+    for r in perm.get("IpRanges", []):
+        add("cidrs", r.get("CidrIp"), r.get("Description"))
+    for r in perm.get("Ipv6Ranges", []):
+        add("ipv6", r.get("CidrIpv6"), r.get("Description"))
+    for r in perm.get("PrefixListIds", []):
+        add("pl", r.get("PrefixListId"), r.get("Description"))
+    for r in perm.get("UserIdGroupPairs", []):
+        add("groups", r.get("GroupId") or r.get("GroupName"), r.get("Description"))
+    if not by_desc:  # a permission without sources allows nothing, but say that it exists
+        by_desc[None] = {"cidrs": [], "ipv6": [], "pl": [], "groups": []}
+    return [
+        {
+            "protocol": protocol,
+            "from_port": from_port,
+            "to_port": to_port,
+            "cidrs": sort_addresses(src["cidrs"]),
+            "ipv6_cidrs": sort_addresses(src["ipv6"]),
+            "prefix_lists": sorted(set(src["pl"])),
+            "groups": sorted(set(src["groups"])),
+            "description": desc,
+        }
+        for desc, src in by_desc.items()
+    ]
+
+
+def _ingress_key(entry: dict[str, Any]) -> tuple[Any, ...]:
+    none_first = -2  # ports are None for all/other protocols; -1 is a real ICMP value
+    return (
+        entry["protocol"],
+        none_first if entry["from_port"] is None else entry["from_port"],
+        none_first if entry["to_port"] is None else entry["to_port"],
+        entry["description"] is not None,
+        entry["description"] or "",
+        [_address_key(c) for c in entry["cidrs"]],
+        [_address_key(c) for c in entry["ipv6_cidrs"]],
+        entry["prefix_lists"],
+        entry["groups"],
+    )
+
+
+def security_group(group: dict[str, Any]) -> dict[str, Any]:
+    ingress = [e for perm in group.get("IpPermissions", []) for e in ingress_entries(perm)]
+    return {
+        "id": group["GroupId"],
+        "name": group.get("GroupName"),
+        "ingress": sorted(ingress, key=_ingress_key),
+    }
+
+
+# -- routing ---------------------------------------------------------------------------
+def route(raw: dict[str, Any]) -> dict[str, Any] | None:
+    destination = (
+        raw.get("DestinationCidrBlock")
+        or raw.get("DestinationIpv6CidrBlock")
+        or raw.get("DestinationPrefixListId")
+    )
+    if not destination:
+        return None
+    target = next((raw[k] for k in ROUTE_TARGET_KEYS if raw.get(k)), None)
+    return {"destination": canonical(destination), "target": target}
+
+
+def _route_key(r: dict[str, Any]) -> tuple[Any, ...]:
+    return (_address_key(r["destination"]), r["target"] or "")
+
+
+def route_table(raw: dict[str, Any]) -> dict[str, Any]:
+    associations = [a for a in raw.get("Associations", []) if _alive(a, "AssociationState")]
+    routes = [r for r in (route(x) for x in raw.get("Routes", [])) if r is not None]
+    return {
+        "id": raw["RouteTableId"],
+        "main": any(a.get("Main") for a in associations),
+        # explicit subnet associations only; gateway (edge) associations are not subnets
+        "subnets": sorted({a["SubnetId"] for a in associations if a.get("SubnetId") and not a.get("Main")}),
+        "routes": sorted(routes, key=_route_key),
+    }
+
+
+def subnet(raw: dict[str, Any]) -> dict[str, Any]:
+    v6 = [a["Ipv6CidrBlock"] for a in raw.get("Ipv6CidrBlockAssociationSet", [])
+          if a.get("Ipv6CidrBlock") and _alive(a, "Ipv6CidrBlockState")]
+    cidr = raw.get("CidrBlock")
+    return {
+        "id": raw["SubnetId"],
+        "cidr": canonical(cidr) if cidr else None,  # null in an IPv6-only subnet
+        "ipv6_cidr": canonical(v6[0]) if v6 else None,
+    }
+
+
+def vpc_cidrs(raw: dict[str, Any]) -> list[str]:
+    blocks = [a["CidrBlock"] for a in raw.get("CidrBlockAssociationSet", [])
+              if a.get("CidrBlock") and _alive(a, "CidrBlockState")]
+    blocks += [a["Ipv6CidrBlock"] for a in raw.get("Ipv6CidrBlockAssociationSet", [])
+               if a.get("Ipv6CidrBlock") and _alive(a, "Ipv6CidrBlockState")]
+    if not blocks and raw.get("CidrBlock"):
+        blocks.append(raw["CidrBlock"])
+    return sort_addresses(blocks)
+
+
+# -- instances -------------------------------------------------------------------------
+def interface(raw: dict[str, Any]) -> dict[str, Any]:
+    private = [p["PrivateIpAddress"] for p in raw.get("PrivateIpAddresses", []) if p.get("PrivateIpAddress")]
+    if not private and raw.get("PrivateIpAddress"):
+        private = [raw["PrivateIpAddress"]]
+    public_ip = (raw.get("Association") or {}).get("PublicIp") or None
+    return {
+        "id": raw["NetworkInterfaceId"],
+        "subnet": raw.get("SubnetId"),
+        "private_ips": sort_addresses(private),
+        "ipv6_addresses": sort_addresses(a["Ipv6Address"] for a in raw.get("Ipv6Addresses", [])
+                                         if a.get("Ipv6Address")),
+        "public_ip": public_ip and canonical(public_ip),
+        "security_groups": sorted({g["GroupId"] for g in raw.get("Groups", []) if g.get("GroupId")}),
+    }
+
+
+def instance(raw: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": raw["InstanceId"],
+        "name": _name_tag(raw.get("Tags")),
+        "state": (raw.get("State") or {}).get("Name"),
+        "interfaces": sorted((interface(n) for n in raw.get("NetworkInterfaces", [])), key=lambda i: i["id"]),
+    }
+
+
+def _instance_vpc(raw: dict[str, Any]) -> str | None:
+    """The instance's VPC; a terminated instance has none and its interfaces are gone."""
+    if raw.get("VpcId"):
+        return raw["VpcId"]
+    return next((n["VpcId"] for n in raw.get("NetworkInterfaces", []) if n.get("VpcId")), None)
+
+
+# -- one region --------------------------------------------------------------------------
+def normalize_region(raw: RawRegion, account: str, region: str) -> list[dict[str, Any]]:
+    """The VPCs of one account/region pair, each with its own objects, sorted by id."""
+    vpcs: dict[str, dict[str, Any]] = {}
+    for v in raw.vpcs:
+        vpcs[v["VpcId"]] = {
+            "id": v["VpcId"],
+            "account": account,
+            "region": region,
+            "cidrs": vpc_cidrs(v),
+            "route_tables": [],
+            "subnets": [],
+            "security_groups": [],
+            "prefix_lists": [],
+            "instances": [],
+        }
+
+    def home(vpc_id: str | None, what: str, obj_id: str) -> dict[str, Any] | None:
+        found = vpcs.get(vpc_id or "")
+        if found is None:
+            log.warning("%s %s: %s %s is in VPC %s, which DescribeVpcs did not return; left out",
+                        account, region, what, obj_id, vpc_id)
+        return found
+
+    for raw_rt in raw.route_tables:
+        if (v := home(raw_rt.get("VpcId"), "route table", raw_rt["RouteTableId"])) is not None:
+            v["route_tables"].append(route_table(raw_rt))
+    for raw_sn in raw.subnets:
+        if (v := home(raw_sn.get("VpcId"), "subnet", raw_sn["SubnetId"])) is not None:
+            v["subnets"].append(subnet(raw_sn))
+    for raw_sg in raw.security_groups:
+        if not raw_sg.get("VpcId"):
+            continue  # EC2-Classic groups have no VPC and guard nothing here
+        if (v := home(raw_sg["VpcId"], "security group", raw_sg["GroupId"])) is not None:
+            v["security_groups"].append(security_group(raw_sg))
+    for raw_i in raw.instances:
+        vpc_id = _instance_vpc(raw_i)
+        if vpc_id is None:
+            continue  # terminated long enough ago that AWS dropped its network data
+        if (v := home(vpc_id, "instance", raw_i["InstanceId"])) is not None:
+            v["instances"].append(instance(raw_i))
+
+    for v in vpcs.values():
+        for key in ("route_tables", "subnets", "security_groups", "instances"):
+            v[key].sort(key=lambda o: o["id"])
+        referenced = sorted(
+            {pl for g in v["security_groups"] for e in g["ingress"] for pl in e["prefix_lists"]}
+        )
+        v["prefix_lists"] = [
+            {
+                "id": pl_id,
+                "name": raw.prefix_lists.get(pl_id, {}).get("name"),
+                "cidrs": sort_addresses(e["Cidr"] for e in raw.prefix_lists.get(pl_id, {}).get("entries", [])
+                                        if e.get("Cidr")),
+            }
+            for pl_id in referenced
+        ]
+    return [vpcs[k] for k in sorted(vpcs)]
+
+
+def build_state(vpcs: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """The whole document; VPC ids are unique per partition, the account breaks shared-VPC ties."""
+    return {
+        "version": STATE_VERSION,
+        "vpcs": sorted(vpcs, key=lambda v: (v["id"], v["account"] or "", v["region"] or "")),
+    }

@@ -1,0 +1,209 @@
+"""`make demo`: the whole awspan loop on 127.0.0.1, with no AWS account and no firewall.
+
+A moto server stands in for AWS (seeded with the example estate of
+generator.devtools.seed) and the PAN-OS emulator for the firewall. The demo runs the
+same `awspan` commands a user or a pipeline runs, as separate processes, and prints them
+so they can be copied: collect -> snapshot -> generate -> plan -> push; then it changes
+AWS (stops an instance, revokes a rule) and runs the loop again to show the plan of that
+change. Both servers stop on success, on error and on Ctrl-C.
+
+Why child processes for the steps: the demo then proves the command-line contract
+(files, exit codes, environment) rather than in-process shortcuts, and each step's
+output can be shown under its own heading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lxml import etree
+
+from generator.atomicio import write_atomic
+from generator.location import Location
+
+DEFAULT_OUT = "demo-out"
+
+# Variables that could point the demo at a real firewall or a real AWS account.
+_SCRUBBED_ENV = (
+    "PANOS_URL", "PANOS_API_KEY", "PANOS_USERNAME", "PANOS_PASSWORD", "PANOS_CA_BUNDLE",
+    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_STS", "AWS_REGION",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+
+
+class DemoError(Exception):
+    """A step failed; the message says which, its output has been shown."""
+
+
+def _say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _heading(text: str) -> None:
+    _say()
+    _say(f"== {text}")
+
+
+def _display(path: Path) -> str:
+    """A path as the user would type it (relative to the current directory when inside it)."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class Runner:
+    """Runs `awspan` subcommands as child processes with the demo's environment."""
+
+    def __init__(self, env: dict[str, str], config: Path) -> None:
+        self.env = env
+        self.config = config
+
+    def __call__(self, command: str, *options: str, ok: tuple[int, ...] = (0,),
+                 hide: set[str] | None = None) -> str:
+        argv = [command, "--config", _display(self.config), *options]
+        _say(f"$ awspan {shlex.join(argv)}")
+        result = subprocess.run(  # noqa: S603 - our own interpreter and package
+            [sys.executable, "-m", "generator", *argv],
+            env=self.env, capture_output=True, text=True, timeout=300, check=False,
+        )
+        output = (result.stderr + result.stdout).rstrip("\n")
+        for line in output.splitlines():
+            if hide is None or line not in hide:
+                _say(f"  {line}")
+        if result.returncode not in ok:
+            raise DemoError(f"`awspan {command}` exited {result.returncode}")
+        return output
+
+
+def running_rules(running: etree._Element, location: Location, tag: str) -> list[dict[str, str]]:
+    """The security rules of the location in the running config, in order, for display."""
+    found = running.xpath(location.rules_xpath + "/entry")
+
+    def members(entry: etree._Element, field: str) -> str:
+        return ",".join(m.text or "" for m in entry.findall(f"{field}/member")) or "-"
+
+    rules = []
+    for entry in found:
+        rules.append({
+            "name": entry.get("name", ""),
+            "from": members(entry, "from"),
+            "to": members(entry, "to"),
+            "source": members(entry, "source"),
+            "destination": members(entry, "destination"),
+            "service": members(entry, "service"),
+            "application": members(entry, "application"),
+            "action": entry.findtext("action") or "-",
+            "managed": "awspan" if tag in [m.text for m in entry.findall("tag/member")] else "",
+        })
+    return rules
+
+
+def show_rules(rules: list[dict[str, str]]) -> None:
+    columns = ["name", "from", "to", "source", "destination", "service", "application", "action", "managed"]
+    width = {c: max(len(c), *(len(r[c]) for r in rules)) if rules else len(c) for c in columns}
+    _say("  " + "  ".join(c.ljust(width[c]) for c in columns).rstrip())
+    for rule in rules:
+        _say("  " + "  ".join(rule[c].ljust(width[c]) for c in columns).rstrip())
+
+
+def run_demo(out: Path) -> None:
+    """Start both servers, run the loop twice around an AWS change, stop both servers."""
+    # imported here so that `--help` is instant and a missing test extra is reported cleanly
+    from generator.devtools.moto_server import MotoServer, moto_env
+    from generator.devtools.seed import policy_for, seed_estate
+    from generator.emulator import EmulatorServer
+    from generator.yamlio import dump_yaml
+
+    started = time.monotonic()
+    out.mkdir(parents=True, exist_ok=True)
+    files = {name: out / name for name in ("policy.yaml", "state.yaml", "rulebase.xml", "fragment.xml")}
+    fake_aws = moto_env()
+    for key, value in fake_aws.items():  # the seed's own boto3 client talks to moto only
+        os.environ[key] = value
+
+    _say("awspan demo: the whole loop on 127.0.0.1 -- a moto server plays AWS, the PAN-OS emulator "
+         "plays the firewall")
+    with MotoServer() as aws_url, EmulatorServer() as emulator:
+        estate = seed_estate(aws_url)
+        _say(f"  AWS (moto server)   {aws_url}: 2 VPCs (and moto's default one), "
+             f"{len(estate.instances)} instances (firewall {estate.firewall_instance_id}), "
+             f"{len(estate.security_groups)} security groups")
+        groups = ", ".join(f"{name} {sg}" for name, sg in estate.security_groups.items())
+        _say(f"  security groups     {groups}")
+        _say(f"  PAN-OS (emulator)   {emulator.url}: vsys1, zones trust/untrust/dmz, "
+             "admin rules ending in deny rule clean-up")
+        policy = policy_for(estate, url=emulator.url)
+        header = "# written by `make demo` for the seeded moto estate\n"
+        write_atomic(files["policy.yaml"], header + dump_yaml(policy))
+        _say(f"  policy              {_display(files['policy.yaml'])} "
+             f"(firewall.instance_id {estate.firewall_instance_id}, route_targets {estate.route_targets[0]})")
+
+        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
+        env.update(fake_aws)
+        env["PANOS_API_KEY"] = emulator.api_key("automation")  # environment only, never a file or argv
+        awspan = Runner(env, files["policy.yaml"])
+        location = Location(vsys="vsys1")
+
+        def loop(title: str) -> None:
+            _heading(f"{title}: collect -> snapshot -> generate -> plan -> push")
+            state, rulebase = _display(files["state.yaml"]), _display(files["rulebase.xml"])
+            fragment = _display(files["fragment.xml"])
+            awspan("collect", "--endpoint-url", aws_url, "--output", state)
+            awspan("snapshot", "--output", rulebase)
+            awspan("generate", "--state", state, "--rulebase", rulebase, "--output", fragment)
+            plan = awspan("plan", "--fragment", fragment, "--detailed-exitcode", ok=(0, 2))
+            # push prints the plan again: show only what it adds (the batch, the commit job)
+            awspan("push", "--fragment", fragment, hide=set(plan.splitlines()) - {""})
+            _heading("the firewall's running security rules (vsys1), top to bottom")
+            show_rules(running_rules(emulator.running(), location, "awspan"))
+
+        loop("first run")
+
+        _heading("change AWS")
+        import boto3
+
+        ec2 = boto3.client("ec2", endpoint_url=aws_url, region_name=estate.region)
+        web2 = estate.instances["web-2"]
+        ec2.stop_instances(InstanceIds=[web2])
+        _say(f"  stopped instance web-2 ({web2}, {estate.private_ips['web-2']})")
+        app = estate.security_groups["app"]
+        ec2.revoke_security_group_ingress(GroupId=app, IpPermissions=[{
+            "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
+            "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}])
+        _say(f"  revoked tcp/8443 from 203.0.113.0/24 on security group app ({app})")
+
+        loop("second run (the plan shows exactly that change)")
+
+    _heading(f"artefacts in {_display(out)}/ (the same files a policy repository commits in out/)")
+    for path in sorted(out.iterdir()):
+        if path.is_file() and not path.name.startswith("."):
+            _say(f"  {_display(path)}")
+    _say(f"  (both servers stopped; {time.monotonic() - started:.1f} s)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m generator.demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--out", default=DEFAULT_OUT, type=Path,
+                        help=f"artefact directory (default: {DEFAULT_OUT})")
+    args = parser.parse_args(argv)
+    try:
+        run_demo(args.out)
+    except DemoError as exc:
+        print(f"demo failed: {exc} (both servers stopped)", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("demo interrupted (both servers stopped)", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,87 @@
+"""Run the emulator by hand: `python -m generator.emulator --port 8443 --config initial.xml`.
+
+It serves until interrupted (Ctrl-C or SIGTERM). Get a key with keygen like on a real
+firewall; the emulator never prints keys or passwords.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from lxml import etree
+
+from generator.emulator.server import DEFAULT_USERS, EmulatorServer
+
+
+def _user(text: str) -> tuple[str, str]:
+    name, sep, password = text.partition(":")
+    if not sep or not name or not password:
+        raise argparse.ArgumentTypeError(f"expected NAME:PASSWORD, got {text!r}")
+    return name, password
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m generator.emulator",
+        description="A PAN-OS XML API emulator for awspan's tests and demo.",
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8443, help="port (0 picks a free one; default 8443)")
+    parser.add_argument("--config", type=Path, help="initial configuration XML (default: the shipped one)")
+    parser.add_argument(
+        "--user",
+        type=_user,
+        action="append",
+        metavar="NAME:PASSWORD",
+        help="an account (repeatable; default admin:admin and automation:automation)",
+    )
+    parser.add_argument("--panorama", action="store_true", help="behave as Panorama (device groups)")
+    parser.add_argument("--job-steps", type=int, default=2, help="polls a commit job stays ACT (default 2)")
+    parser.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh self-signed certificate")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    config = None
+    if args.config is not None:
+        try:
+            config = args.config.read_bytes()
+            etree.fromstring(config)
+        except (OSError, etree.XMLSyntaxError) as exc:
+            print(f"{args.config}: cannot load the configuration: {exc}", file=sys.stderr)
+            return 1
+    users = dict(args.user) if args.user else dict(DEFAULT_USERS)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        emu = EmulatorServer(
+            config,
+            users=users,
+            panorama=args.panorama,
+            job_steps=args.job_steps,
+            tls=args.tls,
+            host=args.host,
+            port=args.port,
+        )
+    except ValueError as exc:
+        print(f"{args.config}: {exc}", file=sys.stderr)
+        return 1
+    with emu:
+        print(f"PAN-OS XML API emulator on {emu.url}/api/ (users: {', '.join(sorted(users))})", flush=True)
+        if emu.ca_file:
+            print(f"CA certificate: {emu.ca_file}", flush=True)
+        try:
+            while not stop.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

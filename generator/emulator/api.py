@@ -1,0 +1,276 @@
+"""One XML API request -> one response: authentication, dispatch by `type`/`action`,
+fault injection and the request log. Transport-free, so the HTTP layer stays thin.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+import threading
+from dataclasses import dataclass
+
+from lxml import etree
+
+from generator.emulator import op_cmds
+from generator.emulator.config_ops import ConfigOp, parse_element
+from generator.emulator.faults import FaultPlan
+from generator.emulator.responses import (
+    CODE_MALFORMED,
+    CODE_NOT_PRESENT,
+    CODE_SUCCESS,
+    CODE_SUCCESS_CHANGED,
+    CODE_UNKNOWN_COMMAND,
+    ApiError,
+    auth_error,
+    error_element,
+    msg_success,
+    result_success,
+    serialize,
+)
+from generator.emulator.store import BatchError, Store
+
+CONFIG_ACTIONS = ("get", "show", "set", "edit", "delete", "move", "rename", "multi-config")
+
+
+@dataclass
+class Reply:
+    status: int
+    body: bytes
+
+
+class Users:
+    """Accounts and their API keys (stable per emulator instance, not guessable across runs)."""
+
+    def __init__(self, users: dict[str, str]) -> None:
+        self._passwords = dict(users)
+        self._salt = secrets.token_bytes(16)
+        self._keys = {self.key_for(name): name for name in users}
+
+    def key_for(self, user: str) -> str:
+        if user not in self._passwords:
+            raise KeyError(f"no such user {user!r}")
+        digest = hmac.new(self._salt, f"{user}:{self._passwords[user]}".encode(), hashlib.sha256).digest()
+        return "LUFRPT" + base64.urlsafe_b64encode(digest).decode()
+
+    def check_password(self, user: str, password: str) -> bool:
+        expected = self._passwords.get(user)
+        return expected is not None and hmac.compare_digest(expected.encode(), password.encode())
+
+    def user_for_key(self, key: str | None) -> str | None:
+        return self._keys.get(key or "")
+
+
+class Api:
+    """The XML API: `handle(params, header_key)` for each HTTP request."""
+
+    def __init__(self, store: Store, users: Users) -> None:
+        self.store = store
+        self.users = users
+        self.faults = FaultPlan()
+        self.requests: list[dict[str, str | int | None]] = []
+        self.request_count = 0
+        self._mutex = threading.Lock()
+
+    def reset_counters(self) -> None:
+        with self._mutex:
+            self.requests.clear()
+            self.request_count = 0
+
+    def _record(self, entry: dict[str, str | int | None]) -> None:
+        with self._mutex:
+            self.requests.append(entry)
+
+    def handle(self, params: dict[str, str], header_key: str | None) -> Reply:
+        with self._mutex:
+            self.request_count += 1
+        req_type = params.get("type", "")
+        if req_type == "keygen":
+            self._record({"type": "keygen", "action": None, "admin": params.get("user")})
+            return self._keygen(params)
+        admin = self.users.user_for_key(header_key or params.get("key"))
+        if admin is None:
+            self._record({"type": req_type, "action": params.get("action"), "admin": None})
+            return Reply(403, serialize(auth_error()))
+        try:
+            if req_type == "config":
+                return Reply(200, serialize(self._config(admin, params)))
+            if req_type == "op":
+                return Reply(200, serialize(self._op(admin, params)))
+            if req_type == "commit":
+                return Reply(200, serialize(self._commit(admin, params)))
+            self._record({"type": req_type, "action": params.get("action"), "admin": admin})
+            raise ApiError(CODE_UNKNOWN_COMMAND, f"Unknown command: type={req_type or '(missing)'}")
+        except _Prebuilt as err:
+            return Reply(200, serialize(err.root))
+        except ApiError as err:
+            return Reply(err.http_status, serialize(error_element(err)))
+
+    # -- keygen -------------------------------------------------------------------------
+    def _keygen(self, params: dict[str, str]) -> Reply:
+        fault = self.faults.take("keygen")
+        if fault:
+            return Reply(200, serialize(error_element(ApiError(fault.code, fault.message))))
+        user, password = params.get("user", ""), params.get("password", "")
+        if not self.users.check_password(user, password):
+            return Reply(403, serialize(auth_error()))
+        key = etree.Element("key")
+        key.text = self.users.key_for(user)
+        return Reply(200, serialize(result_success([key])))
+
+    def _fault(self, kind: str) -> None:
+        fault = self.faults.take(kind)
+        if fault:
+            raise ApiError(fault.code, fault.message)
+
+    # -- type=config --------------------------------------------------------------------
+    def _config(self, admin: str, params: dict[str, str]) -> etree._Element:
+        action = params.get("action", "")
+        xpath = params.get("xpath")
+        entry: dict[str, str | int | None] = {
+            "type": "config",
+            "action": action,
+            "xpath": xpath,
+            "admin": admin,
+        }
+        self._record(entry)
+        if action not in CONFIG_ACTIONS:
+            raise ApiError(CODE_MALFORMED, f"Unknown config action: {action or '(missing)'}")
+        self._fault(action)
+        if action in ("get", "show"):
+            nodes = self.store.read(xpath or "/config", running=action == "show")
+            if action == "get":
+                if not nodes:
+                    return result_success(code=CODE_NOT_PRESENT, counts=True)
+                return result_success(nodes, code=CODE_SUCCESS, counts=True)
+            if not nodes:
+                raise ApiError(CODE_NOT_PRESENT, "No such node")
+            return result_success(nodes)
+        if action == "multi-config":
+            return self._multi_config(admin, params, entry)
+        op = ConfigOp(
+            action=action,
+            xpath=xpath or "",
+            where=params.get("where"),
+            dst=params.get("dst"),
+            newname=params.get("newname"),
+        )
+        if action in ("set", "edit"):
+            op.element = parse_element(params.get("element"), action)
+        try:
+            results = self.store.write(admin, [op])
+        except BatchError as err:
+            raise err.error from None
+        if action == "delete" and results[0].missing:
+            return msg_success("Object doesn't exist", code=CODE_NOT_PRESENT)
+        return msg_success("command succeeded", code=CODE_SUCCESS_CHANGED)
+
+    def _multi_config(self, admin: str, params: dict[str, str], entry: dict) -> etree._Element:
+        ops, ids = parse_multi_config(params.get("element"))
+        entry["ops"] = len(ops)
+        try:
+            self.store.write(admin, ops)
+        except BatchError as err:
+            failed = ApiError(
+                err.error.code,
+                f'multi-config: operation id="{ids[err.index]}" '
+                f"({ops[err.index].action} {ops[err.index].xpath}) failed; "
+                f"no operation was applied",
+                *err.error.lines,
+            )
+            root = error_element(failed)
+            inner = error_element(err.error)
+            inner.set("id", ids[err.index])
+            root.append(inner)
+            raise _Prebuilt(root) from None
+        root = etree.Element("response", status="success", code=CODE_SUCCESS_CHANGED)
+        for op_id in ids:
+            sub = etree.SubElement(root, "response", id=op_id, status="success", code=CODE_SUCCESS_CHANGED)
+            etree.SubElement(sub, "msg").text = "command succeeded"
+        return root
+
+    # -- type=op ------------------------------------------------------------------------
+    def _op(self, admin: str, params: dict[str, str]) -> etree._Element:
+        entry: dict[str, str | int | None] = {
+            "type": "op",
+            "action": None,
+            "cmd": params.get("cmd"),
+            "admin": admin,
+        }
+        self._record(entry)
+        cmd = op_cmds.parse_cmd(params.get("cmd"))
+        entry["action"] = op_cmds.describe(cmd)
+        self._fault(op_cmds.classify(cmd))
+        return op_cmds.run_op(op_cmds.OpContext(self.store, admin, params.get("vsys")), cmd)
+
+    # -- type=commit --------------------------------------------------------------------
+    def _commit(self, admin: str, params: dict[str, str]) -> etree._Element:
+        self._record(
+            {"type": "commit", "action": params.get("action"), "cmd": params.get("cmd"), "admin": admin}
+        )
+        self._fault("commit")
+        cmd = op_cmds.parse_cmd(params.get("cmd") or "<commit></commit>")
+        if cmd.tag != "commit":
+            raise ApiError(CODE_MALFORMED, f"type=commit expects a <commit> command, not <{cmd.tag}>")
+        description = (cmd.findtext("description") or "").strip()
+        partial = cmd.find("partial")
+        admins = None
+        if partial is not None:
+            names = {(m.text or "").strip() for m in partial.findall("admin/member")}
+            admins = names or None
+        job = self.store.commit(admin, admins, description, fail=self._job_fault)
+        if job is None:
+            return msg_success("There are no changes to commit.", code=CODE_SUCCESS)
+        root = etree.Element("response", status="success", code=CODE_SUCCESS)
+        result = etree.SubElement(root, "result")
+        msg = etree.SubElement(result, "msg")
+        etree.SubElement(msg, "line").text = f"Commit job enqueued with jobid {job.id}"
+        etree.SubElement(result, "job").text = str(job.id)
+        return root
+
+    def _job_fault(self) -> tuple[str, ...] | None:
+        fault = self.faults.take("job")
+        return (fault.message,) if fault else None
+
+
+class _Prebuilt(ApiError):
+    """An error whose full response element is already built (multi-config)."""
+
+    def __init__(self, root: etree._Element) -> None:
+        super().__init__(root.get("code", ""), "multi-config failed")
+        self.root = root
+
+
+def parse_multi_config(text: str | None) -> tuple[list[ConfigOp], list[str]]:
+    """The operations of a <multi-config> element, and their ids."""
+    wrapper = parse_element(text, "multi-config")
+    root = wrapper[0]
+    if root.tag != "multi-config" or len(wrapper) != 1:
+        raise ApiError(CODE_MALFORMED, "multi-config: the element must be one <multi-config>")
+    ops: list[ConfigOp] = []
+    ids: list[str] = []
+    for position, child in enumerate(root, start=1):
+        if child.tag not in ("set", "edit", "delete", "move", "rename"):
+            raise ApiError(CODE_MALFORMED, f"multi-config: <{child.tag}> is not an operation")
+        op_id = child.get("id") or str(position)
+        xpath = child.get("xpath")
+        if not xpath:
+            raise ApiError(CODE_MALFORMED, f'multi-config: operation id="{op_id}" has no xpath')
+        op = ConfigOp(
+            action=child.tag,
+            xpath=xpath,
+            where=child.get("where"),
+            dst=child.get("dst"),
+            newname=child.get("newname"),
+        )
+        if child.tag in ("set", "edit"):
+            if len(child) == 0:
+                raise ApiError(CODE_MALFORMED, f'multi-config: operation id="{op_id}" has no element')
+            wrapper_op = etree.Element("wrapper")
+            for node in list(child):
+                wrapper_op.append(node)
+            op.element = wrapper_op
+        ops.append(op)
+        ids.append(op_id)
+    return ops, ids

@@ -1,0 +1,68 @@
+"""Commit jobs: what `type=commit` enqueues and `show jobs id N` reports.
+
+The new running config is decided when the commit is enqueued (PAN-OS snapshots the
+candidate then), while the job's *status* walks ACT -> FIN over `job_steps` polls, so
+that clients exercise their polling loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+
+@dataclass
+class Job:
+    id: int
+    user: str
+    description: str
+    ok: bool
+    details: list[str]
+    polls_left: int
+    enqueued: str
+    type: str = "Commit"
+    warnings: list[str] = field(default_factory=list)
+    finished: str = ""
+
+    def poll(self, now: str) -> None:
+        """One `show jobs` request: the job advances one step towards FIN."""
+        if self.polls_left > 0:
+            self.polls_left -= 1
+            if self.polls_left == 0:
+                self.finished = now
+
+    @property
+    def status(self) -> str:
+        return "FIN" if self.polls_left == 0 else "ACT"
+
+    def to_xml(self, total_steps: int) -> etree._Element:
+        job = etree.Element("job")
+        progress = (
+            100 if self.status == "FIN" else int(100 * (total_steps - self.polls_left) / (total_steps + 1))
+        )
+        fields = [
+            ("tenq", self.enqueued),
+            ("tdeq", self.enqueued),
+            ("id", str(self.id)),
+            ("user", self.user),
+            ("type", self.type),
+            ("status", self.status),
+            ("queued", "NO"),
+            ("stoppable", "no"),
+            ("result", ("OK" if self.ok else "FAIL") if self.status == "FIN" else "PEND"),
+            ("tfin", self.finished or ""),
+            ("description", self.description),
+            ("positionInQ", "0"),
+            ("progress", str(progress)),
+        ]
+        for tag, text in fields:
+            etree.SubElement(job, tag).text = text
+        details = etree.SubElement(job, "details")
+        if self.status == "FIN":
+            for line in self.details:
+                etree.SubElement(details, "line").text = line
+        warnings = etree.SubElement(job, "warnings")
+        for line in self.warnings:
+            etree.SubElement(warnings, "line").text = line
+        return job

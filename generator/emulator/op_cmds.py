@@ -1,0 +1,218 @@
+"""`type=op` commands: locks, pending changes, jobs, revert and security-policy-match.
+
+The command arrives as XML (`<show><jobs><id>3</id></jobs></show>`); one handler per
+command keeps each step small. `vsys` (the query parameter pan-python and pan-os-python
+send) names the lock scope: a vsys or a device group; without it the scope is `shared`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from lxml import etree
+
+from generator.emulator.policy_match import Flow, Matcher, result_entry
+from generator.emulator.responses import (
+    CODE_INVALID_COMMAND,
+    CODE_MALFORMED,
+    CODE_NOT_PRESENT,
+    ApiError,
+    result_success,
+)
+from generator.emulator.store import Store
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+def parse_cmd(text: str | None) -> etree._Element:
+    if not text or not text.strip():
+        raise ApiError(CODE_MALFORMED, "the cmd parameter is missing")
+    try:
+        return etree.fromstring(text.strip().encode(), _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ApiError(CODE_MALFORMED, f"Malformed command: {exc}") from None
+
+
+def _path(cmd: etree._Element) -> str:
+    """The keyword path of a command: <request><config-lock><add>... -> 'request config-lock add'."""
+    words = [cmd.tag]
+    node = cmd
+    while len(node) > 0 and node[0].tag not in ("comment", "id", "partial", "vsys", "admin"):
+        node = node[0]
+        words.append(node.tag)
+        if words[:2] == ["test", "security-policy-match"]:
+            break
+    return " ".join(words)
+
+
+def classify(cmd: etree._Element) -> str:
+    """The fault kind of an op command: lock, unlock or op."""
+    path = _path(cmd)
+    if path in ("request config-lock add", "request commit-lock add"):
+        return "lock"
+    if path in ("request config-lock remove", "request commit-lock remove"):
+        return "unlock"
+    return "op"
+
+
+def describe(cmd: etree._Element) -> str:
+    return _path(cmd)
+
+
+def _text(node: etree._Element | None) -> str:
+    return (node.text or "").strip() if node is not None else ""
+
+
+class OpContext:
+    """What an op handler needs: the store, the requesting admin and the scope parameter."""
+
+    def __init__(self, store: Store, admin: str, vsys: str | None) -> None:
+        self.store = store
+        self.admin = admin
+        self.vsys = vsys
+
+    @property
+    def scope(self) -> str:
+        return self.vsys or "shared"
+
+
+def _lock_add(kind: str) -> Callable[[OpContext, etree._Element], etree._Element]:
+    def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+        comment = _text(cmd.find(f"{kind}-lock/add/comment"))
+        ctx.store.add_lock(kind, ctx.admin, ctx.scope, comment)
+        what = "configuration" if kind == "config" else "commit"
+        return result_success(
+            text=f"Successfully acquired lock. Other administrators will not be able to "
+            f"{'modify' if kind == 'config' else 'commit'} {what} for scope {ctx.scope} "
+            f"until lock is released by {ctx.admin}."
+        )
+
+    return handler
+
+
+def _lock_remove(kind: str) -> Callable[[OpContext, etree._Element], etree._Element]:
+    def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+        ctx.store.remove_lock(kind, ctx.admin, ctx.scope)
+        return result_success(text=f"{kind.capitalize()} lock released for scope {ctx.scope}")
+
+    return handler
+
+
+def _show_locks(kind: str) -> Callable[[OpContext, etree._Element], etree._Element]:
+    def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+        with ctx.store.mutex:
+            locks = list((ctx.store.config_locks if kind == "config" else ctx.store.commit_locks).values())
+        container = etree.Element(f"{kind}-locks")
+        for lock in locks:
+            entry = etree.SubElement(container, "entry", name=lock.admin)
+            scope_type = (
+                "shared" if lock.scope == "shared" else ("device-group" if ctx.store.panorama else "vsys")
+            )
+            for tag, value in (
+                ("type", scope_type),
+                ("name", lock.scope),
+                ("created", lock.created),
+                ("last-activity", lock.created),
+                ("loggedin", "yes"),
+                ("comment", lock.comment),
+            ):
+                etree.SubElement(entry, tag).text = value
+        return result_success([container])
+
+    return handler
+
+
+def _pending(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    return result_success(text="yes" if ctx.store.pending_admins() else "no")
+
+
+def _show_jobs(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    job_id = _text(cmd.find("jobs/id")).strip('"')
+    if not job_id.isdigit():
+        raise ApiError(CODE_MALFORMED, f"show jobs id: '{job_id}' is not a job id")
+    job = ctx.store.job(int(job_id))
+    if job is None:
+        raise ApiError(CODE_NOT_PRESENT, f"job {job_id} not found")
+    return result_success([job.to_xml(ctx.store.job_steps)])
+
+
+def _show_all_jobs(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    with ctx.store.mutex:
+        jobs = list(ctx.store.jobs.values())
+    return result_success([job.to_xml(ctx.store.job_steps) for job in jobs])
+
+
+def _revert(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    partial = cmd.find("config/partial")
+    admins = None
+    if partial is not None:
+        admins = {_text(m) for m in partial.findall("admin/member")}
+    changed = ctx.store.revert(admins)
+    return result_success(
+        text="Candidate configuration reverted" if changed else "There are no changes to revert"
+    )
+
+
+def _policy_match(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    query = cmd.find("security-policy-match")
+    try:
+        flow = Flow.from_xml(query)
+    except ValueError as exc:
+        raise ApiError(CODE_MALFORMED, f"test security-policy-match: {exc}") from None
+    name = _text(query.find("vsys")) or ctx.vsys or "vsys1"
+    with ctx.store.mutex:
+        root = ctx.store.running
+        scopes = root.xpath(
+            "devices/entry/vsys/entry[@name=$n] | devices/entry/device-group/entry[@name=$n]", n=name
+        )
+        if not scopes:
+            raise ApiError(CODE_NOT_PRESENT, f"vsys {name} does not exist")
+        try:
+            hits = Matcher(scopes[0], root.find("shared")).matches(flow)
+        except ValueError as exc:
+            raise ApiError(CODE_MALFORMED, f"test security-policy-match: {exc}") from None
+        if _text(query.find("show-all")) != "yes":
+            hits = hits[:1]
+        rules = etree.Element("rules")
+        for index, rule in hits:
+            rules.append(result_entry(index, rule))
+    return result_success([rules])
+
+
+def _system_info(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    system = etree.Element("system")
+    panorama = ctx.store.panorama
+    for tag, value in (
+        ("hostname", "awspan-emulator"),
+        ("ip-address", "127.0.0.1"),
+        ("model", "Panorama" if panorama else "PA-VM"),
+        ("serial", "007000000000001"),
+        ("sw-version", "10.1.0"),
+        ("multi-vsys", "off"),
+    ):
+        etree.SubElement(system, tag).text = value
+    return result_success([system])
+
+
+HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
+    "request config-lock add": _lock_add("config"),
+    "request config-lock remove": _lock_remove("config"),
+    "request commit-lock add": _lock_add("commit"),
+    "request commit-lock remove": _lock_remove("commit"),
+    "show config-locks": _show_locks("config"),
+    "show commit-locks": _show_locks("commit"),
+    "check pending-changes": _pending,
+    "show jobs": _show_jobs,
+    "show jobs all": _show_all_jobs,
+    "revert config": _revert,
+    "test security-policy-match": _policy_match,
+    "show system info": _system_info,
+}
+
+
+def run_op(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    path = _path(cmd)
+    handler = HANDLERS.get(path)
+    if handler is None:
+        raise ApiError(CODE_INVALID_COMMAND, f"Invalid command: {path} is not implemented by the emulator")
+    return handler(ctx, cmd)

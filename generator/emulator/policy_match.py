@@ -1,0 +1,255 @@
+"""`test security-policy-match`: the first rule, in order, that matches a flow.
+
+Deliberately a plain linear scan that resolves every member the obvious way, so that it
+can serve as the reference the optimized offline matcher (generator.rulematch) is
+cross-checked against. It does not import that matcher.
+
+Semantics (documented in docs/emulator.md): disabled rules are skipped; rule-type
+intrazone/interzone is honoured; sources/destinations resolve through addresses
+(ip-netmask, ip-range), static address groups (recursively), and literals; fqdn,
+wildcard, dynamic groups, regions and EDLs never match; negate-source/-destination
+invert the address test; services resolve through service objects, service groups and
+the predefined service-http/service-https; `application-default` uses a small table of
+well-known applications' default ports (an application outside the table matches any
+port); a query without `application` matches only rules whose application is `any`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from lxml import etree
+
+from generator.emulator.model import members, security_rules
+
+PREDEFINED = {"service-http": [(6, "80,8080")], "service-https": [(6, "443")]}
+APP_DEFAULTS: dict[str, list[tuple[int, str | None]]] = {
+    "icmp": [(1, None)],
+    "ping": [(1, None)],
+    "ipv6-icmp": [(58, None)],
+    "traceroute": [(1, None), (17, "33434-33534")],
+    "ssl": [(6, "443")],
+    "web-browsing": [(6, "80")],
+    "ssh": [(6, "22")],
+    "telnet": [(6, "23")],
+    "dns": [(6, "53"), (17, "53")],
+    "ntp": [(17, "123")],
+    "smtp": [(6, "25")],
+    "ftp": [(6, "21")],
+    "ms-rdp": [(6, "3389")],
+    "mysql": [(6, "3306")],
+    "postgres": [(6, "5432")],
+    "ldap": [(6, "389")],
+    "snmp": [(17, "161")],
+    "http-proxy": [(6, "8080")],
+}
+PROTOCOLS = {"tcp": 6, "udp": 17}
+
+
+@dataclass
+class Flow:
+    from_zone: str | None = None
+    to_zone: str | None = None
+    source: str | None = None
+    destination: str | None = None
+    protocol: int | None = None
+    port: int | None = None
+    application: str | None = None
+
+    @classmethod
+    def from_xml(cls, node: etree._Element) -> Flow:
+        def text(tag: str) -> str | None:
+            value = node.findtext(tag)
+            return value.strip() if value is not None and value.strip() else None
+
+        proto = text("protocol")
+        port = text("destination-port")
+        for field in ("source", "destination"):
+            value = text(field)
+            if value is not None:
+                ipaddress.ip_address(value)  # ValueError: reported as a malformed command
+        return cls(
+            text("from"),
+            text("to"),
+            text("source"),
+            text("destination"),
+            int(proto) if proto else None,
+            int(port) if port else None,
+            text("application"),
+        )
+
+
+def _ports_contain(spec: str, port: int) -> bool:
+    for part in spec.split(","):
+        bounds = part.strip().split("-")
+        try:
+            low, high = int(bounds[0]), int(bounds[-1])
+        except ValueError:
+            continue
+        if low <= port <= high:
+            return True
+    return False
+
+
+class Matcher:
+    """Resolves the names of one scope (with shared as fallback) and tests rules."""
+
+    def __init__(self, scope: etree._Element, shared: etree._Element | None) -> None:
+        self.scope = scope
+        self.shared = shared
+
+    def _find(self, container: str, name: str) -> etree._Element | None:
+        for holder in (self.scope, self.shared):
+            if holder is None:
+                continue
+            found = holder.xpath(f"{container}/entry[@name=$n]", n=name)
+            if found:
+                return found[0]
+        return None
+
+    # -- addresses --------------------------------------------------------------------
+    def address_contains(
+        self, name: str, ip: ipaddress._BaseAddress, seen: frozenset[str] = frozenset()
+    ) -> bool:
+        if name == "any":
+            return True
+        literal = _literal_contains(name, ip)
+        if literal is not None:
+            return literal
+        entry = self._find("address", name)
+        if entry is not None:
+            netmask = entry.findtext("ip-netmask")
+            if netmask is not None:
+                return _literal_contains(netmask.strip(), ip) is True
+            span = entry.findtext("ip-range")
+            if span is not None:
+                return _literal_contains(span.strip(), ip) is True
+            return False  # fqdn / ip-wildcard: not resolved by the emulator
+        group = self._find("address-group", name)
+        if group is not None and name not in seen:
+            return any(self.address_contains(m, ip, seen | {name}) for m in members(group, "static"))
+        return False
+
+    def addresses_match(self, rule: etree._Element, field: str, value: str | None) -> bool:
+        if value is None:
+            return True
+        ip = ipaddress.ip_address(value)
+        hit = any(self.address_contains(m, ip) for m in members(rule, field))
+        negate = (rule.findtext(f"negate-{field}") or "no").strip() == "yes"
+        return hit != negate
+
+    # -- services ---------------------------------------------------------------------
+    def service_contains(
+        self, name: str, proto: int | None, port: int | None, seen: frozenset[str] = frozenset()
+    ) -> bool:
+        if name == "any":
+            return True
+        for p, spec in PREDEFINED.get(name, []):
+            if _proto_port_ok(p, spec, proto, port):
+                return True
+        entry = self._find("service", name)
+        if entry is not None:
+            for tag, number in PROTOCOLS.items():
+                spec = entry.findtext(f"protocol/{tag}/port")
+                if spec is not None and _proto_port_ok(number, spec, proto, port):
+                    return True
+            return False
+        group = self._find("service-group", name)
+        if group is not None and name not in seen:
+            return any(
+                self.service_contains(m, proto, port, seen | {name}) for m in members(group, "members")
+            )
+        return False
+
+    def applications(self, rule: etree._Element) -> set[str]:
+        found: set[str] = set()
+        pending = members(rule, "application")
+        seen: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            group = self._find("application-group", name)
+            if group is not None:
+                pending.extend(members(group, "members"))
+            else:
+                found.add(name)
+        return found
+
+    def rule_matches(self, rule: etree._Element, flow: Flow) -> bool:
+        if (rule.findtext("disabled") or "no").strip() == "yes":
+            return False
+        for field, zone in (("from", flow.from_zone), ("to", flow.to_zone)):
+            zones = members(rule, field)
+            if zone is not None and "any" not in zones and zone not in zones:
+                return False
+        rule_type = (rule.findtext("rule-type") or "universal").strip()
+        if flow.from_zone is not None and flow.to_zone is not None:
+            if rule_type == "intrazone" and flow.from_zone != flow.to_zone:
+                return False
+            if rule_type == "interzone" and flow.from_zone == flow.to_zone:
+                return False
+        if not self.addresses_match(rule, "source", flow.source):
+            return False
+        if not self.addresses_match(rule, "destination", flow.destination):
+            return False
+        apps = self.applications(rule)
+        if "any" not in apps and (flow.application is None or flow.application not in apps):
+            return False
+        services = members(rule, "service")
+        if "application-default" in services:
+            return self._app_default_ok(apps, flow)
+        return any(self.service_contains(s, flow.protocol, flow.port) for s in services)
+
+    @staticmethod
+    def _app_default_ok(apps: set[str], flow: Flow) -> bool:
+        if "any" in apps or flow.application is None:
+            return True
+        defaults = APP_DEFAULTS.get(flow.application)
+        if defaults is None:
+            return True
+        return any(_proto_port_ok(p, spec, flow.protocol, flow.port) for p, spec in defaults)
+
+    def matches(self, flow: Flow) -> list[tuple[int, etree._Element]]:
+        return [
+            (i, rule)
+            for i, rule in enumerate(security_rules(self.scope), start=1)
+            if self.rule_matches(rule, flow)
+        ]
+
+
+def _proto_port_ok(rule_proto: int, spec: str | None, proto: int | None, port: int | None) -> bool:
+    if proto is not None and proto != rule_proto:
+        return False
+    if spec is None or port is None:
+        return True
+    return _ports_contain(spec, port)
+
+
+def _literal_contains(text: str, ip: ipaddress._BaseAddress) -> bool | None:
+    """True/False when `text` is an IP literal (address, CIDR, a-b range), None otherwise."""
+    try:
+        if "-" in text:
+            first, last = (ipaddress.ip_address(part.strip()) for part in text.split("-", 1))
+            if first.version != ip.version:
+                return False
+            return first <= ip <= last
+        network = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return None
+    return network.version == ip.version and ip in network
+
+
+def result_entry(index: int, rule: etree._Element) -> etree._Element:
+    """A rule as `test security-policy-match` lists it."""
+    entry = etree.Element("entry", name=rule.get("name", ""))
+    etree.SubElement(entry, "index").text = str(index)
+    for field in ("from", "source", "to", "destination", "application", "service"):
+        node = etree.SubElement(entry, field)
+        for value in members(rule, field):
+            etree.SubElement(node, "member").text = value
+    etree.SubElement(entry, "action").text = (rule.findtext("action") or "allow").strip()
+    etree.SubElement(entry, "terminal").text = "yes"
+    return entry

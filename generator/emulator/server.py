@@ -1,0 +1,311 @@
+"""The HTTP side: a threaded HTTP(S) server on 127.0.0.1 serving /api/, and
+`EmulatorServer`, the context manager tests and the demo start and stop.
+
+Requests may come as GET query strings or POST forms (pan-python posts, awspan's client
+posts so that the key never sits in a URL); the key may come in the X-PAN-KEY header.
+Open keep-alive connections are shut down on stop so that no thread outlives the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import shutil
+import socket
+import ssl
+import tempfile
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
+
+from lxml import etree
+
+from generator.emulator.api import Api, Users
+from generator.emulator.config_ops import ConfigOp, parse_element
+from generator.emulator.store import BatchError, Store
+
+DEFAULT_USERS = {"admin": "admin", "automation": "automation"}
+MAX_BODY = 512 * 1024 * 1024
+
+
+def default_config(panorama: bool = False) -> bytes:
+    """The shipped initial configuration (a firewall vsys1, or a Panorama device group dg1)."""
+    name = "default_panorama.xml" if panorama else "default_config.xml"
+    return resources.files("generator.emulator").joinpath(name).read_bytes()
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # headers and body go out as two writes: without TCP_NODELAY, Nagle plus the
+        # client's delayed ACK cost ~40 ms per request
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.track(self.connection, add=True)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.track(self.connection, add=False)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
+        """Silent: request lines may carry a key in the query; never log them."""
+
+    def do_GET(self) -> None:  # noqa: N802 - stdlib naming
+        self._serve(b"")
+
+    def do_POST(self) -> None:  # noqa: N802 - stdlib naming
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY:
+            self._send(413, b"request too large", "text/plain")
+            return
+        body = self.rfile.read(length) if length else b""
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if body and ctype not in ("", "application/x-www-form-urlencoded"):
+            self._send(415, b"only application/x-www-form-urlencoded bodies are supported", "text/plain")
+            return
+        self._serve(body)
+
+    def _serve(self, body: bytes) -> None:
+        url = urlsplit(self.path)
+        if url.path.rstrip("/") != "/api":
+            self._send(404, b"not found", "text/plain")
+            return
+        params = dict(parse_qsl(url.query, keep_blank_values=True))
+        params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
+        reply = self.server.api.handle(params, self.headers.get("X-PAN-KEY"))
+        self._send(reply.status, reply.body, "application/xml; charset=UTF-8")
+
+    def _send(self, status: int, body: bytes, ctype: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], api: Api) -> None:
+        super().__init__(address, _Handler)
+        self.api = api
+        self._connections: set[socket.socket] = set()
+        self._conn_mutex = threading.Lock()
+
+    def track(self, conn: socket.socket, add: bool) -> None:
+        with self._conn_mutex:
+            if add:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)
+
+    def close_connections(self) -> None:
+        with self._conn_mutex:
+            conns = list(self._connections)
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+
+
+def _self_signed(directory: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1/localhost; it is its own CA (emu.ca_file)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "awspan PAN-OS emulator")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=2))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            False,
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = directory / "emulator-cert.pem", directory / "emulator-key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
+    return cert_file, key_file
+
+
+class EmulatorServer:
+    """A PAN-OS XML API emulator on 127.0.0.1; use as a context manager (or start()/stop())."""
+
+    def __init__(
+        self,
+        config_xml: bytes | str | None = None,
+        users: dict[str, str] | None = None,
+        panorama: bool = False,
+        job_steps: int = 2,
+        tls: bool = False,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.store = Store(
+            config_xml if config_xml is not None else default_config(panorama),
+            panorama=panorama,
+            job_steps=job_steps,
+        )
+        self._users = Users(users if users is not None else DEFAULT_USERS)
+        self.api = Api(self.store, self._users)
+        self.tls = tls
+        self._host, self._port = host, port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._tmpdir: str | None = None
+        self.ca_file: str | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self) -> EmulatorServer:
+        server = _Server((self._host, self._port), self.api)
+        if self.tls:
+            self._tmpdir = tempfile.mkdtemp(prefix="awspan-emu-")
+            cert, key = _self_signed(Path(self._tmpdir))
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            server.socket = context.wrap_socket(server.socket, server_side=True)
+            self.ca_file = str(cert)
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.02}, name="panos-emulator", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.close_connections()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        if self._tmpdir:
+            shutil.rmtree(self._tmpdir, ignore_errors=True)
+            self._tmpdir = None
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running")
+        return self._server.server_address[1]
+
+    @property
+    def url(self) -> str:
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
+
+    # -- for tests ----------------------------------------------------------------------
+    def api_key(self, user: str) -> str:
+        """The key keygen gives `user`."""
+        return self._users.key_for(user)
+
+    @property
+    def request_count(self) -> int:
+        return self.api.request_count
+
+    @property
+    def requests(self) -> list[dict]:
+        with self.api._mutex:
+            return list(self.api.requests)
+
+    def reset_counters(self) -> None:
+        self.api.reset_counters()
+
+    def fail(self, kind: str, nth: int = 1, code: str = "13", message: str | None = None) -> None:
+        """Make the nth future request of `kind` fail (see generator.emulator.faults)."""
+        self.api.faults.add(kind, nth=nth, code=code, message=message)
+
+    def running(self) -> etree._Element:
+        with self.store.mutex:
+            return copy.deepcopy(self.store.running)
+
+    def candidate(self) -> etree._Element:
+        with self.store.mutex:
+            return copy.deepcopy(self.store.candidate)
+
+    def running_xml(self) -> bytes:
+        return etree.tostring(self.running(), encoding="utf-8")
+
+    def candidate_xml(self) -> bytes:
+        return etree.tostring(self.candidate(), encoding="utf-8")
+
+    def edit_as(
+        self, admin: str, action: str, xpath: str, element_xml: str | None = None, **params: str
+    ) -> None:
+        """A candidate change made by another admin (as through the API, without HTTP).
+
+        `params` carries where/dst (move) or newname (rename). Raises the ApiError PAN-OS would report.
+        """
+        op = ConfigOp(
+            action=action,
+            xpath=xpath,
+            where=params.get("where"),
+            dst=params.get("dst"),
+            newname=params.get("newname"),
+        )
+        if action in ("set", "edit"):
+            op.element = parse_element(element_xml, action)
+        try:
+            self.store.write(admin, [op])
+        except BatchError as err:
+            raise err.error from None
+
+    def lock_as(self, admin: str, kind: str = "config", scope: str = "vsys1", comment: str = "") -> None:
+        """A config or commit lock held by `admin`."""
+        if kind not in ("config", "commit"):
+            raise ValueError("kind is config or commit")
+        self.store.add_lock(kind, admin, scope, comment)
+
+    def unlock_as(self, admin: str, kind: str = "config", scope: str = "vsys1") -> None:
+        self.store.remove_lock(kind, admin, scope)
+
+    def commit_as(self, admin: str, partial: bool = True, description: str = "") -> bool:
+        """Commit `admin`'s changes (or all, partial=False) and finish the job; True when it succeeded."""
+        job = self.store.commit(admin, {admin} if partial else None, description)
+        return job is None or job.ok
+
+    def pending_admins(self) -> list[str]:
+        return self.store.pending_admins()
+
+    def config_locks(self) -> dict[str, str]:
+        """scope -> admin of the config locks held now."""
+        with self.store.mutex:
+            return {scope: lock.admin for scope, lock in self.store.config_locks.items()}
+
+    def commit_locks(self) -> dict[str, str]:
+        with self.store.mutex:
+            return {scope: lock.admin for scope, lock in self.store.commit_locks.items()}

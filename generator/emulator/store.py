@@ -1,0 +1,281 @@
+"""The emulated device's state: running and candidate configs, the per-admin journal of
+candidate changes, config/commit locks and commit jobs.
+
+Why a journal: PAN-OS can commit only some admins' changes (partial commit by admin).
+Every candidate write is kept as a `ConfigOp` with its admin; a partial commit replays
+the named admins' operations onto the running config, and a revert rebuilds the
+candidate from running plus the operations that are kept. All access goes through one
+re-entrant lock, so the threaded HTTP server can share one store.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lxml import etree
+
+from generator.emulator import xpath as xp
+from generator.emulator.commit import Job
+from generator.emulator.config_ops import (
+    STAMP_ATTRIBUTES,
+    Applied,
+    ConfigOp,
+    Stamp,
+    UndoLog,
+    apply_op,
+    strip_stamps,
+)
+from generator.emulator.responses import CODE_DENIED, CODE_INVALID_OBJECT, ApiError
+from generator.emulator.validate import NameIndex, Validator
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
+
+
+def now_text() -> str:
+    return time.strftime("%Y/%m/%d %H:%M:%S", time.gmtime())
+
+
+def parse_config(config_xml: bytes | str) -> etree._Element:
+    data = config_xml.encode() if isinstance(config_xml, str) else config_xml
+    root = etree.fromstring(data, _PARSER)
+    if root.tag != "config":
+        raise ValueError(f"a PAN-OS configuration is rooted at <config>, not <{root.tag}>")
+    return root
+
+
+@dataclass
+class Lock:
+    admin: str
+    scope: str
+    comment: str
+    created: str
+
+
+class BatchError(Exception):
+    """An operation of a batch failed: which one (0-based) and why."""
+
+    def __init__(self, index: int, error: ApiError) -> None:
+        self.index = index
+        self.error = error
+        super().__init__(str(error))
+
+
+class Store:
+    """Running + candidate configs and everything that changes them."""
+
+    def __init__(self, config_xml: bytes | str, panorama: bool = False, job_steps: int = 2) -> None:
+        self.mutex = threading.RLock()
+        self.panorama = panorama
+        self.job_steps = max(0, int(job_steps))
+        self.running = parse_config(config_xml)
+        self.candidate = copy.deepcopy(self.running)
+        self.journal: list[ConfigOp] = []
+        self.config_locks: dict[str, Lock] = {}
+        self.commit_locks: dict[str, Lock] = {}
+        self.jobs: dict[int, Job] = {}
+        self._next_job = 1
+        self._dirty = 0
+        self.index = NameIndex()
+        self.validator = Validator(panorama, self.index)
+
+    # -- reads ------------------------------------------------------------------------
+    def read(self, xpath: str | None, running: bool) -> list[etree._Element]:
+        with self.mutex:
+            root = self.running if running else self.candidate
+            return [copy.deepcopy(node) for node in xp.select(root, xpath)]
+
+    # -- writes -----------------------------------------------------------------------
+    def check_write_lock(self, admin: str, xpath: str) -> None:
+        """A config lock held by another admin refuses the write, as PAN-OS does."""
+        for lock in self.config_locks.values():
+            if lock.admin != admin and self._lock_covers(lock.scope, xpath):
+                raise ApiError(
+                    CODE_DENIED, f"Config for scope {lock.scope} is currently locked by {lock.admin}"
+                )
+
+    @staticmethod
+    def _lock_covers(scope: str, xpath: str) -> bool:
+        if scope == "shared":
+            return True
+        compact = xpath.replace('"', "'")
+        names = [f"vsys/entry[@name='{scope}']", f"device-group/entry[@name='{scope}']"]
+        if any(name in compact for name in names):
+            return True
+        # an xpath naming another vsys/device group is outside this scope
+        return "vsys/entry[@name=" not in compact and "device-group/entry[@name=" not in compact
+
+    def write(self, admin: str, ops: list[ConfigOp]) -> list[Applied]:
+        """Apply ops to the candidate, all or nothing; raise BatchError naming the failing one."""
+        with self.mutex:
+            undo = UndoLog()
+            results: list[Applied] = []
+            deleted: set[str] = set()
+            failed_at: int | None = None
+            try:
+                for op in ops:
+                    op.admin = admin
+                    self.check_write_lock(admin, op.xpath)
+                    self._dirty += 1
+                    stamp = Stamp(admin, str(self._dirty), now_text())
+                    applied = apply_op(self.candidate, op, undo, stamp)
+                    if applied.objects_changed:
+                        self.index.clear()
+                    self.validator.check_entries(applied.entries)
+                    deleted |= applied.deleted
+                    results.append(applied)
+                if deleted:
+                    try:
+                        self.validator.check_no_references(self.candidate, deleted)
+                    except ApiError:
+                        failed_at = max(i for i, r in enumerate(results) if r.deleted)
+                        raise
+            except ApiError as err:
+                undo.undo()
+                self.index.clear()
+                raise BatchError(len(results) if failed_at is None else failed_at, err) from None
+            self.journal.extend(op for op, res in zip(ops, results, strict=True) if not res.missing)
+            return results
+
+    # -- pending changes, revert ------------------------------------------------------
+    def pending_admins(self) -> list[str]:
+        with self.mutex:
+            return sorted({op.admin for op in self.journal})
+
+    def revert(self, admins: set[str] | None) -> bool:
+        """Drop the changes of `admins` (all when None): candidate = running + the kept ops."""
+        with self.mutex:
+            kept = [op for op in self.journal if admins is not None and op.admin not in admins]
+            changed = len(kept) != len(self.journal)
+            candidate = copy.deepcopy(self.running)
+            survivors = []
+            for op in kept:
+                undo = UndoLog()
+                try:
+                    apply_op(candidate, op, undo, Stamp(op.admin, str(self._dirty), now_text()))
+                    survivors.append(op)
+                except ApiError:
+                    undo.undo()  # depended on a reverted change: dropped, as PAN-OS would lose it
+            self.candidate = candidate
+            self.journal = survivors
+            self.index.clear()
+            return changed
+
+    # -- commit -----------------------------------------------------------------------
+    def check_commit_lock(self, admin: str) -> None:
+        for lock in list(self.commit_locks.values()) + list(self.config_locks.values()):
+            if lock.admin != admin:
+                raise ApiError(
+                    CODE_DENIED, f"Commit is blocked: {lock.scope} is currently locked by {lock.admin}"
+                )
+
+    def commit(
+        self,
+        admin: str,
+        admins: set[str] | None,
+        description: str,
+        fail: Callable[[], tuple[str, ...] | None] | None = None,
+    ) -> Job | None:
+        """Enqueue a commit (full when `admins` is None); None when there is nothing to commit.
+
+        `fail` (fault injection) is asked once a job is certain; detail lines it returns make
+        the job end FIN/FAIL, leaving running unchanged.
+        """
+        with self.mutex:
+            self.check_commit_lock(admin)
+            ops = [op for op in self.journal if admins is None or op.admin in admins]
+            if not ops:
+                return None
+            failure = fail() if fail is not None else None
+            details: list[str]
+            if admins is None:
+                new_running = copy.deepcopy(self.candidate)
+                strip_stamps(new_running)
+            else:
+                new_running = copy.deepcopy(self.running)
+                undo = UndoLog()
+                try:
+                    for op in ops:
+                        apply_op(new_running, op, undo, None)
+                except ApiError as err:
+                    new_running = None
+                    details = ["Validation Error:", *err.lines, "Commit failed"]
+            problems: list[str] = []
+            if new_running is not None:
+                problems = Validator(self.panorama).check_tree(new_running)
+                details = ["Validation Error:", *problems, "Commit failed"] if problems else []
+            ok = new_running is not None and not problems and not failure
+            if failure:
+                details = [*failure, "Commit failed"]
+            if ok:
+                assert new_running is not None
+                self.running = new_running
+                self.journal = [op for op in self.journal if not (admins is None or op.admin in admins)]
+                if admins is None:
+                    strip_stamps(self.candidate)
+                else:
+                    strip_stamps(self.candidate, admins)
+                details = ["Configuration committed successfully"]
+            job = Job(
+                id=self._next_job,
+                user=admin,
+                description=description,
+                ok=ok,
+                details=details,
+                polls_left=self.job_steps,
+                enqueued=now_text(),
+            )
+            if self.job_steps == 0:
+                job.finished = job.enqueued
+            self.jobs[job.id] = job
+            self._next_job += 1
+            return job
+
+    def job(self, job_id: int) -> Job | None:
+        with self.mutex:
+            job = self.jobs.get(job_id)
+            if job is not None:
+                job.poll(now_text())
+            return job
+
+    # -- locks ------------------------------------------------------------------------
+    def add_lock(self, kind: str, admin: str, scope: str, comment: str) -> None:
+        with self.mutex:
+            locks = self.config_locks if kind == "config" else self.commit_locks
+            holder = locks.get(scope)
+            if holder is not None:
+                if holder.admin == admin:
+                    raise ApiError(CODE_DENIED, f"You already own a {kind} lock for scope {scope}")
+                raise ApiError(
+                    CODE_DENIED,
+                    f"{kind.capitalize()} for scope {scope} is currently locked by {holder.admin}",
+                )
+            for other in locks.values():
+                if other.admin != admin and (other.scope == "shared" or scope == "shared"):
+                    raise ApiError(
+                        CODE_DENIED,
+                        f"{kind.capitalize()} for scope {other.scope} is currently locked by {other.admin}",
+                    )
+            locks[scope] = Lock(admin=admin, scope=scope, comment=comment, created=now_text())
+
+    def remove_lock(self, kind: str, admin: str, scope: str, as_admin: str | None = None) -> None:
+        with self.mutex:
+            locks = self.config_locks if kind == "config" else self.commit_locks
+            holder = locks.get(scope)
+            if holder is None:
+                raise ApiError(
+                    CODE_INVALID_OBJECT, f"{kind.capitalize()} is not currently locked for scope {scope}"
+                )
+            if holder.admin != (as_admin or admin):
+                raise ApiError(
+                    CODE_DENIED,
+                    f"{kind.capitalize()} for scope {scope} is locked by {holder.admin}; "
+                    f"only that admin can release it",
+                )
+            del locks[scope]
+
+
+__all__ = ["STAMP_ATTRIBUTES", "BatchError", "Lock", "Store", "parse_config"]

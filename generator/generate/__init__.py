@@ -1,0 +1,17 @@
+"""`awspan generate`: state.yaml + policy.yaml (+ rulebase.xml) -> fragment.xml, a pure function.
+
+Steps, one module each:
+    state.py       load state.yaml (fast YAML path), validate it, normalize addresses
+    protect.py     which interfaces sit behind the firewall (route tables)
+    permissions.py what one ingress permission allows: sources, service or application
+    names.py       PAN-OS object names (legal, unique, stable)
+    model.py       the objects and rules to emit, deduplicated and sorted
+    render.py      Jinja2 templates -> XML, parsed back and validated against schemas/fragment.xsd
+    precheck.py    the already-allowed check (generator.rulematch) and precheck.yaml
+    command.py     the CLI entry point
+"""
+
+from generator.generate.model import Fragment, build_fragment
+from generator.generate.render import render_fragment
+
+__all__ = ["Fragment", "build_fragment", "render_fragment"]

@@ -1,0 +1,56 @@
+"""`awspan generate`: read policy.yaml and state.yaml, write fragment.xml (and precheck.yaml).
+
+Nothing is written until everything has been read, checked, rendered and validated, and
+then atomically: a failed run leaves the previous fragment exactly as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator.atomicio import write_atomic
+from generator.generate.model import build_fragment
+from generator.generate.precheck import precheck_path, run_precheck
+from generator.generate.render import render_fragment
+from generator.generate.state import load_state
+from generator.policy import load_policy
+
+
+def generate(
+    config: str, state_file: str, *, rulebase: str | None = None, templates: str | None = None
+) -> tuple[bytes, str | None, dict[str, int]]:
+    """(fragment bytes, precheck.yaml text or None, counts) for the given files; writes nothing."""
+    policy = load_policy(config)
+    state = load_state(state_file)
+    fragment = build_fragment(state, policy, where=state_file)
+    data, root = render_fragment(fragment, templates)
+    report = None
+    if rulebase is not None:
+        fragment, report = run_precheck(fragment, root, rulebase, policy)
+        data, _ = render_fragment(fragment, templates)
+    counts = {
+        "rules": len(fragment.rules),
+        "addresses": len(fragment.addresses),
+        "address-groups": len(fragment.groups),
+        "services": len(fragment.services),
+    }
+    return data, report, counts
+
+
+def run(args: argparse.Namespace) -> int:
+    rulebase = None if args.no_rulebase or not Path(args.rulebase).is_file() else args.rulebase
+    data, report, counts = generate(args.config, args.state, rulebase=rulebase, templates=args.templates)
+    side = precheck_path(args.output)
+    if report is not None:
+        write_atomic(side, report)
+    write_atomic(args.output, data)
+    if report is None and side.exists():
+        side.unlink()  # a stale precheck.yaml would explain rules that are no longer left out
+    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
+    print(
+        f"wrote {args.output}: {summary}" + (f"; checked against {rulebase}" if rulebase else ""),
+        file=sys.stderr,
+    )
+    return 0

@@ -1,0 +1,354 @@
+"""The managed objects and rules for one state + policy: built, deduplicated, sorted.
+
+Layout `group` (default): one address object per protected address, one static
+address-group per security group (named after the group id), one rule per (security
+group, offer) whose sources aggregate every permission of that group with that offer.
+Layout `instance`: one rule per (instance, offer) with the instance's addresses as
+destination; when the instance's interfaces carry different groups and so allow different
+sources, one rule per (instance, interface, offer) instead, so that no interface gets
+another interface's sources.
+
+Exactness: a rule allows sources x destinations; IPv4 never reaches IPv6, so one rule with
+both families is exact. Sources of a family without a destination of that family are
+dropped. `0.0.0.0/0` is written `any` unless the rule also has IPv6 destinations that
+`::/0` does not open, where `any` would admit every IPv6 source; then it stays
+`0.0.0.0/0`. `::/0` is always written as itself (see docs/generate.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from generator.errors import AwspanError
+from generator.generate.cidrs import sort_key
+from generator.generate.names import address_name, check_name, clip_description, rule_name
+from generator.generate.permissions import Offer, OfferTable, ServiceObject, SourceResolver
+from generator.generate.protect import DEFAULT_V4, DEFAULT_V6, protected_interfaces
+from generator.location import Location
+from generator.policy import Policy
+
+
+@dataclass(frozen=True)
+class Address:
+    name: str
+    value: str  # ip-netmask: 10.0.1.10/32, 2600:1f18::1/128
+    description: str
+
+
+@dataclass(frozen=True)
+class AddressGroup:
+    name: str
+    members: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    sources: tuple[str, ...]
+    destinations: tuple[str, ...]
+    applications: tuple[str, ...]
+    services: tuple[str, ...]
+    description: str
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """Everything fragment.xml holds, in output order."""
+
+    location: Location
+    tag: str
+    from_zone: str
+    to_zone: str
+    profile_group: str | None
+    log_setting: str | None
+    addresses: tuple[Address, ...] = ()
+    groups: tuple[AddressGroup, ...] = ()
+    services: tuple[ServiceObject, ...] = ()
+    rules: tuple[Rule, ...] = ()
+
+    def keep_rules(self, keep: Iterable[str]) -> Fragment:
+        """Only the named rules, and only the objects they still reference (for the precheck)."""
+        wanted = set(keep)
+        rules = tuple(r for r in self.rules if r.name in wanted)
+        dests = {d for r in rules for d in r.destinations}
+        groups = tuple(g for g in self.groups if g.name in dests)
+        used = dests | {m for g in groups for m in g.members}
+        services = {s for r in rules for s in r.services}
+        return replace(
+            self,
+            rules=rules,
+            groups=groups,
+            addresses=tuple(a for a in self.addresses if a.name in used),
+            services=tuple(s for s in self.services if s.name in services),
+        )
+
+
+@dataclass
+class _Acc:
+    """Sources and provenance gathered for one rule."""
+
+    v4: set[str] = field(default_factory=set)
+    v6: set[str] = field(default_factory=set)
+    notes: set[str] = field(default_factory=set)
+
+
+def source_members(v4: set[str], v6: set[str], has_v4_dest: bool, has_v6_dest: bool) -> tuple[str, ...]:
+    """The rule's <source> members, exact for its destinations (see module docstring)."""
+    v4 = v4 if has_v4_dest else set()
+    v6 = v6 if has_v6_dest else set()
+    if DEFAULT_V4 in v4:
+        v4 = {DEFAULT_V4}
+    if DEFAULT_V6 in v6:
+        v6 = {DEFAULT_V6}
+    if DEFAULT_V4 in v4 and (not has_v6_dest or DEFAULT_V6 in v6):
+        return ("any",)
+    return tuple(sorted(v4 | v6, key=sort_key))
+
+
+def _service_order(service: ServiceObject) -> tuple[str, int, int]:
+    ports = service.port.split("-")
+    return service.protocol, int(ports[0]), int(ports[-1])
+
+
+class _Builder:
+    def __init__(self, state: dict[str, Any], policy: Policy, where: str) -> None:
+        self.state = state
+        self.policy = policy
+        self.where = where
+        self.offers = OfferTable(policy.rules.application_map())
+        self.addresses: dict[str, Address] = {}
+        self.services: dict[str, ServiceObject] = {}
+        self.rules: dict[str, tuple[tuple[Any, ...], Rule]] = {}
+        self.groups: dict[str, AddressGroup] = {}
+        self._sg_index: list[dict[str, int]] = []
+        self._resolvers: list[SourceResolver] = []
+        self._sg_offers: dict[tuple[int, str], dict[Offer, _Acc]] = {}
+        vpc_pos: dict[int, int] = {}
+        for v, vpc in enumerate(state["vpcs"]):
+            vpc_pos[id(vpc)] = v
+            index: dict[str, int] = {}
+            for g, group in enumerate(vpc.get("security_groups", [])):
+                if group["id"] in index:
+                    raise AwspanError(
+                        f"vpcs[{v}].security_groups[{g}].id: {group['id']} appears twice", where=where
+                    )
+                index[group["id"]] = g
+            self._sg_index.append(index)
+            self._resolvers.append(SourceResolver(vpc, policy.rules.internal_cidrs))
+        self._vpc_pos = vpc_pos
+
+    # -- per security group, computed once however many interfaces carry it ---------------
+    def sg_offers(self, v: int, sg_id: str, owner: str) -> dict[Offer, _Acc]:
+        key = (v, sg_id)
+        hit = self._sg_offers.get(key)
+        if hit is not None:
+            return hit
+        vpc = self.state["vpcs"][v]
+        g = self._sg_index[v].get(sg_id)
+        if g is None:
+            raise AwspanError(
+                f"{owner}: security group {sg_id} is not in {vpc['id']}'s security_groups (re-run collect)",
+                where=self.where,
+            )
+        group = vpc["security_groups"][g]
+        out: dict[Offer, _Acc] = {}
+        resolver = self._resolvers[v]
+        for p, perm in enumerate(group.get("ingress", [])):
+            path = f"vpcs[{v}].security_groups[{g}].ingress[{p}]"
+            offer = self.offers.offer(perm, self.where, path)
+            v4, v6 = resolver.sources(perm, self.where, path)
+            if not (v4 or v6):
+                continue
+            acc = out.setdefault(offer, _Acc())
+            acc.v4 |= v4
+            acc.v6 |= v6
+            note = offer.label + (f" ({perm['description']})" if perm.get("description") else "")
+            acc.notes.add(note)
+        self._sg_offers[key] = out
+        return out
+
+    def add_address(
+        self, pi_inst: dict[str, Any], eni: dict[str, Any], vpc: dict[str, Any], ip: str, prefix: int
+    ) -> str:
+        name = check_name(address_name(pi_inst["id"], ip), f"address {ip} of {pi_inst['id']}", self.where)
+        if name not in self.addresses:
+            label = f" ({pi_inst['name']})" if pi_inst.get("name") else ""
+            self.addresses[name] = Address(
+                name, f"{ip}/{prefix}", clip_description(f"{pi_inst['id']}{label} {eni['id']} in {vpc['id']}")
+            )
+        return name
+
+    def add_rule(
+        self,
+        what: str,
+        sort_key: tuple[Any, ...],
+        name: str,
+        offer: Offer,
+        sources: tuple[str, ...],
+        destinations: tuple[str, ...],
+        description: str,
+    ) -> None:
+        check_name(name, what, self.where)
+        if name in self.rules:
+            raise AwspanError(
+                f"two rules would be named {name!r} (an AWS id appears twice in the state)", where=self.where
+            )
+        if offer.service_object is not None:
+            self.services[offer.service_object.name] = offer.service_object
+        self.rules[name] = (
+            sort_key,
+            Rule(
+                name, sources, destinations, offer.applications, offer.services, clip_description(description)
+            ),
+        )
+
+    # -- layouts ------------------------------------------------------------------------------
+    def group_layout(self) -> None:
+        dests: dict[tuple[int, str], tuple[set[str], set[str]]] = {}
+        for pi in protected_interfaces(self.state, self.policy):
+            v = self._vpc_pos[id(pi.vpc)]
+            names4 = {self.add_address(pi.instance, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4}
+            names6 = {self.add_address(pi.instance, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6}
+            for sg_id in pi.interface.get("security_groups", []):
+                self.sg_offers(v, sg_id, f"{pi.path}.security_groups ({pi.instance['id']})")
+                d4, d6 = dests.setdefault((v, sg_id), (set(), set()))
+                d4 |= names4
+                d6 |= names6
+        for (v, sg_id), (d4, d6) in dests.items():
+            vpc = self.state["vpcs"][v]
+            group = vpc["security_groups"][self._sg_index[v][sg_id]]
+            group_name = check_name(
+                sg_id, f"vpcs[{v}].security_groups[{self._sg_index[v][sg_id]}].id", self.where
+            )
+            where_txt = f"{vpc['id']}" + "".join(
+                f" {x}" for x in (vpc.get("account"), vpc.get("region")) if x
+            )
+            label = f"{sg_id}" + (f" ({group['name']})" if group.get("name") else "")
+            used = False
+            for offer, acc in self.sg_offers(v, sg_id, sg_id).items():
+                sources = source_members(acc.v4, acc.v6, bool(d4), bool(d6))
+                if not sources:
+                    continue
+                used = True
+                text = f"awspan: security group {label} in {where_txt}: " + "; ".join(sorted(acc.notes))
+                self.add_rule(
+                    f"vpcs[{v}].security_groups[{self._sg_index[v][sg_id]}]: rule for {offer.label}",
+                    (sg_id, "", offer.order),
+                    rule_name(sg_id, offer.suffix),
+                    offer,
+                    sources,
+                    (group_name,),
+                    text,
+                )
+            if used:
+                if group_name in self.groups:
+                    raise AwspanError(f"security group {sg_id} appears in two VPCs", where=self.where)
+                self.groups[group_name] = AddressGroup(
+                    group_name,
+                    tuple(sorted(d4 | d6)),
+                    clip_description(f"awspan: addresses behind security group {label} in {where_txt}"),
+                )
+
+    def instance_layout(self) -> None:
+        # (instance id) -> offer -> interface id -> (v4 sources, v6 sources, notes, dest names)
+        per: dict[
+            str,
+            dict[
+                Offer, dict[str, tuple[frozenset[str], frozenset[str], set[str], set[str], tuple[bool, bool]]]
+            ],
+        ] = {}
+        labels: dict[str, str] = {}
+        for pi in protected_interfaces(self.state, self.policy):
+            v = self._vpc_pos[id(pi.vpc)]
+            inst = pi.instance
+            labels[inst["id"]] = (
+                inst["id"] + (f" ({inst['name']})" if inst.get("name") else "") + f" in {pi.vpc['id']}"
+            )
+            names4 = {self.add_address(inst, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4}
+            names6 = {self.add_address(inst, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6}
+            merged: dict[Offer, _Acc] = {}
+            for sg_id in pi.interface.get("security_groups", []):
+                for offer, acc in self.sg_offers(
+                    v, sg_id, f"{pi.path}.security_groups ({inst['id']})"
+                ).items():
+                    m = merged.setdefault(offer, _Acc())
+                    m.v4 |= acc.v4
+                    m.v6 |= acc.v6
+                    m.notes |= {f"{sg_id}: {n}" for n in acc.notes}
+            for offer, m in merged.items():
+                v4 = frozenset(m.v4) if names4 else frozenset()
+                v6 = frozenset(m.v6) if names6 else frozenset()
+                if v4 or v6:
+                    per.setdefault(inst["id"], {}).setdefault(offer, {})[pi.interface["id"]] = (
+                        v4,
+                        v6,
+                        m.notes,
+                        names4 | names6,
+                        (bool(names4), bool(names6)),
+                    )
+        for inst_id, offers in per.items():
+            for offer, enis in offers.items():
+                distinct = {(e[0], e[1]) for e in enis.values()}
+                if len(distinct) == 1:
+                    groups = [("", list(enis.values()))]
+                else:
+                    groups = [(eni_id, [enis[eni_id]]) for eni_id in sorted(enis)]
+                for eni_id, parts in groups:
+                    v4 = set().union(*(p[0] for p in parts))
+                    v6 = set().union(*(p[1] for p in parts))
+                    has4 = any(p[4][0] for p in parts)
+                    has6 = any(p[4][1] for p in parts)
+                    sources = source_members(v4, v6, has4, has6)
+                    dest = tuple(sorted(set().union(*(p[3] for p in parts))))
+                    notes = sorted(set().union(*(p[2] for p in parts)))
+                    owner = f"{inst_id}-{eni_id}" if eni_id else inst_id
+                    text = (
+                        f"awspan: instance {labels[inst_id]}"
+                        + (f" {eni_id}" if eni_id else "")
+                        + ": "
+                        + "; ".join(notes)
+                    )
+                    self.add_rule(
+                        f"rule for {offer.label} to {labels[inst_id]}",
+                        (inst_id, eni_id, offer.order),
+                        rule_name(owner, offer.suffix),
+                        offer,
+                        sources,
+                        dest,
+                        text,
+                    )
+
+    def fragment(self) -> Fragment:
+        r = self.policy.rules
+        rules = tuple(rule for _, rule in sorted(self.rules.values(), key=lambda kv: kv[0]))
+        frag = Fragment(
+            location=self.policy.firewall.location,
+            tag=r.tag,
+            from_zone=r.from_zone,
+            to_zone=r.to_zone,
+            profile_group=r.profile_group,
+            log_setting=r.log_setting,
+            addresses=tuple(self.addresses[k] for k in sorted(self.addresses)),
+            groups=tuple(self.groups[k] for k in sorted(self.groups)),
+            services=tuple(sorted(self.services.values(), key=_service_order)),
+            rules=rules,
+        )
+        clash = {a.name for a in frag.addresses} & {g.name for g in frag.groups}
+        if clash:
+            raise AwspanError(
+                f"an address and an address-group would share the name {sorted(clash)[0]!r}", where=self.where
+            )
+        return frag.keep_rules(r.name for r in rules)  # drop objects no rule references
+
+
+def build_fragment(state: dict[str, Any], policy: Policy, where: str = "state.yaml") -> Fragment:
+    """The pure heart of generate: validated state + policy -> Fragment."""
+    builder = _Builder(state, policy, where)
+    if policy.rules.layout == "instance":
+        builder.instance_layout()
+    else:
+        builder.group_layout()
+    return builder.fragment()

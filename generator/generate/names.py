@@ -1,0 +1,51 @@
+"""PAN-OS object names: legal, stable, unique, never cut.
+
+PAN-OS allows at most 63 characters: letters, digits, '-', '_', '.' and space. Every name
+awspan makes is derived from AWS ids (stable across runs) and checked here; a name that
+cannot be made legal is an error, because a shortened name could collide with another
+one or stop matching the object push created last time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from generator.errors import AwspanError
+
+MAX_NAME = 63
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""XML 1.0 cannot carry these characters even escaped; AWS text can hold them."""
+_LEGAL = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_. -]*\Z")
+
+
+def check_name(name: str, what: str, where: str) -> str:
+    """Return `name` if PAN-OS accepts it, else raise naming the AWS object it came from."""
+    if len(name) > MAX_NAME:
+        raise AwspanError(
+            f"{what}: the name {name!r} is {len(name)} characters, over PAN-OS's {MAX_NAME}", where=where
+        )
+    if not _LEGAL.match(name):
+        raise AwspanError(f"{what}: the name {name!r} has characters PAN-OS does not allow", where=where)
+    return name
+
+
+def address_name(instance_id: str, address: str) -> str:
+    """`i-0abc-10.0.1.10`, `i-0abc-2600-1f18--1`: ':' -> '-' is one-to-one on canonical IPv6
+    text (which never holds '-'), so two addresses never share a name."""
+    return f"{instance_id}-{address.replace(':', '-')}"
+
+
+def service_name(protocol: str, low: int, high: int) -> str:
+    """`tcp-443`, `udp-8000-8100`."""
+    return f"{protocol}-{low}" if low == high else f"{protocol}-{low}-{high}"
+
+
+def rule_name(owner: str, suffix: str) -> str:
+    """`sg-0abc-tcp-443`, `i-0abc-icmp`, `i-0abc-eni-0def-any`."""
+    return f"{owner}-{suffix}"
+
+
+def clip_description(text: str, limit: int = 1023) -> str:
+    """PAN-OS keeps descriptions up to 1023 characters; a description (unlike a name) may be cut."""
+    text = _NOT_XML.sub("\ufffd", text)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,136 @@
+"""What one security-group ingress permission allows: its sources and its service.
+
+Sources: IPv4, IPv6 and prefix-list entries, minus everything wholly inside the group's
+VPC (the union of all its CIDR blocks, secondary ones too) or inside `rules.internal_cidrs`
+(that traffic never crosses the internet gateway), minus group references (they name
+instances, which are inside by definition). Containment is netaddr arithmetic, not text.
+
+Service: tcp/udp port ranges become service objects (`tcp-8000-8100`) unless
+`rules.applications` maps the exact range to an App-ID; icmp/icmpv6 become the `icmp` /
+`ipv6-icmp` applications; `all` becomes application any + service any; IP protocols 47, 50
+and 51 map to the `gre`, `ipsec-esp` and `ipsec-ah` applications; any other protocol number
+is an error naming the permission (see docs/generate.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator.errors import AwspanError
+from generator.generate.cidrs import RangeSet
+from generator.generate.names import service_name
+
+APP_DEFAULT = "application-default"
+
+PROTOCOL_APPS = {"47": ("gre", "gre"), "50": ("esp", "ipsec-esp"), "51": ("ah", "ipsec-ah")}
+"""IP protocol number -> (rule-name suffix, PAN-OS App-ID)."""
+
+
+@dataclass(frozen=True)
+class ServiceObject:
+    name: str
+    protocol: str
+    port: str  # "443" or "8000-8100", as PAN-OS writes it
+
+
+@dataclass(frozen=True)
+class Offer:
+    """The protocol part of a rule: shared by every permission with the same protocol and ports."""
+
+    order: tuple[int, str, int, int]  # sorts rules of one owner: any, tcp, udp, icmp, icmpv6, others
+    suffix: str  # rule-name suffix
+    label: str  # for descriptions: "tcp 443", "icmp", "all traffic"
+    applications: tuple[str, ...]
+    services: tuple[str, ...]
+    service_object: ServiceObject | None
+
+
+_ORDER = {"all": 0, "tcp": 1, "udp": 2, "icmp": 3, "icmpv6": 4}
+
+
+class OfferTable:
+    """Offers built once per distinct (protocol, from_port, to_port): 100k permissions, few offers."""
+
+    def __init__(self, applications: dict[str, str]) -> None:
+        self._apps = applications
+        self._cache: dict[tuple[str, Any, Any], Offer] = {}
+
+    def offer(self, perm: dict[str, Any], where: str, path: str) -> Offer:
+        proto = perm["protocol"]
+        key = (proto, perm.get("from_port"), perm.get("to_port"))
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._cache[key] = self._build(*key, where=where, path=path)
+        return hit
+
+    def _build(self, proto: str, low: Any, high: Any, *, where: str, path: str) -> Offer:
+        if proto == "all":
+            return Offer((0, "", 0, 0), "any", "all traffic", ("any",), ("any",), None)
+        if proto in ("tcp", "udp"):
+            port = str(low) if low == high else f"{low}-{high}"
+            app = self._apps.get(f"{proto}/{port}") or self._apps.get(f"{proto}/{low}-{high}")
+            name = service_name(proto, low, high)
+            if app:
+                return Offer(
+                    (_ORDER[proto], "", low, high),
+                    name,
+                    f"{proto} {port} as {app}",
+                    (app,),
+                    (APP_DEFAULT,),
+                    None,
+                )
+            return Offer(
+                (_ORDER[proto], "", low, high),
+                name,
+                f"{proto} {port}",
+                ("any",),
+                (name,),
+                ServiceObject(name, proto, port),
+            )
+        if proto == "icmp":
+            return Offer((3, "", 0, 0), "icmp", "icmp", ("icmp",), (APP_DEFAULT,), None)
+        if proto == "icmpv6":
+            return Offer((4, "", 0, 0), "icmpv6", "icmpv6", ("ipv6-icmp",), (APP_DEFAULT,), None)
+        if proto in PROTOCOL_APPS:
+            suffix, app = PROTOCOL_APPS[proto]
+            return Offer(
+                (5, suffix, 0, 0), suffix, f"ip protocol {proto} as {app}", (app,), (APP_DEFAULT,), None
+            )
+        raise AwspanError(
+            f"{path}.protocol: IP protocol {proto} has no PAN-OS mapping (supported: tcp, udp, icmp, "
+            f"icmpv6, all, 47, 50, 51); remove the permission or extend generator/generate/permissions.py",
+            where=where,
+        )
+
+
+class SourceResolver:
+    """Sources of one VPC's permissions, outside-only, as canonical CIDR text per family."""
+
+    def __init__(self, vpc: dict[str, Any], internal_cidrs: tuple[str, ...]) -> None:
+        self._inside = RangeSet([*vpc.get("cidrs", []), *internal_cidrs])
+        self._prefix_lists = {pl["id"]: pl.get("cidrs", []) for pl in vpc.get("prefix_lists", [])}
+        self._outside: dict[str, bool] = {}
+
+    def _is_outside(self, cidr: str) -> bool:
+        hit = self._outside.get(cidr)
+        if hit is None:
+            hit = self._outside[cidr] = not self._inside.covers(cidr)
+        return hit
+
+    def sources(self, perm: dict[str, Any], where: str, path: str) -> tuple[set[str], set[str]]:
+        """(IPv4 sources, IPv6 sources) of one permission after dropping internal ones."""
+        v4 = {c for c in perm.get("cidrs", ()) if self._is_outside(c)}
+        v6 = {c for c in perm.get("ipv6_cidrs", ()) if self._is_outside(c)}
+        for k, pl_id in enumerate(perm.get("prefix_lists", ())):
+            entries = self._prefix_lists.get(pl_id)
+            if entries is None:
+                raise AwspanError(
+                    f"{path}.prefix_lists[{k}]: prefix list {pl_id} is not in this VPC's "
+                    f"prefix_lists (re-run collect)",
+                    where=where,
+                )
+            for cidr in entries:
+                if self._is_outside(cidr):
+                    (v6 if ":" in cidr else v4).add(cidr)
+        return v4, v6

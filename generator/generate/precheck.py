@@ -1,0 +1,78 @@
+"""The already-allowed check: leave out candidate rules the firewall's own rules already decide.
+
+When out/rulebase.xml (from `awspan snapshot`) is present, every candidate rule is matched
+against the unmanaged rules above the bottom rule (generator.rulematch). A candidate whose
+traffic is wholly allowed there would never be hit; one wholly denied there would never
+work: both are left out, said on stderr, and recorded with the reason in precheck.yaml
+beside the fragment, so a reviewer sees in the pull request why a rule is missing.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from generator.errors import AwspanError
+from generator.generate.model import Fragment
+from generator.policy import Policy
+from generator.yamlio import dump_yaml
+
+PRECHECK_FILE = "precheck.yaml"
+LEFT_OUT = frozenset({"allowed", "blocked"})
+
+
+def precheck_path(output: str | Path) -> Path:
+    return Path(output).parent / PRECHECK_FILE
+
+
+def _rulematch() -> Any:
+    try:
+        from generator import rulematch
+    except ImportError as exc:  # pragma: no cover - only while the package is incomplete
+        raise AwspanError(
+            f"the already-allowed check is not available ({exc}); run with --no-rulebase"
+        ) from None
+    return rulematch
+
+
+def run_precheck(
+    fragment: Fragment, root: etree._Element, rulebase: str | Path, policy: Policy
+) -> tuple[Fragment, str]:
+    """Return the fragment without left-out rules and the text of precheck.yaml."""
+    rm = _rulematch()
+    snapshot = rm.load_rulebase(str(rulebase))
+    decisions, warnings = rm.check_candidates(
+        root,
+        snapshot,
+        location=policy.firewall.location,
+        from_zone=policy.rules.from_zone,
+        to_zone=policy.rules.to_zone,
+        bottom_rule=policy.rules.bottom_rule,
+        tag=policy.rules.tag,
+    )
+    decisions = sorted(decisions, key=lambda d: d.rule)
+    for d in decisions:
+        by = ", ".join(d.covering) or "-"
+        if d.verdict == "allowed":
+            print(f"left out {d.rule}: already allowed by rule(s) {by}", file=sys.stderr)
+        elif d.verdict == "blocked":
+            print(
+                f"BLOCKED {d.rule}: denied by rule(s) {by} above the managed rules ({d.reason}); left out",
+                file=sys.stderr,
+            )
+    for w in sorted(warnings):
+        print(f"warning: {w}", file=sys.stderr)
+    left_out = {d.rule for d in decisions if d.verdict in LEFT_OUT}
+    kept = fragment.keep_rules(r.name for r in fragment.rules if r.name not in left_out)
+    report = {
+        "version": 1,
+        "decisions": [
+            {"rule": d.rule, "verdict": d.verdict, "covering": list(d.covering), "reason": d.reason}
+            for d in decisions
+        ],
+        "warnings": sorted(warnings),
+    }
+    return kept, dump_yaml(report)

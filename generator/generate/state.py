@@ -1,0 +1,187 @@
+"""Load state.yaml: fast YAML, fast schema check, then the checks a schema cannot express.
+
+This is generate's hot path (a 50,000-instance estate is tens of MB of YAML), so:
+- the text is parsed with yaml_rs when installed (`fast=True`); if that result does not pass
+  the schema check, the file is parsed again with PyYAML, the reference, so that whatever we
+  report or accept is what PyYAML reads;
+- the schema check is schemas/state.schema.json compiled to closures (schemacheck.py);
+  jsonschema runs only to word the message once the fast check has said "invalid";
+- addresses and CIDRs are parsed once here, checked (family, host bits, syntax), and replaced
+  in place by their canonical text, so later steps compare plain strings.
+Every error names the file and the key path, e.g. `vpcs[0].security_groups[2].ingress[1].to_port`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from typing import Any
+
+import netaddr
+import yaml
+
+from generator.errors import AwspanError
+from generator.generate.cidrs import canonical_v4_cidr, is_canonical_v4
+from generator.generate.schemacheck import Check, compile_schema
+from generator.resources import load_json_schema
+from generator.validate import validate_document
+from generator.yamlio import fast_loader_available, load_yaml_text, read_text
+
+SCHEMA = "state.schema.json"
+
+NUMBERED_PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all"}
+"""AWS may report a protocol by number; these have names generate handles natively."""
+
+
+@lru_cache(maxsize=1)
+def _fast_check() -> Check:
+    return compile_schema(load_json_schema(SCHEMA))
+
+
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+
+def _plain_in_pyyaml_is_str(value: str) -> bool:
+    """False when PyYAML (YAML 1.1) would read this text, written unquoted, as something else
+    (`on`, `yes`, `012`, `1_000`, `1:30`, a date...). yaml_rs (YAML 1.2) reads those as strings,
+    and it cannot tell us whether the file quoted them, so such a document goes to PyYAML."""
+    if not value:
+        return True
+    return not any(rx.match(value) for _, rx in _RESOLVERS.get(value[0], ()))
+
+
+@lru_cache(maxsize=1)
+def _guarded_check() -> Check:
+    return compile_schema(load_json_schema(SCHEMA), string_guard=_plain_in_pyyaml_is_str)
+
+
+_YAML12_ONLY_NUMBER = re.compile(
+    r"(?:^|[\s\[,{:])[-+]?(?:0o[0-7]+|0[0-9]+|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)(?=[ \t]*(?:$|[,\]}#]))",
+    re.MULTILINE,
+)
+"""Numbers YAML 1.2 reads differently from YAML 1.1 (0o17, 012, 1e3): yaml_rs would return a number
+where PyYAML returns a string or another number."""
+
+
+def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read, validate and normalize state.yaml; AwspanError names the file and key path.
+
+    The yaml_rs result is used only when it is certainly what PyYAML would have read: it passes
+    the schema, no string in it is one PyYAML would resolve to another type, and the text has
+    no YAML-1.2-only number. Otherwise PyYAML reads the file (and its result is what we check).
+    """
+    where = str(path)
+    text = read_text(path, "state file")
+    data = None
+    if fast_loader_available():
+        data = load_yaml_text(text, where, fast=True)
+        if not _guarded_check()(data) or _YAML12_ONLY_NUMBER.search(text):
+            data = None
+    if data is None:
+        data = load_yaml_text(text, where, fast=False)  # PyYAML is the reference
+    return parse_state(data, where)
+
+
+def parse_state(data: Any, where: str = "state.yaml") -> dict[str, Any]:
+    """Validate plain data (from YAML) and normalize it in place; returns it."""
+    if data is None:
+        raise AwspanError("the file is empty", where=where)
+    if not _fast_check()(data):
+        validate_document(data, SCHEMA, where)  # raises with jsonschema's key path and wording
+    _normalize(data, where)
+    return data
+
+
+def _fail(where: str, path: str, message: str) -> AwspanError:
+    return AwspanError(f"{path}: {message}", where=where)
+
+
+def _cidr(value: str, version: int | None, where: str, path: str) -> str:
+    try:
+        net = netaddr.IPNetwork(value)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        raise _fail(where, path, f"{value!r} is not a valid CIDR block") from None
+    if version is not None and net.version != version:
+        raise _fail(where, path, f"{value!r} is not an IPv{version} CIDR block")
+    if net.ip != net.network:
+        raise _fail(where, path, f"{value!r} has host bits set (did you mean {net.cidr}?)")
+    return str(net.cidr)
+
+
+def _address(value: str, version: int, where: str, path: str) -> str:
+    if version == 4 and is_canonical_v4(value):
+        return value
+    try:
+        ip = netaddr.IPAddress(value)
+    except (netaddr.AddrFormatError, ValueError, TypeError):
+        raise _fail(where, path, f"{value!r} is not a valid IP address") from None
+    if ip.version != version:
+        raise _fail(where, path, f"{value!r} is not an IPv{version} address")
+    return str(ip)
+
+
+def _normalize_list(values: list[str], version: int | None, where: str, path: str, fn: Any) -> None:
+    for i, value in enumerate(values):
+        values[i] = fn(value, version, where, f"{path}[{i}]")
+
+
+def _check_ports(perm: dict[str, Any], where: str, path: str) -> None:
+    proto = NUMBERED_PROTOCOLS.get(perm["protocol"], perm["protocol"])
+    perm["protocol"] = proto
+    for key in ("from_port", "to_port"):
+        if isinstance(perm.get(key), float):  # JSON Schema's integer admits 443.0
+            perm[key] = int(perm[key])
+    low, high = perm.get("from_port"), perm.get("to_port")
+    if proto in ("tcp", "udp"):
+        for key, value in (("from_port", low), ("to_port", high)):
+            if value is None or not 0 <= value <= 65535:
+                raise _fail(where, f"{path}.{key}", f"{proto} needs a port 0-65535, not {value!r}")
+        if low > high:
+            raise _fail(where, f"{path}.from_port", f"from_port {low} is greater than to_port {high}")
+    elif proto in ("icmp", "icmpv6"):
+        for key, value in (("from_port", low), ("to_port", high)):
+            if value is not None and not -1 <= value <= 255:
+                raise _fail(where, f"{path}.{key}", f"{proto} type/code must be -1..255, not {value}")
+
+
+def _normalize(data: dict[str, Any], where: str) -> None:
+    """Canonical addresses everywhere; ports checked per protocol. Walks every record once."""
+    cidr_cache: dict[str, str] = {}
+
+    def cidr(value: str, version: int | None, where: str, path: str) -> str:
+        if version != 6 and canonical_v4_cidr(value):
+            return value  # already canonical IPv4 (the common case): skip netaddr
+        hit = cidr_cache.get(value)
+        if hit is None or version is not None and (":" in hit) != (version == 6):
+            hit = _cidr(value, version, where, path)
+            cidr_cache[value] = hit
+        return hit
+
+    for v, vpc in enumerate(data["vpcs"]):
+        vp = f"vpcs[{v}]"
+        _normalize_list(vpc.get("cidrs", []), None, where, f"{vp}.cidrs", cidr)
+        for t, table in enumerate(vpc.get("route_tables", [])):
+            for r, route in enumerate(table.get("routes", [])):
+                dest = route["destination"]
+                if not dest.startswith("pl-"):
+                    route["destination"] = cidr(
+                        dest, None, where, f"{vp}.route_tables[{t}].routes[{r}].destination"
+                    )
+        for s, subnet in enumerate(vpc.get("subnets", [])):
+            for key, version in (("cidr", 4), ("ipv6_cidr", 6)):
+                if subnet.get(key) is not None:
+                    subnet[key] = cidr(subnet[key], version, where, f"{vp}.subnets[{s}].{key}")
+        for g, group in enumerate(vpc.get("security_groups", [])):
+            for p, perm in enumerate(group.get("ingress", [])):
+                pp = f"{vp}.security_groups[{g}].ingress[{p}]"
+                _check_ports(perm, where, pp)
+                _normalize_list(perm.get("cidrs", []), 4, where, f"{pp}.cidrs", cidr)
+                _normalize_list(perm.get("ipv6_cidrs", []), 6, where, f"{pp}.ipv6_cidrs", cidr)
+        for p, plist in enumerate(vpc.get("prefix_lists", [])):
+            _normalize_list(plist.get("cidrs", []), None, where, f"{vp}.prefix_lists[{p}].cidrs", cidr)
+        for i, inst in enumerate(vpc.get("instances", [])):
+            for n, eni in enumerate(inst.get("interfaces", [])):
+                ip = f"{vp}.instances[{i}].interfaces[{n}]"
+                _normalize_list(eni.get("private_ips", []), 4, where, f"{ip}.private_ips", _address)
+                _normalize_list(eni.get("ipv6_addresses", []), 6, where, f"{ip}.ipv6_addresses", _address)

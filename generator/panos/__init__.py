@@ -1,0 +1,7 @@
+"""Talking to PAN-OS: the XML API client, and the snapshot, plan and push steps built on it.
+
+Modules, one step each: client (HTTP + error envelope), fragment (read out/fragment.xml),
+canonical (compare XML as PAN-OS means it), device (what a `get` of the location holds),
+diff (the plan), batch (the one multi-config request and its inverse), push (the sequence),
+snapshot (out/rulebase.xml), report (text/json/markdown), commands (the CLI entry points).
+"""

@@ -1,0 +1,125 @@
+"""The ONE multi-config request of a push, and the one that undoes it.
+
+PAN-OS applies a multi-config atomically (all operations or none), validating each one
+in turn as it would a single set/edit/delete. So the operations must come in an order in
+which every reference resolves at every step:
+
+1. delete the rules that go: they may be the last users of objects deleted below;
+2. set/edit objects, referenced before referencing: tags, addresses, services, then
+   groups (nested groups members first), then rules (in fragment order);
+3. delete the objects that go, referencing before referenced: groups (outer first), then
+   services and addresses; an address still named by a rule is deleted only after that
+   rule was edited in step 2;
+4. move rules into place (order.py's few moves).
+
+The inverse is the same builder run the other way: the config read before the push is
+the desired state, the config after the batch is the current one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from generator.location import Location
+from generator.panos.canonical import strip_bookkeeping
+from generator.panos.device import DeviceConfig
+from generator.panos.diff import Diff
+
+UPSERT_ORDER = ("tag", "address", "service", "address-group", "service-group", "rules")
+DELETE_ORDER = ("service-group", "address-group", "service", "address", "tag")
+
+
+@dataclass
+class Op:
+    action: str  # set | edit | delete | move
+    xpath: str
+    label: str
+    element: etree._Element | None = None
+    where: str | None = None
+    dst: str | None = None
+
+
+@dataclass
+class Batch:
+    ops: list[Op] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.ops)
+
+    def to_xml(self) -> str:
+        """The `element` of a type=config&action=multi-config request."""
+        root = etree.Element("multi-config")
+        for i, op in enumerate(self.ops, 1):
+            node = etree.SubElement(root, op.action, id=str(i), xpath=op.xpath)
+            if op.where:
+                node.set("where", op.where)
+            if op.dst is not None:
+                node.set("dst", op.dst)
+            if op.element is not None:
+                node.append(op.element)
+        return etree.tostring(root, encoding="unicode")
+
+    def label(self, op_id: str) -> str:
+        try:
+            return self.ops[int(op_id) - 1].label
+        except (ValueError, IndexError):
+            return f"operation {op_id}"
+
+
+def _members_first(names: list[str], elements: dict[str, etree._Element]) -> list[str]:
+    """Groups ordered so that a nested group comes before the groups that contain it."""
+    inside = set(names)
+    out: list[str] = []
+    state: dict[str, int] = {}
+
+    def visit(n: str) -> None:
+        if state.get(n) == 2:
+            return
+        if state.get(n) == 1:  # a cycle PAN-OS will refuse; keep a stable order and let it say so
+            return
+        state[n] = 1
+        for m in elements[n].iter("member"):
+            child = (m.text or "").strip()
+            if child in inside and child != n:
+                visit(child)
+        state[n] = 2
+        out.append(n)
+
+    for n in names:
+        visit(n)
+    return out
+
+
+def _clean(el: etree._Element) -> etree._Element:
+    return strip_bookkeeping(el, keep_uuid=False)
+
+
+def build_batch(d: Diff, current: DeviceConfig, location: Location) -> Batch:
+    """Every delete, set/edit and move of `d`, in an order in which all references resolve."""
+    b = Batch()
+    for name in d.deletes.get("rules", []):
+        b.ops.append(Op("delete", location.entry_xpath("rules", name), f"delete rule {name!r}"))
+    for kind in UPSERT_ORDER:
+        ups = d.upserts.get(kind, {})
+        names = list(ups)
+        if kind.endswith("-group"):
+            names = _members_first(names, ups)
+        label = "rule" if kind == "rules" else kind
+        for name in names:
+            el = _clean(ups[name])
+            if name in d.creates.get(kind, set()):
+                b.ops.append(Op("set", location.xpath(kind), f"create {label} {name!r}", el))
+            else:
+                b.ops.append(Op("edit", location.entry_xpath(kind, name), f"change {label} {name!r}", el))
+    for kind in DELETE_ORDER:
+        names = list(d.deletes.get(kind, []))
+        if kind.endswith("-group"):
+            names = list(reversed(_members_first(names, current.entries(kind))))
+        for name in names:
+            b.ops.append(Op("delete", location.entry_xpath(kind, name), f"delete {kind} {name!r}"))
+    for m in d.moves:
+        b.ops.append(Op("move", location.entry_xpath("rules", m.name), f"move rule {m.name!r} {m.describe()}",
+                        where=m.where, dst=m.dst))
+    return b

@@ -1,0 +1,78 @@
+"""Compare PAN-OS XML the way PAN-OS means it.
+
+PAN-OS decorates what it returns with bookkeeping attributes (`admin`, `dirtyId`, `time`,
+`uuid`), pretty-prints or not, and keeps `<member>` lists as sets: the order an operator
+typed members in carries no meaning, and two elements in a different schema order are the
+same object. Push would otherwise see a "change" in every object on every run and never be
+idempotent. What does carry meaning is the order of rule entries, which callers compare
+separately (per-rule canonical forms here, order in diff.py).
+"""
+
+from __future__ import annotations
+
+import copy
+
+from lxml import etree
+
+IGNORED_ATTRIBUTES = frozenset({"admin", "dirtyId", "time", "uuid"})
+"""Attributes PAN-OS adds on its own; never part of what awspan manages."""
+
+BOOKKEEPING_ATTRIBUTES = frozenset({"admin", "dirtyId", "time"})
+"""Attributes that change with every edit (who, when): dropped from artifacts and batches."""
+
+
+def _canon(node: etree._Element) -> str:
+    """A string that is equal for two elements exactly when PAN-OS would treat them as equal."""
+    attrs = sorted((k, v) for k, v in node.attrib.items() if k not in IGNORED_ATTRIBUTES)
+    children = [c for c in node if isinstance(c.tag, str)]
+    text = (node.text or "").strip()
+    if node.tag == "member" or not children:
+        body = _escape(text)
+    else:
+        parts = [_canon(c) for c in children]
+        # Child order: entries of a container and members are sets; other children follow
+        # the schema's order on the device, whatever order they were sent in.
+        parts.sort()
+        body = "".join(parts)
+    attr_text = "".join(f' {k}="{_escape(v)}"' for k, v in attrs)
+    return f"<{node.tag}{attr_text}>{body}</{node.tag}>"
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def canonical_text(node: etree._Element) -> str:
+    """The canonical form of one element (an entry, a container) as a string."""
+    return _canon(node)
+
+
+def equal(a: etree._Element | None, b: etree._Element | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return _canon(a) == _canon(b)
+
+
+def strip_bookkeeping(node: etree._Element, *, keep_uuid: bool = True) -> etree._Element:
+    """A deep copy without admin/dirtyId/time (and uuid unless kept), whitespace-only text removed.
+
+    Used for what awspan writes (rulebase.xml, rollback elements): those attributes change
+    with every edit, so keeping them would make artifacts non-deterministic.
+    """
+    out = copy.deepcopy(node)
+    drop = BOOKKEEPING_ATTRIBUTES if keep_uuid else IGNORED_ATTRIBUTES
+    for el in out.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for attr in drop & set(el.attrib):
+            del el.attrib[attr]
+        if len(el) and el.text is not None and not el.text.strip():
+            el.text = None
+        if el.tail is not None and not el.tail.strip():
+            el.tail = None
+    return out
+
+
+def tagged_with(entry: etree._Element, tag: str) -> bool:
+    """Does this object carry the ownership tag (its own `<tag><member>`)?"""
+    return any((m.text or "").strip() == tag for m in entry.iterfind("tag/member"))

@@ -1,0 +1,269 @@
+"""A small PAN-OS XML API client over `requests`.
+
+Why not a bigger library: awspan needs a handful of calls (keygen, config get/show,
+multi-config, op, commit, job status) and three promises a general client does not keep
+for us:
+
+- the API key never appears in a URL, a log line, argv or a file: it travels only in the
+  `X-PAN-KEY` header (keygen sends the password in a POST body, never in the query);
+- TLS is verified (a CA bundle may be named), and plain `http://` is refused unless the
+  host is a loopback address (the emulator in tests and the demo);
+- every PAN-OS error envelope becomes a `PanosError` carrying the code and the message
+  lines, so the CLI prints one readable line instead of a traceback.
+
+Requests are counted (`request_count`): firewall round trips dominate push, and the tests
+assert that their number does not grow with the number of rules.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import urllib.parse
+from dataclasses import dataclass
+
+import requests
+from lxml import etree
+
+from generator.errors import AwspanError
+
+log = logging.getLogger(__name__)
+
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
+CONNECT_TIMEOUT = 10.0
+
+
+class PanosError(AwspanError):
+    """PAN-OS answered with an error envelope (or could not be reached).
+
+    `code` is the PAN-OS error code when the envelope had one (e.g. "12" invalid object,
+    "13" invalid xpath / not allowed, "403" for a refused key); `lines` are the message
+    lines in the order PAN-OS gave them. `answered` is True when the firewall answered with an
+    error envelope, so the request is known to have done nothing; False for a transport
+    failure (timeout, reset), after which a write may or may not have happened.
+    """
+
+    def __init__(self, message: str, *, code: str | None = None, lines: list[str] | None = None,
+                 answered: bool = False, where: str | None = None) -> None:
+        self.code = code
+        self.lines = list(lines or [])
+        self.answered = answered
+        super().__init__(message, where=where)
+
+
+def parse_xml(data: bytes | str, what: str = "response") -> etree._Element:
+    """Parse XML without entity expansion or network access (PAN-OS answers are data, not documents)."""
+    try:
+        return etree.fromstring(data.encode("utf-8") if isinstance(data, str) else data, parser=_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise PanosError(f"the firewall's {what} is not XML ({exc})") from None
+
+
+def message_lines(root: etree._Element) -> list[str]:
+    """The human-readable lines of a response: every <line>, else every <msg>; nested
+    per-operation responses (multi-config) are prefixed with their `id`."""
+    nodes = list(root.iter("line")) or list(root.iter("msg"))
+    lines: list[str] = []
+    for node in nodes:
+        text = " ".join("".join(node.itertext()).split())
+        if not text:
+            continue
+        owner = node.getparent()
+        while owner is not None and owner.tag != "response":
+            owner = owner.getparent()
+        op_id = owner.get("id") if owner is not None and owner is not root else None
+        line = f"[{op_id}] {text}" if op_id else text
+        if line not in lines:
+            lines.append(line)
+    return lines
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def api_endpoint(url: str) -> str:
+    """Check the firewall URL and return its API endpoint (`.../api/`)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise AwspanError(f"firewall URL {url!r} must look like https://host[:port]")
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+        raise AwspanError(
+            f"refusing plain http:// to {parts.hostname}: the API key would cross the network in clear text; "
+            "use https:// (http:// is allowed only to a loopback address)"
+        )
+    if parts.username or parts.password or parts.query:
+        raise AwspanError("the firewall URL must not hold credentials or a query; use PANOS_API_KEY")
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/api/", "", ""))
+
+
+@dataclass
+class Job:
+    """A finished (or timed-out) PAN-OS job, as `show jobs id N` describes it."""
+
+    id: str
+    status: str
+    result: str
+    details: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "FIN" and self.result == "OK"
+
+
+class PanosClient:
+    """One firewall or Panorama, one API key; every call is one POST to /api/."""
+
+    def __init__(self, url: str, *, api_key: str | None = None, username: str | None = None,
+                 password: str | None = None, ca_bundle: str | None = None, timeout: float = 60.0,
+                 session: requests.Session | None = None) -> None:
+        self.endpoint = api_endpoint(url)
+        self.timeout = (CONNECT_TIMEOUT, float(timeout))
+        self.session = session or requests.Session()
+        self.session.trust_env = False  # no proxy or netrc surprises: the key goes where the URL says
+        if ca_bundle:
+            if not os.path.isfile(ca_bundle):
+                raise AwspanError("CA bundle not found", where=ca_bundle)
+            self.session.verify = ca_bundle
+        else:
+            self.session.verify = True
+        self.request_count = 0
+        self.username = username
+        self._key = api_key
+        if not self._key:
+            if not (username and password):
+                raise AwspanError("no firewall credentials: set PANOS_API_KEY, "
+                                  "or PANOS_USERNAME and PANOS_PASSWORD")
+            self._key = self.keygen(username, password)
+
+    def __repr__(self) -> str:  # never show the key, even in a debugger or a traceback
+        return f"PanosClient({self.endpoint!r})"
+
+    @classmethod
+    def from_env(cls, url: str | None, *, ca_bundle: str | None = None, timeout: float = 60.0) -> PanosClient:
+        """Build a client from PANOS_URL/PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD."""
+        if not url:
+            raise AwspanError("no firewall URL: set firewall.url in policy.yaml or PANOS_URL")
+        return cls(url, api_key=os.environ.get("PANOS_API_KEY") or None,
+                   username=os.environ.get("PANOS_USERNAME") or None,
+                   password=os.environ.get("PANOS_PASSWORD") or None,
+                   ca_bundle=ca_bundle, timeout=timeout)
+
+    # --- transport -------------------------------------------------------------------------
+
+    def _post(self, params: dict[str, str], *, send_key: bool = True) -> etree._Element:
+        what = params.get("type", "?") + (f"/{params['action']}" if "action" in params else "")
+        headers = {"X-PAN-KEY": self._key} if send_key and self._key else {}
+        self.request_count += 1
+        log.debug("PAN-OS request %d: %s", self.request_count, what)
+        try:
+            resp = self.session.post(self.endpoint, data=params, headers=headers, timeout=self.timeout)
+        except requests.exceptions.SSLError as exc:
+            raise PanosError(f"TLS verification of {self.endpoint} failed ({_short(exc)}); "
+                             "name the firewall's CA with PANOS_CA_BUNDLE or firewall.ca_bundle") from None
+        except requests.exceptions.Timeout:
+            raise PanosError(f"the firewall did not answer {what} within {self.timeout[1]:g} s") from None
+        except requests.exceptions.RequestException as exc:
+            raise PanosError(f"cannot reach the firewall at {self.endpoint}: {_short(exc)}") from None
+        body = resp.content
+        try:
+            root = parse_xml(body)
+        except PanosError:
+            if resp.status_code >= 400:
+                raise PanosError(f"{what}: HTTP {resp.status_code} {resp.reason}", code=str(resp.status_code),
+                                 answered=resp.status_code < 500) from None
+            raise
+        status = root.get("status")
+        if resp.status_code >= 400 or status != "success":
+            lines = message_lines(root)
+            code = root.get("code") or (str(resp.status_code) if resp.status_code >= 400 else None)
+            detail = "; ".join(lines) or f"HTTP {resp.status_code}"
+            if resp.status_code == 403:
+                detail += " (check PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD)"
+            raise PanosError(f"{what} failed: {detail}" + (f" (code {code})" if code else ""),
+                             code=code, lines=lines, answered=True)
+        return root
+
+    # --- requests awspan uses --------------------------------------------------------------
+
+    def keygen(self, username: str, password: str) -> str:
+        """Make an API key from a user name and password (sent in the POST body, never a URL)."""
+        root = self._post({"type": "keygen", "user": username, "password": password}, send_key=False)
+        key = root.findtext("result/key")
+        if not key:
+            raise PanosError("keygen answered without a key")
+        return key
+
+    def get(self, xpath: str) -> etree._Element:
+        """Candidate config at xpath: the <result> element (its children are the matched nodes)."""
+        return _result(self._post({"type": "config", "action": "get", "xpath": xpath}))
+
+    def show(self, xpath: str) -> etree._Element:
+        """Running config at xpath: the <result> element."""
+        return _result(self._post({"type": "config", "action": "show", "xpath": xpath}))
+
+    def set(self, xpath: str, element: str) -> None:
+        self._post({"type": "config", "action": "set", "xpath": xpath, "element": element})
+
+    def edit(self, xpath: str, element: str) -> None:
+        self._post({"type": "config", "action": "edit", "xpath": xpath, "element": element})
+
+    def delete(self, xpath: str) -> None:
+        self._post({"type": "config", "action": "delete", "xpath": xpath})
+
+    def move(self, xpath: str, where: str, dst: str | None = None) -> None:
+        params = {"type": "config", "action": "move", "xpath": xpath, "where": where}
+        if dst is not None:
+            params["dst"] = dst
+        self._post(params)
+
+    def multi_config(self, element: str) -> etree._Element:
+        """Every operation in one atomic request: all applied, or none (PAN-OS's promise)."""
+        return self._post({"type": "config", "action": "multi-config", "element": element})
+
+    def op(self, cmd: str, *, vsys: str | None = None) -> etree._Element:
+        params = {"type": "op", "cmd": cmd}
+        if vsys:
+            params["vsys"] = vsys
+        return self._post(params)
+
+    def commit(self, cmd: str, *, partial: bool = True) -> str | None:
+        """Start a commit; return its job id, or None when PAN-OS says there is nothing to commit."""
+        params = {"type": "commit", "cmd": cmd}
+        if partial:
+            params["action"] = "partial"
+        root = self._post(params)
+        job = root.findtext("result/job") or root.findtext(".//job")
+        if job:
+            return job.strip()
+        text = " ".join("".join(root.itertext()).split())
+        if "no changes to commit" in text.lower():
+            return None
+        raise PanosError(f"commit answered without a job id: {text or '(empty)'}")
+
+    def job(self, job_id: str) -> Job:
+        root = self.op(f"<show><jobs><id>{int(job_id)}</id></jobs></show>")
+        node = root.find("result/job")
+        if node is None:
+            raise PanosError(f"show jobs id {job_id}: no job in the answer")
+        details = [" ".join("".join(n.itertext()).split()) for n in node.iterfind("details/line")]
+        if not details:
+            details = [t for t in (" ".join((node.findtext("details") or "").split()),) if t]
+        return Job(id=job_id, status=(node.findtext("status") or "").strip(),
+                   result=(node.findtext("result") or "").strip(), details=details)
+
+
+def _result(root: etree._Element) -> etree._Element:
+    result = root.find("result")
+    return result if result is not None else etree.Element("result")
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    return text if len(text) < 300 else text[:300] + "..."

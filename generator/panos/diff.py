@@ -1,0 +1,253 @@
+"""The plan: what push would create, change, delete and move, and what it refuses.
+
+One function compares a desired set of objects with what the device holds, within a
+`scope` of names awspan may touch: forward (fragment vs the candidate's managed objects)
+and backward (the config read before a push vs the config after it, for rollback). The
+order of the operations in the batch (references first) is batch.py's business; this
+module only says *what* differs, and why a push must not start (blockers) or must be
+forced (guards).
+
+Drift: PAN-OS marks every node it changes with the `admin` who changed it. A managed
+object that carries another admin's name was edited by hand since awspan last wrote it;
+the plan says so, and push overwrites it (the fragment is the source of truth).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from generator.location import OBJECT_KINDS
+from generator.panos.canonical import canonical_text, tagged_with
+from generator.panos.device import DeviceConfig
+from generator.panos.fragment import Fragment
+from generator.panos.order import Move, apply_moves, plan_moves
+
+KINDS = (*OBJECT_KINDS, "rules")
+"""Every kind push manages; `rules` are the security rules of the location's rulebase."""
+
+KIND_LABEL = {"tag": "tag", "address": "address", "address-group": "address group", "service": "service",
+              "service-group": "service group", "rules": "rule"}
+
+
+@dataclass
+class Change:
+    kind: str  # an OBJECT_KINDS value or "rules"
+    name: str
+    action: str  # create | change | delete | move
+    detail: str = ""
+    drift: str | None = None  # "edited by NAME" when someone else changed a managed object
+
+    def as_dict(self) -> dict:
+        out = {"kind": self.kind, "name": self.name, "action": self.action}
+        if self.detail:
+            out["detail"] = self.detail
+        if self.drift:
+            out["drift"] = self.drift
+        return out
+
+
+@dataclass
+class Diff:
+    """Desired vs current for one scope: the elements to write and the names to delete."""
+
+    upserts: dict[str, dict[str, etree._Element]] = field(default_factory=dict)  # kind -> name -> desired
+    creates: dict[str, set[str]] = field(default_factory=dict)
+    deletes: dict[str, list[str]] = field(default_factory=dict)
+    moves: list[Move] = field(default_factory=list)
+    final_order: list[str] = field(default_factory=list)  # the whole rulebase after the batch
+    scope: dict[str, set[str]] = field(default_factory=dict)  # the names this diff may touch
+
+    def is_empty(self) -> bool:
+        return not (any(self.upserts.values()) or any(self.deletes.values()) or self.moves)
+
+    def touched(self) -> dict[str, set[str]]:
+        return {k: set(self.upserts.get(k, {})) | set(self.deletes.get(k, [])) for k in KINDS}
+
+
+@dataclass
+class Plan:
+    changes: list[Change] = field(default_factory=list)
+    blockers: list[str] = field(default_factory=list)  # push must not start, --force or not
+    guards: list[str] = field(default_factory=list)  # push refuses unless --force
+    warnings: list[str] = field(default_factory=list)
+    diff: Diff = field(default_factory=Diff)
+    managed_rules: int = 0
+    fragment_rules: int = 0
+    location: str = ""
+
+    @property
+    def has_changes(self) -> bool:
+        return not self.diff.is_empty()
+
+    def counts(self) -> dict[str, int]:
+        out = {"create": 0, "change": 0, "delete": 0, "move": 0, "drift": 0}
+        for c in self.changes:
+            out[c.action] += 1
+            out["drift"] += bool(c.drift)
+        return out
+
+
+def edited_by(entry: etree._Element) -> set[str]:
+    """Admins named on the entry or any node inside it (PAN-OS's per-node `admin` attribute)."""
+    return {el.get("admin") for el in entry.iter() if isinstance(el.tag, str) and el.get("admin")}
+
+
+def _changed_fields(want: etree._Element, have: etree._Element) -> str:
+    """Which top-level fields of an entry differ (`source, service`): enough for a review."""
+    def fields(el: etree._Element) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for child in el:
+            if isinstance(child.tag, str):
+                out[child.tag] = out.get(child.tag, "") + canonical_text(child)
+        return out
+
+    a, b = fields(want), fields(have)
+    names = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    return ", ".join(names)
+
+
+def diff_objects(desired: dict[str, dict[str, etree._Element]], current: DeviceConfig,
+                 scope: dict[str, set[str]]) -> Diff:
+    """Objects (not rule order) to set/edit and delete so that `current` matches `desired` within scope."""
+    d = Diff()
+    for kind in KINDS:
+        have = current.entries(kind)
+        want = desired.get(kind, {})
+        ups: dict[str, etree._Element] = {}
+        creates: set[str] = set()
+        for name, el in want.items():
+            old = have.get(name)
+            if old is None:
+                ups[name] = el
+                creates.add(name)
+            elif canonical_text(old) != canonical_text(el):
+                ups[name] = el
+        d.upserts[kind] = ups
+        d.creates[kind] = creates
+        d.deletes[kind] = [n for n in have if n in scope.get(kind, set()) and n not in want]
+    d.scope = {k: set(v) for k, v in scope.items()}
+    return d
+
+
+def rule_order_after(current: DeviceConfig, d: Diff) -> list[str]:
+    """The rule order right after the deletes and sets of a batch: new rules land at the bottom."""
+    gone = set(d.deletes.get("rules", []))
+    order = [n for n in current.rule_names if n not in gone]
+    order += [n for n in d.upserts.get("rules", {}) if n in d.creates.get("rules", set())]
+    return order
+
+
+def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rule: str,
+               max_delete_percent: float, admin: str | None) -> Plan:
+    """Compare the fragment with the candidate's managed objects."""
+    plan = Plan(location=fragment.location.describe(), fragment_rules=len(fragment.rules))
+    desired = {k: dict(fragment.objects.get(k, {})) for k in OBJECT_KINDS}
+    desired["rules"] = {r.get("name"): r for r in fragment.rules}
+
+    # Scope: what awspan may touch. Tags are containers of ownership, never deleted.
+    scope: dict[str, set[str]] = {}
+    for kind in KINDS:
+        managed = set() if kind == "tag" else set(device.managed(kind, tag))
+        scope[kind] = managed | set(desired[kind])
+        for name in desired[kind]:
+            have = device.entries(kind).get(name)
+            if have is not None and kind != "tag" and not tagged_with(have, tag):
+                plan.blockers.append(
+                    f"{KIND_LABEL[kind]} {name!r} exists on the firewall without the tag {tag!r}: it is "
+                    "not awspan's, and push will not overwrite it (rename one of them, or tag it "
+                    f"{tag!r} to hand it over)")
+
+    names = device.rule_names
+    bottom = device.rule(bottom_rule)
+    if bottom is None:
+        plan.blockers.append(f"the bottom rule {bottom_rule!r} (rules.bottom_rule) is not in the rulebase of "
+                             f"{plan.location}: awspan places its rules directly above it")
+    elif tagged_with(bottom, tag) or bottom_rule in desired["rules"]:
+        plan.blockers.append(f"the bottom rule {bottom_rule!r} carries the tag {tag!r} or is in the "
+                             "fragment; it must be an operator's rule")
+
+    d = diff_objects(desired, device, scope)
+    managed_rules = device.managed("rules", tag)
+    plan.managed_rules = len(managed_rules)
+    deleted_rules = len(d.deletes["rules"])
+    if managed_rules and not fragment.rules:
+        plan.guards.append(f"the fragment has no rules while {len(managed_rules)} managed rules are on the "
+                           "firewall: pushing it deletes them all (use --force if that is what you want)")
+    elif managed_rules and deleted_rules * 100.0 > max_delete_percent * len(managed_rules):
+        pct = 100.0 * deleted_rules / len(managed_rules)
+        plan.guards.append(f"push would delete {deleted_rules} of {len(managed_rules)} managed rules "
+                           f"({pct:.0f}%), over safety.max_delete_percent ({max_delete_percent:g}%); "
+                           "check the state (a failed or partial collect?) or use --force")
+
+    if not plan.blockers:
+        current = rule_order_after(device, d)
+        unmanaged = [n for n in current if n not in desired["rules"]]
+        at = unmanaged.index(bottom_rule)
+        target = unmanaged[:at] + fragment.rule_names + unmanaged[at:]
+        d.moves = plan_moves(current, target, desired["rules"])
+        d.final_order = apply_moves(current, d.moves)
+    else:
+        d.final_order = list(names)
+    plan.diff = d
+
+    # The human view: one line per object and action.
+    for kind in KINDS:
+        have = device.entries(kind)
+        for name, el in d.upserts[kind].items():
+            if name in d.creates[kind]:
+                plan.changes.append(Change(kind, name, "create"))
+            else:
+                plan.changes.append(Change(kind, name, "change", _changed_fields(el, have[name]),
+                                           _drift(have[name], admin)))
+        for name in d.deletes[kind]:
+            plan.changes.append(Change(kind, name, "delete", drift=_drift(have[name], admin)))
+    created = d.creates["rules"]
+    for m in d.moves:
+        if m.name not in created:
+            plan.changes.append(Change("rules", m.name, "move", m.describe()))
+    for kind in KINDS:  # drift on objects push leaves alone is worth a line too
+        for name, el in device.managed(kind, tag).items():
+            if name in d.upserts[kind] or name in d.deletes[kind]:
+                continue
+            who = _drift(el, admin)
+            if who:
+                plan.warnings.append(f"{KIND_LABEL[kind]} {name!r} was {who} but equals the fragment")
+    return plan
+
+
+def _drift(entry: etree._Element, admin: str | None) -> str | None:
+    if not admin:
+        return None
+    others = sorted(edited_by(entry) - {admin})
+    return f"edited by {', '.join(others)}" if others else None
+
+
+def restore_diff(before: DeviceConfig, after: DeviceConfig, scope: dict[str, set[str]]) -> Diff:
+    """What puts `after` back to `before` within scope (rollback): objects, then the rule order.
+
+    Raises ValueError when the operator's rules no longer stand in the same order (someone
+    else moved them): then no move list can restore the old order without touching them.
+    """
+    desired = {k: {n: e for n, e in before.entries(k).items() if n in scope.get(k, set())} for k in KINDS}
+    d = diff_objects(desired, after, scope)
+    current = rule_order_after(after, d)
+    d.moves = plan_moves(current, before.rule_names, scope.get("rules", set()))
+    d.final_order = apply_moves(current, d.moves)
+    return d
+
+
+def predict(before: DeviceConfig, d: Diff) -> DeviceConfig:
+    """The config the batch of `d` leaves behind (used when it cannot be read back)."""
+    out = DeviceConfig(location=before.location)
+    for kind in KINDS:
+        entries = dict(before.entries(kind))
+        for name in d.deletes.get(kind, []):
+            entries.pop(name, None)
+        entries.update(d.upserts.get(kind, {}))
+        if kind == "rules":
+            out.rules = [entries[n] for n in d.final_order] if d.final_order else list(entries.values())
+        else:
+            out.objects[kind] = entries
+    return out

@@ -1,0 +1,139 @@
+"""Read out/fragment.xml: the managed objects, per kind, and the managed rules in order.
+
+The fragment is rooted at `<config>` along the real path of the location, so that an
+operator can also `load config partial` it by hand. Push trusts it only after checking
+that it is for the location policy.yaml names (a fragment built for vsys2 must never land
+in vsys1), that it holds only the kinds awspan manages, and that every object carries the
+ownership tag: an untagged object pushed once would be unmanaged, and awspan could never
+delete it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from generator.errors import AwspanError
+from generator.location import OBJECT_KINDS, Location
+from generator.panos.canonical import tagged_with
+from generator.yamlio import MAX_FILE_BYTES
+
+MAX_NAME = 63
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True,
+                          remove_comments=False)
+
+
+@dataclass
+class Fragment:
+    """What push makes the firewall's managed objects equal to."""
+
+    location: Location
+    objects: dict[str, dict[str, etree._Element]] = field(default_factory=dict)  # kind -> name -> entry
+    rules: list[etree._Element] = field(default_factory=list)  # in final order
+    source: str = "out/fragment.xml"
+
+    @property
+    def rule_names(self) -> list[str]:
+        return [r.get("name") for r in self.rules]
+
+    def is_empty(self) -> bool:
+        return not self.rules and not any(v for k, v in self.objects.items() if k != "tag")
+
+    def count(self) -> int:
+        return len(self.rules) + sum(len(v) for v in self.objects.values())
+
+
+def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fragment:
+    """Parse and check a fragment; every error names the file and the xpath of the problem."""
+    try:
+        root = etree.fromstring(data, parser=_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise AwspanError(f"not well-formed XML: {exc}", where=where) from None
+    if root.tag != "config":
+        raise AwspanError(f"the root element is <{root.tag}>, expected <config>", where=where)
+    for node in root.iter(etree.Comment, etree.ProcessingInstruction):
+        raise AwspanError(f"line {node.sourceline}: XML comments are not allowed (PAN-OS rejects them)",
+                          where=where)
+
+    node = root
+    path = "/config"
+    for tag_name, name in location.path_elements():
+        children = [c for c in node if isinstance(c.tag, str)]
+        match = [c for c in children if c.tag == tag_name and (name is None or c.get("name") == name)]
+        if len(children) != 1 or len(match) != 1:
+            found = ", ".join(f"<{c.tag}{' name=' + repr(c.get('name')) if c.get('name') else ''}>"
+                              for c in children) or "nothing"
+            want = f"<{tag_name}{' name=' + repr(name) if name else ''}>"
+            raise AwspanError(
+                f"{path}: expected only {want} (the fragment must be for {location.describe()}, "
+                f"as policy.yaml firewall.location says), found {found}", where=where)
+        node = match[0]
+        path += f"/{tag_name}" + (f"[@name='{name}']" if name else "")
+    container = node
+
+    frag = Fragment(location=location, source=where)
+    rulebase_path = location.rulebase_elements()
+    for child in container:
+        if child.tag in OBJECT_KINDS:
+            frag.objects[child.tag] = _entries(child, f"{path}/{child.tag}", tag, where,
+                                               need_tag=child.tag != "tag")
+        elif child.tag == rulebase_path[0]:
+            rules = _descend(child, rulebase_path[1:], f"{path}/{child.tag}", where)
+            if rules is not None:
+                frag.rules = list(_entries(rules, location.rules_xpath, tag, where, need_tag=True).values())
+        else:
+            raise AwspanError(f"{path}/{child.tag}: awspan manages only {', '.join(OBJECT_KINDS)} "
+                              f"and {'/'.join(rulebase_path)}; this element does not belong in a fragment",
+                              where=where)
+    return frag
+
+
+def _descend(node: etree._Element, steps: list[str], path: str, where: str) -> etree._Element | None:
+    for step in steps:
+        children = [c for c in node if isinstance(c.tag, str)]
+        if any(c.tag != step for c in children):
+            odd = next(c for c in children if c.tag != step)
+            raise AwspanError(f"{path}/{odd.tag}: only {step} is expected here", where=where)
+        if not children:
+            return None
+        node = children[0]
+        path += f"/{step}"
+    return node
+
+
+def _entries(container: etree._Element, path: str, tag: str, where: str, *, need_tag: bool
+             ) -> dict[str, etree._Element]:
+    out: dict[str, etree._Element] = {}
+    for entry in container:
+        if not isinstance(entry.tag, str):
+            continue
+        name = entry.get("name")
+        if entry.tag != "entry" or not name:
+            raise AwspanError(f"{path}: line {entry.sourceline}: expected <entry name=...>, "
+                              f"found <{entry.tag}>", where=where)
+        here = f"{path}/entry[@name='{name}']"
+        if len(name) > MAX_NAME:
+            raise AwspanError(f"{here}: the name is {len(name)} characters, PAN-OS allows {MAX_NAME}",
+                              where=where)
+        if name in out:
+            raise AwspanError(f"{here}: the name appears twice", where=where)
+        if need_tag and not tagged_with(entry, tag):
+            raise AwspanError(f"{here}: does not carry the ownership tag {tag!r}; pushed, it would be an "
+                              "object awspan could never update or delete", where=where)
+        out[name] = entry
+    return out
+
+
+def load_fragment(path: str | Path, location: Location, tag: str) -> Fragment:
+    p = Path(path)
+    try:
+        if p.stat().st_size > MAX_FILE_BYTES:
+            raise AwspanError("the fragment is over the 1 GiB limit", where=str(p))
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise AwspanError("fragment not found (run `awspan generate` first)", where=str(p)) from None
+    except IsADirectoryError:
+        raise AwspanError("the fragment path is a directory", where=str(p)) from None
+    return parse_fragment(data, location, tag, str(p))

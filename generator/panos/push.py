@@ -1,0 +1,333 @@
+"""`awspan push`: make the firewall's managed objects equal to the fragment, safely.
+
+The sequence (design.md "Ownership and push"), and why each step is there:
+
+1. take the config lock of the location's scope: no one else edits the rules while
+   awspan reads, decides and writes (a lock held by someone else stops the push here);
+2. read the candidate with ONE `get` of the location (round trips must not grow with
+   the number of rules);
+3. plan, and check the blockers and guards before anything changes;
+4. send ONE multi-config with every delete, set/edit and move: PAN-OS applies it all or
+   nothing, so a bad reference can never leave half a policy behind;
+5. read back and verify: managed objects equal to the fragment, managed rules
+   contiguous, in fragment order, directly above the bottom rule, every other object as
+   it was;
+6. partial commit of this admin's changes only (another admin's pending work stays
+   pending), then poll the job (bounded by firewall.commit_timeout) and check its result;
+7. if anything after step 4 fails, put the candidate back as it was read in step 2 (the
+   inverse batch; not `revert`, which would also drop this admin's unrelated edits);
+8. release the lock, always.
+
+A push that finds nothing to change sends no batch and no commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import NoReturn
+
+from lxml import etree
+
+from generator.errors import AwspanError
+from generator.location import Location
+from generator.panos.batch import Batch, build_batch
+from generator.panos.canonical import canonical_text
+from generator.panos.client import Job, PanosClient, PanosError
+from generator.panos.device import DeviceConfig, read_location
+from generator.panos.diff import KINDS, Plan, build_plan, predict, restore_diff
+from generator.panos.fragment import Fragment
+
+log = logging.getLogger(__name__)
+
+UNLOCK_ATTEMPTS = 3
+POLL_FIRST, POLL_MAX = 0.05, 2.0
+
+
+@dataclass
+class PushSettings:
+    tag: str
+    bottom_rule: str
+    max_delete_percent: float
+    admin: str | None
+    commit_timeout: float = 900.0
+    force: bool = False
+    description: str | None = None
+
+
+@dataclass
+class PushResult:
+    plan: Plan
+    committed: bool = False
+    job: Job | None = None
+    requests: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+class PushFailed(AwspanError):
+    """Push stopped; `rolled_back` says whether the candidate was put back."""
+
+
+# --- locks ------------------------------------------------------------------------------
+
+def _lock_cmd(action: str, comment: str | None = None) -> str:
+    root = etree.Element("request")
+    node = etree.SubElement(etree.SubElement(root, "config-lock"), action)
+    if comment:
+        etree.SubElement(node, "comment").text = comment
+    return etree.tostring(root, encoding="unicode")
+
+
+def take_lock(client: PanosClient, location: Location, comment: str) -> None:
+    try:
+        client.op(_lock_cmd("add", comment), vsys=location.scope)
+    except PanosError as exc:
+        detail = "; ".join(exc.lines) or str(exc)
+        raise PanosError(f"cannot take the config lock for {location.describe()}: {detail}; "
+                         "nothing was changed",
+                         code=exc.code, lines=exc.lines, answered=exc.answered) from None
+
+
+def release_lock(client: PanosClient, location: Location) -> str | None:
+    """Release the config lock, retrying a failed attempt; return an error text if it stays held."""
+    last = ""
+    for attempt in range(UNLOCK_ATTEMPTS):
+        try:
+            client.op(_lock_cmd("remove"), vsys=location.scope)
+            return None
+        except PanosError as exc:
+            text = " ".join(exc.lines).lower()
+            if exc.answered and ("not" in text and "lock" in text and ("held" in text or "locked" in text)):
+                return None  # PAN-OS already released it (e.g. on commit)
+            last = str(exc)
+            log.warning("releasing the config lock failed (attempt %d of %d): %s",
+                        attempt + 1, UNLOCK_ATTEMPTS, exc)
+            time.sleep(0.2 * (attempt + 1))
+    return last
+
+
+def lock_owner(client: PanosClient, location: Location, comment: str) -> str | None:
+    """Who holds the lock carrying our comment: the admin the API key belongs to."""
+    root = client.op("<show><config-locks></config-locks></show>", vsys=location.scope)
+    for entry in root.iter("entry"):  # <entry name="ADMIN"><type/><name>SCOPE</name>...<comment/>
+        if (entry.findtext("comment") or "").strip() == comment and entry.get("name"):
+            return entry.get("name")
+    return None
+
+
+# --- verify -----------------------------------------------------------------------------
+
+def verify(after: DeviceConfig, before: DeviceConfig, fragment: Fragment, plan: Plan, tag: str,
+           bottom_rule: str) -> list[str]:
+    """Problems with the candidate after the batch; empty when it is what the plan promised."""
+    problems: list[str] = []
+    desired = {k: dict(fragment.objects.get(k, {})) for k in KINDS if k != "rules"}
+    desired["rules"] = {r.get("name"): r for r in fragment.rules}
+    for kind in KINDS:
+        have = after.entries(kind)
+        for name, want in desired[kind].items():
+            got = have.get(name)
+            if got is None:
+                problems.append(f"{kind} {name!r} is missing")
+            elif canonical_text(got) != canonical_text(want):
+                problems.append(f"{kind} {name!r} differs from the fragment")
+        if kind != "tag":
+            extra = sorted(set(after.managed(kind, tag)) - set(desired[kind]))
+            problems += [f"{kind} {n!r} should have been deleted" for n in extra]
+        touched = plan.diff.scope.get(kind, set())
+        for name, old in before.entries(kind).items():
+            if name in touched:
+                continue
+            now = have.get(name)
+            if now is None or canonical_text(now) != canonical_text(old):
+                problems.append(f"{kind} {name!r} is not awspan's, yet it changed")
+    names = after.rule_names
+    want_block = [r.get("name") for r in fragment.rules]
+    if bottom_rule in names:
+        at = names.index(bottom_rule)
+        block = names[at - len(want_block):at] if len(want_block) <= at else None
+        if block != want_block:
+            problems.append("the managed rules are not contiguous, in fragment order, directly above "
+                            f"{bottom_rule!r}")
+    else:
+        problems.append(f"the bottom rule {bottom_rule!r} is gone")
+    unmanaged_before = [n for n in before.rule_names if n not in plan.diff.scope.get("rules", set())]
+    if [n for n in names if n not in desired["rules"]] != unmanaged_before:
+        problems.append("the operator's rules are no longer in their old order")
+    return problems
+
+
+# --- commit -----------------------------------------------------------------------------
+
+def commit_cmd(admin: str, description: str) -> str:
+    root = etree.Element("commit")
+    members = etree.SubElement(etree.SubElement(etree.SubElement(root, "partial"), "admin"), "member")
+    members.text = admin
+    etree.SubElement(root, "description").text = description[:512]
+    return etree.tostring(root, encoding="unicode")
+
+
+def wait_for_job(client: PanosClient, job_id: str, timeout: float) -> Job:
+    """Poll `show jobs id N` until FIN, with a short growing pause; bounded by `timeout`."""
+    deadline = time.monotonic() + timeout
+    pause = POLL_FIRST
+    failures = 0
+    while True:
+        try:
+            job = client.job(job_id)
+            failures = 0
+        except PanosError as exc:
+            failures += 1
+            if failures >= 3 or time.monotonic() > deadline:
+                raise PanosError(f"cannot read the state of commit job {job_id}: {exc}") from None
+            job = None
+        if job is not None and job.status == "FIN":
+            return job
+        if time.monotonic() + pause > deadline:
+            raise PanosError(f"commit job {job_id} did not finish within {timeout:g} s "
+                             f"(firewall.commit_timeout); see `show jobs id {job_id}` on the firewall")
+        time.sleep(pause)
+        pause = min(POLL_MAX, pause * 1.5)
+
+
+def default_description(plan: Plan) -> str:
+    c = plan.counts()
+    return (f"awspan: {c['create']} to create, {c['change']} to change, {c['delete']} to delete, "
+            f"{c['move']} to move")
+
+
+# --- the sequence -----------------------------------------------------------------------
+
+def _batch_error(exc: PanosError, batch: Batch) -> str:
+    lines = []
+    for line in exc.lines or [str(exc)]:
+        if line.startswith("[") and "]" in line:
+            op_id, _, rest = line[1:].partition("]")
+            lines.append(f"{batch.label(op_id)}: {rest.strip()}")
+        else:
+            lines.append(line)
+    return "; ".join(lines)
+
+
+def rollback(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan) -> str:
+    """Put the candidate's awspan objects back as read before the push; return what happened."""
+    try:
+        after = read_location(client, location)
+    except PanosError as exc:
+        log.warning("could not read the candidate for the rollback (%s); using the predicted state", exc)
+        after = predict(before, plan.diff)
+    try:
+        d = restore_diff(before, after, plan.diff.scope)
+    except ValueError as exc:
+        raise PanosError(f"rollback impossible: {exc}; the candidate holds awspan's changes, revert them "
+                         "by hand (`revert config`)") from None
+    if d.is_empty():
+        return "the candidate is as it was before the push"
+    batch = build_batch(d, after, location)
+    try:
+        client.multi_config(batch.to_xml())
+    except PanosError as exc:
+        raise PanosError(f"ROLLBACK FAILED ({_batch_error(exc, batch)}): the candidate still holds awspan's "
+                         "uncommitted changes; revert them on the firewall (`revert config`)") from None
+    return f"the candidate was put back as it was before the push ({len(batch)} operations)"
+
+
+def push(client: PanosClient, fragment: Fragment, settings: PushSettings) -> PushResult:
+    """Run the whole sequence; raise AwspanError (after rollback and unlock) on any failure."""
+    location = fragment.location
+    start_requests = client.request_count
+    comment = f"awspan push {secrets.token_hex(4)}"
+    take_lock(client, location, comment)
+    result: PushResult | None = None
+    error: BaseException | None = None
+    try:
+        result = _push_locked(client, fragment, settings, comment)
+    except BaseException as exc:  # noqa: BLE001 - re-raised below, after the lock is released
+        error = exc
+    unlock_error = release_lock(client, location)
+    if error is not None:
+        if unlock_error:
+            raise PushFailed(f"{error}; and the config lock could not be released: {unlock_error}") from error
+        raise error
+    assert result is not None
+    result.requests = client.request_count - start_requests
+    if unlock_error:
+        raise PushFailed(f"pushed{' and committed' if result.committed else ''}, but the config lock for "
+                         f"{location.describe()} could not be released: {unlock_error}; remove it on the "
+                         "firewall (`request config-lock remove`)")
+    return result
+
+
+def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comment: str) -> PushResult:
+    location = fragment.location
+    admin = s.admin or lock_owner(client, location, comment)
+    if not admin:
+        raise AwspanError("cannot tell which admin the API key belongs to (needed for a partial commit of "
+                          "awspan's changes only); set firewall.admin in policy.yaml or PANOS_USERNAME")
+    before = read_location(client, location)
+    plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule,
+                      max_delete_percent=s.max_delete_percent, admin=admin)
+    result = PushResult(plan=plan)
+    if plan.blockers:
+        raise AwspanError("push refused, nothing was changed: " + "; ".join(plan.blockers))
+    if plan.guards and not s.force:
+        raise AwspanError("push refused, nothing was changed: " + "; ".join(plan.guards))
+    if not plan.has_changes:
+        result.notes.append("the firewall already matches the fragment: no batch, no commit")
+        return result
+
+    batch = build_batch(plan.diff, before, location)
+    log.info("pushing %d operations in one multi-config request", len(batch))
+    try:
+        client.multi_config(batch.to_xml())
+    except PanosError as exc:
+        if exc.answered:  # PAN-OS refused the whole batch: nothing was applied
+            raise PushFailed("the firewall refused the batch, nothing was changed: "
+                             + _batch_error(exc, batch)) from None
+        _fail_after_batch(client, location, before, plan, f"the batch may not have been applied: {exc}")
+
+    try:
+        after = read_location(client, location)
+    except PanosError as exc:
+        _fail_after_batch(client, location, before, plan, f"cannot read the candidate back: {exc}")
+    problems = verify(after, before, fragment, plan, s.tag, s.bottom_rule)
+    if problems:
+        _fail_after_batch(client, location, before, plan,
+                          "the candidate is not what the batch should have made it: "
+                          + "; ".join(problems[:5]))
+
+    description = s.description or default_description(plan)
+    try:
+        job_id = client.commit(commit_cmd(admin, description), partial=True)
+    except PanosError as exc:
+        _fail_after_batch(client, location, before, plan, f"the commit was refused: {exc}")
+    if job_id is None:
+        result.notes.append("PAN-OS: there are no changes to commit")
+        result.committed = True
+        return result
+    try:
+        job = wait_for_job(client, job_id, s.commit_timeout)
+    except PanosError as exc:
+        if "did not finish" in str(exc):
+            # The commit may still succeed: rolling the candidate back now could leave running
+            # and candidate apart. Say so and leave both alone.
+            raise PushFailed(f"{exc}; the candidate keeps awspan's changes until the job ends") from None
+        _fail_after_batch(client, location, before, plan, str(exc))
+    result.job = job
+    if not job.ok:
+        detail = "; ".join(job.details) or "(no details)"
+        _fail_after_batch(client, location, before, plan,
+                          f"commit job {job_id} ended {job.status}/{job.result or '?'}: {detail}")
+    result.committed = True
+    return result
+
+
+def _fail_after_batch(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan,
+                      reason: str) -> NoReturn:
+    try:
+        outcome = rollback(client, location, before, plan)
+    except PanosError as exc:
+        raise PushFailed(f"{reason}; {exc}") from None
+    raise PushFailed(f"{reason}; running config unchanged, {outcome}")

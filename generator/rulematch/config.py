@@ -1,0 +1,188 @@
+"""Read a PAN-OS `<config>` document (out/rulebase.xml or a fragment) into lookup tables.
+
+Both the firewall's snapshot and awspan's own fragment use the device's config tree, so one
+reader serves both: objects of the location (vsys or device group) first, then /config/shared,
+then the predefined services, which is the order PAN-OS resolves a name in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from generator.errors import AwspanError
+from generator.location import Location
+
+# Predefined services: not in the config, always present on PAN-OS.
+PREDEFINED_SERVICES = {
+    "service-http": (("tcp", "80,8080"),),
+    "service-https": (("tcp", "443"),),
+}
+
+# Kinds of named things a rule can reference, as config containers.
+TABLE_KINDS = ("address", "address-group", "service", "service-group",
+               "application-group", "application-filter")
+
+
+def _parser() -> etree.XMLParser:
+    # No entities, no network, no DTDs: the snapshot comes from a device but is still input.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
+                           huge_tree=True, remove_comments=True, remove_pis=True)
+
+
+def parse_config_bytes(data: bytes, where: str) -> etree._Element:
+    """Parse a `<config>` document; AwspanError (naming `where` and the line) when it is not one."""
+    try:
+        root = etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as exc:
+        raise AwspanError(f"not well-formed XML: {exc}", where=where) from None
+    if root.tag != "config":
+        raise AwspanError(f"expected a <config> document, found <{root.tag}>", where=where)
+    return root
+
+
+def members(element: etree._Element | None, child: str) -> list[str]:
+    """The `<member>` texts of `element/child`, stripped (empty list when absent)."""
+    if element is None:
+        return []
+    holder = element.find(child)
+    if holder is None:
+        return []
+    return [(m.text or "").strip() for m in holder.iterfind("member")]
+
+
+class Fields:
+    """The children of one rule entry by tag, read in one pass (candidates are many: 100,000)."""
+
+    __slots__ = ("_children",)
+
+    def __init__(self, entry: etree._Element) -> None:
+        self._children = {c.tag: c for c in entry if isinstance(c.tag, str)}
+
+    def members(self, child: str) -> list[str]:
+        holder = self._children.get(child)
+        if holder is None:
+            return []
+        return [(m.text or "").strip() for m in holder if m.tag == "member"]
+
+    def text(self, child: str) -> str | None:
+        holder = self._children.get(child)
+        if holder is None or holder.text is None:
+            return None
+        return holder.text.strip()
+
+
+def text_of(element: etree._Element, child: str) -> str | None:
+    found = element.find(child)
+    if found is None or found.text is None:
+        return None
+    return found.text.strip()
+
+
+def container(root: etree._Element, location: Location) -> etree._Element | None:
+    """The vsys / device-group entry of `location` in `root`, or None when it is absent."""
+    node: etree._Element | None = root
+    for tag, name in location.path_elements():
+        if node is None:
+            return None
+        if name is None:
+            node = node.find(tag)
+        else:
+            node = next((e for e in node.iterfind(tag) if e.get("name") == name), None)
+    return node
+
+
+def _child_path(node: etree._Element | None, path: list[str]) -> etree._Element | None:
+    for tag in path:
+        if node is None:
+            return None
+        node = node.find(tag)
+    return node
+
+
+def rule_entries(node: etree._Element | None, rulebase: str) -> list[etree._Element]:
+    """The security rule entries under `node/<rulebase>/security/rules`, in order."""
+    rules = _child_path(node, [rulebase, "security", "rules"])
+    return [] if rules is None else list(rules.iterfind("entry"))
+
+
+@dataclass
+class Tables:
+    """Named objects visible from one location: first scope wins (location, then shared, ...)."""
+
+    scopes: list[dict[str, dict[str, etree._Element]]] = field(default_factory=list)
+
+    def add_scope(self, node: etree._Element | None) -> None:
+        tables: dict[str, dict[str, etree._Element]] = {kind: {} for kind in TABLE_KINDS}
+        if node is not None:
+            for kind in TABLE_KINDS:
+                holder = node.find(kind)
+                if holder is not None:
+                    for entry in holder.iterfind("entry"):
+                        name = entry.get("name")
+                        if name is not None:
+                            tables[kind].setdefault(name, entry)
+        self.scopes.append(tables)
+
+    def find_first(self, kinds: tuple[str, ...], name: str) -> tuple[str | None, etree._Element | None]:
+        """The first object named `name` of one of `kinds` (kinds sharing a namespace), scope by scope."""
+        for scope in self.scopes:
+            for kind in kinds:
+                found = scope[kind].get(name)
+                if found is not None:
+                    return kind, found
+        return None, None
+
+
+def tables_for(roots: list[etree._Element], location: Location) -> Tables:
+    """Lookup tables of `location` in each document of `roots` (earlier documents win)."""
+    tables = Tables()
+    for root in roots:
+        tables.add_scope(container(root, location))
+        tables.add_scope(root.find("shared"))
+    return tables
+
+
+@dataclass(frozen=True, eq=False)
+class RuleBase:
+    """A parsed out/rulebase.xml (the firewall's config tree, rules in device order)."""
+
+    root: etree._Element
+    path: str
+    indexes: dict = field(default_factory=dict, compare=False, hash=False, repr=False)  # match.py's cache
+
+    def ordered_rules(self, location: Location) -> list[tuple[etree._Element | None, str]]:
+        """Every security rule that PAN-OS evaluates before and in the location's rulebase, in order.
+
+        Items are (entry, rulebase-name); an entry of None stands for the firewall's own local
+        rules, which a Panorama snapshot cannot contain (they sit between pre- and post-rules).
+        """
+        node = container(self.root, location)
+        if not location.is_panorama:
+            return [(e, "rulebase") for e in rule_entries(node, "rulebase")]
+        shared = self.root.find("shared")
+        out: list[tuple[etree._Element | None, str]] = [
+            (e, "shared pre-rulebase") for e in rule_entries(shared, "pre-rulebase")]
+        out += [(e, "pre-rulebase") for e in rule_entries(node, "pre-rulebase")]
+        if location.rulebase == "post":
+            out.append((None, "local device rules"))
+            out += [(e, "post-rulebase") for e in rule_entries(node, "post-rulebase")]
+        return out
+
+    def has_location(self, location: Location) -> bool:
+        return container(self.root, location) is not None
+
+
+def load_rulebase(path: str | Path) -> RuleBase:
+    """Parse out/rulebase.xml; AwspanError naming the file when it is missing or not a config."""
+    where = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise AwspanError("rulebase snapshot not found (run `awspan snapshot`, or pass --no-rulebase)",
+                          where=where) from None
+    except OSError as exc:
+        raise AwspanError(f"cannot read the rulebase snapshot: {exc.strerror}", where=where) from None
+    return RuleBase(parse_config_bytes(data, where), where)

@@ -1,0 +1,237 @@
+"""The firewall rules that can pre-empt a managed rule, resolved once and indexed.
+
+Only unmanaged, enabled rules above the bottom rule count. They are resolved to boxes once per
+snapshot, filtered per zone pair, and indexed by destination interval, so a candidate looks at
+the handful of rules whose destination overlaps its own instead of all of them: the check is
+O(candidates x (log rules + hits)), not candidates x rules.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+
+from lxml import etree
+
+from generator.location import Location
+from generator.rulematch.config import RuleBase, members, tables_for, text_of
+from generator.rulematch.resolve import Resolver, rule_boxes
+from generator.rulematch.sets import (
+    ADDR_ALL,
+    APP_ANY,
+    SVC_ALL,
+    AppSet,
+    Box,
+    Intervals,
+    app_and,
+    app_empty,
+    iv_overlaps,
+)
+
+ALLOW_ACTIONS = frozenset({"allow"})
+DENY_ACTIONS = frozenset({"deny", "drop", "reset-client", "reset-server", "reset-both"})
+ANY_ZONE = "any"
+_EVERYTHING: Box = (ADDR_ALL, ADDR_ALL, SVC_ALL, APP_ANY)
+
+
+@dataclass(frozen=True)
+class CountedRule:
+    """A firewall rule that counts, resolved. `under` None: it may match but never decides."""
+
+    position: int
+    name: str
+    action: str       # "allow", "deny" (any blocking action) or the raw text when unknown
+    under: Box | None
+    over: Box
+    doubt: str        # why `under` is smaller than `over` ("" when the rule is exact)
+
+
+@dataclass(frozen=True)
+class _Resolved:
+    position: int
+    name: str
+    action: str
+    from_zones: tuple[str, ...]
+    to_zones: tuple[str, ...]
+    rule_type: str
+    under: Box | None
+    over: Box
+    doubt: str
+
+
+def _zone_fit(zones: tuple[str, ...], zone: str) -> tuple[bool, bool]:
+    """(surely, maybe): does a rule's zone list hold the candidate's zone?"""
+    if not zones:
+        return False, True
+    if ANY_ZONE in zones:
+        return True, True
+    if zone == ANY_ZONE:  # the candidate means every zone; the rule names a few
+        return False, True
+    return zone in zones, zone in zones
+
+
+def _rule_type_fit(rule_type: str, from_zone: str, to_zone: str) -> tuple[bool, bool]:
+    if rule_type == "universal":
+        return True, True
+    if ANY_ZONE in (from_zone, to_zone):
+        return False, True
+    same = from_zone == to_zone
+    if rule_type == "intrazone":
+        return same, same
+    if rule_type == "interzone":
+        return not same, not same
+    return False, True
+
+
+WIDE_CLASS = 25          # destinations of 2**24 addresses or more: checked for every candidate
+FILTER_AFTER = 4         # a (service, application) key seen this often gets its own rule filter
+FILTER_BUDGET = 2_000_000  # rule checks spent on such filters at most (keeps the worst case linear)
+
+SvcAppKey = tuple[tuple[Intervals, AppSet], ...]
+
+
+class ZoneView:
+    """The counted rules that may match traffic from one zone to another, indexed by destination.
+
+    Destination intervals are grouped by size class (bit length of the size); within a class an
+    interval [s, e] overlapping [qs, qe] must start in [qs - 2**k + 1, qe], one bisect away.
+    Very wide destinations (any, fqdn, /8) would be hits for every query, so they are kept apart.
+    Candidates share few (service, application) pairs: for a pair that recurs, the rules whose
+    service and application cannot overlap it are filtered out once, instead of per candidate.
+    """
+
+    def __init__(self, rules: list[CountedRule]) -> None:
+        self.rules = rules
+        by_class: dict[int, list[tuple[int, int, int]]] = {}
+        wide: set[int] = set()
+        for idx, rule in enumerate(rules):
+            for lo, hi in rule.over[1]:
+                k = (hi - lo + 1).bit_length()
+                if k >= WIDE_CLASS:
+                    wide.add(idx)
+                else:
+                    by_class.setdefault(k, []).append((lo, hi, idx))
+        self._wide = sorted(wide)
+        self._classes: list[tuple[int, list[int], list[int], list[int]]] = []
+        for k, items in sorted(by_class.items()):
+            items.sort()
+            starts = [i[0] for i in items]
+            self._classes.append((1 << k, starts, [i[1] for i in items], [i[2] for i in items]))
+        self._unfiltered = (None, self._wide, [rules[i] for i in self._wide])
+        self._seen: dict[SvcAppKey, int] = {}
+        self._filters: dict[SvcAppKey, tuple[bytearray | None, list[int], list[CountedRule]]] = {}
+        self._budget = FILTER_BUDGET
+
+    def _filter(self, key: SvcAppKey) -> tuple[bytearray | None, list[int], list[CountedRule]]:
+        found = self._filters.get(key)
+        if found is not None:
+            return found
+        seen = self._seen[key] = self._seen.get(key, 0) + 1
+        if seen < FILTER_AFTER or self._budget < len(self.rules):
+            return self._unfiltered
+        self._budget -= len(self.rules)
+        ok = bytearray(len(self.rules))
+        for idx, rule in enumerate(self.rules):
+            svc, app = rule.over[2], rule.over[3]
+            ok[idx] = any(iv_overlaps(s, svc) and not app_empty(app_and(a, app)) for s, a in key)
+        wide = [i for i in self._wide if ok[i]]
+        found = self._filters[key] = (ok, wide, [self.rules[i] for i in wide])
+        return found
+
+    def rules_for(self, destinations: Intervals, key: SvcAppKey = ()) -> list[CountedRule]:
+        """The rules whose destination overlaps `destinations` (and, with `key`, whose service and
+        application may overlap one of its pairs), in rule order; others cannot match.
+        The list returned may be shared: callers must not change it."""
+        ok, wide, wide_rules = self._filter(key) if key else self._unfiltered
+        hits: list[int] = []
+        for width, starts, ends, ids in self._classes:
+            for qs, qe in destinations:
+                lo = bisect_left(starts, qs - width + 1)
+                for j in range(lo, bisect_right(starts, qe, lo)):
+                    if ends[j] >= qs and (ok is None or ok[ids[j]]):
+                        hits.append(ids[j])
+        if not hits:
+            return wide_rules
+        rules = self.rules
+        return [rules[i] for i in sorted(set(hits).union(wide))]
+
+
+class FirewallIndex:
+    """Every counted rule of a snapshot for one location, bottom rule and ownership tag."""
+
+    def __init__(self, rulebase: RuleBase, location: Location, bottom_rule: str | None,
+                 tag: str | None) -> None:
+        self.warnings: list[str] = []
+        self.unusable: str | None = None  # set when no rule can count (the decision's reason)
+        self._views: dict[tuple[str, str], ZoneView] = {}
+        self._rules: list[_Resolved] = []
+        ordered = rulebase.ordered_rules(location)
+        if not rulebase.has_location(location):
+            self.unusable = f"the snapshot {rulebase.path} has no {location.describe()}; no rule counts"
+            self.warnings.append(self.unusable)
+            return
+        own = "rulebase" if not location.is_panorama else f"{location.rulebase}-rulebase"
+        if bottom_rule is not None:
+            cut = next((i for i, (entry, where) in enumerate(ordered)
+                        if entry is not None and where == own and entry.get("name") == bottom_rule), None)
+            if cut is None:
+                self.unusable = (f"bottom rule {bottom_rule!r} is not in the snapshot {rulebase.path}; "
+                                 "no rule counts as covering")
+                self.warnings.append(self.unusable)
+                return
+            ordered = ordered[:cut]
+        resolver = Resolver(tables_for([rulebase.root], location))
+        for position, (entry, where) in enumerate(ordered):
+            if entry is None:  # a Panorama post-rulebase: the firewall's local rules come first
+                self._rules.append(_Resolved(
+                    position, "(local device rules)", "unknown", (ANY_ZONE,), (ANY_ZONE,), "universal",
+                    None, _EVERYTHING, "the firewall's own rules are not in a Panorama snapshot"))
+                continue
+            self._add(position, entry, where, resolver, tag)
+
+    def _add(self, position: int, entry: etree._Element, where: str, resolver: Resolver,
+             tag: str | None) -> None:
+        name = entry.get("name") or f"(unnamed rule #{position + 1})"
+        if (text_of(entry, "disabled") or "no") == "yes":
+            return
+        if tag is not None and tag in members(entry, "tag"):
+            return
+        boxes = rule_boxes(entry, resolver)
+        if boxes.unknown:
+            self.warnings.append(f"firewall rule {name!r} ({where}) references unknown "
+                                 f"{', '.join(boxes.unknown)}; it never counts as covering")
+        if boxes.over is None:
+            return
+        raw_action = text_of(entry, "action") or ""
+        action = raw_action
+        if raw_action in ALLOW_ACTIONS:
+            action = "allow"
+        elif raw_action in DENY_ACTIONS:
+            action = "deny"
+        under = boxes.under
+        doubts = list(boxes.doubts)
+        if action not in ("allow", "deny"):
+            under = None
+            doubts.append(f"action {raw_action or '(none)'}")
+        self._rules.append(_Resolved(position, name, action, tuple(members(entry, "from")),
+                                     tuple(members(entry, "to")), text_of(entry, "rule-type") or "universal",
+                                     under, boxes.over, "; ".join(doubts)))
+
+    def view(self, from_zone: str, to_zone: str) -> ZoneView:
+        """The counted rules for one zone pair (built on first use, then kept)."""
+        key = (from_zone, to_zone)
+        found = self._views.get(key)
+        if found is not None:
+            return found
+        rules = []
+        for r in self._rules:
+            f_sure, f_maybe = _zone_fit(r.from_zones, from_zone)
+            t_sure, t_maybe = _zone_fit(r.to_zones, to_zone)
+            k_sure, k_maybe = _rule_type_fit(r.rule_type, from_zone, to_zone)
+            if not (f_maybe and t_maybe and k_maybe):
+                continue
+            sure = f_sure and t_sure and k_sure
+            doubt = r.doubt if sure else "; ".join(x for x in (r.doubt, "zones") if x)
+            rules.append(CountedRule(r.position, r.name, r.action, r.under if sure else None, r.over, doubt))
+        view = self._views[key] = ZoneView(rules)
+        return view

@@ -1,0 +1,257 @@
+"""First-match coverage: is a candidate rule's traffic already decided by the rules above it?
+
+PAN-OS takes the first rule that matches a session. A candidate's traffic is a set of boxes;
+walking the counted rules in order, each rule decides the part of the remaining traffic it
+surely matches (`under`), makes the part it only may match doubtful (`over` minus `under`), and
+leaves the rest to the rules below. "allowed" and "blocked" need every piece decided, and decided
+the same way, without doubt; anything less keeps the candidate (partial or uncovered).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lxml import etree
+
+from generator.errors import AwspanError
+from generator.location import Location
+from generator.rulematch.config import Fields, RuleBase, container, rule_entries, tables_for
+from generator.rulematch.index import ANY_ZONE, CountedRule, FirewallIndex
+from generator.rulematch.resolve import Resolver, candidate_boxes, ip_interval
+from generator.rulematch.sets import (
+    APP_ANY,
+    OTHER_BASE,
+    PORTS,
+    PROTO_BASE,
+    Box,
+    Intervals,
+    app_set,
+    box_and,
+    box_overlaps,
+    box_sub,
+    normalize,
+)
+
+MAX_PIECES = 512  # a candidate cut into more pieces than this is given up on (kept: conservative)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The verdict on one candidate rule; `covering` names the rules that surely decide part of it."""
+
+    rule: str
+    verdict: str  # "allowed" | "blocked" | "partial" | "uncovered"
+    covering: tuple[str, ...]
+    reason: str
+
+
+@dataclass
+class _Walk:
+    """What the walk over the counted rules found for one candidate."""
+
+    allow: list[CountedRule]
+    deny: list[CountedRule]
+    doubt: dict[str, str]
+    remaining: bool = False
+    gave_up: bool = False
+
+    def covering(self) -> tuple[str, ...]:
+        rules = {r.position: r.name for r in (*self.allow, *self.deny)}
+        return tuple(rules[p] for p in sorted(rules))
+
+
+def _walk(boxes: list[Box], rules: list[CountedRule], walk: _Walk) -> None:
+    remaining = boxes
+    for rule in rules:
+        if not remaining:
+            return
+        over = rule.over
+        under = rule.under
+        hit = False
+        kept: list[Box] = []
+        for box in remaining:
+            if not box_overlaps(box, over):
+                kept.append(box)
+                continue
+            if under is not None and box_and(box, under) is not None:
+                hit = True
+                pieces = box_sub(box, under)
+            else:
+                pieces = [box]
+            for piece in pieces:
+                if box_overlaps(piece, over):
+                    walk.doubt.setdefault(rule.name, rule.doubt or "may match")
+                    kept.extend(box_sub(piece, over))
+                else:
+                    kept.append(piece)
+        if hit:
+            (walk.allow if rule.action == "allow" else walk.deny).append(rule)
+        remaining = kept
+        decided = walk.allow or walk.deny
+        if decided and (walk.doubt or (walk.allow and walk.deny)):
+            walk.remaining = walk.remaining or bool(remaining)
+            return  # already partial: nothing below can change that
+        if len(remaining) > MAX_PIECES:
+            walk.gave_up = walk.remaining = True
+            return
+    walk.remaining = walk.remaining or bool(remaining)
+
+
+def _names(items: list[CountedRule] | list[str]) -> str:
+    return ", ".join(dict.fromkeys(i if isinstance(i, str) else i.name for i in items))
+
+
+def _decide(name: str, walk: _Walk) -> Decision:
+    covering = walk.covering()
+    doubt = "; ".join(f"{rule} may match ({why})" for rule, why in walk.doubt.items())
+    if not walk.remaining and not walk.doubt and not walk.gave_up and covering:
+        if walk.allow and not walk.deny:
+            return Decision(name, "allowed", covering, f"already allowed by {_names(walk.allow)}")
+        if walk.deny and not walk.allow:
+            return Decision(name, "blocked", covering, f"blocked by {_names(walk.deny)}")
+    if covering:
+        parts = []
+        if walk.allow:
+            parts.append(f"allowed in part by {_names(walk.allow)}")
+        if walk.deny:
+            parts.append(f"blocked in part by {_names(walk.deny)}")
+        if doubt:
+            parts.append(doubt)
+        if walk.gave_up:
+            parts.append("too fragmented to finish")
+        return Decision(name, "partial", covering, "; ".join(parts) + "; kept whole")
+    reason = "no rule above the bottom rule matches its traffic"
+    if doubt:
+        reason = f"not surely covered: {doubt}"
+    return Decision(name, "uncovered", (), reason)
+
+
+def _index(rulebase: RuleBase, location: Location, bottom_rule: str | None, tag: str | None) -> FirewallIndex:
+    """One index per loaded snapshot and settings (kept on the RuleBase: flows reuse it)."""
+    key = (location, bottom_rule, tag)
+    found = rulebase.indexes.get(key)
+    if found is None:
+        found = rulebase.indexes[key] = FirewallIndex(rulebase, location, bottom_rule, tag)
+    return found
+
+
+def _dst_union(boxes: list[Box]) -> Intervals:
+    if len(boxes) == 1:
+        return boxes[0][1]
+    return normalize(iv for box in boxes for iv in box[1])
+
+
+def check_candidates(
+    fragment_root: etree._Element,
+    rulebase: RuleBase,
+    *,
+    location: Location,
+    from_zone: str,
+    to_zone: str,
+    bottom_rule: str | None,
+    tag: str | None,
+) -> tuple[list[Decision], list[str]]:
+    """One Decision per candidate security rule of the fragment, in fragment order, and warnings.
+
+    Candidates use their own <from>/<to> zones when they have them, `from_zone`/`to_zone` if not.
+    Their names resolve in the fragment first (its own objects), then in the snapshot.
+    """
+    index = _index(rulebase, location, bottom_rule, tag)
+    warnings = list(index.warnings)
+    first = location.rulebase_elements()[0]
+    entries = rule_entries(container(fragment_root, location), first)
+    resolver = Resolver(tables_for([fragment_root, rulebase.root], location))
+    decisions: list[Decision] = []
+    for position, entry in enumerate(entries):
+        name = entry.get("name") or f"(unnamed candidate #{position + 1})"
+        if index.unusable:
+            decisions.append(Decision(name, "uncovered", (), index.unusable))
+            continue
+        fields = Fields(entry)
+        boxes, unknown = candidate_boxes(fields, resolver)
+        if unknown:
+            warnings.append(f"candidate rule {name!r} references unknown {_names(list(unknown))}; "
+                            "that part is taken as any")
+        walk = _Walk([], [], {})
+        if boxes:
+            dst = _dst_union(boxes)
+            key = tuple((box[2], box[3]) for box in boxes)
+            for f in fields.members("from") or [from_zone]:
+                for t in fields.members("to") or [to_zone]:
+                    _walk(boxes, index.view(f, t).rules_for(dst, key), walk)
+        decisions.append(_decide(name, walk))
+    return decisions, warnings
+
+
+# ---- single flows (for cross-checks against a device's `test security-policy-match`) ----------
+PROTOCOL_NUMBERS = {"icmp": 1, "tcp": 6, "udp": 17, "ipv6-icmp": 58, "sctp": 132}
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One session as `test security-policy-match` takes it."""
+
+    from_zone: str
+    to_zone: str
+    source: str
+    destination: str
+    protocol: int | str  # number or tcp / udp / sctp / icmp / ipv6-icmp
+    port: int | None = None  # destination port (tcp, udp, sctp)
+    application: str | None = None  # None: not known, so application-specific rules only may match
+
+
+@dataclass(frozen=True)
+class FlowMatch:
+    """The first counted rule that matches a flow. `certain` False: `rule` only may match it."""
+
+    rule: str | None
+    action: str | None
+    certain: bool
+    reason: str = ""
+
+
+def _flow_box(flow: Flow) -> Box:
+    try:
+        src = ip_interval(flow.source)
+        dst = ip_interval(flow.destination)
+    except ValueError as exc:
+        raise AwspanError(f"flow address {exc} is not an IP address") from None
+    number = PROTOCOL_NUMBERS.get(str(flow.protocol))
+    if number is None:
+        try:
+            number = int(flow.protocol)
+        except ValueError:
+            raise AwspanError(f"unknown protocol {flow.protocol!r}") from None
+    name = {6: "tcp", 17: "udp", 132: "sctp"}.get(number)
+    if name is not None:
+        if flow.port is None or not 0 <= flow.port < PORTS:
+            raise AwspanError(f"a {name} flow needs a destination port 0-65535")
+        point = PROTO_BASE[name] + flow.port
+    else:
+        point = OTHER_BASE + number
+    app = app_set((flow.application,)) if flow.application else APP_ANY
+    return ((src,), (dst,), ((point, point),), app)
+
+
+def first_match(
+    rulebase: RuleBase,
+    flow: Flow,
+    *,
+    location: Location,
+    bottom_rule: str | None = None,
+    tag: str | None = None,
+) -> FlowMatch:
+    """Which counted rule decides `flow` (None: none above the bottom rule, or no rule at all)."""
+    index = _index(rulebase, location, bottom_rule, tag)
+    if index.unusable:
+        return FlowMatch(None, None, False, index.unusable)
+    box = _flow_box(flow)
+    if ANY_ZONE in (flow.from_zone, flow.to_zone):
+        raise AwspanError("a flow has concrete zones, not any")
+    for rule in index.view(flow.from_zone, flow.to_zone).rules_for(box[1]):
+        if not box_overlaps(box, rule.over):
+            continue
+        if rule.under is not None and not box_sub(box, rule.under):
+            return FlowMatch(rule.name, rule.action, True)
+        return FlowMatch(rule.name, rule.action, False, rule.doubt or "may match")
+    return FlowMatch(None, None, True)

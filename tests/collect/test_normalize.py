@@ -1,0 +1,94 @@
+"""normalize.py on AWS-shaped responses for the cases moto cannot produce (terminated
+instances without a VPC, instance routes that also carry the ENI, dead associations)."""
+
+from __future__ import annotations
+
+from generator.collect.normalize import ingress_entries, normalize_region, route, route_table, vpc_cidrs
+from generator.collect.read_ec2 import RawRegion, referenced_prefix_lists
+
+
+def test_an_instance_route_names_the_instance_not_its_eni() -> None:
+    # DescribeRouteTables returns both ids for a route created with InstanceId
+    raw = {"DestinationCidrBlock": "0.0.0.0/0", "InstanceId": "i-0aa", "InstanceOwnerId": "123456789012",
+           "NetworkInterfaceId": "eni-0bb", "Origin": "CreateRoute", "State": "active"}
+    assert route(raw) == {"destination": "0.0.0.0/0", "target": "i-0aa"}
+    assert route({"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-01"}) == {
+        "destination": "::/0", "target": "eigw-01"}
+    blackhole = {"DestinationCidrBlock": "10.9.0.0/16", "TransitGatewayId": "tgw-01", "State": "blackhole"}
+    assert route(blackhole) == {"destination": "10.9.0.0/16", "target": "tgw-01"}  # as is; generate decides
+
+
+def test_route_table_keeps_explicit_associations_only() -> None:
+    raw = {"RouteTableId": "rtb-1", "Routes": [], "Associations": [
+        {"Main": True, "AssociationState": {"State": "associated"}},
+        {"Main": False, "SubnetId": "subnet-b", "AssociationState": {"State": "associated"}},
+        {"Main": False, "SubnetId": "subnet-a", "AssociationState": {"State": "associated"}},
+        {"Main": False, "SubnetId": "subnet-gone", "AssociationState": {"State": "disassociated"}},
+        {"Main": False, "GatewayId": "igw-1", "AssociationState": {"State": "associated"}},  # edge
+    ]}
+    assert route_table(raw) == {"id": "rtb-1", "main": True, "subnets": ["subnet-a", "subnet-b"],
+                                "routes": []}
+
+
+def test_vpc_blocks_skip_disassociated_ones() -> None:
+    raw = {"CidrBlock": "10.0.0.0/16", "CidrBlockAssociationSet": [
+        {"CidrBlock": "10.2.0.0/16", "CidrBlockState": {"State": "associated"}},
+        {"CidrBlock": "10.0.0.0/16", "CidrBlockState": {"State": "associated"}},
+        {"CidrBlock": "10.3.0.0/16", "CidrBlockState": {"State": "disassociated"}}],
+        "Ipv6CidrBlockAssociationSet": [{"Ipv6CidrBlock": "2600:1f18:1234:5600::/56",
+                                         "Ipv6CidrBlockState": {"State": "associated"}}]}
+    assert vpc_cidrs(raw) == ["10.0.0.0/16", "10.2.0.0/16", "2600:1f18:1234:5600::/56"]
+
+
+def test_permission_sources_grouped_by_description() -> None:
+    perm = {"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22,
+            "IpRanges": [{"CidrIp": "198.51.100.0/24", "Description": "office"},
+                         {"CidrIp": "192.0.2.0/24", "Description": "vpn"},
+                         {"CidrIp": "203.0.113.0/24", "Description": "office"}],
+            "Ipv6Ranges": [{"CidrIpv6": "2001:db8::/32", "Description": "vpn"}],
+            "PrefixListIds": [], "UserIdGroupPairs": [{"GroupId": "sg-9", "UserId": "123456789012"}]}
+    entries = {e["description"]: e for e in ingress_entries(perm)}
+    assert set(entries) == {"office", "vpn", None}
+    assert entries["office"]["cidrs"] == ["198.51.100.0/24", "203.0.113.0/24"]
+    assert (entries["vpn"]["cidrs"], entries["vpn"]["ipv6_cidrs"]) == (["192.0.2.0/24"], ["2001:db8::/32"])
+    assert entries[None]["groups"] == ["sg-9"] and entries[None]["cidrs"] == []
+    assert all((e["protocol"], e["from_port"], e["to_port"]) == ("tcp", 22, 22) for e in entries.values())
+
+
+def test_protocol_numbers_and_names() -> None:
+    def proto(p: str, **ports: int) -> tuple[object, object, object]:
+        [e] = ingress_entries({"IpProtocol": p, "IpRanges": [{"CidrIp": "0.0.0.0/0"}], **ports})
+        return e["protocol"], e["from_port"], e["to_port"]
+
+    assert proto("-1") == ("all", None, None)
+    assert proto("6", FromPort=80, ToPort=81) == ("tcp", 80, 81)
+    assert proto("17", FromPort=53, ToPort=53) == ("udp", 53, 53)
+    assert proto("1", FromPort=3, ToPort=4) == ("icmp", 3, 4)
+    assert proto("icmpv6", FromPort=-1, ToPort=-1) == ("icmpv6", -1, -1)
+    assert proto("47") == ("47", None, None)  # GRE: a number as a string, no ports
+
+
+def test_terminated_instance_without_network_data_is_left_out() -> None:
+    raw = RawRegion(
+        vpcs=[{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}],
+        instances=[
+            {"InstanceId": "i-gone", "State": {"Name": "terminated"}, "NetworkInterfaces": []},
+            {"InstanceId": "i-2", "State": {"Name": "running"}, "VpcId": "vpc-1",
+             "Tags": [{"Key": "env", "Value": "x"}, {"Key": "Name", "Value": "b"}],
+             "NetworkInterfaces": [{"NetworkInterfaceId": "eni-2", "SubnetId": "subnet-1",
+                                    "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.10"}],
+                                    "Groups": [{"GroupId": "sg-2"}, {"GroupId": "sg-1"}],
+                                    "Association": {"PublicIp": "54.0.0.1"}}]},
+        ],
+    )
+    [vpc] = normalize_region(raw, "123456789012", "us-east-1")
+    assert vpc["cidrs"] == ["10.0.0.0/16"]
+    assert vpc["instances"] == [{"id": "i-2", "name": "b", "state": "running", "interfaces": [
+        {"id": "eni-2", "subnet": "subnet-1", "private_ips": ["10.0.0.10"], "ipv6_addresses": [],
+         "public_ip": "54.0.0.1", "security_groups": ["sg-1", "sg-2"]}]}]
+
+
+def test_referenced_prefix_lists_are_distinct() -> None:
+    groups = [{"IpPermissions": [{"PrefixListIds": [{"PrefixListId": "pl-2"}, {"PrefixListId": "pl-1"}]}]},
+              {"IpPermissions": [{"PrefixListIds": [{"PrefixListId": "pl-2"}]}]}, {"IpPermissions": []}]
+    assert referenced_prefix_lists(groups) == ["pl-1", "pl-2"]

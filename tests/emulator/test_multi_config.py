@@ -1,0 +1,79 @@
+"""multi-config: one request, many operations, all or nothing."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from tests.emulator.helpers import ADDRESS, RULES, VSYS, lines, names, rule_xml
+
+
+def batch(*ops: str) -> str:
+    return "<multi-config>" + "".join(ops) + "</multi-config>"
+
+
+def test_a_batch_applies_every_operation_and_echoes_ids(auto, emu):
+    element = batch(
+        f"<set id='1' xpath=\"{VSYS}/tag\"><entry name='awspan'/></set>",
+        f"<set id='2' xpath=\"{ADDRESS}\"><entry name='web-1'><ip-netmask>10.1.0.10</ip-netmask>"
+        "<tag><member>awspan</member></tag></entry></set>",
+        f"<set id='3' xpath=\"{RULES}\">{rule_xml('web', dst='web-1', service='service-https')}</set>",
+        f"<move id='4' xpath=\"{RULES}/entry[@name='web']\" where='before' dst='clean-up'/>",
+        f"<edit id='5' xpath=\"{ADDRESS}/entry[@name='update-server']\"><entry name='update-server'>"
+        "<fqdn>other.example.net</fqdn></entry></edit>",
+        f"<delete id='6' xpath=\"{RULES}/entry[@name='block-known-bad']\"/>",
+    )
+    root = auto.call(type="config", action="multi-config", element=element)
+    assert (root.get("status"), root.get("code")) == ("success", "20")
+    assert [(r.get("id"), r.get("status")) for r in root.findall("response")] == [
+        (str(i), "success") for i in range(1, 7)]
+    tree = emu.candidate()
+    assert names(tree, f"{RULES}/entry") == ["allow-admin-ssh", "web", "clean-up"]
+    assert tree.xpath(f"{ADDRESS}/entry[@name='update-server']/fqdn")[0].text == "other.example.net"
+    assert emu.requests[-1]["ops"] == 6
+    assert emu.pending_admins() == ["automation"]
+
+
+def test_a_failing_operation_leaves_the_candidate_exactly_as_before(auto, emu):
+    before = emu.candidate_xml()
+    element = batch(
+        f"<set id='a1' xpath=\"{ADDRESS}\"><entry name='web-1'><ip-netmask>10.1.0.10</ip-netmask></entry></set>",
+        f"<delete id='a2' xpath=\"{RULES}/entry[@name='block-known-bad']\"/>",
+        f"<move id='a3' xpath=\"{RULES}/entry[@name='clean-up']\" where='top'/>",
+        f"<set id='a4' xpath=\"{RULES}\">{rule_xml('web', dst='web-9')}</set>",
+        f"<set id='a5' xpath=\"{RULES}\">{rule_xml('later')}</set>",
+    )
+    root = auto.call(type="config", action="multi-config", element=element)
+    assert (root.get("status"), root.get("code")) == ("error", "12")
+    text = lines(root)
+    assert 'id="a4"' in text[0]
+    assert "web -> destination 'web-9' is not a valid reference" in text
+    failed = root.find("response")
+    assert (failed.get("id"), failed.get("status")) == ("a4", "error")
+    assert emu.candidate_xml() == before
+    assert emu.pending_admins() == []
+    # nothing half-done: a commit has nothing to do
+    assert auto.commit().findtext("msg") == "There are no changes to commit."
+
+
+def test_a_reference_left_dangling_by_a_batch_fails_the_batch(auto, emu):
+    before = emu.candidate_xml()
+    element = batch(f"<delete id='1' xpath=\"{ADDRESS}/entry[@name='bastion']\"/>")
+    root = auto.call(type="config", action="multi-config", element=element)
+    assert (root.get("status"), root.get("code")) == ("error", "10")
+    assert emu.candidate_xml() == before
+    # deleting the referencing rule and group first makes it valid
+    ok = auto.call(type="config", action="multi-config", element=batch(
+        f"<delete id='1' xpath=\"{RULES}/entry[@name='allow-admin-ssh']\"/>",
+        f"<delete id='2' xpath=\"{VSYS}/address-group/entry[@name='admins']\"/>",
+        f"<delete id='3' xpath=\"{ADDRESS}/entry[@name='bastion']\"/>"))
+    assert ok.get("status") == "success", etree.tostring(ok)
+
+
+def test_malformed_batches_are_refused_before_anything_happens(auto, emu):
+    before = emu.candidate_xml()
+    for element in ("<multi-config><frobnicate xpath='/config'/></multi-config>",
+                    "<multi-config><set id='1'><x/></set></multi-config>",
+                    "<not-multi/>", "<multi-config><set"):
+        root = auto.call(type="config", action="multi-config", element=element)
+        assert root.get("status") == "error"
+    assert emu.candidate_xml() == before

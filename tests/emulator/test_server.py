@@ -1,0 +1,80 @@
+"""The server as a process and under concurrency: by hand, threads, clean stop."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import requests
+from lxml import etree
+
+from generator.emulator import EmulatorServer
+from tests.emulator.helpers import ADDRESS, Caller, names
+
+
+def test_python_dash_m_runs_and_stops_cleanly(tmp_path):
+    config = tmp_path / "initial.xml"
+    config.write_text("<config><devices><entry name='localhost.localdomain'><vsys><entry name='vsys1'>"
+                      "<address><entry name='only'><fqdn>x.example</fqdn></entry></address>"
+                      "</entry></vsys></entry></devices></config>")
+    proc = subprocess.Popen([sys.executable, "-m", "generator.emulator", "--port", "0", "--config", str(config),
+                             "--user", "ops:pw", "--job-steps", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = proc.stdout.readline()
+        assert "PAN-OS XML API emulator on http://127.0.0.1:" in banner
+        assert "pw" not in banner
+        url = banner.split(" on ", 1)[1].split("/api/")[0]
+        key = etree.fromstring(requests.post(url + "/api/", data={"type": "keygen", "user": "ops", "password": "pw"},
+                                             timeout=10).content).findtext("result/key")
+        caller = Caller(url, key)
+        assert names(caller.ok(type="config", action="get", xpath=ADDRESS + "/entry"), "result/entry") == ["only"]
+        caller.close()
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0
+
+
+def test_python_dash_m_refuses_a_broken_config(tmp_path):
+    config = tmp_path / "broken.xml"
+    config.write_text("<config><unclosed></config>")
+    result = subprocess.run([sys.executable, "-m", "generator.emulator", "--port", "0", "--config", str(config)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert "broken.xml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_concurrent_writers_all_land(emu):
+    errors: list[str] = []
+
+    def writer(index: int) -> None:
+        caller = Caller(emu.url, emu.api_key("automation" if index % 2 else "admin"))
+        for n in range(15):
+            root = caller.call(type="config", action="set", xpath=f"{ADDRESS}/entry[@name='t{index}-{n}']",
+                               element=f"<ip-netmask>10.200.{index}.{n}</ip-netmask>")
+            if root.get("status") != "success":
+                errors.append(etree.tostring(root).decode())
+        caller.close()
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    created = [n for n in names(emu.candidate(), f"{ADDRESS}/entry") if n.startswith("t")]
+    assert len(created) == 90
+    assert emu.pending_admins() == ["admin", "automation"]
+    assert emu.request_count == 90
+
+
+def test_stop_closes_keep_alive_connections():
+    emu = EmulatorServer().start()
+    session = requests.Session()
+    session.post(emu.url + "/api/", data={"type": "keygen", "user": "admin", "password": "admin"}, timeout=10)
+    before = threading.active_count()
+    emu.stop()
+    session.close()
+    assert threading.active_count() <= before
+    assert not any(t.name == "panos-emulator" for t in threading.enumerate())

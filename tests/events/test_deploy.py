@@ -1,0 +1,202 @@
+"""The deployment artefacts: the SAM template lints and says what the issue asks; the
+GitHub workflow only runs awspan commands the CLI really has."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.cli import build_parser
+from generator.events import RELEVANT_EVENTS
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "deploy" / "template.yaml"
+WORKFLOW = ROOT / "deploy" / "github" / "awspan.yml"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    """Reads CloudFormation short-form tags (!Ref, !If, ...) as {"Fn": value} mappings."""
+
+
+def _tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict:
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {suffix: value}
+
+
+_CfnLoader.add_multi_constructor("!", _tag)
+
+
+@pytest.fixture(scope="module")
+def template() -> dict:
+    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)  # noqa: S506 - safe loader subclass
+
+
+def _cfn_lint(path: Path) -> subprocess.CompletedProcess:
+    """cfn-lint as a user runs it (its console script's entry), in a child process."""
+    code = "import sys; from cfnlint.runner import main; sys.argv[0] = 'cfn-lint'; sys.exit(main())"
+    return subprocess.run([sys.executable, "-c", code, str(path)],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_template_passes_cfn_lint():
+    result = _cfn_lint(TEMPLATE)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cfn_lint_would_catch_a_broken_template(tmp_path):
+    broken = tmp_path / "template.yaml"
+    broken.write_text(TEMPLATE.read_text().replace("ReservedConcurrentExecutions: 1",
+                                                   "ReservedConcurrentExecutions: -1"))
+    result = _cfn_lint(broken)
+    assert result.returncode != 0
+    assert "less than the minimum" in result.stdout
+
+
+def _function(template: dict) -> dict:
+    return template["Resources"]["AwspanFunction"]["Properties"]
+
+
+def test_event_rule_lists_exactly_the_relevant_events(template):
+    pattern = _function(template)["Events"]["Ec2Change"]["Properties"]["Pattern"]
+    assert pattern["detail-type"] == ["AWS API Call via CloudTrail"]
+    assert pattern["source"] == ["aws.ec2"]
+    assert pattern["detail"]["eventSource"] == ["ec2.amazonaws.com"]
+    assert sorted(pattern["detail"]["eventName"]) == sorted(RELEVANT_EVENTS)
+    assert pattern["detail"]["errorCode"] == [{"exists": False}]
+
+
+def test_function_runs_one_at_a_time_and_points_at_the_real_handler(template):
+    fn = _function(template)
+    assert fn["ReservedConcurrentExecutions"] == 1
+    module, _, name = fn["Handler"].rpartition(".")
+    assert callable(getattr(importlib.import_module(module), name))
+    assert fn["Runtime"] == f"python{sys.version_info.major}.{sys.version_info.minor}", \
+        "the zip carries this interpreter's compiled wheels (lxml, PyYAML): the runtime must match"
+
+
+def _statements(template: dict) -> list[dict]:
+    out = []
+    for policy in _function(template)["Policies"]:
+        if "If" in policy:
+            policy = policy["If"][1]
+        out.extend(policy["Statement"])
+    return out
+
+
+def test_iam_is_least_privilege(template):
+    statements = {s["Sid"]: s for s in _statements(template)}
+    for s in statements.values():
+        actions = s["Action"] if isinstance(s["Action"], list) else [s["Action"]]
+        assert all("*" not in a for a in actions), f"{s['Sid']}: wildcard action"
+        assert s["Effect"] == "Allow"
+    ec2 = statements["ReadEc2Inventory"]["Action"]
+    assert all(re.fullmatch(r"ec2:(Describe|Get)[A-Za-z]+", a) for a in ec2)
+    # every other statement names its one resource (a parameter), never "*"
+    for sid in ("AssumeCollectRoles", "ReadFirewallApiKey", "ReadFirewallApiKeyParameter",
+                "ReadPipelineToken", "StartPipeline"):
+        assert statements[sid]["Resource"] != "*", sid
+    assert statements["ReadFirewallApiKey"]["Action"] == "secretsmanager:GetSecretValue"
+    assert statements["ReadFirewallApiKey"]["Resource"] == {"Ref": "ApiKeySecretArn"}
+    assert statements["AssumeCollectRoles"]["Action"] == "sts:AssumeRole"
+    assert statements["StartPipeline"]["Action"] == "codebuild:StartBuild"
+
+
+def test_collect_needs_no_more_than_the_template_grants(template):
+    """Each EC2 call the collector makes is in the read-only statement."""
+    granted = set(_statements(template)[0]["Action"])
+    source = (ROOT / "generator" / "collect" / "read_ec2.py").read_text()
+    calls = set(re.findall(r'"((?:describe|get)_[a-z_]+)"', source))
+    assert calls, "the collector's calls were not found"
+    for call in calls:
+        action = "ec2:" + "".join(part.capitalize() for part in call.split("_"))
+        assert action in granted, action
+
+
+# --- the GitHub Actions workflow -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def _awspan_commands(workflow: dict) -> list[tuple[str, list[str], dict]]:
+    """(job, argv after `awspan`, step) for each awspan command line in a `run:` script."""
+    found = []
+    for job_name, job in workflow["jobs"].items():
+        for step in job["steps"]:
+            script = step.get("run", "")
+            for line in script.replace("\\\n", " ").splitlines():
+                words = shlex.split(line, comments=True)
+                if not words or words[0] != "awspan":
+                    # keep every awspan call at the start of a line, where this test can check it
+                    assert not re.search(r"(^|[\s;&|(!])awspan\s", line), f"hidden awspan call: {line}"
+                    continue
+                argv = []
+                for word in words[1:]:
+                    if word in (">", ">>", "|", "&&", "||", ";", "2>", "2>&1"):
+                        break
+                    argv.append(word)
+                found.append((job_name, argv, step))
+    return found
+
+
+def test_workflow_triggers(workflow):
+    on = workflow.get("on", workflow.get(True))  # PyYAML reads the bare key `on` as True
+    assert "schedule" in on and "workflow_dispatch" in on
+    # the default of policy.events.pipeline.event_type
+    assert on["repository_dispatch"]["types"] == ["awspan-aws-change"]
+    assert on["push"]["branches"] == ["main"]
+    assert workflow["jobs"]["apply"]["if"].startswith("github.event_name == 'push'")
+    assert workflow["jobs"]["propose"]["if"] == "github.event_name != 'push'"
+
+
+def test_every_awspan_command_exists_with_its_options(workflow):
+    parser = build_parser()
+    commands = _awspan_commands(workflow)
+    by_job: dict[str, list[str]] = {}
+    for job, argv, _step in commands:
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit:
+            pytest.fail(f"job {job}: `awspan {' '.join(argv)}` is not a valid command line")
+        by_job.setdefault(job, []).append(args.command)
+    assert by_job["propose"] == ["collect", "snapshot", "generate", "plan"]
+    assert by_job["apply"] == ["plan", "push"]
+    plans = [argv for _j, argv, _s in commands if argv[0] == "plan"]
+    assert all(argv[argv.index("--format") + 1] == "markdown" for argv in plans)
+
+
+def test_workflow_keeps_secrets_out_of_command_lines(workflow):
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            assert "secrets." not in step.get("run", ""), step
+            assert "${{" not in step.get("run", ""), f"expressions in scripts invite injection: {step}"
+    propose = workflow["jobs"]["propose"]
+    assert propose["permissions"]["id-token"] == "write"
+    oidc = [s for s in propose["steps"]
+            if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
+    assert oidc and "role-to-assume" in oidc[0]["with"] and "aws-access-key-id" not in oidc[0]["with"]
+    keys = [s["env"]["PANOS_API_KEY"] for j in workflow["jobs"].values() for s in j["steps"] if "env" in s]
+    keys.append(workflow["jobs"]["apply"]["env"]["PANOS_API_KEY"])
+    assert keys and all(k == "${{ secrets.PANOS_API_KEY }}" for k in keys)
+
+
+def test_pull_request_body_is_the_plan(workflow):
+    steps = workflow["jobs"]["propose"]["steps"]
+    pr = next(s for s in steps if s.get("uses", "").startswith("peter-evans/create-pull-request"))
+    assert pr["with"]["body-path"] == "plan.md"
+    plan_step = next(s for s in steps if "awspan plan" in s.get("run", ""))
+    assert "> plan.md" in plan_step["run"]

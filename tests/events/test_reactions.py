@@ -1,0 +1,216 @@
+"""The reactions, end to end against real servers on loopback.
+
+push: a moto server holds the seeded estate and the API key secret, the PAN-OS emulator
+plays the firewall; the Lambda handler runs collect -> snapshot -> generate -> push and
+the emulator's RUNNING config shows the result. pipeline: CodeBuild through moto, and a
+repository dispatch to a real HTTPS server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import boto3
+import pytest
+from lxml import etree
+
+from generator.devtools.seed import policy_for, seed_estate
+from generator.emulator import EmulatorServer
+from generator.errors import AwspanError
+from generator.events import handler
+from generator.location import Location
+from generator.yamlio import dump_yaml
+from tests.events.conftest import load_event
+from tests.events.https_server import DispatchServer
+
+SECRET = "awspan/panos-api-key"
+TOKEN_SECRET = "awspan/github-dispatch-token"
+TOKEN = "ghp_exampleTOKENthatMustNeverBeLogged0001"
+FIXTURE_INSTANCE = "i-0a1b2c3d4e5f60718"  # the instance id in start/stop_instances.json
+
+
+def write_policy(tmp_path, estate, monkeypatch, **kwargs) -> str:
+    path = tmp_path / "policy.yaml"
+    path.write_text(dump_yaml(policy_for(estate, **kwargs)))
+    monkeypatch.setenv("AWSPAN_CONFIG", str(path))
+    return str(path)
+
+
+def minimal_policy(tmp_path, monkeypatch, events: dict) -> str:
+    """A policy for reactions that never reach collect (no estate needed)."""
+    path = tmp_path / "policy.yaml"
+    path.write_text(dump_yaml({
+        "firewall": {"instance_id": "i-0123456789abcdef0", "url": "https://fw.example.net"},
+        "rules": {"bottom_rule": "clean-up", "from_zone": "untrust", "to_zone": "trust"},
+        "aws": {"regions": ["us-east-1"]},
+        "events": events,
+    }))
+    monkeypatch.setenv("AWSPAN_CONFIG", str(path))
+    return str(path)
+
+
+def managed(running: etree._Element, tag: str = "awspan") -> dict[str, dict[str, etree._Element]]:
+    """kind -> name -> entry, for the objects in vsys1 that carry the ownership tag."""
+    loc = Location(vsys="vsys1")
+    out: dict[str, dict[str, etree._Element]] = {}
+    for kind in ("address", "address-group", "service", "rules"):
+        entries = running.xpath(loc.xpath(kind) + "/entry")
+        out[kind] = {e.get("name"): e for e in entries if tag in [m.text for m in e.findall("tag/member")]}
+    return out
+
+
+def addresses(running: etree._Element) -> set[str]:
+    return {e.findtext("ip-netmask", "").split("/")[0] for e in managed(running)["address"].values()}
+
+
+def rules_of(running: etree._Element, group_id: str) -> list[str]:
+    return sorted(name for name in managed(running)["rules"] if name.startswith(group_id))
+
+
+@pytest.fixture
+def emulator():
+    with EmulatorServer() as emu:
+        yield emu
+
+
+def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator, tmp_path, monkeypatch,
+                                                                    caplog, capsys):
+    estate = seed_estate(aws)
+    key = emulator.api_key("automation")
+    boto3.client("secretsmanager", region_name=estate.region).create_secret(Name=SECRET, SecretString=key)
+    write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
+                 events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET})
+    ec2 = boto3.client("ec2", region_name=estate.region)
+    batch, batch_ip, batch_sg = (estate.instances["batch-1"], estate.private_ips["batch-1"],
+                                 estate.security_groups["batch"])
+    web_sg = estate.security_groups["web"]
+
+    # batch-1 is stopped in the firewall-routed subnet `app`: it is started in AWS ...
+    ec2.start_instances(InstanceIds=[batch])
+    with caplog.at_level("INFO"):
+        result = handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
+    assert result["reaction"] == "push" and result["decision"]["relevant"]
+    assert batch in result["decision"]["ids"]
+    running = emulator.running()
+    assert batch_ip in addresses(running)
+    assert rules_of(running, batch_sg), "the batch group's rule is on the running config"
+    assert rules_of(running, web_sg), "the rest of the estate is there too"
+    logged = [r.getMessage() for r in caplog.records if "relevant: StartInstances" in r.getMessage()]
+    assert logged and "region=us-east-1 account=111122223333" in logged[0] and batch in logged[0]
+
+    # ... and stopped again: its address and its group's only rule go, the others stay
+    ec2.stop_instances(InstanceIds=[batch])
+    result = handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)
+    running = emulator.running()
+    assert batch_ip not in addresses(running)
+    assert rules_of(running, batch_sg) == []
+    assert rules_of(running, web_sg)
+    assert (tmp_path / "work" / "fragment.xml").exists()
+
+    # the API key went no further than the process environment, and not even stayed there
+    assert "PANOS_API_KEY" not in os.environ
+    captured = capsys.readouterr()
+    assert key not in caplog.text + captured.out + captured.err
+    for artefact in (tmp_path / "work").iterdir():
+        assert key.encode() not in artefact.read_bytes(), artefact
+
+
+def test_push_mode_reads_the_key_from_ssm_and_reports_a_failed_step(aws, emulator, tmp_path, monkeypatch):
+    estate = seed_estate(aws)
+    ssm = boto3.client("ssm", region_name=estate.region)
+    ssm.put_parameter(Name="/firewall/panos-api-key", Value="wrong-key", Type="SecureString")
+    write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
+                 events={"mode": "push", "work_dir": str(tmp_path / "work"),
+                         "api_key_parameter": "/firewall/panos-api-key"})
+    with pytest.raises(AwspanError, match=r"`awspan snapshot` failed"):
+        handler(load_event("revoke_security_group_ingress"), None)
+    assert "PANOS_API_KEY" not in os.environ
+    assert managed(emulator.running())["rules"] == {}  # nothing was pushed
+
+    ssm.put_parameter(Name="/firewall/panos-api-key", Value=emulator.api_key("automation"),
+                      Type="SecureString", Overwrite=True)
+    assert handler(load_event("revoke_security_group_ingress"), None)["reaction"] == "push"
+    assert managed(emulator.running())["rules"]
+
+
+def test_push_mode_missing_secret_is_one_readable_error(aws, tmp_path, monkeypatch):
+    minimal_policy(tmp_path, monkeypatch,
+                   {"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": "no/such"})
+    with pytest.raises(AwspanError, match="Secrets Manager secret 'no/such'"):
+        handler(load_event("stop_instances"), None)
+    assert not (tmp_path / "work" / "state.yaml").exists()
+
+
+def test_pipeline_mode_starts_the_codebuild_project(aws, tmp_path, monkeypatch):
+    codebuild = boto3.client("codebuild", region_name="us-east-1")
+    codebuild.create_project(
+        name="awspan-propose", source={"type": "GITHUB", "location": "https://github.com/acme/fw-policy.git"},
+        artifacts={"type": "NO_ARTIFACTS"}, serviceRole="arn:aws:iam::123456789012:role/awspan-codebuild",
+        environment={"type": "LINUX_CONTAINER", "image": "aws/codebuild/standard:7.0",
+                     "computeType": "BUILD_GENERAL1_SMALL"})
+    minimal_policy(tmp_path, monkeypatch,
+                   {"mode": "pipeline", "pipeline": {"codebuild_project": "awspan-propose"}})
+    result = handler(load_event("authorize_security_group_ingress"), None)
+    assert result["reaction"] == "pipeline"
+    builds = codebuild.list_builds_for_project(projectName="awspan-propose")["ids"]
+    assert builds == [result["codebuild_build"]]
+    assert handler(load_event("create_tags_ignored"), None)["reaction"] == "none"
+    assert codebuild.list_builds_for_project(projectName="awspan-propose")["ids"] == builds
+
+
+@pytest.fixture
+def dispatch(tmp_path, monkeypatch):
+    with DispatchServer(tmp_path) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.cert))  # TLS verification stays on
+        yield server
+
+
+def _dispatch_policy(tmp_path, monkeypatch, aws, dispatch) -> str:
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name=TOKEN_SECRET, SecretString=json.dumps({"token": TOKEN}))
+    return minimal_policy(tmp_path, monkeypatch, {"mode": "pipeline", "pipeline": {
+        "dispatch_url": f"{dispatch.url}/repos/acme/fw-policy/dispatches", "token_secret": TOKEN_SECRET}})
+
+
+def test_pipeline_mode_dispatches_over_https_with_the_token_in_a_header(aws, dispatch, tmp_path, monkeypatch,
+                                                                         caplog):
+    _dispatch_policy(tmp_path, monkeypatch, aws, dispatch)
+    with caplog.at_level("DEBUG"):
+        result = handler(load_event("revoke_security_group_ingress"), None)
+    assert result["dispatch_status"] == 204
+    [request] = dispatch.requests
+    assert request["path"] == "/repos/acme/fw-policy/dispatches"
+    assert request["headers"]["Authorization"] == f"Bearer {TOKEN}"
+    assert request["body"]["event_type"] == "awspan-aws-change"
+    [event] = request["body"]["client_payload"]["events"]
+    assert event["event_name"] == "RevokeSecurityGroupIngress"
+    assert event["ids"] == ["sg-0bb22cc33dd44ee55", "sgr-0fedc9876ba543210"]
+    assert TOKEN not in caplog.text and TOKEN not in json.dumps(result)
+
+
+def test_pipeline_dispatch_refused_is_an_error_without_the_token(aws, dispatch, tmp_path, monkeypatch):
+    _dispatch_policy(tmp_path, monkeypatch, aws, dispatch)
+    dispatch.status = 401
+    with pytest.raises(AwspanError) as failure:
+        handler(load_event("stop_instances"), None)
+    assert "HTTP 401" in str(failure.value) and "Bad credentials" in str(failure.value)
+    assert TOKEN not in str(failure.value)
+
+
+def test_cli_runs_the_reaction_once_for_a_file_of_records(aws, dispatch, tmp_path, monkeypatch):
+    policy = _dispatch_policy(tmp_path, monkeypatch, aws, dispatch)
+    names = ("stop_instances", "delete_route", "create_tags_ignored")
+    records = {"Records": [load_event(n)["detail"] for n in names]}
+    events_file = tmp_path / "records.json"
+    events_file.write_text(json.dumps(records))
+    argv = [sys.executable, "-m", "generator", "event", "--config", policy, str(events_file)]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=60, env=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    assert "reaction: pipeline done (dispatch_status=204)" in result.stdout
+    [request] = dispatch.requests
+    sent = [e["event_name"] for e in request["body"]["client_payload"]["events"]]
+    assert sent == ["StopInstances", "DeleteRoute"]
+    assert TOKEN not in result.stdout + result.stderr

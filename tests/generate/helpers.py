@@ -1,0 +1,176 @@
+"""Shared pieces of the generate tests: paths, running the CLI, and the independent oracle.
+
+The oracle (`expected_pairs`) computes what the firewall must allow straight from state.yaml
+and the policy, with none of generator.generate's code: its own route-table walk, its own
+netaddr containment, its own protocol table. `fragment_pairs` flattens a fragment's rules
+back to the same shape by resolving every object. Both give {(destination ip, service):
+IPSet of sources}; the semantic tests compare them.
+"""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import netaddr
+from lxml import etree
+
+from generator.cli import main as cli_main
+from generator.generate.model import build_fragment
+from generator.generate.render import render_fragment
+from generator.generate.state import parse_state
+from generator.policy import Policy, parse_policy
+from generator.yamlio import load_yaml_file
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = ROOT / "examples"
+POLICY = EXAMPLES / "policy.yaml"
+STATE = EXAMPLES / "state.yaml"
+GOLDEN = ROOT / "out" / "fragment.xml"
+
+
+def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
+    rc = cli_main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def example_policy_data() -> dict[str, Any]:
+    return load_yaml_file(POLICY, "policy")
+
+
+def example_state_data() -> dict[str, Any]:
+    return load_yaml_file(STATE, "state")
+
+
+def generate_bytes(state: dict[str, Any], policy: Policy) -> bytes:
+    """The pure pipeline on in-memory data (the state is copied: parse_state normalizes in place)."""
+    fragment = build_fragment(parse_state(copy.deepcopy(state)), policy)
+    data, _ = render_fragment(fragment)
+    return data
+
+
+def shuffle_lists(data: Any, rnd: random.Random) -> Any:
+    """Every list at every depth in a random order (ids and values stay the same)."""
+    if isinstance(data, dict):
+        return {k: shuffle_lists(v, rnd) for k, v in data.items()}
+    if isinstance(data, list):
+        items = [shuffle_lists(v, rnd) for v in data]
+        rnd.shuffle(items)
+        return items
+    return data
+
+
+# -- the oracle ---------------------------------------------------------------------------------
+
+
+def _service_key(perm: dict[str, Any], apps: dict[str, str]) -> tuple[Any, ...]:
+    proto = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all"}.get(
+        perm["protocol"], perm["protocol"]
+    )
+    if proto == "all":
+        return ("any",)
+    if proto in ("tcp", "udp"):
+        lo, hi = perm["from_port"], perm["to_port"]
+        key = f"{proto}/{lo}" if lo == hi else f"{proto}/{lo}-{hi}"
+        if key in apps:
+            return ("app", apps[key])
+        return (proto, lo, hi)
+    table = {"icmp": "icmp", "icmpv6": "ipv6-icmp", "47": "gre", "50": "ipsec-esp", "51": "ipsec-ah"}
+    return ("app", table[proto])
+
+
+def expected_pairs(state: dict[str, Any], policy: Policy) -> dict[tuple[str, tuple], netaddr.IPSet]:
+    fw = policy.firewall.instance_id
+    targets = {fw, *policy.firewall.route_targets}
+    for vpc in state["vpcs"]:
+        for inst in vpc.get("instances", []):
+            if inst["id"] == fw:
+                targets |= {e["id"] for e in inst.get("interfaces", [])}
+    apps = dict(policy.rules.applications)
+    out: dict[tuple[str, tuple], netaddr.IPSet] = defaultdict(netaddr.IPSet)
+    for vpc in state["vpcs"]:
+        tables = vpc.get("route_tables", [])
+        main = [t for t in tables if t.get("main")]
+        by_subnet = {s: t for t in tables for s in t.get("subnets", [])}
+        inside = netaddr.IPSet([*vpc.get("cidrs", []), *policy.rules.internal_cidrs])
+        groups = {g["id"]: g for g in vpc.get("security_groups", [])}
+        plists = {p["id"]: p.get("cidrs", []) for p in vpc.get("prefix_lists", [])}
+        for inst in vpc.get("instances", []):
+            if inst["state"] not in ("pending", "running") or inst["id"] == fw:
+                continue
+            for eni in inst.get("interfaces", []):
+                table = by_subnet.get(eni["subnet"]) or (main[0] if main else {"routes": []})
+                via = {
+                    netaddr.IPNetwork(r["destination"]).version
+                    for r in table.get("routes", [])
+                    if not r["destination"].startswith("pl-")
+                    and r.get("target") in targets
+                    and netaddr.IPNetwork(r["destination"]).prefixlen == 0
+                }
+                addrs = [
+                    netaddr.IPAddress(a) for a in eni.get("private_ips", []) + eni.get("ipv6_addresses", [])
+                ]
+                addrs = [a for a in addrs if a.version in via]
+                for sg_id in eni.get("security_groups", []):
+                    for perm in groups[sg_id].get("ingress", []):
+                        sources = list(perm.get("cidrs", [])) + list(perm.get("ipv6_cidrs", []))
+                        for pl in perm.get("prefix_lists", []):
+                            sources += plists[pl]
+                        nets = [netaddr.IPNetwork(s) for s in sources]
+                        nets = [n for n in nets if n not in inside]
+                        svc = _service_key(perm, apps)
+                        for a in addrs:
+                            for n in nets:
+                                if n.version == a.version:
+                                    out[(str(a), svc)].add(n)
+    return {k: v for k, v in out.items() if v}
+
+
+def fragment_pairs(xml: bytes) -> dict[tuple[str, tuple], netaddr.IPSet]:
+    root = etree.fromstring(xml)
+    addresses = {
+        e.get("name"): e.findtext("ip-netmask").split("/")[0] for e in root.iterfind(".//address/entry")
+    }
+    groups = {
+        e.get("name"): [m.text for m in e.iterfind("static/member")]
+        for e in root.iterfind(".//address-group/entry")
+    }
+    services = {}
+    for e in root.iterfind(".//service/entry"):
+        proto = e.find("protocol")[0]
+        port = proto.findtext("port")
+        lo, _, hi = port.partition("-")
+        services[e.get("name")] = (proto.tag, int(lo), int(hi or lo))
+    out: dict[tuple[str, tuple], netaddr.IPSet] = defaultdict(netaddr.IPSet)
+    for rule in root.iterfind(".//rules/entry"):
+        src = [m.text for m in rule.iterfind("source/member")]
+        nets = [netaddr.IPNetwork(s) for s in (["0.0.0.0/0", "::/0"] if src == ["any"] else src)]
+        dst: list[str] = []
+        for m in rule.iterfind("destination/member"):
+            dst += [addresses[x] for x in groups[m.text]] if m.text in groups else [addresses[m.text]]
+        apps = [m.text for m in rule.iterfind("application/member")]
+        svcs = [m.text for m in rule.iterfind("service/member")]
+        if svcs == ["any"] and apps == ["any"]:
+            keys = [("any",)]
+        elif svcs == ["application-default"]:
+            keys = [("app", a) for a in apps]
+        else:
+            assert apps == ["any"], rule.get("name")
+            keys = [services[s] for s in svcs]
+        for d in dst:
+            ip = netaddr.IPAddress(d)
+            for key in keys:
+                for n in nets:
+                    if n.version == ip.version:
+                        out[(str(ip), key)].add(n)
+    return {k: v for k, v in out.items() if v}
+
+
+def policy_with(**rules: Any) -> Policy:
+    data = example_policy_data()
+    data["rules"].update(rules)
+    return parse_policy(data, "policy.yaml")

@@ -1,0 +1,171 @@
+"""The committed out/fragment.xml is exactly what generate makes of the examples, every time."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.generate.helpers import (
+    GOLDEN,
+    POLICY,
+    ROOT,
+    STATE,
+    example_state_data,
+    generate_bytes,
+    policy_with,
+    run_cli,
+    shuffle_lists,
+)
+
+
+def _compare_golden(actual: bytes, golden: Path) -> None:
+    if actual != golden.read_bytes():
+        side = golden.with_name(golden.name + ".actual")
+        side.write_bytes(actual)
+        pytest.fail(
+            f"{golden} differs from generate's output, written to {side}. Review the diff; if the "
+            f"change is intended, accept it with: mv {side} {golden}"
+        )
+
+
+def test_golden_fragment(tmp_path, capsys):
+    out = tmp_path / "fragment.xml"
+    rc, _, err = run_cli(
+        capsys,
+        "generate",
+        "--config",
+        str(POLICY),
+        "--state",
+        str(STATE),
+        "--output",
+        str(out),
+        "--no-rulebase",
+    )
+    assert rc == 0, err
+    assert "11 rules" in err
+    _compare_golden(out.read_bytes(), GOLDEN)
+
+
+def test_golden_examples_cover_what_the_issue_lists():
+    """The examples exercise each case they claim to (so the golden file means something)."""
+    text = GOLDEN.read_text()
+    assert "i-0a00000000000a002-10.20.1.20" in text  # multi-ENI instance, secondary IPv4 block
+    assert "i-0a00000000000a001-2600-1f18-1234-5601--10" in text  # IPv6 address via ::/0 -> firewall ENI
+    assert "i-0a00000000000a003-10.10.5.30" in text  # vpce- route target from route_targets
+    assert "10.10.9.40" not in text  # subnet routed to a NAT gateway
+    assert "10.10.1.12" not in text  # stopped instance
+    assert "172.31.2.9" not in text  # main table routes to a transit gateway
+    assert "10.99." not in text  # the firewall's own interfaces
+    assert "198.18.0.0/15" in text  # prefix-list entry
+    assert "<member>ipsec-esp</member>" in text and "<member>ipv6-icmp</member>" in text
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("layout", ["group", "instance"])
+def test_reordering_any_list_gives_identical_bytes(seed, layout):
+    policy = policy_with(layout=layout)
+    state = example_state_data()
+    reference = generate_bytes(state, policy)
+    assert generate_bytes(shuffle_lists(state, random.Random(seed)), policy) == reference
+
+
+def test_instance_layout_names_rules_after_instances():
+    data = generate_bytes(example_state_data(), policy_with(layout="instance")).decode()
+    assert '<entry name="i-0a00000000000a001-tcp-443">' in data
+    assert 'name="sg-0a1b2c3d4e5f60001"' not in data  # no address groups in this layout
+    # only one of web-2's interfaces allows tcp/22: the rule is named after the instance
+    assert '<entry name="i-0a00000000000a002-eni-0a00000000000a002-tcp-22">' not in data
+    assert '<entry name="i-0a00000000000a002-tcp-22">' in data
+
+
+def test_python_dash_m_generator_in_a_subprocess(tmp_path):
+    out = tmp_path / "sub" / "fragment.xml"
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "generate",
+            "--config",
+            str(POLICY),
+            "--state",
+            str(STATE),
+            "--output",
+            str(out),
+            "--rulebase",
+            str(tmp_path / "absent.xml"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == GOLDEN.read_bytes()
+    assert not (out.parent / "precheck.yaml").exists()
+
+
+def test_stale_precheck_file_is_removed_when_no_rulebase_is_used(tmp_path, capsys):
+    out = tmp_path / "fragment.xml"
+    (tmp_path / "precheck.yaml").write_text("version: 1\ndecisions: []\nwarnings: []\n")
+    rc, _, err = run_cli(
+        capsys,
+        "generate",
+        "--config",
+        str(POLICY),
+        "--state",
+        str(STATE),
+        "--output",
+        str(out),
+        "--no-rulebase",
+    )
+    assert rc == 0, err
+    assert not (tmp_path / "precheck.yaml").exists()
+
+
+def test_custom_templates_directory(tmp_path, capsys):
+    """--templates DIR replaces the built-in templates; its output is still validated."""
+    src = (ROOT / "templates" / "fragment.xml.j2").read_text()
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    (custom / "fragment.xml.j2").write_text(src.replace("managed by awspan:", "owned by the cloud team:"))
+    out = tmp_path / "fragment.xml"
+    rc, _, err = run_cli(
+        capsys,
+        "generate",
+        "--config",
+        str(POLICY),
+        "--state",
+        str(STATE),
+        "--output",
+        str(out),
+        "--no-rulebase",
+        "--templates",
+        str(custom),
+    )
+    assert rc == 0, err
+    assert "owned by the cloud team:" in out.read_text()
+
+    (custom / "fragment.xml.j2").write_text(
+        src.replace("<action>allow</action>", "<!-- x --><action>allow</action>")
+    )
+    rc, _, err = run_cli(
+        capsys,
+        "generate",
+        "--config",
+        str(POLICY),
+        "--state",
+        str(STATE),
+        "--output",
+        str(out),
+        "--no-rulebase",
+        "--templates",
+        str(custom),
+    )
+    assert rc == 1
+    assert "comment" in err and "fragment.xml.j2" in err
+    assert "owned by the cloud team:" in out.read_text()  # the previous output is untouched

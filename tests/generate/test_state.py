@@ -1,0 +1,116 @@
+"""state.yaml loading: the fast paths (yaml_rs, compiled schema check) agree with the references."""
+
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator.generate.schemacheck import compile_schema
+from generator.generate.state import load_state
+from generator.resources import load_json_schema
+from generator.yamlio import dump_yaml, fast_loader_available, load_yaml_text
+from tests.generate.helpers import STATE, example_state_data
+from tests.generate.strategies import states
+
+yaml_rs = pytest.importorskip("yaml_rs")
+
+SCHEMA = load_json_schema("state.schema.json")
+FAST = compile_schema(SCHEMA)
+REFERENCE = jsonschema.Draft202012Validator(SCHEMA)
+
+
+def test_fast_loader_is_installed_for_the_tests():
+    assert fast_loader_available()
+
+
+def test_yaml_rs_and_pyyaml_read_the_example_state_alike():
+    text = STATE.read_text()
+    assert yaml_rs.loads(text, parse_datetime=False) == yaml.load(text, Loader=yaml.CSafeLoader)  # noqa: S506
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(state=states())
+def test_yaml_rs_and_pyyaml_read_generated_states_alike(state):
+    text = dump_yaml(state)
+    fast = load_yaml_text(text, "state.yaml", fast=True)
+    assert fast == yaml.load(text, Loader=yaml.CSafeLoader) == state  # noqa: S506
+
+
+def test_yaml_1_1_scalars_are_read_as_pyyaml_reads_them(tmp_path):
+    """`name: on` is True for PyYAML (YAML 1.1) but "on" for yaml_rs: the schema check catches the
+    difference and the file is re-read with PyYAML, so the error is PyYAML's truth."""
+    data = example_state_data()
+    text = dump_yaml(data).replace("name: web-1", "name: on", 1)
+    path = tmp_path / "state.yaml"
+    path.write_text(text)
+    with pytest.raises(Exception) as err:
+        load_state(path)
+    assert "vpcs[0].instances[0].name" in str(err.value) and "True" in str(err.value)
+
+
+# -- the compiled schema check says exactly what jsonschema says --------------------------------
+
+MUTATIONS = [
+    lambda s: s["vpcs"][0].__setitem__("extra", 1),
+    lambda s: s["vpcs"][0]["security_groups"][0]["ingress"][0].__setitem__("from_port", "22"),
+    lambda s: s["vpcs"][0]["security_groups"][0]["ingress"][0].__setitem__("to_port", 65536),
+    lambda s: s["vpcs"][0]["security_groups"][0]["ingress"][0].__setitem__("from_port", -2),
+    lambda s: s["vpcs"][0]["security_groups"][0]["ingress"][0].__setitem__("from_port", True),
+    lambda s: s["vpcs"][0]["security_groups"][0]["ingress"][0].__setitem__("protocol", "gre"),
+    lambda s: s["vpcs"][0]["security_groups"][0]["ingress"][0].__setitem__("cidrs", "0.0.0.0/0"),
+    lambda s: s["vpcs"][0]["security_groups"][0].pop("id"),
+    lambda s: s["vpcs"][0]["instances"][0].__setitem__("state", "Running"),
+    lambda s: s["vpcs"][0]["instances"][0]["interfaces"][0].__setitem__("public_ip", 5),
+    lambda s: s["vpcs"][0]["route_tables"][0].__setitem__("main", "yes"),
+    lambda s: s["vpcs"][0]["route_tables"][0]["routes"][0].__setitem__("destination", "default"),
+    lambda s: s["vpcs"][0].__setitem__("account", "12345"),
+    lambda s: s["vpcs"][0]["subnets"][0].__setitem__("cidr", "x/1"),
+    lambda s: s["vpcs"][0]["prefix_lists"][0].__setitem__("name", "n" * 5000),
+    lambda s: s["vpcs"][0].__setitem__("id", ""),
+    lambda s: s.__setitem__("version", True),
+    lambda s: s.__setitem__("version", 1.0),
+    lambda s: s.__setitem__("vpcs", {}),
+    lambda s: s["vpcs"].append(None),
+]
+
+
+@pytest.mark.parametrize("index", range(len(MUTATIONS)))
+def test_compiled_check_agrees_with_jsonschema_on_broken_documents(index):
+    state = example_state_data()
+    assert FAST(state) and REFERENCE.is_valid(state)
+    MUTATIONS[index](state)
+    assert FAST(state) == REFERENCE.is_valid(state)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    state=states(),
+    path_seed=st.integers(0, 10**6),
+    value=st.one_of(
+        st.none(), st.booleans(), st.integers(-3, 70000), st.text(max_size=5), st.just([]), st.just({})
+    ),
+)
+def test_compiled_check_agrees_with_jsonschema_on_random_damage(state, path_seed, value):
+    """Replace one random node of a valid state with a random value: both checks must agree."""
+    damaged = copy.deepcopy(state)
+    nodes = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                nodes.append((node, k))
+                walk(v)
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                nodes.append((node, i))
+                walk(v)
+
+    walk(damaged)
+    parent, key = nodes[path_seed % len(nodes)]
+    parent[key] = value
+    assert FAST(damaged) == REFERENCE.is_valid(damaged)

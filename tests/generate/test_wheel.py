@@ -1,0 +1,69 @@
+"""A non-editable install finds its templates and schemas and makes the golden bytes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import sysconfig
+
+import pytest
+
+from tests.generate.helpers import GOLDEN, POLICY, ROOT, STATE
+
+
+@pytest.mark.slow
+def test_wheel_install_generates_the_golden_fragment(tmp_path):
+    wheels, target, out = tmp_path / "wheels", tmp_path / "site", tmp_path / "fragment.xml"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    build = subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels), str(ROOT)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if build.returncode != 0 and "hatchling" in build.stderr:
+        pytest.skip("hatchling is not installed in this environment")
+    assert build.returncode == 0, build.stderr
+    (wheel,) = wheels.glob("awspan-*.whl")
+    install = subprocess.run(
+        [*pip, "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert install.returncode == 0, install.stderr
+    assert (target / "generator" / "_data" / "templates" / "fragment.xml.j2").is_file()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), sysconfig.get_paths()["purelib"]])}
+    # run from an empty directory: only the installed copy of generator is importable
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "generator",
+            "generate",
+            "--config",
+            str(POLICY),
+            "--state",
+            str(STATE),
+            "--output",
+            str(out),
+            "--no-rulebase",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    where = subprocess.run(
+        [sys.executable, "-c", "import generator; print(generator.__file__)"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert where.startswith(str(target)), where
+    assert out.read_bytes() == GOLDEN.read_bytes()

@@ -1,0 +1,143 @@
+"""awspan push against the PAN-OS emulator over real HTTP: placement, changes, idempotence,
+round trips, other admins' work, and what the operator's own config looks like afterwards."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from generator.cli import main
+from generator.emulator import EmulatorServer
+from generator.location import Location
+from generator.panos.canonical import canonical_text
+from tests.panos.conftest import add_rule_below_cleanup
+from tests.panos.helpers import address, fragment, group, rule, service, write_policy
+
+LOC = Location()
+
+
+def rule_names(config: etree._Element) -> list[str]:
+    return [e.get("name") for e in config.xpath(LOC.rules_xpath + "/entry")]
+
+
+def entry(config: etree._Element, kind: str, name: str) -> etree._Element | None:
+    found = config.xpath(LOC.entry_xpath(kind, name))
+    return found[0] if found else None
+
+
+def unmanaged(config: etree._Element) -> dict[str, str]:
+    """Canonical text of every object and rule that does not carry the awspan tag."""
+    out = {}
+    for kind in ("tag", "address", "address-group", "service", "service-group", "rules"):
+        for e in config.xpath(LOC.xpath(kind) + "/entry"):
+            if "awspan" not in [m.text for m in e.iterfind("tag/member")] and not (
+                    kind == "tag" and e.get("name") == "awspan"):
+                out[f"{kind}/{e.get('name')}"] = canonical_text(e)
+    shared = config.find("shared")
+    out["shared"] = canonical_text(shared) if shared is not None else ""
+    return out
+
+
+def first_fragment() -> str:
+    return fragment(
+        [rule("sg-web-tcp-443", destination=["web-1", "web-2"], service=["tcp-443"]),
+         rule("sg-web-tcp-8080", destination=["web-1"], service=["tcp-8080"]),
+         rule("sg-db-all", source=["10.20.0.0/16"], destination=["db-servers"], service=["any"]),
+         rule("sg-old", destination=["old-1"], service=["tcp-443"])],
+        addresses=[address("web-1", "10.0.1.10/32"), address("web-2", "10.0.1.11/32"),
+                   address("db-1", "10.0.2.10/32"), address("old-1", "10.0.3.10/32")],
+        groups=[group("db-servers", ["db-1"])],
+        services=[service("tcp-443", "443"), service("tcp-8080", "8080")])
+
+
+def second_fragment() -> str:
+    """Changed, deleted, created and re-ordered: sg-old and old-1 go, web-2 goes while the rule
+    that names it is edited in the same batch, sg-new arrives, sg-db-all moves to the top."""
+    return fragment(
+        [rule("sg-db-all", source=["10.20.0.0/16"], destination=["db-servers"], service=["any"]),
+         rule("sg-web-tcp-443", destination=["web-1"], service=["tcp-443"], description="now one host"),
+         rule("sg-new", destination=["web-3"], service=["tcp-8080"]),
+         rule("sg-web-tcp-8080", destination=["web-1"], service=["tcp-8080"])],
+        addresses=[address("web-1", "10.0.1.10/32"), address("db-1", "10.0.2.10/32"),
+                   address("db-2", "10.0.2.11/32"), address("web-3", "10.0.1.12/32")],
+        groups=[group("db-servers", ["db-1", "db-2"])],
+        services=[service("tcp-443", "443"), service("tcp-8080", "8080")])
+
+
+def test_first_push_places_rules_directly_above_the_bottom_rule(emu: EmulatorServer, awspan):
+    before = unmanaged(emu.running())
+    res = awspan("push", fragment=first_fragment())
+    assert res.code == 0, res.err
+    running = emu.running()
+    assert rule_names(running) == ["allow-admin-ssh", "block-known-bad", "sg-web-tcp-443", "sg-web-tcp-8080",
+                                   "sg-db-all", "sg-old", "clean-up", "below-cleanup"]
+    assert entry(running, "address-group", "db-servers") is not None
+    assert unmanaged(running) == before
+    assert emu.pending_admins() == []
+    assert emu.config_locks() == {}
+    assert "12 to create, 0 to change, 0 to delete, 0 to move" in res.out  # 4 rules + 8 objects
+
+
+def test_change_delete_create_and_reorder_in_one_batch(emu: EmulatorServer, awspan):
+    assert awspan("push", fragment=first_fragment()).code == 0
+    before = unmanaged(emu.running())
+    emu.reset_counters()
+    res = awspan("push", "--force", fragment=second_fragment())  # 1 of 4 rules deleted = 25% < 30%
+    assert res.code == 0, res.err
+    running = emu.running()
+    assert rule_names(running) == ["allow-admin-ssh", "block-known-bad", "sg-db-all", "sg-web-tcp-443", "sg-new",
+                                   "sg-web-tcp-8080", "clean-up", "below-cleanup"]
+    assert entry(running, "address", "web-2") is None and entry(running, "address", "old-1") is None
+    assert entry(running, "rules", "sg-old") is None
+    assert [m.text for m in entry(running, "address-group", "db-servers").iterfind("static/member")] == \
+        ["db-1", "db-2"]
+    assert entry(running, "rules", "sg-web-tcp-443").findtext("description") == "now one host"
+    assert unmanaged(running) == before
+    assert unmanaged(emu.candidate()) == before
+    kinds = [r["action"] for r in emu.requests if r["type"] == "config"]
+    assert kinds.count("multi-config") == 1 and not {"set", "edit", "delete", "move"} & set(kinds)
+
+
+def test_second_push_sends_no_batch_and_no_commit(emu: EmulatorServer, awspan):
+    assert awspan("push", fragment=first_fragment()).code == 0
+    emu.reset_counters()
+    res = awspan("push", fragment=first_fragment())
+    assert res.code == 0, res.err
+    assert "already matches" in res.out
+    kinds = {(r["type"], r["action"]) for r in emu.requests}
+    assert ("config", "multi-config") not in kinds
+    assert not any(t == "commit" for t, _ in kinds)
+    assert emu.request_count == 3  # lock, one get, unlock
+
+
+def many(n: int) -> str:
+    return fragment([rule(f"sg-{i:05d}", destination=[f"10.{i // 250}.{i % 250}.1"]) for i in range(n)])
+
+
+def test_round_trips_do_not_grow_with_the_number_of_rules(tmp_path, monkeypatch, capsys):
+    """Lock, read, one batch, verify, commit, job polls, unlock: the same for 10 or 1,000 rules."""
+    counts = {}
+    for n in (10, 100, 1000):
+        with EmulatorServer() as server:
+            add_rule_below_cleanup(server)
+            server.reset_counters()
+            monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
+            work = tmp_path / str(n)
+            work.mkdir()
+            (work / "fragment.xml").write_text(many(n))
+            code = main(["push", "--config", str(write_policy(work, server.url)),
+                         "--fragment", str(work / "fragment.xml")])
+            assert code == 0, capsys.readouterr().err
+            counts[n] = server.request_count
+            assert len(rule_names(server.running())) == n + 4
+    assert counts[10] == counts[100] == counts[1000], counts
+    assert counts[10] <= 10, counts
+
+
+def test_another_admins_pending_change_is_not_committed(emu: EmulatorServer, awspan):
+    emu.edit_as("admin", "set", LOC.xpath("address"), address("admin-pending", "10.99.0.1/32", tag=None))
+    res = awspan("push", fragment=first_fragment())
+    assert res.code == 0, res.err
+    assert entry(emu.running(), "address", "admin-pending") is None
+    assert entry(emu.candidate(), "address", "admin-pending") is not None
+    assert emu.pending_admins() == ["admin"]
+    assert "sg-old" in rule_names(emu.running())
