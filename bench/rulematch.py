@@ -109,6 +109,8 @@ def build_snapshot(rng: random.Random, subnets: list[tuple[int, int]]) -> bytes:
         else:
             dst = ["any"]
         svc = [rng.choice([f"fw-tcp-{rng.choice(PORTS)}", "fw-web", "fw-tcp-high", "any", "fw-udp-dns"])]
+        if dst == ["any"] or dst[0].startswith("fqdn"):  # broad rules are narrow in service, as in real life
+            svc = [rng.choice(["fw-tcp-22", "fw-udp-dns", "fw-tcp-3306"])]
         app = ["any"]
         if rng.random() < 0.1:
             app, svc = [rng.choice(["ssh", "ssl", "web-browsing"])], ["application-default"]

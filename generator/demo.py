@@ -202,6 +202,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("demo interrupted (both servers stopped)", file=sys.stderr)
         return 130
+    except ImportError as exc:
+        print(f"demo failed: {exc.name or exc} is missing: the demo needs the test extras "
+              "(`make demo` installs them)", file=sys.stderr)
+        return 1
+    except Exception as exc:  # noqa: BLE001 - a readable line, the servers are already stopped
+        print(f"demo failed: {type(exc).__name__}: {exc} (both servers stopped)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -312,7 +312,7 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
             code = cli_main(argv)
             if code != 0:
                 raise AwspanError(f"push reaction stopped: `awspan {argv[0]}` failed (exit {code}); "
-                                  "the firewall was not changed by this step (see the message above)")
+                                  "the later steps did not run (its message is above)")
     return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment)}
 
 
@@ -393,11 +393,28 @@ def run_pipeline(policy: Any, decisions: list[Decision]) -> dict[str, Any]:
     return outcome
 
 
+def collected_regions(policy: Any) -> set[str]:
+    """Every region collect reads: aws.regions and the per-account regions."""
+    regions = set(policy.aws.regions)
+    for account in policy.aws.accounts:
+        regions.update(account.regions or ())
+    return regions
+
+
 def react(decisions: list[Decision], config: Path) -> dict[str, Any]:
-    """Run the policy's reaction once for one or more relevant decisions."""
+    """Run the policy's reaction once for one or more relevant decisions.
+
+    An event from a region that collect does not read cannot change the fragment, so it
+    starts nothing (an event without a region is kept: better one run too many).
+    """
     from generator.policy import load_policy
 
     policy = load_policy(config)
+    regions = collected_regions(policy)
+    decisions = [d for d in decisions if d.region is None or d.region in regions]
+    if not decisions:
+        log.info("awspan event: no reaction: the event's region is not in %s", sorted(regions))
+        return {"reaction": "none", "why": f"region not in the policy's regions {sorted(regions)}"}
     mode = policy.events.mode
     if mode == "push":
         return run_push(policy, config, decisions)
@@ -415,7 +432,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     Irrelevant events return at once. A failed reaction raises, so that Lambda counts an
     error and retries the asynchronous invocation (safe: the loop is idempotent).
     """
-    logging.getLogger("generator").setLevel(logging.INFO)  # Lambda's root logger defaults to WARNING
+    for name in ("generator", "awspan"):  # Lambda's root logger defaults to WARNING
+        logging.getLogger(name).setLevel(logging.INFO)
     decision = classify(event)
     log.info("awspan event: %s", decision.summary())
     result: dict[str, Any] = {"decision": decision.as_dict()}
@@ -463,6 +481,12 @@ def run_cli(args: Any) -> int:
         print("reaction: not run (--decide-only)")
         return 0
     outcome = react(relevant, Path(args.config))
+    if outcome["reaction"] == "log":
+        print("reaction: none (events.mode is log: report only)")
+        return 0
+    if outcome["reaction"] == "none":
+        print(f"reaction: none ({outcome['why']})")
+        return 0
     details = ", ".join(f"{k}={v}" for k, v in outcome.items() if k != "reaction")
     print(f"reaction: {outcome['reaction']} done" + (f" ({details})" if details else ""))
     return 0

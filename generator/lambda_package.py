@@ -180,13 +180,14 @@ def write_zip(files: dict[str, bytes], output: Path) -> int:
 
 def build(output: Path, policy: Path | None = None, *, include_boto3: bool = False) -> dict[str, object]:
     """Build the zip; returns a summary (files, sizes, distributions) for the caller to print."""
+    if policy is not None:
+        from generator.policy import load_policy  # never ship a policy the function would refuse
+
+        load_policy(policy)
     dists = dependency_closure(include_runtime_provided=include_boto3)
     with tempfile.TemporaryDirectory(prefix="awspan-lambda-") as scratch:
         files = collect_files(dists, Path(scratch))
     if policy is not None:
-        from generator.policy import load_policy  # validate before shipping it
-
-        load_policy(policy)
         files["policy.yaml"] = policy.read_bytes()
     size = write_zip(files, output)
     return {

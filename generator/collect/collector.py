@@ -12,7 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -137,7 +137,7 @@ def _run_all(
         futures: dict[Future[Any], int] = {pool.submit(job, abort): i for i, (_, _, job) in enumerate(jobs)}
         pending = set(futures)
         while pending:
-            done, pending = wait(pending, return_when=FIRST_EXCEPTION)
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)  # progress as each finishes
             for fut in done:
                 i = futures[fut]
                 exc = fut.exception()

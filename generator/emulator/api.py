@@ -169,24 +169,29 @@ class Api:
     def _multi_config(self, admin: str, params: dict[str, str], entry: dict) -> etree._Element:
         ops, ids = parse_multi_config(params.get("element"))
         entry["ops"] = len(ops)
+        strict = params.get("strict-transactional", "no").strip().lower() == "yes"
         try:
-            self.store.write(admin, ops)
+            self.store.write(admin, ops, strict=strict)
         except BatchError as err:
+            label = ids[err.index] or str(err.index + 1)
             failed = ApiError(
                 err.error.code,
-                f'multi-config: operation id="{ids[err.index]}" '
+                f'multi-config: operation id="{label}" '
                 f"({ops[err.index].action} {ops[err.index].xpath}) failed; "
                 f"no operation was applied",
                 *err.error.lines,
             )
             root = error_element(failed)
             inner = error_element(err.error)
-            inner.set("id", ids[err.index])
+            if ids[err.index]:
+                inner.set("id", ids[err.index])
             root.append(inner)
             raise _Prebuilt(root) from None
         root = etree.Element("response", status="success", code=CODE_SUCCESS_CHANGED)
         for op_id in ids:
-            sub = etree.SubElement(root, "response", id=op_id, status="success", code=CODE_SUCCESS_CHANGED)
+            sub = etree.SubElement(root, "response", status="success", code=CODE_SUCCESS_CHANGED)
+            if op_id:
+                sub.set("id", op_id)
             etree.SubElement(sub, "msg").text = "command succeeded"
         return root
 
@@ -243,20 +248,22 @@ class _Prebuilt(ApiError):
 
 
 def parse_multi_config(text: str | None) -> tuple[list[ConfigOp], list[str]]:
-    """The operations of a <multi-config> element, and their ids."""
+    """The operations of a multi-config element (its root may have any name), and their ids ('' if none)."""
     wrapper = parse_element(text, "multi-config")
     root = wrapper[0]
-    if root.tag != "multi-config" or len(wrapper) != 1:
-        raise ApiError(CODE_MALFORMED, "multi-config: the element must be one <multi-config>")
+    if len(wrapper) != 1:
+        raise ApiError(
+            CODE_MALFORMED, "multi-config: the element must be one root element (e.g. <multi-config>)"
+        )
     ops: list[ConfigOp] = []
     ids: list[str] = []
     for position, child in enumerate(root, start=1):
         if child.tag not in ("set", "edit", "delete", "move", "rename"):
             raise ApiError(CODE_MALFORMED, f"multi-config: <{child.tag}> is not an operation")
-        op_id = child.get("id") or str(position)
+        op_id = child.get("id") or ""
         xpath = child.get("xpath")
         if not xpath:
-            raise ApiError(CODE_MALFORMED, f'multi-config: operation id="{op_id}" has no xpath')
+            raise ApiError(CODE_MALFORMED, f"multi-config: operation {op_id or position} has no xpath")
         op = ConfigOp(
             action=child.tag,
             xpath=xpath,
@@ -266,11 +273,13 @@ def parse_multi_config(text: str | None) -> tuple[list[ConfigOp], list[str]]:
         )
         if child.tag in ("set", "edit"):
             if len(child) == 0:
-                raise ApiError(CODE_MALFORMED, f'multi-config: operation id="{op_id}" has no element')
+                raise ApiError(CODE_MALFORMED, f"multi-config: operation {op_id or position} has no element")
             wrapper_op = etree.Element("wrapper")
             for node in list(child):
                 wrapper_op.append(node)
             op.element = wrapper_op
         ops.append(op)
         ids.append(op_id)
+    if not ops:
+        raise ApiError(CODE_MALFORMED, "multi-config: the element holds no operation")
     return ops, ids

@@ -18,11 +18,13 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from generator.emulator import xpath as xp
+from generator.emulator.index import ChildIndex
 from generator.emulator.model import entry_kind, scope_of, typed_ancestor, typed_entries_in
 from generator.emulator.responses import (
     CODE_INVALID_OBJECT,
     CODE_MALFORMED,
     CODE_NOT_PRESENT,
+    CODE_NOT_UNIQUE,
     ApiError,
 )
 
@@ -74,7 +76,7 @@ class Applied:
 
     entries: list[tuple[str, etree._Element]] = field(default_factory=list)
     deleted: set[str] = field(default_factory=set)
-    objects_changed: bool = False
+    validate: bool = True  # a move changes no content: its entry is stamped, not re-validated
     missing: bool = False
 
 
@@ -93,15 +95,29 @@ def parse_element(text: str | None, action: str) -> etree._Element:
             )
     if len(wrapper) == 0:
         raise ApiError(CODE_MALFORMED, f"{action}: the element parameter holds no element")
+    for node in wrapper.iter():
+        for name in STAMP_ATTRIBUTES:  # the device's own change marks: a client cannot set them
+            node.attrib.pop(name, None)
     return wrapper
 
 
-def apply_op(root: etree._Element, op: ConfigOp, undo: UndoLog, stamp: Stamp | None = None) -> Applied:
-    """Apply one write to the tree under `root`; mutations are recorded in `undo`."""
+def apply_op(
+    root: etree._Element,
+    op: ConfigOp,
+    undo: UndoLog,
+    stamp: Stamp | None = None,
+    index: ChildIndex | None = None,
+) -> Applied:
+    """Apply one write to the tree under `root`; mutations are recorded in `undo`.
+
+    `index` (the store's sibling-name index of this tree) is kept current; pass a fresh
+    one (or none) for a tree without an index. After `undo.undo()` clear the index.
+    """
     handler = {"set": _set, "edit": _edit, "delete": _delete, "move": _move, "rename": _rename}.get(op.action)
     if handler is None:
         raise ApiError(CODE_MALFORMED, f"unknown config action {op.action!r}")
-    applied = handler(root, op, undo)
+    editor = _Editor(root, undo, index if index is not None else ChildIndex())
+    applied = handler(editor, op)
     _assign_uuids(op, applied, undo)
     if stamp is not None:
         for _kind, entry in applied.entries:
@@ -109,12 +125,95 @@ def apply_op(root: etree._Element, op: ConfigOp, undo: UndoLog, stamp: Stamp | N
     return applied
 
 
+class _Editor:
+    """Tree mutations that record their inverse in the undo log and keep the index current."""
+
+    def __init__(self, root: etree._Element, undo: UndoLog, index: ChildIndex) -> None:
+        self.root = root
+        self.undo = undo
+        self.index = index
+
+    def select(self, xpath: str) -> list[etree._Element]:
+        return xp.select_indexed(self.root, xpath, self.index)
+
+    def select_one(self, xpath: str) -> etree._Element | None:
+        found = self.select(xpath)
+        if len(found) > 1:
+            raise ApiError(CODE_NOT_UNIQUE, f"Object not unique: {xpath} selects {len(found)} nodes")
+        return found[0] if found else None
+
+    def ensure(self, xpath: str) -> etree._Element:
+        """The node at xpath, creating the missing tail of the path."""
+        node = self.select_one(xpath)
+        if node is not None:
+            return node
+        created: list[etree._Element] = []
+        node = xp.ensure(self.root, xpath, created)
+        if created:
+            first = created[0]
+            parent = first.getparent()
+            self.index.added(parent, first)
+
+            def undo_create() -> None:
+                parent.remove(first)
+
+            self.undo.add(undo_create)
+        return node
+
+    def append(self, parent: etree._Element, child: etree._Element) -> None:
+        parent.append(child)
+        self.index.added(parent, child)
+        self.undo.add(lambda: parent.remove(child))
+
+    def remove(self, node: etree._Element) -> None:
+        """Detach `node`; the undo puts it back next to its former previous sibling (O(1))."""
+        parent = node.getparent()
+        previous = node.getprevious()
+        parent.remove(node)
+        self.index.removed(parent, node)
+
+        def restore() -> None:
+            if previous is not None:
+                previous.addnext(node)
+            else:
+                parent.insert(0, node)
+
+        self.undo.add(restore)
+
+    def place(
+        self, parent: etree._Element, node: etree._Element, where: str, anchor: etree._Element | None
+    ) -> None:
+        """Insert a detached node at top/bottom, or before/after `anchor` (O(1), no index())."""
+        if where == "top":
+            parent.insert(0, node)
+        elif where == "bottom":
+            parent.append(node)
+        elif where == "before":
+            anchor.addprevious(node)
+        else:
+            anchor.addnext(node)
+        self.index.added(parent, node)
+        self.undo.add(lambda: parent.remove(node))
+
+    def replace(self, old: etree._Element, new: etree._Element) -> None:
+        parent = old.getparent()
+        parent.replace(old, new)
+        self.index.removed(parent, old)
+        self.index.added(parent, new)
+        self.undo.add(lambda: parent.replace(new, old))
+
+    def rename(self, node: etree._Element, newname: str) -> None:
+        old = node.get("name")
+        _set_attr(node, "name", newname, self.undo)
+        self.index.renamed(node.getparent(), node, old)
+
+    def set_text(self, node: etree._Element, text: str | None) -> None:
+        old = node.text
+        node.text = text
+        self.undo.add(lambda: setattr(node, "text", old))
+
+
 # -- helpers that record their inverse --------------------------------------------------
-def _append(parent: etree._Element, child: etree._Element, undo: UndoLog) -> None:
-    parent.append(child)
-    undo.add(lambda: parent.remove(child))
-
-
 def _set_attr(node: etree._Element, name: str, value: str | None, undo: UndoLog) -> None:
     old = node.get(name)
     if value is None:
@@ -133,8 +232,19 @@ def _set_attr(node: etree._Element, name: str, value: str | None, undo: UndoLog)
 
 
 def _stamp(entry: etree._Element, stamp: Stamp, undo: UndoLog) -> None:
-    for name, value in (("admin", stamp.admin), ("dirtyId", stamp.dirty_id), ("time", stamp.time)):
-        _set_attr(entry, name, value, undo)
+    old = [(name, entry.get(name)) for name in STAMP_ATTRIBUTES]
+    entry.set("admin", stamp.admin)
+    entry.set("dirtyId", stamp.dirty_id)
+    entry.set("time", stamp.time)
+
+    def restore() -> None:
+        for name, value in old:
+            if value is None:
+                entry.attrib.pop(name, None)
+            else:
+                entry.set(name, value)
+
+    undo.add(restore)
 
 
 def _assign_uuids(op: ConfigOp, applied: Applied, undo: UndoLog) -> None:
@@ -147,40 +257,38 @@ def _assign_uuids(op: ConfigOp, applied: Applied, undo: UndoLog) -> None:
             _set_attr(entry, "uuid", value, undo)
 
 
-def _find_match(target: etree._Element, child: etree._Element) -> etree._Element | None:
+def _find_match(editor: _Editor, target: etree._Element, child: etree._Element) -> etree._Element | None:
     name = child.get("name")
     if name is not None:
-        found = target.xpath("*[local-name()=$t and @name=$n]", t=child.tag, n=name)
-        return found[0] if found else None
+        return editor.index.get(target, child.tag, name)
     if child.tag == "member":
         found = target.xpath("member[normalize-space(text())=$v]", v=(child.text or "").strip())
         return found[0] if found else None
     return target.find(child.tag)
 
 
-def _merge(target: etree._Element, source: etree._Element, undo: UndoLog) -> list[etree._Element]:
+def _merge(editor: _Editor, target: etree._Element, source: etree._Element) -> list[etree._Element]:
     """PAN-OS `set`: add what is missing, replace leaf text, add members; returns the top nodes."""
     tops = []
     for child in source:
-        match = _find_match(target, child)
+        match = _find_match(editor, target, child)
         if match is None:
             new = copy.deepcopy(child)
-            _append(target, new, undo)
+            editor.append(target, new)
             tops.append(new)
             continue
         tops.append(match)
         if child.tag == "member":
             continue
         if len(child) == 0 and child.get("name") is None:
-            old_text = match.text
-            match.text = child.text
-            undo.add(lambda m=match, t=old_text: setattr(m, "text", t))
+            editor.set_text(match, child.text)
             continue
-        _merge(match, child, undo)
+        _merge(editor, match, child)
     return tops
 
 
 def _collect(applied: Applied, target: etree._Element | None, tops: list[etree._Element]) -> None:
+    """Record the typed entries a change touched: the one holding `target`, those at/below `tops`."""
     seen: dict[int, tuple[str, etree._Element]] = {}
     for node in ([target] if target is not None else []) + tops:
         found = typed_ancestor(node)
@@ -191,121 +299,110 @@ def _collect(applied: Applied, target: etree._Element | None, tops: list[etree._
             for kind, entry in typed_entries_in(node):
                 seen[id(entry)] = (kind, entry)
     applied.entries = list(seen.values())
-    applied.objects_changed = any(kind != "rule" for kind, _ in applied.entries) or (
-        target is not None and typed_ancestor(target) is None and not applied.entries
-    )
+
+
+def _check_unique_names(node: etree._Element) -> None:
+    """An element that brings two siblings of one name is refused (PAN-OS: not unique)."""
+    for parent in node.iter():
+        seen: set[tuple[str, str]] = set()
+        for child in parent:
+            name = child.get("name")
+            if name is None:
+                continue
+            if (child.tag, name) in seen:
+                raise ApiError(
+                    CODE_INVALID_OBJECT, f"{name} -> '{name}' is already in use", f"{name} is invalid"
+                )
+            seen.add((child.tag, name))
 
 
 # -- the actions ------------------------------------------------------------------------
-def _set(root: etree._Element, op: ConfigOp, undo: UndoLog) -> Applied:
-    created: list[etree._Element] = []
-    target = xp.ensure(root, op.xpath, created)
-    if created:
-        first = created[0]
-        undo.add(lambda: first.getparent().remove(first))
+def _set(editor: _Editor, op: ConfigOp) -> Applied:
     assert op.element is not None
-    tops = _merge(target, op.element, undo)
+    _check_unique_names(op.element)
+    target = editor.ensure(op.xpath)
+    tops = _merge(editor, target, op.element)
     applied = Applied()
     _collect(applied, target, tops)
     return applied
 
 
-def _edit(root: etree._Element, op: ConfigOp, undo: UndoLog) -> Applied:
+def _edit(editor: _Editor, op: ConfigOp) -> Applied:
     assert op.element is not None
     if len(op.element) != 1:
         raise ApiError(CODE_MALFORMED, "edit: the element parameter must hold exactly one element")
     new = copy.deepcopy(op.element[0])
+    _check_unique_names(new)
     tag, name = xp.last_step(op.xpath)
     if new.tag != tag or (name is not None and new.get("name") != name):
         raise ApiError(
             CODE_INVALID_OBJECT,
-            f"edit breaks config validity: the element <{new.tag}> does not "
-            f"match the last xpath step {tag!r}",
+            f"edit breaks config validity: the element <{new.tag}> does not match "
+            f"the last xpath step {tag!r}",
         )
-    existing = xp.select_one(root, op.xpath)
+    existing = editor.select_one(op.xpath)
     if existing is not None:
         if existing.get("uuid") and new.get("uuid") is None:
             new.set("uuid", existing.get("uuid"))
-        parent = existing.getparent()
-        parent.replace(existing, new)
-        undo.add(lambda: parent.replace(new, existing))
+        if existing.getparent() is None:
+            raise ApiError(CODE_INVALID_OBJECT, "cannot edit the root of the configuration")
+        editor.replace(existing, new)
     else:
-        created: list[etree._Element] = []
-        parent = xp.ensure(root, "/".join(xp.split_steps(op.xpath)[:-1]), created)
-        if created:
-            first = created[0]
-            undo.add(lambda: first.getparent().remove(first))
-        _append(parent, new, undo)
+        parent = editor.ensure("/".join(xp.split_steps(op.xpath)[:-1]))
+        editor.append(parent, new)
     applied = Applied()
     _collect(applied, None, [new])
-    if existing is not None and entry_kind(existing) not in (None, "rule"):
-        applied.objects_changed = True
     return applied
 
 
-def _delete(root: etree._Element, op: ConfigOp, undo: UndoLog) -> Applied:
+def _delete(editor: _Editor, op: ConfigOp) -> Applied:
     applied = Applied()
-    nodes = xp.select(root, op.xpath)
+    nodes = editor.select(op.xpath)
     if not nodes:
         applied.missing = True
         return applied
     for node in nodes:
-        parent = node.getparent()
-        if parent is None:
+        if node.getparent() is None:
             raise ApiError(CODE_INVALID_OBJECT, "cannot delete the root of the configuration")
         # classify before detaching: entry_kind looks at the ancestors
         found = typed_ancestor(node)
-        inner = typed_entries_in(node)
         if found is not None and found[1] is not node and found[0] != "rule":
             applied.entries.append(found)  # a part of an object was deleted: re-validate it
-        for kind, entry in inner:
+        for kind, entry in typed_entries_in(node):
             if kind != "rule":
                 applied.deleted.add(entry.get("name", ""))
-        if found is None or found[0] != "rule" or found[1] is not node:
-            applied.objects_changed = True
-        index = parent.index(node)
-        parent.remove(node)
-        undo.add(lambda p=parent, i=index, n=node: p.insert(i, n))
+        editor.remove(node)
     return applied
 
 
-def _move(root: etree._Element, op: ConfigOp, undo: UndoLog) -> Applied:
-    node = xp.select_one(root, op.xpath)
+def _move(editor: _Editor, op: ConfigOp) -> Applied:
+    node = editor.select_one(op.xpath)
     if node is None:
         raise ApiError(CODE_NOT_PRESENT, f"No such node: {op.xpath}")
     parent = node.getparent()
-    old_index = parent.index(node)
     where = (op.where or "").strip()
+    anchor = None
     if where in ("before", "after"):
         if not op.dst:
             raise ApiError(CODE_MALFORMED, f"move {where}: the dst parameter is missing")
-        found = parent.xpath("*[local-name()=$t and @name=$n]", t=node.tag, n=op.dst)
-        if not found:
+        anchor = editor.index.get(parent, node.tag, op.dst)
+        if anchor is None:
             raise ApiError(CODE_NOT_PRESENT, f"Move failed: '{op.dst}' does not exist")
-        if found[0] is node:
+        if anchor is node:
             raise ApiError(CODE_INVALID_OBJECT, f"Move failed: cannot move '{op.dst}' relative to itself")
     elif where not in ("top", "bottom"):
         raise ApiError(CODE_MALFORMED, f"move: where must be top, bottom, before or after, not {where!r}")
-    parent.remove(node)
-    undo.add(lambda: parent.insert(old_index, node))
-    if where == "top":
-        parent.insert(0, node)
-    elif where == "bottom":
-        parent.append(node)
-    else:
-        anchor = found[0]
-        index = parent.index(anchor)
-        parent.insert(index if where == "before" else index + 1, node)
-    undo.add(lambda: parent.remove(node))
-    applied = Applied()
+    editor.remove(node)
+    editor.place(parent, node, where, anchor)
+    applied = Applied(validate=False)
     kind = entry_kind(node)
     if kind is not None:
         applied.entries = [(kind, node)]
     return applied
 
 
-def _rename(root: etree._Element, op: ConfigOp, undo: UndoLog) -> Applied:
-    node = xp.select_one(root, op.xpath)
+def _rename(editor: _Editor, op: ConfigOp) -> Applied:
+    node = editor.select_one(op.xpath)
     if node is None:
         raise ApiError(CODE_NOT_PRESENT, f"No such node: {op.xpath}")
     newname = (op.newname or "").strip()
@@ -317,22 +414,18 @@ def _rename(root: etree._Element, op: ConfigOp, undo: UndoLog) -> Applied:
     if newname == oldname:
         return Applied()
     parent = node.getparent()
-    if parent.xpath("*[local-name()=$t and @name=$n]", t=node.tag, n=newname):
+    if editor.index.get(parent, node.tag, newname) is not None:
         raise ApiError(CODE_INVALID_OBJECT, f"rename: '{newname}' already exists")
     kind = entry_kind(node)
-    _set_attr(node, "name", newname, undo)
-    applied = Applied()
+    editor.rename(node, newname)
     if kind is not None and kind != "rule":
         # PAN-OS renames the references along with the object.
         scope = scope_of(node)
-        holders = [scope] if scope is not None and scope.tag != "shared" else [root]
-        for holder in holders:
-            for member in holder.iter("member", "log-setting"):
-                if (member.text or "").strip() == oldname:
-                    old_text = member.text
-                    member.text = newname
-                    undo.add(lambda m=member, t=old_text: setattr(m, "text", t))
-        applied.objects_changed = True
+        holder = scope if scope is not None and scope.tag != "shared" else editor.root
+        for member in holder.iter("member", "log-setting"):
+            if (member.text or "").strip() == oldname:
+                editor.set_text(member, newname)
+    applied = Applied()
     if kind is not None:
         applied.entries = [(kind, node)]
     return applied

@@ -104,10 +104,19 @@ def typed_entries_in(node: etree._Element) -> list[tuple[str, etree._Element]]:
 
 def members(entry: etree._Element, child: str) -> list[str]:
     """The `<member>` texts of a child list such as `source` or `static`."""
-    node = entry.find(child)
+    node = entry.find(child) if "/" in child else next(entry.iterchildren(child), None)
     if node is None:
         return []
-    return [(m.text or "").strip() for m in node.findall("member")]
+    return [(m.text or "").strip() for m in node.iterchildren("member")]
+
+
+def member_lists(entry: etree._Element) -> dict[str, list[str]]:
+    """Every child list of an entry at once: {'source': [...], 'service': [...], ...} (one pass)."""
+    return {
+        child.tag: [(m.text or "").strip() for m in child.iterchildren("member")]
+        for child in entry.iterchildren()
+        if isinstance(child.tag, str)
+    }
 
 
 def security_rules(scope: etree._Element) -> list[etree._Element]:

@@ -7,6 +7,7 @@ send) names the lock scope: a vsys or a device group; without it the scope is `s
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
 from lxml import etree
@@ -194,6 +195,15 @@ def _system_info(ctx: OpContext, cmd: etree._Element) -> etree._Element:
     return result_success([system])
 
 
+def _show_config(which: str) -> Callable[[OpContext, etree._Element], etree._Element]:
+    def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+        with ctx.store.mutex:
+            root = ctx.store.running if which == "running" else ctx.store.candidate
+            return result_success([copy.deepcopy(root)])
+
+    return handler
+
+
 HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
     "request config-lock add": _lock_add("config"),
     "request config-lock remove": _lock_remove("config"),
@@ -207,6 +217,8 @@ HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
     "revert config": _revert,
     "test security-policy-match": _policy_match,
     "show system info": _system_info,
+    "show config running": _show_config("running"),
+    "show config candidate": _show_config("candidate"),
 }
 
 

@@ -13,6 +13,7 @@ import copy
 import shutil
 import socket
 import ssl
+import subprocess
 import tempfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -116,7 +117,36 @@ class _Server(ThreadingHTTPServer):
 
 
 def _self_signed(directory: Path) -> tuple[Path, Path]:
-    """A certificate for 127.0.0.1/localhost; it is its own CA (emu.ca_file)."""
+    """A certificate for 127.0.0.1/localhost; it is its own CA (emu.ca_file).
+
+    Made with `cryptography` when it is installed (it comes with the test extras), else
+    with the `openssl` command.
+    """
+    try:
+        return _self_signed_cryptography(directory)
+    except ImportError:
+        return _self_signed_openssl(directory)
+
+
+def _self_signed_openssl(directory: Path) -> tuple[Path, Path]:
+    cert_file, key_file = directory / "emulator-cert.pem", directory / "emulator-key.pem"
+    command = [
+        "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+        "-days", "2", "-subj", "/CN=awspan PAN-OS emulator",
+        "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+        "-addext", "basicConstraints=critical,CA:TRUE",
+        "-keyout", str(key_file), "-out", str(cert_file),
+    ]  # fmt: skip
+    try:
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError) as exc:
+        raise RuntimeError(
+            f"cannot make a TLS certificate (install 'cryptography' or openssl): {exc}"
+        ) from None
+    return cert_file, key_file
+
+
+def _self_signed_cryptography(directory: Path) -> tuple[Path, Path]:
     import datetime
     import ipaddress
 

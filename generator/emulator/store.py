@@ -29,8 +29,9 @@ from generator.emulator.config_ops import (
     apply_op,
     strip_stamps,
 )
-from generator.emulator.responses import CODE_DENIED, CODE_INVALID_OBJECT, ApiError
-from generator.emulator.validate import NameIndex, Validator
+from generator.emulator.index import ChildIndex
+from generator.emulator.responses import CODE_DENIED, CODE_INVALID_OBJECT, CODE_NOT_POSSIBLE, ApiError
+from generator.emulator.validate import Validator
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
 
@@ -79,7 +80,7 @@ class Store:
         self.jobs: dict[int, Job] = {}
         self._next_job = 1
         self._dirty = 0
-        self.index = NameIndex()
+        self.index = ChildIndex()
         self.validator = Validator(panorama, self.index)
 
     # -- reads ------------------------------------------------------------------------
@@ -108,37 +109,60 @@ class Store:
         # an xpath naming another vsys/device group is outside this scope
         return "vsys/entry[@name=" not in compact and "device-group/entry[@name=" not in compact
 
-    def write(self, admin: str, ops: list[ConfigOp]) -> list[Applied]:
-        """Apply ops to the candidate, all or nothing; raise BatchError naming the failing one."""
+    def write(self, admin: str, ops: list[ConfigOp], strict: bool = False) -> list[Applied]:
+        """Apply ops to the candidate, all or nothing; raise BatchError naming the failing one.
+
+        `strict` is multi-config's strict-transactional=yes: refused while a commit job is
+        active, and the admin's own uncommitted changes are rolled back first (restored if
+        the batch fails).
+        """
         with self.mutex:
-            undo = UndoLog()
-            results: list[Applied] = []
-            deleted: set[str] = set()
-            failed_at: int | None = None
-            try:
-                for op in ops:
-                    op.admin = admin
-                    self.check_write_lock(admin, op.xpath)
-                    self._dirty += 1
-                    stamp = Stamp(admin, str(self._dirty), now_text())
-                    applied = apply_op(self.candidate, op, undo, stamp)
-                    if applied.objects_changed:
-                        self.index.clear()
+            if strict:
+                return self._write_strict(admin, ops)
+            return self._write(admin, ops)
+
+    def _write_strict(self, admin: str, ops: list[ConfigOp]) -> list[Applied]:
+        if any(job.status == "ACT" for job in self.jobs.values()):
+            raise BatchError(0, ApiError(CODE_NOT_POSSIBLE, "strict-transactional: a commit is in progress"))
+        saved = (copy.deepcopy(self.candidate), list(self.journal))
+        if any(op.admin == admin for op in self.journal):
+            self.revert({admin})
+        try:
+            return self._write(admin, ops)
+        except BatchError:
+            self.candidate, self.journal = saved
+            self.index = ChildIndex()
+            self.validator = Validator(self.panorama, self.index)
+            raise
+
+    def _write(self, admin: str, ops: list[ConfigOp]) -> list[Applied]:
+        undo = UndoLog()
+        results: list[Applied] = []
+        deleted: set[str] = set()
+        failed_at: int | None = None
+        try:
+            for op in ops:
+                op.admin = admin
+                self.check_write_lock(admin, op.xpath)
+                self._dirty += 1
+                stamp = Stamp(admin, str(self._dirty), now_text())
+                applied = apply_op(self.candidate, op, undo, stamp, self.index)
+                if applied.validate:
                     self.validator.check_entries(applied.entries)
-                    deleted |= applied.deleted
-                    results.append(applied)
-                if deleted:
-                    try:
-                        self.validator.check_no_references(self.candidate, deleted)
-                    except ApiError:
-                        failed_at = max(i for i, r in enumerate(results) if r.deleted)
-                        raise
-            except ApiError as err:
-                undo.undo()
-                self.index.clear()
-                raise BatchError(len(results) if failed_at is None else failed_at, err) from None
-            self.journal.extend(op for op, res in zip(ops, results, strict=True) if not res.missing)
-            return results
+                deleted |= applied.deleted
+                results.append(applied)
+            if deleted:
+                try:
+                    self.validator.check_no_references(self.candidate, deleted)
+                except ApiError:
+                    failed_at = max(i for i, r in enumerate(results) if r.deleted)
+                    raise
+        except ApiError as err:
+            undo.undo()
+            self.index.clear()
+            raise BatchError(len(results) if failed_at is None else failed_at, err) from None
+        self.journal.extend(op for op, res in zip(ops, results, strict=True) if not res.missing)
+        return results
 
     # -- pending changes, revert ------------------------------------------------------
     def pending_admins(self) -> list[str]:
@@ -151,17 +175,20 @@ class Store:
             kept = [op for op in self.journal if admins is not None and op.admin not in admins]
             changed = len(kept) != len(self.journal)
             candidate = copy.deepcopy(self.running)
+            index = ChildIndex()
             survivors = []
             for op in kept:
                 undo = UndoLog()
                 try:
-                    apply_op(candidate, op, undo, Stamp(op.admin, str(self._dirty), now_text()))
+                    apply_op(candidate, op, undo, Stamp(op.admin, str(self._dirty), now_text()), index)
                     survivors.append(op)
                 except ApiError:
                     undo.undo()  # depended on a reverted change: dropped, as PAN-OS would lose it
+                    index.clear()
             self.candidate = candidate
             self.journal = survivors
-            self.index.clear()
+            self.index = index
+            self.validator = Validator(self.panorama, index)
             return changed
 
     # -- commit -----------------------------------------------------------------------
@@ -191,15 +218,20 @@ class Store:
                 return None
             failure = fail() if fail is not None else None
             details: list[str]
-            if admins is None:
+            if admins is not None and {op.admin for op in self.journal} <= admins:
+                admins_all = True  # every pending change is theirs: same as a full commit
+            else:
+                admins_all = admins is None
+            if admins_all:
                 new_running = copy.deepcopy(self.candidate)
                 strip_stamps(new_running)
             else:
                 new_running = copy.deepcopy(self.running)
                 undo = UndoLog()
+                index = ChildIndex()
                 try:
                     for op in ops:
-                        apply_op(new_running, op, undo, None)
+                        apply_op(new_running, op, undo, None, index)
                 except ApiError as err:
                     new_running = None
                     details = ["Validation Error:", *err.lines, "Commit failed"]
@@ -219,6 +251,9 @@ class Store:
                 else:
                     strip_stamps(self.candidate, admins)
                 details = ["Configuration committed successfully"]
+                # PAN-OS releases the committer's commit locks after a commit (config locks stay)
+                for scope in [s for s, lock in self.commit_locks.items() if lock.admin == admin]:
+                    del self.commit_locks[scope]
             job = Job(
                 id=self._next_job,
                 user=admin,

@@ -6,8 +6,8 @@ duplicate name. It reports "<name> -> <field> '<value>' is not a valid reference
 "<name> -> <field> is invalid". Completeness (a rule without `from`) is only checked at
 commit, as on PAN-OS, so that a rule can be built by several `set` requests.
 
-Name lookups go through a small cache (`NameIndex`), invalidated when objects change,
-so that validating thousands of rules stays linear.
+Name lookups go through the store's sibling index (generator.emulator.index), so that
+validating thousands of rules stays linear.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import re
 
 from lxml import etree
 
+from generator.emulator.index import ChildIndex
 from generator.emulator.model import (
     entry_kind,
+    member_lists,
     members,
     scope_of,
     shared_of,
@@ -58,50 +60,35 @@ def valid_ports(spec: str) -> bool:
     return True
 
 
-class NameIndex:
-    """Names of the objects of each (scope, container), built on first use and cached.
-
-    The cache keeps the scope element itself: lxml hands out one proxy per live node, so
-    holding it keeps `id()` stable and never confuses two scopes.
-    """
-
-    def __init__(self) -> None:
-        self._cache: dict[tuple[int, str], tuple[etree._Element, frozenset[str]]] = {}
-
-    def clear(self) -> None:
-        self._cache.clear()
-
-    def names(self, scope: etree._Element | None, container: str) -> frozenset[str]:
-        if scope is None:
-            return frozenset()
-        key = (id(scope), container)
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] is scope:
-            return cached[1]
-        path = "log-settings/profiles" if container == "log-setting" else container
-        node = scope.find(path)
-        found = frozenset(e.get("name", "") for e in node.findall("entry")) if node is not None else frozenset()
-        self._cache[key] = (scope, found)
-        return found
-
-    def resolves(self, entry: etree._Element, containers: tuple[str, ...], name: str) -> bool:
-        """Does `name` name an object of one of `containers` in the entry's scope or in shared?"""
-        scope = scope_of(entry)
-        shared = shared_of(entry)
-        for container in containers:
-            if name in self.names(scope, container):
-                return True
-            if shared is not None and shared is not scope and name in self.names(shared, container):
-                return True
-        return False
-
-
 class Validator:
     """Checks typed entries of one config tree; `panorama` skips zone checks (zones live in templates)."""
 
-    def __init__(self, panorama: bool = False, index: NameIndex | None = None) -> None:
+    def __init__(self, panorama: bool = False, index: ChildIndex | None = None) -> None:
         self.panorama = panorama
-        self.index = index or NameIndex()
+        self.index = index if index is not None else ChildIndex()
+
+    def _has(self, holder: etree._Element | None, container: str, name: str) -> bool:
+        """Does `holder` (a scope) have an object `name` in `container`?"""
+        if holder is None:
+            return False
+        node = holder.find("log-settings/profiles" if container == "log-setting" else container)
+        return node is not None and self.index.get(node, "entry", name) is not None
+
+    def resolves(self, entry: etree._Element, containers: tuple[str, ...], name: str) -> bool:
+        """Does `name` name an object of one of `containers` in the entry's scope or in shared?"""
+        return self._in_scopes(scope_of(entry), shared_of(entry), containers, name)
+
+    def _in_scopes(
+        self,
+        scope: etree._Element | None,
+        shared: etree._Element | None,
+        containers: tuple[str, ...],
+        name: str,
+    ) -> bool:
+        return any(
+            self._has(scope, c, name) or (shared is not scope and self._has(shared, c, name))
+            for c in containers
+        )
 
     # -- entry points -------------------------------------------------------------------
     def check_entries(self, entries: list[tuple[str, etree._Element]], complete: bool = False) -> None:
@@ -122,11 +109,12 @@ class Validator:
         """After deletes: no remaining member may name a deleted object (code 10, as PAN-OS)."""
         if not deleted:
             return
-        self.index.clear()
         for kind, entry in typed_entries_in(root):
             for field, values, containers in self._reference_fields(kind, entry):
                 for value in values:
-                    if value in deleted and not self._resolves(kind, field, value, entry, containers):
+                    if value in deleted and not self._resolves(
+                        kind, field, value, scope_of(entry), shared_of(entry), containers
+                    ):
                         raise ApiError(
                             CODE_REFERENCE_COUNT,
                             f"{value} cannot be deleted because of references from:",
@@ -152,23 +140,20 @@ class Validator:
             return [f"{name} -> name '{name}' is too long (at most {limit} characters)", f"{name} is invalid"]
         if kind != "tag" and not NAME_RE.match(name):
             return [f"{name} -> name '{name}' is not a valid name", f"{name} is invalid"]
-        parent = entry.getparent()
-        if len(parent.xpath("entry[@name=$n]", n=name)) > 1:
-            return [f"{name} -> '{name}' is already in use", f"{name} is invalid"]
         clash = {
             "address": "address-group",
             "address-group": "address",
             "service": "service-group",
             "service-group": "service",
         }.get(kind)
-        if clash and name in self.index.names(scope_of(entry), clash):
+        if clash and self._has(scope_of(entry), clash, name):
             return [
                 f"{name} -> '{name}' is already in use by an object of type {clash}",
                 f"{name} is invalid",
             ]
-        if kind == "rule":
+        if kind == "rule" and entry.getparent().getparent().getparent().tag != "rulebase":
             for other in self._sibling_rulebases(entry):
-                if len(other.xpath("entry[@name=$n]", n=name)):
+                if self.index.get(other, "entry", name) is not None:
                     return [f"{name} -> '{name}' is already in use by another rule", f"{name} is invalid"]
         return []
 
@@ -188,46 +173,49 @@ class Validator:
         self, kind: str, entry: etree._Element
     ) -> list[tuple[str, list[str], tuple[str, ...]]]:
         """The member lists of an entry that name other objects, with where they may resolve."""
+        lists = member_lists(entry)
         fields: list[tuple[str, list[str], tuple[str, ...]]] = []
         if kind == "rule":
             if not self.panorama:
-                fields += [
-                    ("from", members(entry, "from"), ("zone",)),
-                    ("to", members(entry, "to"), ("zone",)),
-                ]
+                fields += [("from", lists.get("from", []), ("zone",)), ("to", lists.get("to", []), ("zone",))]
             fields += [
-                ("source", members(entry, "source"), ("address", "address-group", "external-list")),
-                ("destination", members(entry, "destination"), ("address", "address-group", "external-list")),
-                ("service", members(entry, "service"), ("service", "service-group")),
-                ("tag", members(entry, "tag"), ("tag",)),
-                ("profile-setting", members(entry, "profile-setting/group"), ("profile-group",)),
+                ("source", lists.get("source", []), ("address", "address-group", "external-list")),
+                ("destination", lists.get("destination", []), ("address", "address-group", "external-list")),
+                ("service", lists.get("service", []), ("service", "service-group")),
+                ("tag", lists.get("tag", []), ("tag",)),
             ]
+            if "profile-setting" in lists:
+                fields.append(
+                    ("profile-setting", members(entry, "profile-setting/group"), ("profile-group",))
+                )
             log = entry.findtext("log-setting")
             if log is not None:
                 fields.append(("log-setting", [log.strip()], ("log-setting",)))
         elif kind == "address-group":
-            fields.append(("static", members(entry, "static"), ("address", "address-group")))
-            fields.append(("tag", members(entry, "tag"), ("tag",)))
+            fields.append(("static", lists.get("static", []), ("address", "address-group")))
+            fields.append(("tag", lists.get("tag", []), ("tag",)))
         elif kind == "service-group":
-            fields.append(("members", members(entry, "members"), ("service", "service-group")))
-            fields.append(("tag", members(entry, "tag"), ("tag",)))
+            fields.append(("members", lists.get("members", []), ("service", "service-group")))
+            fields.append(("tag", lists.get("tag", []), ("tag",)))
         elif kind in ("address", "service"):
-            fields.append(("tag", members(entry, "tag"), ("tag",)))
+            fields.append(("tag", lists.get("tag", []), ("tag",)))
         return fields
 
     def _reference_errors(self, kind: str, entry: etree._Element) -> list[str]:
         name = entry.get("name", "")
         if kind == "rule":
+            lists = member_lists(entry)
             for field in ("application", "from", "to", "source", "destination", "service"):
-                values = members(entry, field)
+                values = lists.get(field, [])
                 if "any" in values and len(values) > 1:
                     return [
                         f"{name} -> {field} 'any' cannot be combined with other members",
                         f"{name} -> {field} is invalid",
                     ]
+        scope, shared = scope_of(entry), shared_of(entry)
         for field, values, containers in self._reference_fields(kind, entry):
             for value in values:
-                if not self._resolves(kind, field, value, entry, containers):
+                if not self._resolves(kind, field, value, scope, shared, containers):
                     return [
                         f"{name} -> {field} '{value}' is not a valid reference",
                         f"{name} -> {field} is invalid",
@@ -235,7 +223,13 @@ class Validator:
         return []
 
     def _resolves(
-        self, kind: str, field: str, value: str, entry: etree._Element, containers: tuple[str, ...]
+        self,
+        kind: str,
+        field: str,
+        value: str,
+        scope: etree._Element | None,
+        shared: etree._Element | None,
+        containers: tuple[str, ...],
     ) -> bool:
         if value == "any" and field in ("from", "to", "source", "destination", "service"):
             return True
@@ -243,9 +237,9 @@ class Validator:
             return True
         if field in ("service", "members") and value in PREDEFINED_SERVICES:
             return True
-        if field in ("source", "destination") and (is_ip_literal(value) or REGION_RE.match(value)):
+        if self._in_scopes(scope, shared, containers, value):
             return True
-        return self.index.resolves(entry, containers, value)
+        return field in ("source", "destination") and (bool(REGION_RE.match(value)) or is_ip_literal(value))
 
     def _shape_errors(self, kind: str, entry: etree._Element, complete: bool) -> list[str]:
         name = entry.get("name", "")
@@ -254,8 +248,9 @@ class Validator:
             if action is not None and action.strip() not in RULE_ACTIONS:
                 return [f"{name} -> action '{action}' is not a valid value", f"{name} -> action is invalid"]
             if complete:
+                lists = member_lists(entry)
                 for field in REQUIRED_RULE_FIELDS:
-                    if not members(entry, field):
+                    if not lists.get(field):
                         return [f"{name} -> {field} is missing", f"{name} is invalid"]
         elif kind == "address":
             present = [t for t in ADDRESS_TYPES if entry.find(t) is not None]
@@ -293,4 +288,4 @@ class Validator:
         return []
 
 
-__all__ = ["NameIndex", "Validator", "entry_kind", "is_ip_literal"]
+__all__ = ["Validator", "entry_kind", "is_ip_literal"]

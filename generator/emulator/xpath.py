@@ -11,13 +11,19 @@ import re
 
 from lxml import etree
 
+from generator.emulator.index import ChildIndex
 from generator.emulator.responses import CODE_BAD_XPATH, CODE_NOT_UNIQUE, ApiError
 
 _STEP = re.compile(r"""^([A-Za-z0-9_.:-]+)(?:\[@name=(?:'([^']*)'|"([^"]*)")\])?$""")
 
 
+_PREDICATE = re.compile(r"\[[^\]]*\]")
+
+
 def split_steps(xpath: str) -> list[str]:
     """Split an absolute xpath on '/' outside predicates and quotes."""
+    if not any("/" in predicate for predicate in _PREDICATE.findall(xpath)):
+        return xpath.split("/")  # the common case: no slash inside a predicate
     steps: list[str] = []
     depth = 0
     quote = ""
@@ -122,3 +128,24 @@ def node_path(node: etree._Element) -> str:
         parts.append(f"{node.tag}[@name='{name}']" if name is not None else node.tag)
         node = node.getparent()
     return "/" + "/".join(reversed(parts))
+
+
+def select_indexed(root: etree._Element, xpath: str | None, index: ChildIndex) -> list[etree._Element]:
+    """`select`, with the common `.../entry[@name='x']` answered from the sibling index.
+
+    The prefix (a handful of small containers) goes to lxml; the named last step, which
+    lxml would answer by scanning every sibling, is an index lookup.
+    """
+    steps = split_steps(check_absolute(xpath))
+    match = _STEP.match(steps[-1])
+    if match is None or len(steps) < 4 or not all(steps[1:]):
+        return select(root, xpath)
+    name = match.group(2) if match.group(2) is not None else match.group(3)
+    if name is None:
+        return select(root, xpath)
+    found = []
+    for parent in select(root, "/".join(steps[:-1])):
+        child = index.get(parent, match.group(1), name)
+        if child is not None:
+            found.append(child)
+    return found

@@ -95,6 +95,18 @@ class _Acc:
     notes: set[str] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class _Slice:
+    """What one interface allows for one offer (layout instance)."""
+
+    v4: frozenset[str]
+    v6: frozenset[str]
+    notes: frozenset[str]
+    destinations: frozenset[str]
+    has_v4: bool
+    has_v6: bool
+
+
 def source_members(v4: set[str], v6: set[str], has_v4_dest: bool, has_v6_dest: bool) -> tuple[str, ...]:
     """The rule's <source> members, exact for its destinations (see module docstring)."""
     v4 = v4 if has_v4_dest else set()
@@ -253,72 +265,59 @@ class _Builder:
                 )
 
     def instance_layout(self) -> None:
-        # (instance id) -> offer -> interface id -> (v4 sources, v6 sources, notes, dest names)
-        per: dict[
-            str,
-            dict[
-                Offer, dict[str, tuple[frozenset[str], frozenset[str], set[str], set[str], tuple[bool, bool]]]
-            ],
-        ] = {}
+        # instance id -> offer -> interface id -> what that interface allows for that offer
+        per: dict[str, dict[Offer, dict[str, _Slice]]] = {}
         labels: dict[str, str] = {}
         for pi in protected_interfaces(self.state, self.policy):
             v = self._vpc_pos[id(pi.vpc)]
             inst = pi.instance
-            labels[inst["id"]] = (
-                inst["id"] + (f" ({inst['name']})" if inst.get("name") else "") + f" in {pi.vpc['id']}"
-            )
+            name = f" ({inst['name']})" if inst.get("name") else ""
+            labels[inst["id"]] = f"{inst['id']}{name} in {pi.vpc['id']}"
             names4 = {self.add_address(inst, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4}
             names6 = {self.add_address(inst, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6}
             merged: dict[Offer, _Acc] = {}
             for sg_id in pi.interface.get("security_groups", []):
-                for offer, acc in self.sg_offers(
-                    v, sg_id, f"{pi.path}.security_groups ({inst['id']})"
-                ).items():
+                owner = f"{pi.path}.security_groups ({inst['id']})"
+                for offer, acc in self.sg_offers(v, sg_id, owner).items():
                     m = merged.setdefault(offer, _Acc())
                     m.v4 |= acc.v4
                     m.v6 |= acc.v6
                     m.notes |= {f"{sg_id}: {n}" for n in acc.notes}
             for offer, m in merged.items():
-                v4 = frozenset(m.v4) if names4 else frozenset()
-                v6 = frozenset(m.v6) if names6 else frozenset()
-                if v4 or v6:
-                    per.setdefault(inst["id"], {}).setdefault(offer, {})[pi.interface["id"]] = (
-                        v4,
-                        v6,
-                        m.notes,
-                        names4 | names6,
-                        (bool(names4), bool(names6)),
-                    )
+                piece = _Slice(
+                    frozenset(m.v4) if names4 else frozenset(),
+                    frozenset(m.v6) if names6 else frozenset(),
+                    frozenset(m.notes),
+                    frozenset(names4 | names6),
+                    bool(names4),
+                    bool(names6),
+                )
+                if piece.v4 or piece.v6:
+                    per.setdefault(inst["id"], {}).setdefault(offer, {})[pi.interface["id"]] = piece
         for inst_id, offers in per.items():
             for offer, enis in offers.items():
-                distinct = {(e[0], e[1]) for e in enis.values()}
-                if len(distinct) == 1:
-                    groups = [("", list(enis.values()))]
+                # one rule for the instance when its interfaces agree on the sources, else one each
+                if len({(p.v4, p.v6) for p in enis.values()}) == 1:
+                    split = [("", list(enis.values()))]
                 else:
-                    groups = [(eni_id, [enis[eni_id]]) for eni_id in sorted(enis)]
-                for eni_id, parts in groups:
-                    v4 = set().union(*(p[0] for p in parts))
-                    v6 = set().union(*(p[1] for p in parts))
-                    has4 = any(p[4][0] for p in parts)
-                    has6 = any(p[4][1] for p in parts)
-                    sources = source_members(v4, v6, has4, has6)
-                    dest = tuple(sorted(set().union(*(p[3] for p in parts))))
-                    notes = sorted(set().union(*(p[2] for p in parts)))
-                    owner = f"{inst_id}-{eni_id}" if eni_id else inst_id
-                    text = (
-                        f"awspan: instance {labels[inst_id]}"
-                        + (f" {eni_id}" if eni_id else "")
-                        + ": "
-                        + "; ".join(notes)
+                    split = [(eni_id, [enis[eni_id]]) for eni_id in sorted(enis)]
+                for eni_id, parts in split:
+                    sources = source_members(
+                        set().union(*(p.v4 for p in parts)),
+                        set().union(*(p.v6 for p in parts)),
+                        any(p.has_v4 for p in parts),
+                        any(p.has_v6 for p in parts),
                     )
+                    notes = "; ".join(sorted(set().union(*(p.notes for p in parts))))
+                    where = f"{labels[inst_id]} {eni_id}" if eni_id else labels[inst_id]
                     self.add_rule(
-                        f"rule for {offer.label} to {labels[inst_id]}",
+                        f"rule for {offer.label} to {where}",
                         (inst_id, eni_id, offer.order),
-                        rule_name(owner, offer.suffix),
+                        rule_name(f"{inst_id}-{eni_id}" if eni_id else inst_id, offer.suffix),
                         offer,
                         sources,
-                        dest,
-                        text,
+                        tuple(sorted(set().union(*(p.destinations for p in parts)))),
+                        f"awspan: instance {where}: {notes}",
                     )
 
     def fragment(self) -> Fragment:

@@ -23,8 +23,8 @@ TEMPLATE = "fragment.xml.j2"
 XSD = "fragment.xsd"
 
 
-@lru_cache(maxsize=8)
 def _environment(directory: str) -> jinja2.Environment:
+    """A fresh environment per render: a site may edit its templates between two runs in one process."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(directory),
         autoescape=True,

@@ -41,45 +41,74 @@ def _fast_check() -> Check:
 
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 
-
-def _plain_in_pyyaml_is_str(value: str) -> bool:
-    """False when PyYAML (YAML 1.1) would read this text, written unquoted, as something else
-    (`on`, `yes`, `012`, `1_000`, `1:30`, a date...). yaml_rs (YAML 1.2) reads those as strings,
-    and it cannot tell us whether the file quoted them, so such a document goes to PyYAML."""
-    if not value:
-        return True
-    return not any(rx.match(value) for _, rx in _RESOLVERS.get(value[0], ()))
-
-
-@lru_cache(maxsize=1)
-def _guarded_check() -> Check:
-    return compile_schema(load_json_schema(SCHEMA), string_guard=_plain_in_pyyaml_is_str)
-
-
-_YAML12_ONLY_NUMBER = re.compile(
-    r"(?:^|[\s\[,{:])[-+]?(?:0o[0-7]+|0[0-9]+|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]+)(?=[ \t]*(?:$|[,\]}#]))",
-    re.MULTILINE,
+_YAML12_NUMBER = re.compile(
+    r"(?:[:\-][ \t]+|[\[,{][ \t]*)[-+]?(?:0o[0-7]|0[0-9]|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]|\.[0-9]+[eE])"
 )
-"""Numbers YAML 1.2 reads differently from YAML 1.1 (0o17, 012, 1e3): yaml_rs would return a number
-where PyYAML returns a string or another number."""
+"""A plain scalar that may be a number YAML 1.2 (yaml_rs) reads differently from YAML 1.1 (PyYAML):
+0o17, 012, 1e3. Rare in a state file; when present, PyYAML reads the file."""
+
+_PLAIN_BEFORE = frozenset(" \t\n[,{")
+_PLAIN_AFTER = frozenset(" \t\n,]}#:")
+
+
+def _appears_plain(text: str, value: str) -> bool:
+    """Does `value` occur in `text` unquoted, as a whole scalar? (Quoted it is a string in both.)"""
+    pos = text.find(value)
+    while pos != -1:
+        end = pos + len(value)
+        before = text[pos - 1] if pos else "\n"
+        after = text[end] if end < len(text) else "\n"
+        if before in _PLAIN_BEFORE and after in _PLAIN_AFTER:
+            return True
+        pos = text.find(value, end)
+    return False
+
+
+def fast_result_usable(text: str, data: Any) -> bool:
+    """True when yaml_rs's `data` is certainly what PyYAML would read from `text`, and valid.
+
+    yaml_rs implements YAML 1.2, PyYAML 1.1: `on`, `012`, `1_000`, `1:30`, `2024-01-01` are
+    strings for the first and booleans/numbers/dates for the second, while `0o17` and `1e3` are
+    numbers for the first and strings for the second. The schema check collects every string
+    PyYAML's resolvers would type differently if it were written plain (account ids such as
+    "111122223333" are the usual ones); the document is usable only if none of them appears
+    unquoted in the text and no YAML-1.2-only number does.
+    """
+    if _YAML12_NUMBER.search(text):
+        return False
+    ambiguous: set[str] = set()
+
+    def guard(value: str) -> bool:
+        # No YAML 1.1 bool/int/float/date/null has a '/' or two dots: skips every CIDR and IPv4 cheaply.
+        if (
+            value
+            and "/" not in value
+            and value.count(".") < 2
+            and any(rx.match(value) for _, rx in _RESOLVERS.get(value[0], ()))
+        ):
+            ambiguous.add(value)
+        return True
+
+    if not compile_schema(load_json_schema(SCHEMA), string_guard=guard)(data):
+        return False
+    return not any(_appears_plain(text, value) for value in ambiguous)
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Read, validate and normalize state.yaml; AwspanError names the file and key path.
 
-    The yaml_rs result is used only when it is certainly what PyYAML would have read: it passes
-    the schema, no string in it is one PyYAML would resolve to another type, and the text has
-    no YAML-1.2-only number. Otherwise PyYAML reads the file (and its result is what we check).
+    yaml_rs parses the text when installed and its result is kept only when
+    `fast_result_usable`; otherwise PyYAML, the reference, reads the file.
     """
     where = str(path)
     text = read_text(path, "state file")
     data = None
     if fast_loader_available():
         data = load_yaml_text(text, where, fast=True)
-        if not _guarded_check()(data) or _YAML12_ONLY_NUMBER.search(text):
+        if not fast_result_usable(text, data):
             data = None
     if data is None:
-        data = load_yaml_text(text, where, fast=False)  # PyYAML is the reference
+        data = load_yaml_text(text, where, fast=False)
     return parse_state(data, where)
 
 

@@ -19,6 +19,7 @@ the desired state, the config after the batch is the current one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
@@ -49,17 +50,25 @@ class Batch:
         return len(self.ops)
 
     def to_xml(self) -> str:
-        """The `element` of a type=config&action=multi-config request."""
-        root = etree.Element("multi-config")
+        """The `element` of a type=config&action=multi-config request.
+
+        Built as text: appending the fragment's elements to a new tree would move them out
+        of the fragment (lxml), and copying 10,000 rules first costs more than the request.
+        """
+        parts = ["<multi-config>"]
         for i, op in enumerate(self.ops, 1):
-            node = etree.SubElement(root, op.action, id=str(i), xpath=op.xpath)
+            attrs = f' id="{i}" xpath={quoteattr(op.xpath)}'
             if op.where:
-                node.set("where", op.where)
+                attrs += f" where={quoteattr(op.where)}"
             if op.dst is not None:
-                node.set("dst", op.dst)
-            if op.element is not None:
-                node.append(op.element)
-        return etree.tostring(root, encoding="unicode")
+                attrs += f" dst={quoteattr(op.dst)}"
+            if op.element is None:
+                parts.append(f"<{op.action}{attrs}/>")
+            else:
+                body = etree.tostring(op.element, encoding="unicode", with_tail=False)
+                parts.append(f"<{op.action}{attrs}>{body}</{op.action}>")
+        parts.append("</multi-config>")
+        return "".join(parts)
 
     def label(self, op_id: str) -> str:
         try:
@@ -92,8 +101,12 @@ def _members_first(names: list[str], elements: dict[str, etree._Element]) -> lis
     return out
 
 
+_STAMPED = etree.XPath("boolean(descendant-or-self::*[@admin or @dirtyId or @time or @uuid])")
+
+
 def _clean(el: etree._Element) -> etree._Element:
-    return strip_bookkeeping(el, keep_uuid=False)
+    """The element to send: without the attributes PAN-OS stamps (copied only when it has some)."""
+    return strip_bookkeeping(el, keep_uuid=False) if _STAMPED(el) else el
 
 
 def build_batch(d: Diff, current: DeviceConfig, location: Location) -> Batch:

@@ -17,29 +17,38 @@ from lxml import etree
 IGNORED_ATTRIBUTES = frozenset({"admin", "dirtyId", "time", "uuid"})
 """Attributes PAN-OS adds on its own; never part of what awspan manages."""
 
+ORDERED = frozenset({"rules"})
+"""Containers whose children's order is meaning: the rules of a rulebase (first match wins)."""
+
 BOOKKEEPING_ATTRIBUTES = frozenset({"admin", "dirtyId", "time"})
 """Attributes that change with every edit (who, when): dropped from artifacts and batches."""
 
 
 def _canon(node: etree._Element) -> str:
     """A string that is equal for two elements exactly when PAN-OS would treat them as equal."""
-    attrs = sorted((k, v) for k, v in node.attrib.items() if k not in IGNORED_ATTRIBUTES)
-    children = [c for c in node if isinstance(c.tag, str)]
-    text = (node.text or "").strip()
-    if node.tag == "member" or not children:
-        body = _escape(text)
+    tag = node.tag
+    attrib = node.attrib
+    attr_text = ""
+    if attrib:
+        kept = sorted((k, v) for k, v in attrib.items() if k not in IGNORED_ATTRIBUTES)
+        attr_text = "".join(f' {k}="{_escape(v)}"' for k, v in kept)
+    if len(node) == 0 or tag == "member":
+        text = node.text
+        body = _escape(text.strip()) if text else ""
     else:
-        parts = [_canon(c) for c in children]
         # Child order: entries of a container and members are sets; other children follow
         # the schema's order on the device, whatever order they were sent in.
-        parts.sort()
+        parts = [_canon(c) for c in node if isinstance(c.tag, str)]
+        if tag not in ORDERED:
+            parts.sort()
         body = "".join(parts)
-    attr_text = "".join(f' {k}="{_escape(v)}"' for k, v in attrs)
-    return f"<{node.tag}{attr_text}>{body}</{node.tag}>"
+    return f"<{tag}{attr_text}>{body}</{tag}>"
 
 
 def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    if "&" in text or "<" in text or ">" in text or '"' in text:
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return text
 
 
 def canonical_text(node: etree._Element) -> str:

@@ -157,18 +157,21 @@ class PanosClient:
 
     # --- transport -------------------------------------------------------------------------
 
-    def _post(self, params: dict[str, str], *, send_key: bool = True) -> etree._Element:
+    def _post(self, params: dict[str, str], *, send_key: bool = True, timeout: float | None = None
+              ) -> etree._Element:
         what = params.get("type", "?") + (f"/{params['action']}" if "action" in params else "")
         headers = {"X-PAN-KEY": self._key} if send_key and self._key else {}
         self.request_count += 1
         log.debug("PAN-OS request %d: %s", self.request_count, what)
         try:
-            resp = self.session.post(self.endpoint, data=params, headers=headers, timeout=self.timeout)
+            resp = self.session.post(self.endpoint, data=params, headers=headers,
+                                     timeout=(self.timeout[0], timeout) if timeout else self.timeout)
         except requests.exceptions.SSLError as exc:
             raise PanosError(f"TLS verification of {self.endpoint} failed ({_short(exc)}); "
                              "name the firewall's CA with PANOS_CA_BUNDLE or firewall.ca_bundle") from None
         except requests.exceptions.Timeout:
-            raise PanosError(f"the firewall did not answer {what} within {self.timeout[1]:g} s") from None
+            raise PanosError(f"the firewall did not answer {what} within {timeout or self.timeout[1]:g} s"
+                             ) from None
         except requests.exceptions.RequestException as exc:
             raise PanosError(f"cannot reach the firewall at {self.endpoint}: {_short(exc)}") from None
         body = resp.content
@@ -223,9 +226,13 @@ class PanosClient:
             params["dst"] = dst
         self._post(params)
 
-    def multi_config(self, element: str) -> etree._Element:
-        """Every operation in one atomic request: all applied, or none (PAN-OS's promise)."""
-        return self._post({"type": "config", "action": "multi-config", "element": element})
+    def multi_config(self, element: str, *, timeout: float | None = None) -> etree._Element:
+        """Every operation in one atomic request: all applied, or none (PAN-OS's promise).
+
+        `timeout`: a batch of thousands of rules can take PAN-OS minutes; giving up early
+        would leave us not knowing whether it landed, so push waits as long as for a commit.
+        """
+        return self._post({"type": "config", "action": "multi-config", "element": element}, timeout=timeout)
 
     def op(self, cmd: str, *, vsys: str | None = None) -> etree._Element:
         params = {"type": "op", "cmd": cmd}

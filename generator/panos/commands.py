@@ -18,11 +18,14 @@ from generator.panos.device import read_location
 from generator.panos.diff import build_plan
 from generator.panos.fragment import load_fragment
 from generator.panos.push import PushSettings, push
-from generator.panos.report import load_precheck, render
+from generator.panos.report import load_precheck, render, render_text
 from generator.panos.snapshot import take_snapshot
 from generator.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
+
+PUSH_LISTING = 200
+"""Lines of changes push prints (a CI log); `awspan plan --format json` has them all."""
 
 
 def make_client(policy: Policy) -> PanosClient:
@@ -74,7 +77,7 @@ def run_push(args: argparse.Namespace) -> int:
         description=args.description,
     )
     result = push(client, fragment, settings)
-    sys.stdout.write(render(result.plan, "text"))
+    sys.stdout.write(render_text(result.plan, limit=PUSH_LISTING))
     for note in result.notes:
         print(f"  {note}")
     if result.job is not None:

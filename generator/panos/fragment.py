@@ -38,12 +38,6 @@ class Fragment:
     def rule_names(self) -> list[str]:
         return [r.get("name") for r in self.rules]
 
-    def is_empty(self) -> bool:
-        return not self.rules and not any(v for k, v in self.objects.items() if k != "tag")
-
-    def count(self) -> int:
-        return len(self.rules) + sum(len(v) for v in self.objects.values())
-
 
 def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fragment:
     """Parse and check a fragment; every error names the file and the xpath of the problem."""

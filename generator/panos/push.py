@@ -37,13 +37,14 @@ from generator.panos.batch import Batch, build_batch
 from generator.panos.canonical import canonical_text
 from generator.panos.client import Job, PanosClient, PanosError
 from generator.panos.device import DeviceConfig, read_location
-from generator.panos.diff import KINDS, Plan, build_plan, predict, restore_diff
+from generator.panos.diff import KINDS, Plan, build_plan, edited_by, predict, restore_diff
 from generator.panos.fragment import Fragment
 
 log = logging.getLogger(__name__)
 
 UNLOCK_ATTEMPTS = 3
 POLL_FIRST, POLL_MAX = 0.05, 2.0
+ROLLBACK_TIMEOUT = 600.0
 
 
 @dataclass
@@ -85,6 +86,9 @@ def take_lock(client: PanosClient, location: Location, comment: str) -> None:
         client.op(_lock_cmd("add", comment), vsys=location.scope)
     except PanosError as exc:
         detail = "; ".join(exc.lines) or str(exc)
+        if "already own" in detail:
+            detail += (" (left by an earlier awspan run that was killed? if no other run is active, "
+                       "release it: `request config-lock remove`)")
         raise PanosError(f"cannot take the config lock for {location.describe()}: {detail}; "
                          "nothing was changed",
                          code=exc.code, lines=exc.lines, answered=exc.answered) from None
@@ -115,6 +119,32 @@ def lock_owner(client: PanosClient, location: Location, comment: str) -> str | N
         if (entry.findtext("comment") or "").strip() == comment and entry.get("name"):
             return entry.get("name")
     return None
+
+
+def key_admin(client: PanosClient, location: Location, comment: str, configured: str | None) -> str:
+    """The admin whose changes push commits: the owner of the API key, checked against policy.
+
+    A partial commit names an admin, and PAN-OS commits that admin's pending changes. If
+    firewall.admin named someone other than the key's owner, push would commit *their*
+    work and leave its own uncommitted, so a mismatch stops the push before any change.
+    """
+    owner = client.username
+    if owner is None:
+        try:
+            owner = lock_owner(client, location, comment)
+        except PanosError as exc:
+            if not configured:
+                raise
+            log.warning("cannot check which admin the API key belongs to (%s); trusting firewall.admin", exc)
+    if configured and owner and configured != owner:
+        raise AwspanError(f"firewall.admin is {configured!r} but the API key belongs to {owner!r}: a partial "
+                          f"commit of {configured!r} would commit that admin's changes, not awspan's; "
+                          "fix firewall.admin (or PANOS_USERNAME); nothing was changed")
+    admin = configured or owner
+    if not admin:
+        raise AwspanError("cannot tell which admin the API key belongs to (needed for a partial commit of "
+                          "awspan's changes only); set firewall.admin in policy.yaml or PANOS_USERNAME")
+    return admin
 
 
 # --- verify -----------------------------------------------------------------------------
@@ -201,14 +231,15 @@ def default_description(plan: Plan) -> str:
 # --- the sequence -----------------------------------------------------------------------
 
 def _batch_error(exc: PanosError, batch: Batch) -> str:
-    lines = []
-    for line in exc.lines or [str(exc)]:
+    """Name the failing operation as awspan sees it (`create rule 'x'`), with PAN-OS's lines for it."""
+    per_op: dict[str, list[str]] = {}
+    for line in exc.lines:
         if line.startswith("[") and "]" in line:
             op_id, _, rest = line[1:].partition("]")
-            lines.append(f"{batch.label(op_id)}: {rest.strip()}")
-        else:
-            lines.append(line)
-    return "; ".join(lines)
+            per_op.setdefault(op_id, []).append(rest.strip())
+    if not per_op:
+        return "; ".join(exc.lines) or str(exc)
+    return " | ".join(f"{batch.label(op_id)}: {'; '.join(lines)}" for op_id, lines in per_op.items())
 
 
 def rollback(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan) -> str:
@@ -227,7 +258,7 @@ def rollback(client: PanosClient, location: Location, before: DeviceConfig, plan
         return "the candidate is as it was before the push"
     batch = build_batch(d, after, location)
     try:
-        client.multi_config(batch.to_xml())
+        client.multi_config(batch.to_xml(), timeout=max(client.timeout[1], ROLLBACK_TIMEOUT))
     except PanosError as exc:
         raise PanosError(f"ROLLBACK FAILED ({_batch_error(exc, batch)}): the candidate still holds awspan's "
                          "uncommitted changes; revert them on the firewall (`revert config`)") from None
@@ -262,10 +293,7 @@ def push(client: PanosClient, fragment: Fragment, settings: PushSettings) -> Pus
 
 def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comment: str) -> PushResult:
     location = fragment.location
-    admin = s.admin or lock_owner(client, location, comment)
-    if not admin:
-        raise AwspanError("cannot tell which admin the API key belongs to (needed for a partial commit of "
-                          "awspan's changes only); set firewall.admin in policy.yaml or PANOS_USERNAME")
+    admin = key_admin(client, location, comment, s.admin)
     before = read_location(client, location)
     plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule,
                       max_delete_percent=s.max_delete_percent, admin=admin)
@@ -275,13 +303,18 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
     if plan.guards and not s.force:
         raise AwspanError("push refused, nothing was changed: " + "; ".join(plan.guards))
     if not plan.has_changes:
-        result.notes.append("the firewall already matches the fragment: no batch, no commit")
-        return result
+        if not pending_ours(before, plan, admin):
+            result.notes.append("the firewall already matches the fragment: no batch, no commit")
+            return result
+        # An earlier push left its changes uncommitted (a commit timeout): commit them now.
+        result.notes.append(f"the candidate matches the fragment, but {admin} has uncommitted changes to "
+                            "awspan's objects: committing them")
+        return _commit(client, location, before, plan, admin, s, result)
 
     batch = build_batch(plan.diff, before, location)
     log.info("pushing %d operations in one multi-config request", len(batch))
     try:
-        client.multi_config(batch.to_xml())
+        client.multi_config(batch.to_xml(), timeout=max(client.timeout[1], s.commit_timeout))
     except PanosError as exc:
         if exc.answered:  # PAN-OS refused the whole batch: nothing was applied
             raise PushFailed("the firewall refused the batch, nothing was changed: "
@@ -298,6 +331,21 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
                           "the candidate is not what the batch should have made it: "
                           + "; ".join(problems[:5]))
 
+    return _commit(client, location, before, plan, admin, s, result)
+
+
+def pending_ours(device: DeviceConfig, plan: Plan, admin: str) -> bool:
+    """Does a node of awspan's objects carry this admin's stamp (a change not yet committed)?"""
+    for kind in KINDS:
+        for name in plan.diff.scope.get(kind, set()):
+            el = device.entries(kind).get(name)
+            if el is not None and admin in edited_by(el):
+                return True
+    return False
+
+
+def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan, admin: str,
+            s: PushSettings, result: PushResult) -> PushResult:
     description = s.description or default_description(plan)
     try:
         job_id = client.commit(commit_cmd(admin, description), partial=True)

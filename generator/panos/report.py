@@ -82,7 +82,7 @@ def _decision_line(d: Any) -> str:
     return text
 
 
-def render_text(plan: Plan, precheck: dict[str, Any] | None = None) -> str:
+def render_text(plan: Plan, precheck: dict[str, Any] | None = None, limit: int | None = None) -> str:
     out = [f"awspan plan for {plan.location}: {_summary(plan)}"]
     for b in plan.blockers:
         out.append(f"  ERROR: {b}")
@@ -91,7 +91,11 @@ def render_text(plan: Plan, precheck: dict[str, Any] | None = None) -> str:
     for w in plan.warnings:
         out.append(f"  warning: {w}")
     sign = {"create": "+", "change": "~", "delete": "-", "move": ">"}
-    for c in _sorted_changes(plan):
+    changes = _sorted_changes(plan)
+    if limit is not None and len(changes) > limit:
+        out.append(f"  ({len(changes) - limit} more changes not listed: see `awspan plan --format json`)")
+        changes = changes[:limit]
+    for c in changes:
         line = f"  {sign[c.action]} {c.action:<6} {KIND_LABEL[c.kind]:<13} {c.name}"
         if c.detail:
             line += f"  ({c.detail})"

@@ -32,6 +32,7 @@ from generator.rulematch.sets import (
     normalize,
 )
 
+MAX_DOUBTS_SHOWN = 3  # a reason names this many unsure rules, then counts the rest
 MAX_PIECES = 512  # a candidate cut into more pieces than this is given up on (kept: conservative)
 
 
@@ -51,7 +52,7 @@ class _Walk:
 
     allow: list[CountedRule]
     deny: list[CountedRule]
-    doubt: dict[str, str]
+    doubt: dict[str, tuple[str, str]]  # rule name -> (action, why it only may match)
     remaining: bool = False
     gave_up: bool = False
 
@@ -59,12 +60,24 @@ class _Walk:
         rules = {r.position: r.name for r in (*self.allow, *self.deny)}
         return tuple(rules[p] for p in sorted(rules))
 
+    def can_be_allowed(self) -> bool:
+        return not self.deny and all(action == "allow" for action, _ in self.doubt.values())
+
+    def can_be_blocked(self) -> bool:
+        return not self.allow and all(action == "deny" for action, _ in self.doubt.values())
+
 
 def _walk(boxes: list[Box], rules: list[CountedRule], walk: _Walk) -> None:
+    """Let each rule, in order, take the traffic it surely matches; note the rules that may match.
+
+    Traffic a rule only may match stays in play: if that rule does not match it, the rules below
+    decide it; if it does, its action does. Either way the outcome is sure only when both agree,
+    which is what can_be_allowed / can_be_blocked check.
+    """
     remaining = boxes
     for rule in rules:
         if not remaining:
-            return
+            break
         over = rule.over
         under = rule.under
         hit = False
@@ -79,21 +92,17 @@ def _walk(boxes: list[Box], rules: list[CountedRule], walk: _Walk) -> None:
             else:
                 pieces = [box]
             for piece in pieces:
-                if box_overlaps(piece, over):
-                    walk.doubt.setdefault(rule.name, rule.doubt or "may match")
-                    kept.extend(box_sub(piece, over))
-                else:
-                    kept.append(piece)
+                if rule.name not in walk.doubt and box_overlaps(piece, over):
+                    walk.doubt[rule.name] = (rule.action, rule.doubt or "may match")
+                kept.append(piece)
         if hit:
             (walk.allow if rule.action == "allow" else walk.deny).append(rule)
         remaining = kept
-        decided = walk.allow or walk.deny
-        if decided and (walk.doubt or (walk.allow and walk.deny)):
-            walk.remaining = walk.remaining or bool(remaining)
-            return  # already partial: nothing below can change that
+        if (walk.allow or walk.deny) and not walk.can_be_allowed() and not walk.can_be_blocked():
+            break  # already partial: nothing below can change that
         if len(remaining) > MAX_PIECES:
-            walk.gave_up = walk.remaining = True
-            return
+            walk.gave_up = True
+            break
     walk.remaining = walk.remaining or bool(remaining)
 
 
@@ -103,12 +112,17 @@ def _names(items: list[CountedRule] | list[str]) -> str:
 
 def _decide(name: str, walk: _Walk) -> Decision:
     covering = walk.covering()
-    doubt = "; ".join(f"{rule} may match ({why})" for rule, why in walk.doubt.items())
-    if not walk.remaining and not walk.doubt and not walk.gave_up and covering:
-        if walk.allow and not walk.deny:
-            return Decision(name, "allowed", covering, f"already allowed by {_names(walk.allow)}")
-        if walk.deny and not walk.allow:
-            return Decision(name, "blocked", covering, f"blocked by {_names(walk.deny)}")
+    doubts = [f"{rule} may match ({why})" for rule, (_, why) in walk.doubt.items()]
+    if len(doubts) > MAX_DOUBTS_SHOWN:
+        doubts[MAX_DOUBTS_SHOWN:] = [f"{len(doubts) - MAX_DOUBTS_SHOWN} more rules may match"]
+    doubt = "; ".join(doubts)
+    if not walk.remaining and not walk.gave_up:
+        note = f" ({doubt}; it allows too)" if doubt else ""
+        if walk.allow and walk.can_be_allowed():
+            return Decision(name, "allowed", covering, f"already allowed by {_names(walk.allow)}{note}")
+        note = f" ({doubt}; it blocks too)" if doubt else ""
+        if walk.deny and walk.can_be_blocked():
+            return Decision(name, "blocked", covering, f"blocked by {_names(walk.deny)}{note}")
     if covering:
         parts = []
         if walk.allow:

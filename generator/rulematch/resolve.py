@@ -291,7 +291,8 @@ class Resolver:
 
 
 # ---- whole rules -------------------------------------------------------------------------------
-PORTLESS_APPS = frozenset({"icmp", "ipv6-icmp", "ping"})  # their "default service" is not a port
+# Applications that are not tcp/udp/sctp at all: a port-based service can never match them.
+PORTLESS_APPS = frozenset({"icmp", "ipv6-icmp", "ping", "gre", "ipsec-esp", "ipsec-ah"})
 # Match criteria that awspan does not model: a rule that narrows on one of them never covers.
 NARROWING_LISTS = ("source-user", "category", "source-hip", "destination-hip", "source-imei", "source-imsi")
 _DEFAULT_PORTED_IV: Intervals = ((DEFAULT_PORTED, DEFAULT_PORTED),)
@@ -325,8 +326,10 @@ def rule_boxes(entry: etree._Element, resolver: Resolver) -> RuleBoxes:
     under_ok = True
 
     def named(field: str) -> list[str]:
+        nonlocal under_ok
         names = members(entry, field)
-        if not names:
+        if not names:  # PAN-OS requires every one of them: a malformed rule may match, never covers
+            under_ok = False
             doubts.append(f"no <{field}> members")
         return names
 
@@ -347,6 +350,7 @@ def rule_boxes(entry: etree._Element, resolver: Resolver) -> RuleBoxes:
             doubts.append("application-default with application any")
         else:
             svc_under = SVC_DEFAULTS
+            doubts.append("application-default: which ports that is, only App-ID knows")
     else:
         svc = resolver.services(svc_names)
         unknown.extend(svc.unknown)
@@ -354,6 +358,8 @@ def rule_boxes(entry: etree._Element, resolver: Resolver) -> RuleBoxes:
         svc_under = svc.under
         # an application's default ports may lie inside these ports: maybe, never surely
         svc_over = normalize(svc.over + _DEFAULT_PORTED_IV) if svc.over else EMPTY
+        if svc.over and svc.over != SVC_ALL:
+            doubts.append("an application-default candidate's ports may be among these")
 
     for field in NARROWING_LISTS:
         names = members(entry, field)

@@ -12,8 +12,8 @@ from moto import mock_aws
 from generator.devtools.moto_server import moto_env
 
 
-@pytest.fixture
-def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fake credentials only: no AWS_* variable of the caller's shell reaches a test."""
     for key in [k for k in os.environ if k.startswith("AWS_")]:
         monkeypatch.delenv(key)
     for key, value in moto_env().items():
@@ -24,9 +24,23 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_aws_env(monkeypatch)
+
+
+@pytest.fixture
 def mocked(aws_env: None) -> Iterator[None]:
     with mock_aws():
         yield
+
+
+@pytest.fixture(scope="module")
+def mocked_module() -> Iterator[None]:
+    """One moto account for a whole module of read-only tests (building an estate takes ~1 s)."""
+    with pytest.MonkeyPatch.context() as mp:
+        fake_aws_env(mp)
+        with mock_aws():
+            yield
 
 
 def write_policy(path: Path, regions: list[str], accounts: list[dict] | None = None,

@@ -7,7 +7,15 @@ tests assert on real ids instead of hard-coded ones.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+import boto3
+
+from generator.collect.command import collect_to_file
+from generator.policy import load_policy
+from generator.yamlio import load_yaml_file
+from tests.collect.conftest import write_policy
 
 AMI = "ami-12c6146b"  # an image moto knows in every region
 
@@ -119,3 +127,15 @@ def find(items: list[dict[str, Any]], obj_id: str) -> dict[str, Any]:
     matches = [item for item in items if item["id"] == obj_id]
     assert len(matches) == 1, f"{obj_id} appears {len(matches)} times"
     return matches[0]
+
+
+def collect_estate(tmp_path: Path) -> dict[str, Any]:
+    """Build the estate in us-east-1 (inside mock_aws) and collect it to tmp_path/out/state.yaml."""
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    ids = build_estate(ec2)
+    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"], instance_id=ids["i_fw"]))
+    out = tmp_path / "out" / "state.yaml"
+    collect_to_file(policy, out)
+    state = load_yaml_file(out, "state")
+    return {"ec2": ec2, "ids": ids, "policy": policy, "out": out, "state": state,
+            "vpc": find(state["vpcs"], ids["vpc"])}

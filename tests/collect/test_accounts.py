@@ -3,10 +3,13 @@ temporary keys to the role's account, so each account sees only its own resource
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 from typing import Any
 
 import boto3
+import pytest
 
 from generator.collect.collector import collect
 from generator.collect.sessions import SessionFactory
@@ -49,3 +52,20 @@ def test_assume_role_per_account_and_regions_per_account(mocked: None, tmp_path:
     spoke_instances = {i["id"] for i in spoke_vpc["instances"]}
     assert spoke_ids["i_web"] in spoke_instances and hub_ids["i_web"] not in spoke_instances
     assert seen == [{"RoleArn": ROLE, "RoleSessionName": "awspan-collect", "ExternalId": "awspan-ext"}]
+
+
+def test_pairs_run_on_a_pool_bounded_by_max_workers(mocked: None, tmp_path: Path,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    regions = ["us-east-1", "us-east-2", "us-west-1", "us-west-2", "eu-west-1"]
+    threads: set[str] = set()
+
+    def record_thread(**_: Any) -> None:
+        threads.add(threading.current_thread().name)
+
+    policy = load_policy(write_policy(tmp_path / "policy.yaml", regions, max_workers=2))
+    with caplog.at_level(logging.INFO, logger="awspan.collect"):
+        state = collect(policy, SessionFactory(hooks=(("before-call.ec2", record_thread),)))
+    assert {v["region"] for v in state["vpcs"]} == set(regions)  # moto's default VPC in each
+    assert 1 <= len(threads) <= 2 and all(t.startswith("awspan-collect") for t in threads)
+    progress = [r.getMessage() for r in caplog.records if r.name == "awspan.collect"]
+    assert sorted(line.split(":")[0] for line in progress) == sorted(f"123456789012 {r}" for r in regions)

@@ -23,7 +23,7 @@ from generator.collect.sessions import SessionFactory
 from generator.errors import AwspanError
 from generator.policy import load_policy
 from tests.collect.conftest import write_policy
-from tests.collect.estate import build_estate
+from tests.collect.estate import AMI
 
 DENIED = "You are not authorized to perform this operation."
 
@@ -41,10 +41,22 @@ def deny(region: str, operation: str) -> tuple[str, Any]:
     return ("before-call.ec2", hook)
 
 
+def small_estate(ec2: Any) -> None:
+    """A VPC with one instance whose group references a prefix list: every read has data."""
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    pl = ec2.create_managed_prefix_list(PrefixListName="office", MaxEntries=2, AddressFamily="IPv4",
+                                        Entries=[{"Cidr": "198.51.100.0/24"}])["PrefixList"]["PrefixListId"]
+    sg = ec2.create_security_group(GroupName="web", Description="web", VpcId=vpc)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": [{"PrefixListId": pl}]}])
+    ec2.run_instances(ImageId=AMI, MinCount=1, MaxCount=1, SubnetId=subnet, SecurityGroupIds=[sg])
+
+
 @pytest.fixture
 def two_regions(mocked: None, tmp_path: Path) -> tuple[Any, Path]:
     for region in ("us-east-1", "us-west-2"):
-        build_estate(boto3.client("ec2", region_name=region), region)
+        small_estate(boto3.client("ec2", region_name=region))
     policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1", "us-west-2"]))
     out = tmp_path / "out" / "state.yaml"
     collect_to_file(policy, out)  # the previous, good state

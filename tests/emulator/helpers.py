@@ -15,8 +15,18 @@ ADDRESS = VSYS + "/address"
 DG = "/config/devices/entry[@name='localhost.localdomain']/device-group/entry[@name='dg1']"
 
 
-def rule_xml(name: str, *, src: str = "any", dst: str = "any", service: str = "any", app: str = "any",
-             from_zone: str = "untrust", to_zone: str = "trust", action: str = "allow", extra: str = "") -> str:
+def rule_xml(
+    name: str,
+    *,
+    src: str = "any",
+    dst: str = "any",
+    service: str = "any",
+    app: str = "any",
+    from_zone: str = "untrust",
+    to_zone: str = "trust",
+    action: str = "allow",
+    extra: str = "",
+) -> str:
     return (
         f"<entry name='{name}'><from><member>{from_zone}</member></from><to><member>{to_zone}</member></to>"
         f"<source><member>{src}</member></source><destination><member>{dst}</member></destination>"
@@ -62,8 +72,12 @@ class Caller:
     def commit(self, admins: list[str] | None = None, description: str = "test") -> etree._Element:
         partial = ""
         if admins:
-            partial = "<partial><admin>" + "".join(f"<member>{a}</member>" for a in admins) + "</admin></partial>"
-        return self.call(type="commit", cmd=f"<commit>{partial}<description>{description}</description></commit>")
+            partial = (
+                "<partial><admin>" + "".join(f"<member>{a}</member>" for a in admins) + "</admin></partial>"
+            )
+        return self.call(
+            type="commit", cmd=f"<commit>{partial}<description>{description}</description></commit>"
+        )
 
     def wait_job(self, job_id: str, max_polls: int = 20) -> etree._Element:
         for _ in range(max_polls):

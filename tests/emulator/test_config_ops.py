@@ -17,8 +17,12 @@ def test_get_reads_candidate_with_counts_and_code_7_when_absent(auto):
 
 
 def test_show_reads_running_not_candidate(auto):
-    auto.ok(type="config", action="set", xpath=ADDRESS + "/entry[@name='web-1']",
-            element="<ip-netmask>10.1.0.10/32</ip-netmask>")
+    auto.ok(
+        type="config",
+        action="set",
+        xpath=ADDRESS + "/entry[@name='web-1']",
+        element="<ip-netmask>10.1.0.10/32</ip-netmask>",
+    )
     assert names(auto.config("get", ADDRESS + "/entry").find("result"), "entry")[-1] == "web-1"
     shown = auto.config("show", ADDRESS + "/entry[@name='web-1']")
     assert (shown.get("status"), shown.get("code")) == ("error", "7")
@@ -28,10 +32,18 @@ def test_show_reads_running_not_candidate(auto):
 
 def test_set_creates_missing_path_and_merges(auto, emu):
     root = auto.config("set", RULES, rule_xml("r1", service="service-https"))
-    assert (root.get("status"), root.get("code"), root.findtext("msg")) == ("success", "20", "command succeeded")
+    assert (root.get("status"), root.get("code"), root.findtext("msg")) == (
+        "success",
+        "20",
+        "command succeeded",
+    )
     # set merges: a second member is added, text leaves are replaced
-    auto.ok(type="config", action="set", xpath=RULES + "/entry[@name='r1']",
-            element="<service><member>service-http</member></service><action>deny</action>")
+    auto.ok(
+        type="config",
+        action="set",
+        xpath=RULES + "/entry[@name='r1']",
+        element="<service><member>service-http</member></service><action>deny</action>",
+    )
     rule = emu.candidate().xpath(f"{RULES}/entry[@name='r1']")[0]
     assert [m.text for m in rule.findall("service/member")] == ["service-https", "service-http"]
     assert rule.findtext("action") == "deny"
@@ -40,16 +52,24 @@ def test_set_creates_missing_path_and_merges(auto, emu):
     # new entries go to the bottom of the rulebase
     assert names(emu.candidate(), f"{RULES}/entry")[-1] == "r1"
     # a new container path is created on demand
-    auto.ok(type="config", action="set", xpath=VSYS + "/service-group/entry[@name='web']",
-            element="<members><member>service-https</member></members>")
+    auto.ok(
+        type="config",
+        action="set",
+        xpath=VSYS + "/service-group/entry[@name='web']",
+        element="<members><member>service-https</member></members>",
+    )
     assert emu.candidate().xpath(f"{VSYS}/service-group/entry[@name='web']")
 
 
 def test_edit_replaces_the_node_and_keeps_the_uuid(auto, emu):
     xpath = RULES + "/entry[@name='block-known-bad']"
     uuid = emu.candidate().xpath(xpath)[0].get("uuid")
-    auto.ok(type="config", action="edit", xpath=xpath,
-            element=rule_xml("block-known-bad", from_zone="any", to_zone="any", action="drop"))
+    auto.ok(
+        type="config",
+        action="edit",
+        xpath=xpath,
+        element=rule_xml("block-known-bad", from_zone="any", to_zone="any", action="drop"),
+    )
     rule = emu.candidate().xpath(xpath)[0]
     assert rule.get("uuid") == uuid
     assert rule.findtext("action") == "drop"
@@ -60,8 +80,12 @@ def test_edit_replaces_the_node_and_keeps_the_uuid(auto, emu):
 
 def test_delete_with_or_predicate_and_missing_object(auto, emu):
     for name in ("a", "b", "c"):
-        auto.ok(type="config", action="set", xpath=f"{ADDRESS}/entry[@name='{name}']",
-                element="<ip-netmask>192.0.2.1</ip-netmask>")
+        auto.ok(
+            type="config",
+            action="set",
+            xpath=f"{ADDRESS}/entry[@name='{name}']",
+            element="<ip-netmask>192.0.2.1</ip-netmask>",
+        )
     auto.ok(type="config", action="delete", xpath=f"{ADDRESS}/entry[@name='a' or @name='c']")
     assert [n for n in names(emu.candidate(), f"{ADDRESS}/entry") if len(n) == 1] == ["b"]
     missing = auto.config("delete", f"{ADDRESS}/entry[@name='zzz']")
@@ -94,7 +118,9 @@ def test_rename_updates_references(auto, emu):
     assert tree.xpath(f"{ADDRESS}/entry[@name='jump-host']")
     ssh = tree.xpath(f"{RULES}/entry[@name='allow-admin-ssh']")[0]
     assert [m.text for m in ssh.findall("destination/member")] == ["jump-host"]
-    assert "jump-host" in [m.text for m in tree.xpath(f"{VSYS}/address-group/entry[@name='admins']/static/member")]
+    assert "jump-host" in [
+        m.text for m in tree.xpath(f"{VSYS}/address-group/entry[@name='admins']/static/member")
+    ]
     clash = auto.config("rename", ADDRESS + "/entry[@name='admin-net']", newname="jump-host")
     assert clash.get("status") == "error"
 
@@ -107,6 +133,22 @@ def test_bad_xpath_and_malformed_element(auto, emu):
     assert relative.get("code") == "6"
     malformed = auto.config("set", ADDRESS, "<entry name='a'><ip-netmask>1.2.3.4</entry>")
     assert (malformed.get("status"), malformed.get("code")) == ("error", "18")
-    comment = auto.config("set", ADDRESS, "<entry name='a'><!-- hi --><ip-netmask>1.2.3.4</ip-netmask></entry>")
+    comment = auto.config(
+        "set", ADDRESS, "<entry name='a'><!-- hi --><ip-netmask>1.2.3.4</ip-netmask></entry>"
+    )
     assert comment.get("status") == "error"
     assert emu.candidate_xml() == before
+
+
+def test_clients_cannot_forge_change_marks(auto, emu):
+    auto.ok(
+        type="config",
+        action="set",
+        xpath=ADDRESS,
+        element="<entry name='w' admin='someone-else' dirtyId='999' time='never'>"
+        "<fqdn>w.example</fqdn></entry>",
+    )
+    entry = emu.candidate().xpath(f"{ADDRESS}/entry[@name='w']")[0]
+    assert entry.get("admin") == "automation" and entry.get("dirtyId") != "999"
+    assert auto.commit_and_wait().findtext("result") == "OK"
+    assert emu.running().xpath(f"{ADDRESS}/entry[@name='w']")[0].get("admin") is None

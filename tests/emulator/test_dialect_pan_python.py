@@ -16,19 +16,33 @@ from tests.emulator.helpers import RULES, VSYS
 
 
 def _xapi(emu: EmulatorServer, **kwargs) -> pan.xapi.PanXapi:
-    return pan.xapi.PanXapi(hostname="127.0.0.1", port=emu.port, api_username="automation",
-                            api_password="automation", timeout=10, **kwargs)
+    return pan.xapi.PanXapi(
+        hostname="127.0.0.1",
+        port=emu.port,
+        api_username="automation",
+        api_password="automation",
+        timeout=10,
+        **kwargs,
+    )
 
 
 def _roundtrip(xapi: pan.xapi.PanXapi, emu: EmulatorServer) -> None:
     assert xapi.keygen() == emu.api_key("automation")
     xapi.get(xpath=RULES)
     assert [e.get("name") for e in xapi.element_result.findall("rules/entry")] == [
-        "allow-admin-ssh", "block-known-bad", "clean-up"]
+        "allow-admin-ssh",
+        "block-known-bad",
+        "clean-up",
+    ]
     xapi.set(xpath=VSYS + "/tag", element="<entry name='from-pan-python'><color>color2</color></entry>")
     assert (xapi.status, xapi.status_code) == ("success", "20")
-    xapi.commit(cmd="<commit><partial><admin><member>automation</member></admin></partial>"
-                    "<description>pan-python</description></commit>", sync=True, interval=0.01, timeout=10)
+    xapi.commit(
+        cmd="<commit><partial><admin><member>automation</member></admin></partial>"
+        "<description>pan-python</description></commit>",
+        sync=True,
+        interval=0.01,
+        timeout=10,
+    )
     assert xapi.element_root.findtext("result/job/status") == "FIN"
     assert xapi.element_root.findtext("result/job/result") == "OK"
     assert emu.running().xpath(f"{VSYS}/tag/entry[@name='from-pan-python']")
@@ -51,7 +65,13 @@ def test_pan_python_over_https_with_the_emulators_ca():
 
 def test_pan_python_gets_the_auth_error():
     with EmulatorServer() as emu:
-        xapi = pan.xapi.PanXapi(hostname="127.0.0.1", port=emu.port, use_http=True, api_username="automation",
-                                api_password="wrong", timeout=10)
+        xapi = pan.xapi.PanXapi(
+            hostname="127.0.0.1",
+            port=emu.port,
+            use_http=True,
+            api_username="automation",
+            api_password="wrong",
+            timeout=10,
+        )
         with pytest.raises(pan.xapi.PanXapiError):
             xapi.keygen()

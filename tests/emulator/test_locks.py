@@ -17,7 +17,10 @@ def test_lock_add_show_remove(auto, emu):
     entry = locks.find("entry")
     assert entry.get("name") == "automation"
     assert (entry.findtext("name"), entry.findtext("type"), entry.findtext("comment")) == (
-        "vsys1", "vsys", "awspan push")
+        "vsys1",
+        "vsys",
+        "awspan push",
+    )
     assert emu.config_locks() == {"vsys1": "automation"}
     again = auto.call(type="op", cmd=ADD.format("again"), vsys="vsys1")
     assert again.get("status") == "error" and "already own" in lines(again)[0]
@@ -34,11 +37,15 @@ def test_a_lock_held_by_another_admin_blocks_lock_writes_and_commit(auto, emu):
     assert lines(taken) == ["Config for scope vsys1 is currently locked by admin"]
     before = emu.candidate_xml()
     for action, extra in (("set", {"element": "<ip-netmask>192.0.2.1</ip-netmask>"}), ("delete", {})):
-        root = auto.call(type="config", action=action, xpath=ADDRESS + "/entry[@name='update-server']", **extra)
+        root = auto.call(
+            type="config", action=action, xpath=ADDRESS + "/entry[@name='update-server']", **extra
+        )
         assert root.get("status") == "error"
         assert "currently locked by admin" in lines(root)[0]
     assert emu.candidate_xml() == before
-    emu.edit_as("admin", "set", ADDRESS + "/entry[@name='ok-for-holder']", "<ip-netmask>192.0.2.2</ip-netmask>")
+    emu.edit_as(
+        "admin", "set", ADDRESS + "/entry[@name='ok-for-holder']", "<ip-netmask>192.0.2.2</ip-netmask>"
+    )
     blocked = auto.commit()
     assert blocked.get("status") == "error" and "locked by admin" in lines(blocked)[0]
     # someone else's lock cannot be released by us
@@ -56,10 +63,14 @@ def test_a_shared_lock_conflicts_with_every_scope(auto, emu):
 
 
 def test_commit_lock(auto, admin, emu):
-    admin.ok(type="op", cmd="<request><commit-lock><add><comment>freeze</comment></add></commit-lock></request>")
+    admin.ok(
+        type="op", cmd="<request><commit-lock><add><comment>freeze</comment></add></commit-lock></request>"
+    )
     locks = auto.ok(type="op", cmd="<show><commit-locks/></show>").find("result/commit-locks")
     assert [e.get("name") for e in locks.findall("entry")] == ["admin"]
-    auto.ok(type="config", action="set", xpath=ADDRESS + "/entry[@name='x']", element="<fqdn>x.example</fqdn>")
+    auto.ok(
+        type="config", action="set", xpath=ADDRESS + "/entry[@name='x']", element="<fqdn>x.example</fqdn>"
+    )
     refused = auto.commit(["automation"])
     assert refused.get("status") == "error"
     admin.ok(type="op", cmd="<request><commit-lock><remove/></commit-lock></request>")
@@ -69,3 +80,27 @@ def test_commit_lock(auto, admin, emu):
 def test_lock_as_rejects_unknown_kinds(emu):
     with pytest.raises(ValueError):
         emu.lock_as("admin", "everything")
+
+
+def test_a_commit_releases_the_committers_commit_lock_but_not_the_config_lock(auto, emu):
+    auto.ok(type="op", cmd="<request><commit-lock><add/></commit-lock></request>", vsys="vsys1")
+    auto.ok(type="op", cmd=ADD.format("push"), vsys="vsys1")
+    auto.ok(
+        type="config", action="set", xpath=ADDRESS + "/entry[@name='x']", element="<fqdn>x.example</fqdn>"
+    )
+    assert auto.commit_and_wait(["automation"]).findtext("result") == "OK"
+    assert emu.commit_locks() == {}
+    assert emu.config_locks() == {"vsys1": "automation"}
+
+
+def test_show_config_running_and_candidate(auto):
+    auto.ok(
+        type="config",
+        action="set",
+        xpath=ADDRESS + "/entry[@name='only-candidate']",
+        element="<fqdn>x.example</fqdn>",
+    )
+    running = auto.ok(type="op", cmd="<show><config><running/></config></show>")
+    candidate = auto.ok(type="op", cmd="<show><config><candidate/></config></show>")
+    assert not running.xpath("result/config//entry[@name='only-candidate']")
+    assert candidate.xpath("result/config//entry[@name='only-candidate']")

@@ -25,7 +25,8 @@ def test_a_batch_applies_every_operation_and_echoes_ids(auto, emu):
     root = auto.call(type="config", action="multi-config", element=element)
     assert (root.get("status"), root.get("code")) == ("success", "20")
     assert [(r.get("id"), r.get("status")) for r in root.findall("response")] == [
-        (str(i), "success") for i in range(1, 7)]
+        (str(i), "success") for i in range(1, 7)
+    ]
     tree = emu.candidate()
     assert names(tree, f"{RULES}/entry") == ["allow-admin-ssh", "web", "clean-up"]
     assert tree.xpath(f"{ADDRESS}/entry[@name='update-server']/fqdn")[0].text == "other.example.net"
@@ -36,7 +37,8 @@ def test_a_batch_applies_every_operation_and_echoes_ids(auto, emu):
 def test_a_failing_operation_leaves_the_candidate_exactly_as_before(auto, emu):
     before = emu.candidate_xml()
     element = batch(
-        f"<set id='a1' xpath=\"{ADDRESS}\"><entry name='web-1'><ip-netmask>10.1.0.10</ip-netmask></entry></set>",
+        f"<set id='a1' xpath=\"{ADDRESS}\"><entry name='web-1'><ip-netmask>10.1.0.10</ip-netmask>"
+        "</entry></set>",
         f"<delete id='a2' xpath=\"{RULES}/entry[@name='block-known-bad']\"/>",
         f"<move id='a3' xpath=\"{RULES}/entry[@name='clean-up']\" where='top'/>",
         f"<set id='a4' xpath=\"{RULES}\">{rule_xml('web', dst='web-9')}</set>",
@@ -62,18 +64,67 @@ def test_a_reference_left_dangling_by_a_batch_fails_the_batch(auto, emu):
     assert (root.get("status"), root.get("code")) == ("error", "10")
     assert emu.candidate_xml() == before
     # deleting the referencing rule and group first makes it valid
-    ok = auto.call(type="config", action="multi-config", element=batch(
-        f"<delete id='1' xpath=\"{RULES}/entry[@name='allow-admin-ssh']\"/>",
-        f"<delete id='2' xpath=\"{VSYS}/address-group/entry[@name='admins']\"/>",
-        f"<delete id='3' xpath=\"{ADDRESS}/entry[@name='bastion']\"/>"))
+    ok = auto.call(
+        type="config",
+        action="multi-config",
+        element=batch(
+            f"<delete id='1' xpath=\"{RULES}/entry[@name='allow-admin-ssh']\"/>",
+            f"<delete id='2' xpath=\"{VSYS}/address-group/entry[@name='admins']\"/>",
+            f"<delete id='3' xpath=\"{ADDRESS}/entry[@name='bastion']\"/>",
+        ),
+    )
     assert ok.get("status") == "success", etree.tostring(ok)
 
 
 def test_malformed_batches_are_refused_before_anything_happens(auto, emu):
     before = emu.candidate_xml()
-    for element in ("<multi-config><frobnicate xpath='/config'/></multi-config>",
-                    "<multi-config><set id='1'><x/></set></multi-config>",
-                    "<not-multi/>", "<multi-config><set"):
+    for element in (
+        "<multi-config><frobnicate xpath='/config'/></multi-config>",
+        "<multi-config><set id='1'><x/></set></multi-config>",
+        "<not-multi/>",
+        "<multi-config><set",
+    ):
         root = auto.call(type="config", action="multi-config", element=element)
         assert root.get("status") == "error"
     assert emu.candidate_xml() == before
+
+
+def test_any_root_name_and_optional_ids(auto, emu):
+    root = auto.call(
+        type="config",
+        action="multi-config",
+        element=(
+            f"<batch><set xpath=\"{VSYS}/tag\"><entry name='t1'/></set>"
+            f"<set id='second' xpath=\"{VSYS}/tag\"><entry name='t2'/></set></batch>"
+        ),
+    )
+    assert root.get("status") == "success"
+    assert [r.get("id") for r in root.findall("response")] == [None, "second"]
+    assert names(emu.candidate(), f"{VSYS}/tag/entry")[-2:] == ["t1", "t2"]
+
+
+def test_strict_transactional_rolls_back_own_pending_changes_first(auto, emu):
+    emu.edit_as("admin", "set", f"{VSYS}/tag/entry[@name='theirs']", "<color>color1</color>")
+    auto.ok(
+        type="config", action="set", xpath=f"{VSYS}/tag/entry[@name='stale']", element="<color>color2</color>"
+    )
+    ok = auto.call(
+        type="config",
+        action="multi-config",
+        **{"strict-transactional": "yes"},
+        element=batch(f"<set id='1' xpath=\"{VSYS}/tag\"><entry name='fresh'/></set>"),
+    )
+    assert ok.get("status") == "success"
+    tags = names(emu.candidate(), f"{VSYS}/tag/entry")
+    assert "fresh" in tags and "theirs" in tags and "stale" not in tags
+    # a failing strict batch restores the pending changes it rolled back
+    before = emu.candidate_xml()
+    bad = auto.call(
+        type="config",
+        action="multi-config",
+        **{"strict-transactional": "yes"},
+        element=batch(f"<set id='1' xpath=\"{RULES}\">{rule_xml('x', dst='nowhere')}</set>"),
+    )
+    assert bad.get("status") == "error"
+    assert emu.candidate_xml() == before
+    assert emu.pending_admins() == ["admin", "automation"]

@@ -12,13 +12,19 @@ def test_device_group_paths_of_location_work_against_the_panorama_default():
     post = Location.from_policy({"device_group": "dg1", "rulebase": "post"})
     with EmulatorServer(panorama=True) as emu:
         caller = Caller(emu.url, emu.api_key("automation"))
-        assert names(caller.ok(type="config", action="get", xpath=where.rules_xpath + "/entry"),
-                     "result/entry") == ["allow-admin-ssh", "block-known-bad", "clean-up"]
-        assert names(caller.ok(type="config", action="get", xpath=post.rules_xpath + "/entry"),
-                     "result/entry") == ["post-deny-all"]
+        assert names(
+            caller.ok(type="config", action="get", xpath=where.rules_xpath + "/entry"), "result/entry"
+        ) == ["allow-admin-ssh", "block-known-bad", "clean-up"]
+        assert names(
+            caller.ok(type="config", action="get", xpath=post.rules_xpath + "/entry"), "result/entry"
+        ) == ["post-deny-all"]
         # zones live in templates on Panorama: any zone name is accepted in a rule
-        caller.ok(type="config", action="set", xpath=where.rules_xpath,
-                  element=rule_xml("aws-web", from_zone="outside", to_zone="inside", dst="bastion"))
+        caller.ok(
+            type="config",
+            action="set",
+            xpath=where.rules_xpath,
+            element=rule_xml("aws-web", from_zone="outside", to_zone="inside", dst="bastion"),
+        )
         # a rule name is unique across the pre- and post-rulebase of a device group
         dup = caller.call(type="config", action="set", xpath=post.rules_xpath, element=rule_xml("aws-web"))
         assert dup.get("status") == "error" and "already in use" in lines(dup)[0]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
+import ssl
 import subprocess
 import sys
 import threading
 
+import pytest
 import requests
 from lxml import etree
 
@@ -15,21 +18,43 @@ from tests.emulator.helpers import ADDRESS, Caller, names
 
 def test_python_dash_m_runs_and_stops_cleanly(tmp_path):
     config = tmp_path / "initial.xml"
-    config.write_text("<config><devices><entry name='localhost.localdomain'><vsys><entry name='vsys1'>"
-                      "<address><entry name='only'><fqdn>x.example</fqdn></entry></address>"
-                      "</entry></vsys></entry></devices></config>")
-    proc = subprocess.Popen([sys.executable, "-m", "generator.emulator", "--port", "0", "--config", str(config),
-                             "--user", "ops:pw", "--job-steps", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    config.write_text(
+        "<config><devices><entry name='localhost.localdomain'><vsys><entry name='vsys1'>"
+        "<address><entry name='only'><fqdn>x.example</fqdn></entry></address>"
+        "</entry></vsys></entry></devices></config>"
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "generator.emulator",
+            "--port",
+            "0",
+            "--config",
+            str(config),
+            "--user",
+            "ops:pw",
+            "--job-steps",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         banner = proc.stdout.readline()
         assert "PAN-OS XML API emulator on http://127.0.0.1:" in banner
         assert "pw" not in banner
         url = banner.split(" on ", 1)[1].split("/api/")[0]
-        key = etree.fromstring(requests.post(url + "/api/", data={"type": "keygen", "user": "ops", "password": "pw"},
-                                             timeout=10).content).findtext("result/key")
+        key = etree.fromstring(
+            requests.post(
+                url + "/api/", data={"type": "keygen", "user": "ops", "password": "pw"}, timeout=10
+            ).content
+        ).findtext("result/key")
         caller = Caller(url, key)
-        assert names(caller.ok(type="config", action="get", xpath=ADDRESS + "/entry"), "result/entry") == ["only"]
+        assert names(caller.ok(type="config", action="get", xpath=ADDRESS + "/entry"), "result/entry") == [
+            "only"
+        ]
         caller.close()
     finally:
         proc.terminate()
@@ -39,8 +64,12 @@ def test_python_dash_m_runs_and_stops_cleanly(tmp_path):
 def test_python_dash_m_refuses_a_broken_config(tmp_path):
     config = tmp_path / "broken.xml"
     config.write_text("<config><unclosed></config>")
-    result = subprocess.run([sys.executable, "-m", "generator.emulator", "--port", "0", "--config", str(config)],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [sys.executable, "-m", "generator.emulator", "--port", "0", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 1
     assert "broken.xml" in result.stderr and "Traceback" not in result.stderr
 
@@ -51,8 +80,12 @@ def test_concurrent_writers_all_land(emu):
     def writer(index: int) -> None:
         caller = Caller(emu.url, emu.api_key("automation" if index % 2 else "admin"))
         for n in range(15):
-            root = caller.call(type="config", action="set", xpath=f"{ADDRESS}/entry[@name='t{index}-{n}']",
-                               element=f"<ip-netmask>10.200.{index}.{n}</ip-netmask>")
+            root = caller.call(
+                type="config",
+                action="set",
+                xpath=f"{ADDRESS}/entry[@name='t{index}-{n}']",
+                element=f"<ip-netmask>10.200.{index}.{n}</ip-netmask>",
+            )
             if root.get("status") != "success":
                 errors.append(etree.tostring(root).decode())
         caller.close()
@@ -78,3 +111,17 @@ def test_stop_closes_keep_alive_connections():
     session.close()
     assert threading.active_count() <= before
     assert not any(t.name == "panos-emulator" for t in threading.enumerate())
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="no openssl command")
+def test_the_openssl_fallback_certificate_verifies_for_127_0_0_1(tmp_path):
+    from cryptography import x509
+
+    from generator.emulator.server import _self_signed_openssl
+
+    cert_file, _key = _self_signed_openssl(tmp_path)
+    cert = x509.load_pem_x509_certificate(cert_file.read_bytes())
+    names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "127.0.0.1" in [str(ip) for ip in names.get_values_for_type(x509.IPAddress)]
+    context = ssl.create_default_context(cafile=str(cert_file))  # loads as a trust anchor
+    assert context.cert_store_stats()["x509_ca"] == 1

@@ -182,3 +182,15 @@ def test_classify_does_not_modify_the_event():
     before = copy.deepcopy(event)
     classify(event)
     assert event == before
+
+
+def test_cli_log_mode_reports_and_does_nothing_else(tmp_path):
+    policy = tmp_path / "policy.yaml"
+    policy.write_text("firewall: {instance_id: i-0123456789abcdef0}\n"
+                      "rules: {bottom_rule: clean-up, from_zone: untrust, to_zone: trust}\n"
+                      "aws: {regions: [us-east-1]}\n"
+                      f"events: {{mode: log, work_dir: {tmp_path / 'w'}}}\n")
+    result = _awspan("event", "--config", str(policy), str(FIXTURES / "create_route.json"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "reaction: none (events.mode is log: report only)"
+    assert not (tmp_path / "w").exists()

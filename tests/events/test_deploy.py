@@ -189,9 +189,10 @@ def test_workflow_keeps_secrets_out_of_command_lines(workflow):
     oidc = [s for s in propose["steps"]
             if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
     assert oidc and "role-to-assume" in oidc[0]["with"] and "aws-access-key-id" not in oidc[0]["with"]
-    keys = [s["env"]["PANOS_API_KEY"] for j in workflow["jobs"].values() for s in j["steps"] if "env" in s]
-    keys.append(workflow["jobs"]["apply"]["env"]["PANOS_API_KEY"])
-    assert keys and all(k == "${{ secrets.PANOS_API_KEY }}" for k in keys)
+    envs = [s.get("env", {}) for j in workflow["jobs"].values() for s in j["steps"]]
+    envs += [j.get("env", {}) for j in workflow["jobs"].values()] + [workflow.get("env", {})]
+    keys = [env["PANOS_API_KEY"] for env in envs if "PANOS_API_KEY" in env]
+    assert len(keys) >= 2 and all(k == "${{ secrets.PANOS_API_KEY }}" for k in keys)
 
 
 def test_pull_request_body_is_the_plan(workflow):

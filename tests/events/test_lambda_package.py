@@ -43,6 +43,8 @@ def test_zip_holds_the_project_its_dependencies_and_the_policy(package):
         assert needed in tops, needed
     assert "generator/events.py" in names
     assert "generator/_data/schemas/policy.schema.json" in names  # the wheel's force-include
+    templates = sorted(p.name for p in (ROOT / "templates").glob("*.j2"))
+    assert templates and all(f"generator/_data/templates/{t}" in names for t in templates)
     assert "policy.yaml" in names
     assert not tops & {"boto3", "botocore", "s3transfer", "dateutil"}, "the runtime provides these"
     assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n or n.endswith("direct_url.json")]

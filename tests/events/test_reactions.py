@@ -214,3 +214,11 @@ def test_cli_runs_the_reaction_once_for_a_file_of_records(aws, dispatch, tmp_pat
     sent = [e["event_name"] for e in request["body"]["client_payload"]["events"]]
     assert sent == ["StopInstances", "DeleteRoute"]
     assert TOKEN not in result.stdout + result.stderr
+
+
+def test_an_event_from_a_region_that_is_not_collected_starts_nothing(aws, dispatch, tmp_path, monkeypatch):
+    _dispatch_policy(tmp_path, monkeypatch, aws, dispatch)
+    result = handler(load_event("terminate_instances"), None)  # eu-west-1; the policy reads us-east-1
+    assert result["decision"]["relevant"] is True
+    assert result["reaction"] == "none" and "us-east-1" in result["why"]
+    assert dispatch.requests == []

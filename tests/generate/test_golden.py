@@ -8,12 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
+from generator.policy import parse_policy
 from tests.generate.helpers import (
     GOLDEN,
     POLICY,
     ROOT,
     STATE,
+    example_policy_data,
     example_state_data,
     generate_bytes,
     policy_with,
@@ -169,3 +172,21 @@ def test_custom_templates_directory(tmp_path, capsys):
     assert rc == 1
     assert "comment" in err and "fragment.xml.j2" in err
     assert "owned by the cloud team:" in out.read_text()  # the previous output is untouched
+
+
+def test_panorama_device_group_location():
+    data = example_policy_data()
+    data["firewall"]["location"] = {"device_group": "aws-vpcs", "rulebase": "post"}
+    fragment = generate_bytes(example_state_data(), parse_policy(data, "policy.yaml"))
+    root = etree.fromstring(fragment)
+    container = root.find("devices/entry/device-group/entry[@name='aws-vpcs']")
+    assert container is not None
+    assert len(container.findall("post-rulebase/security/rules/entry")) == 11
+    assert container.find("rulebase") is None and container.find("pre-rulebase") is None
+
+
+def test_an_estate_with_nothing_behind_the_firewall_gives_an_empty_but_valid_fragment():
+    fragment = generate_bytes({"version": 1, "vpcs": []}, policy_with())
+    root = etree.fromstring(fragment)
+    assert root.find(".//tag/entry").get("name") == "awspan"
+    assert root.findall(".//rules/entry") == [] and root.find(".//rules") is not None

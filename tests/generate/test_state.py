@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.generate.schemacheck import compile_schema
-from generator.generate.state import load_state
+from generator.generate.state import fast_result_usable, load_state
 from generator.resources import load_json_schema
 from generator.yamlio import dump_yaml, fast_loader_available, load_yaml_text
 from tests.generate.helpers import STATE, example_state_data
@@ -114,3 +114,27 @@ def test_compiled_check_agrees_with_jsonschema_on_random_damage(state, path_seed
     parent, key = nodes[path_seed % len(nodes)]
     parent[key] = value
     assert FAST(damaged) == REFERENCE.is_valid(damaged)
+
+
+def test_yaml_1_2_only_numbers_are_read_as_pyyaml_reads_them(tmp_path):
+    """`from_port: 0o17` is 15 for yaml_rs but the string "0o17" for PyYAML: PyYAML decides."""
+    text = dump_yaml(example_state_data()).replace("from_port: 443", "from_port: 0o17", 1)
+    path = tmp_path / "state.yaml"
+    path.write_text(text)
+    with pytest.raises(Exception) as err:
+        load_state(path)
+    assert "from_port" in str(err.value) and "0o17" in str(err.value)
+
+
+def test_the_fast_path_is_taken_for_ordinary_states():
+    """The guards must not send every real state to PyYAML: quoted account ids and IPv6 text
+    such as ::1e5 are fine; the same id unquoted, or a YAML-1.1-only scalar, is not."""
+    data = example_state_data()
+    data["vpcs"][0]["instances"][0]["interfaces"][0]["ipv6_addresses"] = ["2600:1f18::1e5"]
+    text = dump_yaml(data)
+    assert "'111122223333'" in text
+    assert fast_result_usable(text, yaml_rs.loads(text, parse_datetime=False))
+    plain = text.replace("'111122223333'", "111122223333")
+    assert not fast_result_usable(plain, yaml_rs.loads(plain, parse_datetime=False))
+    on = text.replace("name: web-1", "name: on")
+    assert not fast_result_usable(on, yaml_rs.loads(on, parse_datetime=False))

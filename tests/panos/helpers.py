@@ -10,7 +10,6 @@ from xml.sax.saxutils import escape, quoteattr
 from generator.location import Location
 
 TAG = "awspan"
-VSYS_PATH = ('<devices><entry name="localhost.localdomain"><vsys><entry name="vsys1">', "</entry></vsys></entry></devices>")
 
 
 def members(name: str, values: list[str]) -> str:
@@ -53,7 +52,8 @@ def fragment(rules: list[str] = (), *, addresses: list[str] = (), services: list
     loc = location or Location()
     inner = ""
     if tags:
-        inner += f'<tag><entry name="{TAG}"><color>color5</color><comments>managed by awspan</comments></entry></tag>'
+        inner += (f'<tag><entry name="{TAG}"><color>color5</color>'
+                  "<comments>managed by awspan</comments></entry></tag>")
     if addresses:
         inner += "<address>" + "".join(addresses) + "</address>"
     if groups:
@@ -72,7 +72,8 @@ def fragment(rules: list[str] = (), *, addresses: list[str] = (), services: list
 
 
 def write_policy(tmp: Path, url: str, *, admin: str | None = "automation", bottom: str = "clean-up",
-                 location: str = "{vsys: vsys1}", max_delete: float | None = None, extra_fw: str = "") -> Path:
+                 location: str = "{vsys: vsys1}", max_delete: float | None = None,
+                 extra_fw: str = "") -> Path:
     lines = ["firewall:", "  instance_id: i-0123456789abcdef0", f"  url: {url}", f"  location: {location}",
              "  commit_timeout: 30"]
     if admin:

@@ -34,7 +34,8 @@ def snapshot(emu: EmulatorServer) -> tuple[str, str]:
 
 def test_deleting_over_the_threshold_needs_force(pushed: EmulatorServer, awspan):
     before = snapshot(pushed)
-    one_left = fragment([rule("sg-db-all", source=["10.20.0.0/16"], destination=["10.0.2.10"], service=["any"])])
+    one_left = fragment([rule("sg-db-all", source=["10.20.0.0/16"], destination=["10.0.2.10"],
+                              service=["any"])])
     res = awspan("push", fragment=one_left)
     assert res.code == 1
     assert "delete 3 of 4 managed rules (75%)" in res.err and "--force" in res.err
@@ -65,7 +66,8 @@ def test_a_missing_bottom_rule_stops_the_push(emu: EmulatorServer, awspan, polic
 
 
 @pytest.mark.parametrize(("frag", "name"), [
-    (fragment([rule("r1", destination=["bastion"])], addresses=[address("bastion", "10.0.0.6/32")]), "bastion"),
+    (fragment([rule("r1", destination=["bastion"])], addresses=[address("bastion", "10.0.0.6/32")]),
+     "bastion"),
     (fragment([rule("block-known-bad")]), "block-known-bad"),
 ])
 def test_a_name_taken_by_an_operator_object_stops_the_push(emu: EmulatorServer, awspan, frag, name):
@@ -100,7 +102,8 @@ def test_a_fragment_for_another_vsys_is_refused(emu: EmulatorServer, awspan):
     (fragment([rule("r" * 64)]), "the name is 64 characters"),
     ("<config><devices>", "not well-formed XML"),
     (first_fragment().replace("<tag>", "<!-- hi --><tag>", 1), "comments are not allowed"),
-    (first_fragment().replace("<tag>", "<zone><entry name='z'/></zone><tag>", 1), "does not belong in a fragment"),
+    (first_fragment().replace("<tag>", "<zone><entry name='z'/></zone><tag>", 1),
+     "does not belong in a fragment"),
 ])
 def test_a_bad_fragment_is_one_readable_error(emu: EmulatorServer, awspan, frag, message):
     res = awspan("push", fragment=frag)

@@ -84,8 +84,8 @@ def test_change_delete_create_and_reorder_in_one_batch(emu: EmulatorServer, awsp
     res = awspan("push", "--force", fragment=second_fragment())  # 1 of 4 rules deleted = 25% < 30%
     assert res.code == 0, res.err
     running = emu.running()
-    assert rule_names(running) == ["allow-admin-ssh", "block-known-bad", "sg-db-all", "sg-web-tcp-443", "sg-new",
-                                   "sg-web-tcp-8080", "clean-up", "below-cleanup"]
+    assert rule_names(running) == ["allow-admin-ssh", "block-known-bad", "sg-db-all", "sg-web-tcp-443",
+                                   "sg-new", "sg-web-tcp-8080", "clean-up", "below-cleanup"]
     assert entry(running, "address", "web-2") is None and entry(running, "address", "old-1") is None
     assert entry(running, "rules", "sg-old") is None
     assert [m.text for m in entry(running, "address-group", "db-servers").iterfind("static/member")] == \
@@ -141,3 +141,21 @@ def test_another_admins_pending_change_is_not_committed(emu: EmulatorServer, aws
     assert entry(emu.candidate(), "address", "admin-pending") is not None
     assert emu.pending_admins() == ["admin"]
     assert "sg-old" in rule_names(emu.running())
+
+
+def test_uncommitted_changes_of_an_earlier_push_are_committed(emu: EmulatorServer, awspan):
+    """An earlier run that stopped between batch and commit left awspan's admin with pending changes
+    equal to the fragment: the next push has nothing to send, but commits them."""
+    assert awspan("push", fragment=first_fragment()).code == 0
+    old = entry(emu.candidate(), "rules", "sg-old")
+    emu.edit_as("automation", "delete", LOC.entry_xpath("rules", "sg-old"))
+    emu.edit_as("automation", "set", LOC.rules_xpath, etree.tostring(old, encoding="unicode"))
+    emu.edit_as("automation", "move", LOC.entry_xpath("rules", "sg-old"), where="before", dst="clean-up")
+    assert emu.pending_admins() == ["automation"]
+    emu.reset_counters()
+    res = awspan("push", fragment=first_fragment())
+    assert res.code == 0, res.err
+    assert "uncommitted changes" in res.out
+    assert not any(r["action"] == "multi-config" for r in emu.requests)
+    assert [r["type"] for r in emu.requests].count("commit") == 1
+    assert emu.pending_admins() == []

@@ -1,0 +1,134 @@
+"""The already-allowed check wired into generate (generator.rulematch does the matching)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+import yaml
+from lxml import etree
+
+from tests.generate.helpers import GOLDEN, POLICY, STATE, run_cli
+
+pytestmark = pytest.mark.skipif(
+    importlib.util.find_spec("generator.rulematch") is None, reason="generator.rulematch is not built yet"
+)
+
+SNAPSHOT = """\
+<config>
+  <devices>
+    <entry name="localhost.localdomain">
+      <vsys>
+        <entry name="vsys1">
+          <address>
+            <entry name="web-net"><ip-netmask>10.10.1.0/24</ip-netmask></entry>
+            <entry name="web-net6"><ip-netmask>2600:1f18:1234:5601::/64</ip-netmask></entry>
+          </address>
+          <service>
+            <entry name="https-obj"><protocol><tcp><port>443</port></tcp></protocol></entry>
+          </service>
+          <rulebase>
+            <security>
+              <rules>
+                <entry name="allow-web">
+                  <from><member>untrust</member></from><to><member>trust</member></to>
+                  <source><member>any</member></source>
+                  <destination><member>web-net</member><member>web-net6</member></destination>
+                  <source-user><member>any</member></source-user><category><member>any</member></category>
+                  <application><member>any</member></application><service><member>https-obj</member></service>
+                  <action>allow</action>
+                </entry>
+                <entry name="deny-scanner">
+                  <from><member>any</member></from><to><member>any</member></to>
+                  <source><member>192.0.2.10/32</member></source><destination><member>any</member></destination>
+                  <source-user><member>any</member></source-user><category><member>any</member></category>
+                  <application><member>any</member></application><service><member>any</member></service>
+                  <action>deny</action>
+                </entry>
+                <entry name="clean-up">
+                  <from><member>any</member></from><to><member>any</member></to>
+                  <source><member>any</member></source><destination><member>any</member></destination>
+                  <source-user><member>any</member></source-user><category><member>any</member></category>
+                  <application><member>any</member></application><service><member>any</member></service>
+                  <action>deny</action>
+                </entry>
+              </rules>
+            </security>
+          </rulebase>
+        </entry>
+      </vsys>
+    </entry>
+  </devices>
+</config>
+"""
+
+WEB_443 = "sg-0a1b2c3d4e5f60001-tcp-443"
+SCANNER = "sg-0a1b2c3d4e5f60002-any"
+
+
+def _generate(capsys, tmp_path):
+    rulebase = tmp_path / "rulebase.xml"
+    rulebase.write_text(SNAPSHOT)
+    out = tmp_path / "fragment.xml"
+    rc, _, err = run_cli(
+        capsys,
+        "generate",
+        "--config",
+        str(POLICY),
+        "--state",
+        str(STATE),
+        "--rulebase",
+        str(rulebase),
+        "--output",
+        str(out),
+    )
+    assert rc == 0, err
+    return out, err
+
+
+def test_already_allowed_and_blocked_rules_are_left_out_and_explained(tmp_path, capsys):
+    out, err = _generate(capsys, tmp_path)
+    root = etree.fromstring(out.read_bytes())
+    rules = [e.get("name") for e in root.iterfind(".//rules/entry")]
+    golden_rules = [e.get("name") for e in etree.fromstring(GOLDEN.read_bytes()).iterfind(".//rules/entry")]
+    assert WEB_443 not in rules and SCANNER not in rules
+    assert rules == [r for r in golden_rules if r not in (WEB_443, SCANNER)]  # the rest, in the same order
+    assert f"left out {WEB_443}: already allowed by rule(s) allow-web" in err
+    assert f"BLOCKED {SCANNER}: denied by rule(s) deny-scanner" in err
+    services = [e.get("name") for e in root.iterfind(".//service/entry")]
+    assert "tcp-443" not in services  # no rule uses it any more: pruned
+
+    report = yaml.safe_load((tmp_path / "precheck.yaml").read_text())
+    assert report["version"] == 1
+    by_rule = {d["rule"]: d for d in report["decisions"]}
+    assert by_rule[WEB_443]["verdict"] == "allowed" and by_rule[WEB_443]["covering"] == ["allow-web"]
+    assert by_rule[SCANNER]["verdict"] == "blocked" and by_rule[SCANNER]["covering"] == ["deny-scanner"]
+    assert [d["rule"] for d in report["decisions"]] == sorted(by_rule)
+    assert set(by_rule) == set(golden_rules)
+
+
+def test_precheck_output_is_deterministic(tmp_path, capsys):
+    out, _ = _generate(capsys, tmp_path)
+    first = out.read_bytes(), (tmp_path / "precheck.yaml").read_bytes()
+    out, _ = _generate(capsys, tmp_path)
+    assert (out.read_bytes(), (tmp_path / "precheck.yaml").read_bytes()) == first
+
+
+def test_broken_rulebase_is_an_error_and_writes_nothing(tmp_path, capsys):
+    rulebase = tmp_path / "rulebase.xml"
+    rulebase.write_text("<config><devices>")
+    out = tmp_path / "fragment.xml"
+    rc, _, err = run_cli(
+        capsys,
+        "generate",
+        "--config",
+        str(POLICY),
+        "--state",
+        str(STATE),
+        "--rulebase",
+        str(rulebase),
+        "--output",
+        str(out),
+    )
+    assert rc == 1 and "rulebase.xml" in err and "Traceback" not in err
+    assert not out.exists() and not (tmp_path / "precheck.yaml").exists()
