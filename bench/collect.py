@@ -2,8 +2,13 @@
 
 The server is a real subprocess on 127.0.0.1 (generator.devtools.moto_server), so the
 figures include HTTP, moto's XML rendering and botocore's parsing. moto is much slower
-than EC2 per object, so read the wall time as an upper bound of our own share; the call
-counts are what carries over to AWS (they grow with pages, not with objects).
+than EC2 per object (it renders the XML of every instance in Python, and botocore parses
+it), so read the wall time as an upper bound; the call counts are what carries over to
+AWS (they grow with pages, not with objects). moto pages DescribeInstances by
+reservation, so its 10,000 instances in 20 reservations come back in one page; EC2 would
+send ceil(10,000 / 1,000) = 10.
+
+`AWSPAN_BENCH_INSTANCES=2000 python -m bench collect` runs a smaller estate.
 """
 
 from __future__ import annotations
@@ -53,7 +58,16 @@ def seed(ec2: Any) -> None:
 
 
 def main() -> None:
-    os.environ.update(moto_env())
+    saved = dict(os.environ)
+    os.environ.update(moto_env())  # fake credentials for this bench only; restored below
+    try:
+        run()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def run() -> None:
     policy = parse_policy({
         "firewall": {"instance_id": "i-0123456789abcdef0"},
         "rules": {"bottom_rule": "clean-up", "from_zone": "untrust", "to_zone": "trust"},

@@ -17,7 +17,7 @@ from lxml import etree
 from generator.location import Location
 from generator.rulematch import check_candidates, load_rulebase
 
-WORK = Path(__file__).resolve().parent / ".work"
+WORK = Path(__file__).resolve().parent / ".work" / "rulematch"  # other benches use .work/ too
 FIREWALL_RULES = 5_000
 CANDIDATES = 100_000
 SEED = 20261126
@@ -150,7 +150,7 @@ def build_fragment(rng: random.Random, subnets: list[tuple[int, int]]) -> bytes:
 
 
 def main() -> None:
-    WORK.mkdir(exist_ok=True)
+    WORK.mkdir(parents=True, exist_ok=True)
     rng = random.Random(SEED)
     snapshot_path, fragment_path = WORK / "rulebase.xml", WORK / "fragment.xml"
     started = time.perf_counter()
@@ -158,7 +158,7 @@ def main() -> None:
     snapshot_path.write_bytes(build_snapshot(rng, subnets))
     fragment_path.write_bytes(build_fragment(rng, subnets))
     print(f"   built {FIREWALL_RULES} firewall rules and {CANDIDATES} candidates "
-          f"in {time.perf_counter() - started:.1f} s (bench/.work/)")
+          f"in {time.perf_counter() - started:.1f} s (bench/.work/rulematch/)")
 
     started = time.perf_counter()
     cpu = time.process_time()

@@ -136,18 +136,22 @@ def _run_all(
                             thread_name_prefix="awspan-collect") as pool:
         futures: dict[Future[Any], int] = {pool.submit(job, abort): i for i, (_, _, job) in enumerate(jobs)}
         pending = set(futures)
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)  # progress as each finishes
-            for fut in done:
-                i = futures[fut]
-                exc = fut.exception()
-                if exc is None:
-                    results[i] = fut.result()
-                    if on_done is not None:
-                        on_done(results[i])
-                elif not isinstance(exc, Aborted):
-                    errors.append((i, exc))
-            if errors and not abort.is_set():
+        try:
+            while pending:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)  # progress as each finishes
+                for fut in done:
+                    i = futures[fut]
+                    exc = fut.exception()
+                    if exc is None:
+                        results[i] = fut.result()
+                        if on_done is not None:
+                            on_done(results[i])
+                    elif not isinstance(exc, Aborted):
+                        errors.append((i, exc))
+                if errors:
+                    break
+        finally:  # a failure or Ctrl-C: running pairs stop at their next page, queued ones never start
+            if pending:
                 abort.set()
                 for fut in pending:
                     fut.cancel()

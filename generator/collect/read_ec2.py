@@ -67,11 +67,13 @@ class RawRegion:
 
 
 def describe_error(exc: BaseException) -> str:
-    """`Code: message` for an AWS error, the exception text for a transport error."""
+    """`Code: message` for an AWS error, the exception text for a transport error; one line."""
     if isinstance(exc, ClientError):
         err = exc.response.get("Error", {})
-        return f"{err.get('Code', 'Error')}: {err.get('Message', '') or str(exc)}".rstrip(": ")
-    return f"{type(exc).__name__}: {exc}"
+        text = f"{err.get('Code') or 'Error'}: {err.get('Message') or exc}"
+    else:
+        text = f"{type(exc).__name__}: {exc}"
+    return " ".join(text.split())
 
 
 def paginate(

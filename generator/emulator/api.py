@@ -78,6 +78,11 @@ class Api:
             self.requests.clear()
             self.request_count = 0
 
+    def recorded(self) -> list[dict[str, str | int | None]]:
+        """A copy of the request log (type, action, xpath or cmd, admin; never keys or passwords)."""
+        with self._mutex:
+            return [dict(entry) for entry in self.requests]
+
     def _record(self, entry: dict[str, str | int | None]) -> None:
         with self._mutex:
             self.requests.append(entry)

@@ -28,7 +28,6 @@ from generator.emulator.responses import (
     ApiError,
 )
 
-WRITE_ACTIONS = ("set", "edit", "delete", "move", "rename")
 STAMP_ATTRIBUTES = ("admin", "dirtyId", "time")
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
 
@@ -72,10 +71,12 @@ class Stamp:
 
 @dataclass
 class Applied:
-    """What an operation touched: entries to validate, names of deleted objects."""
+    """What an operation touched: entries to validate (and stamp), names of deleted objects,
+    references that disappeared (for the delete-order check), and whether a delete found nothing."""
 
     entries: list[tuple[str, etree._Element]] = field(default_factory=list)
     deleted: set[str] = field(default_factory=set)
+    vanished: list[tuple[str, str]] = field(default_factory=list)  # (referenced name, referrer) gone
     validate: bool = True  # a move changes no content: its entry is stamped, not re-validated
     missing: bool = False
 
@@ -301,19 +302,28 @@ def _collect(applied: Applied, target: etree._Element | None, tops: list[etree._
     applied.entries = list(seen.values())
 
 
+def _references_in(node: etree._Element) -> list[tuple[str, str]]:
+    """(name, referrer) for every member (and log-setting) inside `node`, for delete ordering checks."""
+    found = []
+    for ref in node.iter("member", "log-setting"):
+        holder = typed_ancestor(ref)
+        referrer = holder[1].get("name", "") if holder is not None else node.get("name", node.tag)
+        found.append(((ref.text or "").strip(), referrer))
+    return found
+
+
 def _check_unique_names(node: etree._Element) -> None:
-    """An element that brings two siblings of one name is refused (PAN-OS: not unique)."""
-    for parent in node.iter():
-        seen: set[tuple[str, str]] = set()
-        for child in parent:
-            name = child.get("name")
-            if name is None:
-                continue
-            if (child.tag, name) in seen:
-                raise ApiError(
-                    CODE_INVALID_OBJECT, f"{name} -> '{name}' is already in use", f"{name} is invalid"
-                )
-            seen.add((child.tag, name))
+    """An element that brings two sibling entries of one name is refused (PAN-OS: not unique)."""
+    parents: list[etree._Element] = []  # kept alive so that id() stays unique while we look
+    seen: set[tuple[int, str | None]] = set()
+    for entry in node.iter("entry"):
+        parent = entry.getparent()
+        parents.append(parent)
+        key = (id(parent), entry.get("name"))
+        if key in seen:
+            name = entry.get("name")
+            raise ApiError(CODE_INVALID_OBJECT, f"{name} -> '{name}' is already in use", f"{name} is invalid")
+        seen.add(key)
 
 
 # -- the actions ------------------------------------------------------------------------
@@ -346,11 +356,15 @@ def _edit(editor: _Editor, op: ConfigOp) -> Applied:
             new.set("uuid", existing.get("uuid"))
         if existing.getparent() is None:
             raise ApiError(CODE_INVALID_OBJECT, "cannot edit the root of the configuration")
+        vanished = _references_in(existing)
         editor.replace(existing, new)
+        kept = set(_references_in(new))
+        applied_vanished = [ref for ref in vanished if ref not in kept]
     else:
+        applied_vanished = []
         parent = editor.ensure("/".join(xp.split_steps(op.xpath)[:-1]))
         editor.append(parent, new)
-    applied = Applied()
+    applied = Applied(vanished=applied_vanished)
     _collect(applied, None, [new])
     return applied
 
@@ -371,6 +385,7 @@ def _delete(editor: _Editor, op: ConfigOp) -> Applied:
         for kind, entry in typed_entries_in(node):
             if kind != "rule":
                 applied.deleted.add(entry.get("name", ""))
+        applied.vanished.extend(_references_in(node))
         editor.remove(node)
     return applied
 

@@ -14,8 +14,10 @@ import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import tempfile
 import threading
+import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
@@ -23,8 +25,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 
-from generator.emulator.api import Api, Users
+from generator.emulator.api import Api, Reply, Users
 from generator.emulator.config_ops import ConfigOp, parse_element
+from generator.emulator.responses import CODE_INTERNAL, ApiError, error_element, serialize
 from generator.emulator.store import BatchError, Store
 
 DEFAULT_USERS = {"admin": "admin", "automation": "automation"}
@@ -62,7 +65,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._serve(b"")
 
     def do_POST(self) -> None:  # noqa: N802 - stdlib naming
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._send(400, b"bad Content-Length", "text/plain")
+            return
         if length > MAX_BODY:
             self._send(413, b"request too large", "text/plain")
             return
@@ -80,7 +89,12 @@ class _Handler(BaseHTTPRequestHandler):
             return
         params = dict(parse_qsl(url.query, keep_blank_values=True))
         params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        reply = self.server.api.handle(params, self.headers.get("X-PAN-KEY"))
+        try:
+            reply = self.server.api.handle(params, self.headers.get("X-PAN-KEY"))
+        except Exception as exc:  # an emulator bug: answer like PAN-OS's internal error, visibly
+            traceback.print_exc()
+            error = ApiError(CODE_INTERNAL, f"emulator internal error: {type(exc).__name__}: {exc}")
+            reply = Reply(500, serialize(error_element(error)))
         self._send(reply.status, reply.body, "application/xml; charset=UTF-8")
 
     def _send(self, status: int, body: bytes, ctype: str) -> None:
@@ -100,6 +114,12 @@ class _Server(ThreadingHTTPServer):
         self.api = api
         self._connections: set[socket.socket] = set()
         self._conn_mutex = threading.Lock()
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up mid-request is not worth a traceback; anything else is."""
+        if isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError, TimeoutError)):
+            return
+        super().handle_error(request, client_address)
 
     def track(self, conn: socket.socket, add: bool) -> None:
         with self._conn_mutex:
@@ -269,8 +289,7 @@ class EmulatorServer:
 
     @property
     def requests(self) -> list[dict]:
-        with self.api._mutex:
-            return list(self.api.requests)
+        return self.api.recorded()
 
     def reset_counters(self) -> None:
         self.api.reset_counters()

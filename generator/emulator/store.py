@@ -30,7 +30,13 @@ from generator.emulator.config_ops import (
     strip_stamps,
 )
 from generator.emulator.index import ChildIndex
-from generator.emulator.responses import CODE_DENIED, CODE_INVALID_OBJECT, CODE_NOT_POSSIBLE, ApiError
+from generator.emulator.responses import (
+    CODE_DENIED,
+    CODE_INVALID_OBJECT,
+    CODE_NOT_POSSIBLE,
+    CODE_REFERENCE_COUNT,
+    ApiError,
+)
 from generator.emulator.validate import Validator
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
@@ -65,6 +71,13 @@ class BatchError(Exception):
         super().__init__(str(error))
 
 
+class _DeleteOrderError(Exception):
+    def __init__(self, position: int, error: ApiError) -> None:
+        self.position = position
+        self.error = error
+        super().__init__(str(error))
+
+
 class Store:
     """Running + candidate configs and everything that changes them."""
 
@@ -80,14 +93,15 @@ class Store:
         self.jobs: dict[int, Job] = {}
         self._next_job = 1
         self._dirty = 0
-        self.index = ChildIndex()
+        self.index = ChildIndex()  # of the candidate, kept current by every write
+        self.running_index = ChildIndex()  # of running, replaced with running
         self.validator = Validator(panorama, self.index)
 
     # -- reads ------------------------------------------------------------------------
     def read(self, xpath: str | None, running: bool) -> list[etree._Element]:
         with self.mutex:
-            root = self.running if running else self.candidate
-            return [copy.deepcopy(node) for node in xp.select(root, xpath)]
+            root, index = (self.running, self.running_index) if running else (self.candidate, self.index)
+            return [copy.deepcopy(node) for node in xp.select_indexed(root, xpath, index)]
 
     # -- writes -----------------------------------------------------------------------
     def check_write_lock(self, admin: str, xpath: str) -> None:
@@ -138,10 +152,9 @@ class Store:
     def _write(self, admin: str, ops: list[ConfigOp]) -> list[Applied]:
         undo = UndoLog()
         results: list[Applied] = []
-        deleted: set[str] = set()
-        failed_at: int | None = None
+        deleted_at: dict[str, int] = {}  # object name -> the op that deleted it first
         try:
-            for op in ops:
+            for position, op in enumerate(ops):
                 op.admin = admin
                 self.check_write_lock(admin, op.xpath)
                 self._dirty += 1
@@ -149,20 +162,46 @@ class Store:
                 applied = apply_op(self.candidate, op, undo, stamp, self.index)
                 if applied.validate:
                     self.validator.check_entries(applied.entries)
-                deleted |= applied.deleted
+                for name in applied.deleted:
+                    deleted_at.setdefault(name, position)
                 results.append(applied)
-            if deleted:
-                try:
-                    self.validator.check_no_references(self.candidate, deleted)
-                except ApiError:
-                    failed_at = max(i for i, r in enumerate(results) if r.deleted)
-                    raise
+            if deleted_at:
+                self._check_delete_order(results, deleted_at)
+        except _DeleteOrderError as err:
+            undo.undo()
+            self.index.clear()
+            raise BatchError(err.position, err.error) from None
         except ApiError as err:
             undo.undo()
             self.index.clear()
-            raise BatchError(len(results) if failed_at is None else failed_at, err) from None
+            raise BatchError(len(results), err) from None
         self.journal.extend(op for op, res in zip(ops, results, strict=True) if not res.missing)
         return results
+
+    def _check_delete_order(self, results: list[Applied], deleted_at: dict[str, int]) -> None:
+        """Deleting a referenced object fails, as each operation would on PAN-OS.
+
+        Checked once per request (linear, not per operation): a reference still present at
+        the end, or one that was removed only by a later operation of the batch, means the
+        delete ran while the object was still in use.
+        """
+        for position, applied in enumerate(results):
+            for name, referrer in applied.vanished:
+                first = deleted_at.get(name)
+                if first is not None and position > first:
+                    raise _DeleteOrderError(
+                        first,
+                        ApiError(
+                            CODE_REFERENCE_COUNT,
+                            f"{name} cannot be deleted because of references from:",
+                            referrer,
+                        ),
+                    )
+        try:
+            self.validator.check_no_references(self.candidate, set(deleted_at))
+        except ApiError as err:
+            name = err.lines[0].split(" ", 1)[0]
+            raise _DeleteOrderError(deleted_at.get(name, max(deleted_at.values())), err) from None
 
     # -- pending changes, revert ------------------------------------------------------
     def pending_admins(self) -> list[str]:
@@ -245,6 +284,7 @@ class Store:
             if ok:
                 assert new_running is not None
                 self.running = new_running
+                self.running_index = ChildIndex()
                 self.journal = [op for op in self.journal if not (admins is None or op.admin in admins)]
                 if admins is None:
                     strip_stamps(self.candidate)

@@ -71,7 +71,10 @@ class Validator:
         """Does `holder` (a scope) have an object `name` in `container`?"""
         if holder is None:
             return False
-        node = holder.find("log-settings/profiles" if container == "log-setting" else container)
+        if container == "log-setting":
+            node = holder.find("log-settings/profiles")
+        else:
+            node = next(holder.iterchildren(container), None)
         return node is not None and self.index.get(node, "entry", name) is not None
 
     def resolves(self, entry: etree._Element, containers: tuple[str, ...], name: str) -> bool:
@@ -110,7 +113,7 @@ class Validator:
         if not deleted:
             return
         for kind, entry in typed_entries_in(root):
-            for field, values, containers in self._reference_fields(kind, entry):
+            for field, values, containers in self._reference_fields(kind, entry, member_lists(entry)):
                 for value in values:
                     if value in deleted and not self._resolves(
                         kind, field, value, scope_of(entry), shared_of(entry), containers
@@ -127,10 +130,11 @@ class Validator:
         errors = self._name_errors(kind, entry, name)
         if errors:
             return errors
-        errors = self._reference_errors(kind, entry)
+        lists = member_lists(entry)  # once per entry: the three checks below share it
+        errors = self._reference_errors(kind, entry, lists)
         if errors:
             return errors
-        return self._shape_errors(kind, entry, complete)
+        return self._shape_errors(kind, entry, complete, lists)
 
     def _name_errors(self, kind: str, entry: etree._Element, name: str) -> list[str]:
         limit = MAX_NAME.get(kind, DEFAULT_MAX_NAME)
@@ -170,10 +174,9 @@ class Validator:
         return found
 
     def _reference_fields(
-        self, kind: str, entry: etree._Element
+        self, kind: str, entry: etree._Element, lists: dict[str, list[str]]
     ) -> list[tuple[str, list[str], tuple[str, ...]]]:
         """The member lists of an entry that name other objects, with where they may resolve."""
-        lists = member_lists(entry)
         fields: list[tuple[str, list[str], tuple[str, ...]]] = []
         if kind == "rule":
             if not self.panorama:
@@ -201,10 +204,9 @@ class Validator:
             fields.append(("tag", lists.get("tag", []), ("tag",)))
         return fields
 
-    def _reference_errors(self, kind: str, entry: etree._Element) -> list[str]:
+    def _reference_errors(self, kind: str, entry: etree._Element, lists: dict[str, list[str]]) -> list[str]:
         name = entry.get("name", "")
         if kind == "rule":
-            lists = member_lists(entry)
             for field in ("application", "from", "to", "source", "destination", "service"):
                 values = lists.get(field, [])
                 if "any" in values and len(values) > 1:
@@ -213,7 +215,7 @@ class Validator:
                         f"{name} -> {field} is invalid",
                     ]
         scope, shared = scope_of(entry), shared_of(entry)
-        for field, values, containers in self._reference_fields(kind, entry):
+        for field, values, containers in self._reference_fields(kind, entry, lists):
             for value in values:
                 if not self._resolves(kind, field, value, scope, shared, containers):
                     return [
@@ -241,14 +243,15 @@ class Validator:
             return True
         return field in ("source", "destination") and (bool(REGION_RE.match(value)) or is_ip_literal(value))
 
-    def _shape_errors(self, kind: str, entry: etree._Element, complete: bool) -> list[str]:
+    def _shape_errors(
+        self, kind: str, entry: etree._Element, complete: bool, lists: dict[str, list[str]]
+    ) -> list[str]:
         name = entry.get("name", "")
         if kind == "rule":
             action = entry.findtext("action")
             if action is not None and action.strip() not in RULE_ACTIONS:
                 return [f"{name} -> action '{action}' is not a valid value", f"{name} -> action is invalid"]
             if complete:
-                lists = member_lists(entry)
                 for field in REQUIRED_RULE_FIELDS:
                     if not lists.get(field):
                         return [f"{name} -> {field} is missing", f"{name} is invalid"]

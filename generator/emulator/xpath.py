@@ -8,6 +8,7 @@ create: `/config/tag/entry[@name='x']/...`, one optional `@name` predicate per s
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -130,22 +131,52 @@ def node_path(node: etree._Element) -> str:
     return "/" + "/".join(reversed(parts))
 
 
-def select_indexed(root: etree._Element, xpath: str | None, index: ChildIndex) -> list[etree._Element]:
-    """`select`, with the common `.../entry[@name='x']` answered from the sibling index.
+@lru_cache(maxsize=65536)
+def _simple_steps(xpath: str) -> tuple[tuple[str, str | None], ...] | None:
+    """The (tag, name) steps of an xpath made only of `tag` / `tag[@name='x']` steps, else None."""
+    steps = split_steps(xpath)
+    if len(steps) < 2 or steps[0] != "" or steps[1] != "config":
+        return None
+    parsed = []
+    for step in steps[2:]:
+        match = _STEP.match(step)
+        if match is None:
+            return None
+        parsed.append((match.group(1), match.group(2) if match.group(2) is not None else match.group(3)))
+    return tuple(parsed)
 
-    The prefix (a handful of small containers) goes to lxml; the named last step, which
-    lxml would answer by scanning every sibling, is an index lookup.
+
+def select_indexed(root: etree._Element, xpath: str | None, index: ChildIndex) -> list[etree._Element]:
+    """`select`, answered from the index where it can be.
+
+    A simple xpath (named steps only) that resolved before is answered from a path cache,
+    after checking that the node still sits at exactly that path; a named last step
+    (`.../entry[@name='x']`), which lxml would answer by scanning every sibling, is an index
+    lookup under its (cached) parent. Anything else goes to lxml.
     """
-    steps = split_steps(check_absolute(xpath))
+    xpath = check_absolute(xpath)
+    simple = _simple_steps(xpath)
+    if simple is not None:
+        hit = index.path_get(xpath, root, simple)
+        if hit is not None:
+            return [hit]
+    steps = split_steps(xpath)
     match = _STEP.match(steps[-1])
-    if match is None or len(steps) < 4 or not all(steps[1:]):
-        return select(root, xpath)
-    name = match.group(2) if match.group(2) is not None else match.group(3)
-    if name is None:
-        return select(root, xpath)
-    found = []
-    for parent in select(root, "/".join(steps[:-1])):
-        child = index.get(parent, match.group(1), name)
-        if child is not None:
-            found.append(child)
+    name = None
+    if match is not None and len(steps) >= 4 and all(steps[1:]):
+        name = match.group(2) if match.group(2) is not None else match.group(3)
+    if name is not None:
+        found = []
+        for parent in select_indexed(root, "/".join(steps[:-1]), index):
+            child = index.get(parent, match.group(1), name)
+            if child is not None:
+                found.append(child)
+    else:
+        found = select(root, xpath)
+    if (
+        simple is not None
+        and len(found) == 1
+        and all(n is not None or t not in ("entry", "member") for t, n in simple)
+    ):
+        index.path_put(xpath, found[0])  # unnamed `entry` steps may gain siblings: never cached
     return found

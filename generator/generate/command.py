@@ -25,9 +25,9 @@ def generate(
     policy = load_policy(config)
     state = load_state(state_file)
     fragment = build_fragment(state, policy, where=state_file)
-    data, root = render_fragment(fragment, templates)
+    data, root = render_fragment(fragment, templates, tree=rulebase is not None)
     report = None
-    if rulebase is not None:
+    if rulebase is not None and root is not None:
         fragment, report = run_precheck(fragment, root, rulebase, policy)
         data, _ = render_fragment(fragment, templates)
     counts = {

@@ -8,6 +8,7 @@ rejects them), and must validate against schemas/fragment.xsd before anyone writ
 
 from __future__ import annotations
 
+import io
 import os
 from functools import lru_cache
 from pathlib import Path
@@ -41,13 +42,23 @@ def _schema() -> etree.XMLSchema:
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=False)
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True, schema=_schema()
+    )
+
+
+OBJECT_CONTAINERS = frozenset({"tag", "address", "address-group", "service", "rules"})
 
 
 def render_fragment(
-    fragment: Fragment, templates: str | os.PathLike[str] | None = None
-) -> tuple[bytes, etree._Element]:
-    """Render, parse back and validate; returns (the bytes to write, the parsed <config> root)."""
+    fragment: Fragment, templates: str | os.PathLike[str] | None = None, *, tree: bool = False
+) -> tuple[bytes, etree._Element | None]:
+    """Render, parse back and validate; returns (the bytes to write, the parsed <config> root or None).
+
+    With `tree=False` the document is validated while streaming through it and each object is
+    dropped once checked, so a 100 MB fragment does not cost a 500 MB tree; the already-allowed
+    check asks for the tree.
+    """
     directory = str(Path(templates) if templates else templates_dir())
     where = str(Path(directory) / TEMPLATE)
     if templates and not (Path(directory) / TEMPLATE).is_file():
@@ -64,21 +75,37 @@ def render_fragment(
     except jinja2.TemplateError as exc:
         raise AwspanError(f"template error: {exc}", where=where) from None
     data = text.encode("utf-8")
+    del text
+    _check_markup(data, where)
     try:
-        root = etree.fromstring(data, _parser())
+        if tree:
+            return data, etree.fromstring(data, _parser())
+        for _, entry in etree.iterparse(
+            io.BytesIO(data),
+            events=("end",),
+            tag="entry",
+            schema=_schema(),
+            resolve_entities=False,
+            no_network=True,
+            huge_tree=True,
+        ):
+            parent = entry.getparent()
+            if parent is not None and parent.tag in OBJECT_CONTAINERS:
+                entry.clear(keep_tail=False)
+                while entry.getprevious() is not None:
+                    del parent[0]
     except etree.XMLSyntaxError as exc:
-        raise AwspanError(f"the template produced malformed XML: {exc}", where=where) from None
-    return data, check_fragment(root, where)
+        raise AwspanError(
+            f"the template produced XML that is malformed or does not match {XSD}: {exc}", where=where
+        ) from None
+    return data, None
 
 
-def check_fragment(root: etree._Element, where: str) -> etree._Element:
-    """Refuse comments/PIs and anything fragment.xsd does not allow."""
-    if root.xpath("boolean(//comment() | //processing-instruction())"):
+def _check_markup(data: bytes, where: str) -> None:
+    """PAN-OS rejects comments and processing instructions pushed through the API. Escaped text
+    never holds a literal '<', so a byte search is exact (an XML declaration is allowed)."""
+    body = data[data.index(b"?>") + 2 :] if data.startswith(b"<?xml") else data
+    if b"<!--" in body or b"<?" in body:
         raise AwspanError(
             "the fragment holds an XML comment or processing instruction (PAN-OS rejects them)", where=where
         )
-    schema = _schema()
-    if not schema.validate(root):
-        err = schema.error_log.last_error
-        raise AwspanError(f"the fragment does not match {XSD}: line {err.line}: {err.message}", where=where)
-    return root

@@ -1,9 +1,10 @@
 """Load state.yaml: fast YAML, fast schema check, then the checks a schema cannot express.
 
 This is generate's hot path (a 50,000-instance estate is tens of MB of YAML), so:
-- the text is parsed with yaml_rs when installed (`fast=True`); if that result does not pass
-  the schema check, the file is parsed again with PyYAML, the reference, so that whatever we
-  report or accept is what PyYAML reads;
+- the text is parsed with yaml_rs when installed; its result is kept only when it passes the
+  schema check and is certainly what PyYAML (the reference, YAML 1.1 where yaml_rs is 1.2)
+  reads from the same text (see `fast_result_usable`); otherwise PyYAML parses the file, so
+  whatever we report or accept is what PyYAML reads;
 - the schema check is schemas/state.schema.json compiled to closures (schemacheck.py);
   jsonschema runs only to word the message once the fast check has said "invalid";
 - addresses and CIDRs are parsed once here, checked (family, host bits, syntax), and replaced
@@ -102,21 +103,20 @@ def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     where = str(path)
     text = read_text(path, "state file")
-    data = None
     if fast_loader_available():
         data = load_yaml_text(text, where, fast=True)
-        if not fast_result_usable(text, data):
-            data = None
-    if data is None:
-        data = load_yaml_text(text, where, fast=False)
-    return parse_state(data, where)
+        if fast_result_usable(text, data):
+            return parse_state(data, where, checked=True)
+    return parse_state(load_yaml_text(text, where, fast=False), where)
 
 
-def parse_state(data: Any, where: str = "state.yaml") -> dict[str, Any]:
-    """Validate plain data (from YAML) and normalize it in place; returns it."""
+def parse_state(data: Any, where: str = "state.yaml", *, checked: bool = False) -> dict[str, Any]:
+    """Validate plain data (from YAML) and normalize it in place; returns it.
+
+    `checked`: the schema check has already passed (fast_result_usable runs it)."""
     if data is None:
         raise AwspanError("the file is empty", where=where)
-    if not _fast_check()(data):
+    if not checked and not _fast_check()(data):
         validate_document(data, SCHEMA, where)  # raises with jsonschema's key path and wording
     _normalize(data, where)
     return data

@@ -45,6 +45,9 @@ log = logging.getLogger(__name__)
 UNLOCK_ATTEMPTS = 3
 POLL_FIRST, POLL_MAX = 0.05, 2.0
 ROLLBACK_TIMEOUT = 600.0
+RELEASED = ("not currently locked", "not locked", "no config lock", "is not held",
+            "only that admin can release")
+"""Answers to `config-lock remove` that mean awspan no longer holds the lock."""
 
 
 @dataclass
@@ -68,7 +71,7 @@ class PushResult:
 
 
 class PushFailed(AwspanError):
-    """Push stopped; `rolled_back` says whether the candidate was put back."""
+    """Push stopped after it had started to change the firewall; the message says what was put back."""
 
 
 # --- locks ------------------------------------------------------------------------------
@@ -103,8 +106,8 @@ def release_lock(client: PanosClient, location: Location) -> str | None:
             return None
         except PanosError as exc:
             text = " ".join(exc.lines).lower()
-            if exc.answered and ("not" in text and "lock" in text and ("held" in text or "locked" in text)):
-                return None  # PAN-OS already released it (e.g. on commit)
+            if exc.answered and any(p in text for p in RELEASED):
+                return None  # PAN-OS released it already (on commit), or another admin holds it now
             last = str(exc)
             log.warning("releasing the config lock failed (attempt %d of %d): %s",
                         attempt + 1, UNLOCK_ATTEMPTS, exc)

@@ -183,6 +183,8 @@ class FirewallIndex:
         resolver = Resolver(tables_for([rulebase.root], location))
         for position, (entry, where) in enumerate(ordered):
             if entry is None:  # a Panorama post-rulebase: the firewall's local rules come first
+                self.warnings.append("post-rulebase: the firewalls' local rules come before post-rules and "
+                                     "are not in a Panorama snapshot, so no post-rule surely decides traffic")
                 self._rules.append(_Resolved(
                     position, "(local device rules)", "unknown", (ANY_ZONE,), (ANY_ZONE,), "universal",
                     None, _EVERYTHING, "the firewall's own rules are not in a Panorama snapshot"))

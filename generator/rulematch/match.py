@@ -2,9 +2,11 @@
 
 PAN-OS takes the first rule that matches a session. A candidate's traffic is a set of boxes;
 walking the counted rules in order, each rule decides the part of the remaining traffic it
-surely matches (`under`), makes the part it only may match doubtful (`over` minus `under`), and
-leaves the rest to the rules below. "allowed" and "blocked" need every piece decided, and decided
-the same way, without doubt; anything less keeps the candidate (partial or uncovered).
+surely matches (`under`) and leaves the rest to the rules below. A rule that only may match a
+part (`over` minus `under`: an fqdn, an unknown name) is noted with its action, and that part
+stays in play. "allowed" needs every piece decided by allow rules and no blocking rule that may
+have matched first; "blocked" the reverse. Anything less keeps the candidate (partial or
+uncovered), so what awspan cannot know never removes a rule from the fragment.
 """
 
 from __future__ import annotations
@@ -170,6 +172,8 @@ def check_candidates(
     Candidates use their own <from>/<to> zones when they have them, `from_zone`/`to_zone` if not.
     Their names resolve in the fragment first (its own objects), then in the snapshot.
     """
+    if isinstance(fragment_root, etree._ElementTree):
+        fragment_root = fragment_root.getroot()
     index = _index(rulebase, location, bottom_rule, tag)
     warnings = list(index.warnings)
     first = location.rulebase_elements()[0]

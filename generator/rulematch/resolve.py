@@ -81,6 +81,9 @@ def _ipv4_fast(text: str) -> Interval | None:
     return (first, first + size - 1)
 
 
+_ANY_APPS = ResolvedApps(APP_ANY, APP_ANY)
+
+
 def ip_interval(text: str) -> Interval:
     """`10.0.0.0/24`, `10.0.0.1`, `10.0.0.1-10.0.0.9` or IPv6 forms -> an interval on the address line."""
     text = text.strip()
@@ -146,15 +149,23 @@ class Resolver:
         self._addr: dict[str, Resolved] = {}
         self._svc: dict[str, Resolved] = {}
         self._apps: dict[str, ResolvedApps] = {}
+        # whole member lists, as rules repeat them (a candidate's sources, a common service pair)
+        self._addr_lists: dict[tuple[str, ...], Resolved] = {}
+        self._svc_lists: dict[tuple[str, ...], Resolved] = {}
+        self._app_lists: dict[tuple[str, ...], ResolvedApps] = {}
 
     # ---- addresses ---------------------------------------------------------------------
     def addresses(self, names: list[str]) -> Resolved:
         if len(names) == 1:
             return self._address(names[0], 0)
-        acc = _Acc()
-        for name in names:
-            acc.add(self._address(name, 0))
-        return acc.result()
+        key = tuple(names)
+        found = self._addr_lists.get(key)
+        if found is None:
+            acc = _Acc()
+            for name in names:
+                acc.add(self._address(name, 0))
+            found = self._addr_lists[key] = acc.result()
+        return found
 
     def _address(self, name: str, depth: int) -> Resolved:
         cached = self._addr.get(name)
@@ -206,10 +217,16 @@ class Resolver:
 
     # ---- services ----------------------------------------------------------------------
     def services(self, names: list[str]) -> Resolved:
-        acc = _Acc()
-        for name in names:
-            acc.add(self._service(name, 0))
-        return acc.result()
+        if len(names) == 1:
+            return self._service(names[0], 0)
+        key = tuple(names)
+        found = self._svc_lists.get(key)
+        if found is None:
+            acc = _Acc()
+            for name in names:
+                acc.add(self._service(name, 0))
+            found = self._svc_lists[key] = acc.result()
+        return found
 
     def _service(self, name: str, depth: int) -> Resolved:
         cached = self._svc.get(name)
@@ -250,8 +267,12 @@ class Resolver:
     # ---- applications ------------------------------------------------------------------
     def applications(self, names: list[str]) -> ResolvedApps:
         if "any" in names:
-            return ResolvedApps(APP_ANY, APP_ANY)
-        return self._union_apps([self._application(name, 0) for name in names])
+            return _ANY_APPS
+        key = tuple(names)
+        found = self._app_lists.get(key)
+        if found is None:
+            found = self._app_lists[key] = self._union_apps([self._application(name, 0) for name in names])
+        return found
 
     @staticmethod
     def _union_apps(parts: list[ResolvedApps]) -> ResolvedApps:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from moto import mock_aws
@@ -41,19 +40,3 @@ def mocked_module() -> Iterator[None]:
         fake_aws_env(mp)
         with mock_aws():
             yield
-
-
-def write_policy(path: Path, regions: list[str], accounts: list[dict] | None = None,
-                 instance_id: str = "i-0123456789abcdef0", max_workers: int = 4) -> Path:
-    """A minimal policy.yaml for collect (firewall and rules are required by the schema)."""
-    import yaml
-
-    doc = {
-        "firewall": {"instance_id": instance_id},
-        "rules": {"bottom_rule": "clean-up", "from_zone": "untrust", "to_zone": "trust"},
-        "aws": {"regions": regions, "max_workers": max_workers},
-    }
-    if accounts:
-        doc["aws"]["accounts"] = accounts
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return path

@@ -11,13 +11,27 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import yaml
 
 from generator.collect.command import collect_to_file
 from generator.policy import load_policy
 from generator.yamlio import load_yaml_file
-from tests.collect.conftest import write_policy
 
-AMI = "ami-12c6146b"  # an image moto knows in every region
+AMI = "ami-12c6146b"  # any ami- id: moto does not check it (its default images are not loaded)
+
+
+def write_policy(path: Path, regions: list[str], accounts: list[dict] | None = None,
+                 instance_id: str = "i-0123456789abcdef0", max_workers: int = 4) -> Path:
+    """A minimal policy.yaml for collect (firewall and rules are required by the schema)."""
+    doc = {
+        "firewall": {"instance_id": instance_id},
+        "rules": {"bottom_rule": "clean-up", "from_zone": "untrust", "to_zone": "trust"},
+        "aws": {"regions": regions, "max_workers": max_workers},
+    }
+    if accounts:
+        doc["aws"]["accounts"] = accounts
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+    return path
 
 
 def _name(ec2: Any, resource_id: str, name: str) -> None:

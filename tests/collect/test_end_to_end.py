@@ -14,8 +14,7 @@ import pytest
 from generator.devtools.moto_server import MotoServer, moto_env
 from generator.validate import validate_document
 from generator.yamlio import load_yaml_file
-from tests.collect.conftest import write_policy
-from tests.collect.estate import build_estate, find
+from tests.collect.estate import build_estate, find, write_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -22,8 +22,7 @@ from generator.collect.command import collect_to_file
 from generator.collect.sessions import SessionFactory
 from generator.errors import AwspanError
 from generator.policy import load_policy
-from tests.collect.conftest import write_policy
-from tests.collect.estate import AMI
+from tests.collect.estate import AMI, write_policy
 
 DENIED = "You are not authorized to perform this operation."
 

@@ -3,6 +3,12 @@ instances without a VPC, instance routes that also carry the ENI, dead associati
 
 from __future__ import annotations
 
+from typing import Any
+
+import netaddr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from generator.collect.normalize import ingress_entries, normalize_region, route, route_table, vpc_cidrs
 from generator.collect.read_ec2 import RawRegion, referenced_prefix_lists
 
@@ -92,3 +98,35 @@ def test_referenced_prefix_lists_are_distinct() -> None:
     groups = [{"IpPermissions": [{"PrefixListIds": [{"PrefixListId": "pl-2"}, {"PrefixListId": "pl-1"}]}]},
               {"IpPermissions": [{"PrefixListIds": [{"PrefixListId": "pl-2"}]}]}, {"IpPermissions": []}]
     assert referenced_prefix_lists(groups) == ["pl-1", "pl-2"]
+
+
+_cidr4 = st.tuples(st.integers(0, 2**32 - 1), st.integers(8, 32)).map(
+    lambda t: str(netaddr.IPNetwork(f"{netaddr.IPAddress(t[0])}/{t[1]}").cidr))
+_desc = st.sampled_from([None, "office", "vpn", "partner </entry>"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(ranges=st.lists(st.tuples(_cidr4, _desc), max_size=12, unique_by=lambda t: t[0]),
+       groups=st.lists(st.tuples(st.sampled_from(["sg-1", "sg-2", "sg-3"]), _desc), max_size=3,
+                       unique_by=lambda t: t[0]),
+       order=st.randoms(use_true_random=False))
+def test_split_by_description_keeps_every_source_once_whatever_the_order(
+    ranges: list[tuple[str, str | None]], groups: list[tuple[str, str | None]], order: Any
+) -> None:
+    def perm(rs: list[tuple[str, str | None]]) -> dict[str, Any]:
+        return {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+                "IpRanges": [{"CidrIp": c, **({"Description": d} if d else {})} for c, d in rs],
+                "UserIdGroupPairs": [{"GroupId": g, **({"Description": d} if d else {})} for g, d in groups]}
+
+    entries = ingress_entries(perm(ranges))
+    described = {(c, d) for e in entries for c in e["cidrs"] for d in [e["description"]]}
+    assert described == set(ranges)  # every source once, under its own description
+    assert {(g, e["description"]) for e in entries for g in e["groups"]} == set(groups)
+    assert len({e["description"] for e in entries}) == len(entries)
+    shuffled = list(ranges)
+    order.shuffle(shuffled)
+    assert sorted(ingress_entries(perm(shuffled)), key=str) == sorted(entries, key=str)
+    def numeric(c: str) -> tuple[int, int]:
+        return netaddr.IPNetwork(c).first, netaddr.IPNetwork(c).prefixlen
+
+    assert all(e["cidrs"] == sorted(e["cidrs"], key=numeric) for e in entries)

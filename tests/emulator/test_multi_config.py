@@ -128,3 +128,40 @@ def test_strict_transactional_rolls_back_own_pending_changes_first(auto, emu):
     assert bad.get("status") == "error"
     assert emu.candidate_xml() == before
     assert emu.pending_admins() == ["admin", "automation"]
+
+
+def test_deletes_are_checked_in_operation_order(auto, emu):
+    """Deleting an object before the rule that uses it fails, as each operation would on PAN-OS."""
+    before = emu.candidate_xml()
+    wrong_order = batch(
+        f"<delete id='addr' xpath=\"{ADDRESS}/entry[@name='bastion']\"/>",
+        f"<delete id='grp' xpath=\"{VSYS}/address-group/entry[@name='admins']\"/>",
+        f"<delete id='rule' xpath=\"{RULES}/entry[@name='allow-admin-ssh']\"/>",
+    )
+    root = auto.call(type="config", action="multi-config", element=wrong_order)
+    assert (root.get("status"), root.get("code")) == ("error", "10")
+    text = lines(root)
+    assert 'id="addr"' in text[0]
+    assert "bastion cannot be deleted because of references from:" in text
+    assert emu.candidate_xml() == before
+    # edits that drop the references later in the batch come too late as well
+    late_edits = batch(
+        f"<delete id='del' xpath=\"{ADDRESS}/entry[@name='bastion']\"/>",
+        f"<edit id='rule' xpath=\"{RULES}/entry[@name='allow-admin-ssh']\">"
+        f"{rule_xml('allow-admin-ssh', src='admin-net', dst='admin-net')}</edit>",
+        f"<edit id='grp' xpath=\"{VSYS}/address-group/entry[@name='admins']\"><entry name='admins'>"
+        "<static><member>admin-net</member></static></entry></edit>",
+    )
+    late = auto.call(type="config", action="multi-config", element=late_edits)
+    assert (late.get("status"), late.get("code")) == ("error", "10")
+    assert 'id="del"' in lines(late)[0]
+    assert emu.candidate_xml() == before
+    # the same edits first, then the delete: fine
+    right = batch(
+        f"<edit id='rule' xpath=\"{RULES}/entry[@name='allow-admin-ssh']\">"
+        f"{rule_xml('allow-admin-ssh', src='admin-net', dst='admin-net')}</edit>",
+        f"<edit id='grp' xpath=\"{VSYS}/address-group/entry[@name='admins']\"><entry name='admins'>"
+        "<static><member>admin-net</member></static></entry></edit>",
+        f"<delete id='del' xpath=\"{ADDRESS}/entry[@name='bastion']\"/>",
+    )
+    assert auto.call(type="config", action="multi-config", element=right).get("status") == "success"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -125,3 +126,10 @@ def test_the_openssl_fallback_certificate_verifies_for_127_0_0_1(tmp_path):
     assert "127.0.0.1" in [str(ip) for ip in names.get_values_for_type(x509.IPAddress)]
     context = ssl.create_default_context(cafile=str(cert_file))  # loads as a trust anchor
     assert context.cert_store_stats()["x509_ca"] == 1
+
+
+def test_a_malformed_http_request_gets_a_400_not_a_hang(emu):
+    port = int(emu.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"POST /api/ HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
+        assert conn.recv(200).startswith(b"HTTP/1.1 400")

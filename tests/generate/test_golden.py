@@ -190,3 +190,26 @@ def test_an_estate_with_nothing_behind_the_firewall_gives_an_empty_but_valid_fra
     root = etree.fromstring(fragment)
     assert root.find(".//tag/entry").get("name") == "awspan"
     assert root.findall(".//rules/entry") == [] and root.find(".//rules") is not None
+
+
+def test_template_output_that_breaks_the_fragment_schema_is_refused(tmp_path, capsys):
+    src = (ROOT / "templates" / "fragment.xml.j2").read_text()
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    (custom / "fragment.xml.j2").write_text(src.replace("<action>allow</action>", "<action>deny</action>"))
+    out = tmp_path / "fragment.xml"
+    rc, _, err = run_cli(
+        capsys,
+        "generate",
+        "--config",
+        str(POLICY),
+        "--state",
+        str(STATE),
+        "--output",
+        str(out),
+        "--no-rulebase",
+        "--templates",
+        str(custom),
+    )
+    assert rc == 1 and "fragment.xsd" in err and "deny" in err
+    assert not out.exists()

@@ -142,3 +142,15 @@ def test_panorama_device_group_pre_rulebase(tmp_path: Path, monkeypatch, capsys)
                                                      .rules_xpath + "/entry")]
         assert post == ["post-deny-all"]
         assert server.config_locks() == {}
+
+
+def test_an_admin_that_is_not_the_keys_owner_stops_the_push(emu: EmulatorServer, awspan, policy: Path):
+    """A partial commit of firewall.admin would commit that admin's pending work, not awspan's."""
+    write_policy(policy.parent, emu.url, admin="admin")
+    emu.edit_as("admin", "set", Location().xpath("address"), address("admins-work", "10.8.0.1/32", tag=None))
+    before = snapshot(emu)
+    res = awspan("push", fragment=first_fragment())
+    assert res.code == 1
+    assert "firewall.admin is 'admin' but the API key belongs to 'automation'" in res.err
+    assert_untouched(emu, *before)
+    assert emu.config_locks() == {}

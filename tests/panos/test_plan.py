@@ -90,3 +90,22 @@ def test_a_plan_with_a_blocker_exits_1_after_showing_it(emu: EmulatorServer, aws
     res = awspan("plan", fragment=first_fragment().replace("web-1", "bastion"))
     assert res.code == 1
     assert "ERROR: address 'bastion' exists on the firewall without the tag" in res.out
+
+
+def test_markdown_of_a_huge_plan_still_fits_a_pull_request_comment():
+    from lxml import etree
+
+    from generator.panos.device import parse_container
+    from generator.panos.diff import build_plan
+    from generator.panos.fragment import parse_fragment
+    from generator.panos.report import render_markdown
+    from tests.panos.helpers import fragment
+
+    device = parse_container(etree.fromstring(fragment([rule("clean-up", tag=None)]).encode())
+                             .xpath(LOC.base_xpath)[0], LOC)
+    names = [f"sg-{i:017d}-tcp-{i % 65535}-{i % 7}" for i in range(3000)]
+    frag = parse_fragment(fragment([rule(n) for n in names]).encode(), LOC, "awspan", "f.xml")
+    plan = build_plan(frag, device, tag="awspan", bottom_rule="clean-up", max_delete_percent=30, admin=None)
+    md = render_markdown(plan)
+    assert len(md) < 65_536  # GitHub's limit for one comment
+    assert "3001 to create" in md and "2601 more" in md

@@ -67,3 +67,29 @@ def test_a_failed_snapshot_keeps_the_previous_file(emu: EmulatorServer, awspan, 
     assert res.code == 1 and "injected show failure" in res.err
     assert out.read_text() == "previous"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["rulebase.xml", "policy.yaml"])
+
+
+def test_panorama_snapshot_keeps_pre_and_post_rules(tmp_path: Path, monkeypatch, capsys):
+    from generator.cli import main
+    from tests.panos.helpers import write_policy
+
+    with EmulatorServer(panorama=True) as server:
+        monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
+        policy = write_policy(tmp_path, server.url, location="{device_group: dg1, rulebase: post}")
+        out = tmp_path / "rulebase.xml"
+        assert main(["snapshot", "--config", str(policy), "--output", str(out)]) == 0, capsys.readouterr().err
+        doc = etree.parse(str(out)).getroot()
+        dg = "/config/devices/entry[@name='localhost.localdomain']/device-group/entry[@name='dg1']"
+        assert names(doc, dg + "/pre-rulebase/security/rules/entry") == ["allow-admin-ssh", "block-known-bad",
+                                                                         "clean-up"]
+        assert names(doc, dg + "/post-rulebase/security/rules/entry") == ["post-deny-all"]
+        assert names(doc, dg + "/address-group/entry") == ["admins"]
+
+
+def test_a_location_that_does_not_exist_is_one_readable_error(emu: EmulatorServer, awspan, policy: Path):
+    from tests.panos.helpers import write_policy
+
+    write_policy(policy.parent, emu.url, location="{vsys: vsys7}")
+    res = awspan("snapshot", "--output", str(policy.parent / "rb.xml"))
+    assert res.code == 1
+    assert "vsys vsys7 does not exist on the firewall" in res.err

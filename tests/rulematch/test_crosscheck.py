@@ -5,7 +5,8 @@ services, applications, zones, rule types, disabled rules) are loaded into the e
 flows are asked over real HTTP (key in the X-PAN-KEY header) and compared with
 generator.rulematch.first_match on the same config. Where the offline matcher is not sure (an
 fqdn, application-default on a concrete port), it says so and the flow is not compared; the test
-asserts that most flows are compared, so "unsure" cannot hide disagreement.
+asserts that at least a third of the flows (and some hits) are compared, so "unsure" cannot hide
+disagreement.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ emulator = pytest.importorskip("generator.emulator", reason="the PAN-OS emulator
 ZONES = ("untrust", "trust", "dmz")
 APPS = ("ssh", "ssl", "web-browsing", "dns", "icmp")
 PORTS = (22, 53, 80, 443, 8080, 3306)
-SEEDS = (1, 2, 3, 4, 5)
-FLOWS_PER_CONFIG = 60
+SEEDS = (1, 2, 3, 4, 5, 6, 7, 8)
+FLOWS_PER_CONFIG = 120
 RULES = 40
 
 
@@ -175,5 +176,5 @@ def test_offline_first_match_agrees_with_the_emulator(seed: int) -> None:
             assert offline.rule == _ask(emu, key, flow), f"{flow} (offline: {offline})"
             compared += 1
             hits += offline.rule is not None
-    assert compared >= FLOWS_PER_CONFIG // 2, f"only {compared} of {FLOWS_PER_CONFIG} flows were comparable"
+    assert compared >= FLOWS_PER_CONFIG // 3, f"only {compared} of {FLOWS_PER_CONFIG} flows were comparable"
     assert hits >= 5, "too few flows hit a rule for the comparison to mean much"

@@ -439,7 +439,9 @@ def test_panorama_pre_rulebase_counts_shared_pre_rules() -> None:
 
 def test_panorama_post_rulebase_is_never_sure_of_local_rules() -> None:
     location = Location(vsys=None, device_group="aws", rulebase="post")
-    d = verdict([Rule("post-allow", dst=("any",))], cand("c"), location=location)
+    decisions, warnings = run([Rule("post-allow", dst=("any",))], [cand("c")], location=location)
+    d = decisions["c"]
+    assert any("local rules" in w for w in warnings)
     # the firewall's own rules sit between pre- and post-rules and are not in a Panorama snapshot
     assert (d.verdict, d.covering) == ("partial", ("post-allow",))
     assert "local device rules" in d.reason
@@ -552,3 +554,15 @@ def test_first_match_for_single_flows() -> None:
     flow = Flow("untrust", "trust", "203.0.113.9", "10.0.1.7", "tcp", 443, "ssl")
     result = first_match(RuleBase(below, "y"), flow, location=Location(), bottom_rule=BOTTOM, tag=TAG)
     assert result == FlowMatch(None, None, True)
+
+
+def test_candidate_zones_any_and_several() -> None:
+    wide = Rule("c-any", dst=("web-1",), svc=("tcp-443",), from_=("any",), tags=(TAG,))
+    two = Rule("c-two", dst=("web-1",), svc=("tcp-443",), from_=("untrust", "dmz"), tags=(TAG,))
+    decisions, _ = run([Rule("from-untrust", dst=("any",))], [wide, two])
+    assert decisions["c-any"].verdict == "uncovered" and "zones" in decisions["c-any"].reason
+    assert decisions["c-two"].verdict == "partial"  # dmz -> trust is not covered
+    decisions, _ = run([Rule("from-both", from_=("dmz", "untrust"), dst=("any",))], [wide, two])
+    assert (decisions["c-any"].verdict, decisions["c-two"].verdict) == ("uncovered", "allowed")
+    decisions, _ = run([Rule("from-any", from_=("any",), dst=("any",))], [wide, two])
+    assert (decisions["c-any"].verdict, decisions["c-two"].verdict) == ("allowed", "allowed")
