@@ -83,6 +83,8 @@ def protected_interfaces(state: dict[str, Any], policy: Policy) -> Iterator[Prot
             if inst["state"] not in LIVE_STATES or inst["id"] == policy.firewall.instance_id:
                 continue
             for n, eni in enumerate(inst.get("interfaces", [])):
+                if eni["subnet"] is None:
+                    continue
                 v4, v6 = explicit.get(eni["subnet"], fallback)
                 ipv4 = tuple(eni.get("private_ips", ())) if v4 else ()
                 ipv6 = tuple(eni.get("ipv6_addresses", ())) if v6 else ()

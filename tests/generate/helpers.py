@@ -103,6 +103,8 @@ def expected_pairs(state: dict[str, Any], policy: Policy) -> dict[tuple[str, tup
             if inst["state"] not in ("pending", "running") or inst["id"] == fw:
                 continue
             for eni in inst.get("interfaces", []):
+                if eni["subnet"] is None:  # not in a subnet: no route table applies
+                    continue
                 table = by_subnet.get(eni["subnet"]) or (main[0] if main else {"routes": []})
                 via = {
                     netaddr.IPNetwork(r["destination"]).version

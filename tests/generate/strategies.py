@@ -110,7 +110,7 @@ def states(draw: Any) -> dict[str, Any]:
                 enis.append(
                     {
                         "id": nid("eni"),
-                        "subnet": draw(st.sampled_from(subnets)),
+                        "subnet": draw(st.sampled_from([*subnets, None])),
                         "private_ips": [
                             f"10.10.{v * 10 + i}.{n * 10 + k + 1}" for k in range(draw(st.integers(0, 2)))
                         ],
@@ -129,7 +129,7 @@ def states(draw: Any) -> dict[str, Any]:
                 {
                     "id": nid("i"),
                     "name": draw(st.one_of(st.none(), st.text(max_size=10))),
-                    "state": draw(st.sampled_from(["running", "pending", "stopped", "terminated"])),
+                    "state": draw(st.sampled_from(["running", "pending", "stopped", "terminated", None])),
                     "interfaces": enis,
                 }
             )
