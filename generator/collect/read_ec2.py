@@ -38,7 +38,8 @@ _RESULT_KEYS = {
 }
 
 PREFIX_LIST_IDS_PER_CALL = 100
-"""DescribeManagedPrefixLists is asked for the referenced ids in chunks of this size."""
+"""DescribeManagedPrefixLists is asked for the referenced ids in chunks of this size (EC2 takes
+up to 200 values per filter)."""
 
 
 class CallFailed(Exception):
@@ -121,7 +122,10 @@ def read_region(ec2: Any, abort: threading.Event | None = None) -> RawRegion:
     names: dict[str, str | None] = {}
     for start in range(0, len(wanted), PREFIX_LIST_IDS_PER_CALL):
         chunk = wanted[start : start + PREFIX_LIST_IDS_PER_CALL]
-        for pl in paginate(ec2, "DescribeManagedPrefixLists", abort, PrefixListIds=chunk):
+        # a filter, not PrefixListIds: filters combine with MaxResults in every EC2 API, and a
+        # list that vanished since DescribeSecurityGroups is simply not returned (name null)
+        filters = [{"Name": "prefix-list-id", "Values": chunk}]
+        for pl in paginate(ec2, "DescribeManagedPrefixLists", abort, Filters=filters):
             names[pl["PrefixListId"]] = pl.get("PrefixListName")
     for pl_id in wanted:
         entries = list(paginate(ec2, "GetManagedPrefixListEntries", abort, PrefixListId=pl_id))

@@ -134,13 +134,14 @@ class PanosClient:
         else:
             self.session.verify = True
         self.request_count = 0
-        self.username = username
+        self.key_owner: str | None = None  # known only when the key was made here, by keygen
         self._key = api_key
         if not self._key:
             if not (username and password):
                 raise AwspanError("no firewall credentials: set PANOS_API_KEY, "
                                   "or PANOS_USERNAME and PANOS_PASSWORD")
             self._key = self.keygen(username, password)
+            self.key_owner = username
 
     def __repr__(self) -> str:  # never show the key, even in a debugger or a traceback
         return f"PanosClient({self.endpoint!r})"

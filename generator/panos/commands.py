@@ -52,7 +52,7 @@ def run_plan(args: argparse.Namespace) -> int:
     device = read_location(client, location)
     plan = build_plan(fragment, device, tag=policy.rules.tag, bottom_rule=policy.rules.bottom_rule,
                       max_delete_percent=policy.safety.max_delete_percent,
-                      admin=policy.firewall.resolved_admin() or client.username)
+                      admin=policy.firewall.resolved_admin() or client.key_owner)
     sys.stdout.write(render(plan, args.format, precheck))
     sys.stdout.flush()
     if plan.blockers:
@@ -71,7 +71,7 @@ def run_push(args: argparse.Namespace) -> int:
         tag=policy.rules.tag,
         bottom_rule=policy.rules.bottom_rule,
         max_delete_percent=policy.safety.max_delete_percent,
-        admin=policy.firewall.resolved_admin() or client.username,
+        admin=policy.firewall.resolved_admin() or client.key_owner,
         commit_timeout=policy.firewall.commit_timeout,
         force=args.force,
         description=args.description,

@@ -75,6 +75,7 @@ class Plan:
     diff: Diff = field(default_factory=Diff)
     managed_rules: int = 0
     fragment_rules: int = 0
+    kept: dict[str, set[str]] = field(default_factory=dict)  # managed objects left because others use them
     location: str = ""
 
     @property
@@ -139,6 +140,28 @@ def rule_order_after(current: DeviceConfig, d: Diff) -> list[str]:
     return order
 
 
+REFERENCE_PATHS = {
+    "rules": ("source/member", "destination/member", "service/member", "tag/member"),
+    "address-group": ("static/member", "tag/member"),
+    "service-group": ("members/member", "tag/member"),
+    "address": ("tag/member",),
+    "service": ("tag/member",),
+}
+
+
+def operator_references(device: DeviceConfig, tag: str) -> dict[str, set[str]]:
+    """Names used by objects awspan does not own -> who uses them (`rule 'x'`)."""
+    users: dict[str, set[str]] = {}
+    for kind, paths in REFERENCE_PATHS.items():
+        for name, entry in device.entries(kind).items():
+            if tagged_with(entry, tag):
+                continue
+            for path in paths:
+                for m in entry.iterfind(path):
+                    users.setdefault((m.text or "").strip(), set()).add(f"{KIND_LABEL[kind]} {name!r}")
+    return users
+
+
 def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rule: str,
                max_delete_percent: float, admin: str | None) -> Plan:
     """Compare the fragment with the candidate's managed objects."""
@@ -169,6 +192,15 @@ def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rul
                              "fragment; it must be an operator's rule")
 
     d = diff_objects(desired, device, scope)
+    # An operator's rule or group may have started to use one of awspan's objects: deleting it
+    # would fail the whole batch (PAN-OS refuses to delete a referenced object), so it stays.
+    users = operator_references(device, tag)
+    for kind in OBJECT_KINDS:
+        for name in [n for n in d.deletes[kind] if n in users]:
+            d.deletes[kind].remove(name)
+            plan.kept.setdefault(kind, set()).add(name)
+            plan.warnings.append(f"{KIND_LABEL[kind]} {name!r} is no longer in the fragment but "
+                                 f"{', '.join(sorted(users[name])[:3])} (not awspan's) use it: left in place")
     managed_rules = device.managed("rules", tag)
     plan.managed_rules = len(managed_rules)
     deleted_rules = len(d.deletes["rules"])

@@ -10,6 +10,7 @@ delete it again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from generator.panos.canonical import tagged_with
 from generator.yamlio import MAX_FILE_BYTES
 
 MAX_NAME = 63
+NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. -]*$")
+"""PAN-OS object names (design.md): letters, digits, `-`, `_`, `.` and space; tags may hold more."""
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True,
                           remove_comments=False)
 
@@ -110,6 +113,9 @@ def _entries(container: etree._Element, path: str, tag: str, where: str, *, need
         here = f"{path}/entry[@name='{name}']"
         if len(name) > MAX_NAME:
             raise AwspanError(f"{here}: the name is {len(name)} characters, PAN-OS allows {MAX_NAME}",
+                              where=where)
+        if need_tag and not NAME_RE.match(name):
+            raise AwspanError(f"{here}: PAN-OS names hold only letters, digits, '-', '_', '.' and spaces",
                               where=where)
         if name in out:
             raise AwspanError(f"{here}: the name appears twice", where=where)

@@ -131,7 +131,7 @@ def key_admin(client: PanosClient, location: Location, comment: str, configured:
     firewall.admin named someone other than the key's owner, push would commit *their*
     work and leave its own uncommitted, so a mismatch stops the push before any change.
     """
-    owner = client.username
+    owner = client.key_owner
     if owner is None:
         try:
             owner = lock_owner(client, location, comment)
@@ -167,7 +167,7 @@ def verify(after: DeviceConfig, before: DeviceConfig, fragment: Fragment, plan: 
             elif canonical_text(got) != canonical_text(want):
                 problems.append(f"{kind} {name!r} differs from the fragment")
         if kind != "tag":
-            extra = sorted(set(after.managed(kind, tag)) - set(desired[kind]))
+            extra = sorted(set(after.managed(kind, tag)) - set(desired[kind]) - plan.kept.get(kind, set()))
             problems += [f"{kind} {n!r} should have been deleted" for n in extra]
         touched = plan.diff.scope.get(kind, set())
         for name, old in before.entries(kind).items():

@@ -130,7 +130,11 @@ def test_throttling_is_retried_and_an_exhausted_retry_fails(server: MotoServer, 
     policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"]))
 
     sent: list[str] = []
-    state = collect(policy, SessionFactory(endpoint_url=server.url, hooks=(_throttle(1, sent),)))
+    factory = SessionFactory(endpoint_url=server.url, hooks=(_throttle(1, sent),))
+    client = factory.client(factory.session(), "ec2", "us-east-1")
+    # Config(retries={"max_attempts": 10}): 10 retries, which botocore stores as 11 attempts in all
+    assert client.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 11}
+    state = collect(policy, factory)
     assert len(sent) == 2  # a throttled answer, then the real one
     assert find(find(state["vpcs"], ids["vpc"])["instances"], ids["i_web"])["state"] == "running"
 

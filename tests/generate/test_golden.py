@@ -213,3 +213,44 @@ def test_template_output_that_breaks_the_fragment_schema_is_refused(tmp_path, ca
     )
     assert rc == 1 and "fragment.xsd" in err and "deny" in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (None, "no fragment.xml.j2"),
+        ("{% for x in %}", "template syntax error"),
+        ("{{ nope.x }}", "template error"),
+    ],
+)
+def test_broken_site_templates_are_readable_errors(tmp_path, capsys, content, expected):
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    if content is not None:
+        (custom / "fragment.xml.j2").write_text(content)
+    out = tmp_path / "fragment.xml"
+    rc, _, err = run_cli(
+        capsys,
+        "generate",
+        "--config",
+        str(POLICY),
+        "--state",
+        str(STATE),
+        "--output",
+        str(out),
+        "--no-rulebase",
+        "--templates",
+        str(custom),
+    )
+    assert rc == 1 and expected in err and str(custom) in err and "Traceback" not in err
+    assert not out.exists()
+
+
+def test_log_setting_and_profile_group_appear_only_when_set():
+    with_log = etree.fromstring(generate_bytes(example_state_data(), policy_with(log_setting="to-siem")))
+    rules = with_log.findall(".//rules/entry")
+    assert rules and all(r.findtext("log-setting") == "to-siem" for r in rules)
+    assert all(r.findtext("profile-setting/group/member") == "strict" for r in rules)
+    bare = etree.fromstring(generate_bytes(example_state_data(), policy_with(profile_group=None)))
+    rules = bare.findall(".//rules/entry")
+    assert rules and all(r.find("log-setting") is None and r.find("profile-setting") is None for r in rules)

@@ -100,6 +100,7 @@ def test_a_fragment_for_another_vsys_is_refused(emu: EmulatorServer, awspan):
     (fragment([rule("r1", tag=None)]), "does not carry the ownership tag 'awspan'"),
     (fragment([rule("r1"), rule("r1")]), "the name appears twice"),
     (fragment([rule("r" * 64)]), "the name is 64 characters"),
+    (fragment([rule("it's")]), "PAN-OS names hold only letters"),
     ("<config><devices>", "not well-formed XML"),
     (first_fragment().replace("<tag>", "<!-- hi --><tag>", 1), "comments are not allowed"),
     (first_fragment().replace("<tag>", "<zone><entry name='z'/></zone><tag>", 1),

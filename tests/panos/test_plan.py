@@ -49,11 +49,15 @@ def test_json_plan_of_a_change(emu: EmulatorServer, awspan):
     assert data["summary"]["delete"] == sum(1 for c in data["changes"] if c["action"] == "delete")
 
 
-def test_markdown_is_a_pull_request_comment(emu: EmulatorServer, awspan):
-    res = awspan("plan", "--format", "markdown", fragment=first_fragment().replace("sg-old", "sg|old"))
+def test_markdown_is_a_pull_request_comment(emu: EmulatorServer, awspan, tmp_path: Path):
+    (tmp_path / "out").mkdir(exist_ok=True)
+    (tmp_path / "out" / "precheck.yaml").write_text(
+        "version: 1\ndecisions:\n  - {rule: sg-old, verdict: blocked, covering: [a, b], reason: 'x | y'}\n")
+    res = awspan("plan", "--format", "markdown", fragment=first_fragment())
     assert res.out.startswith("### awspan plan: vsys vsys1")
     assert "| action | kind | name | detail |" in res.out
-    assert "| create | rule | `sg\\|old` |" in res.out
+    assert "| create | rule | `sg-old` |  |" in res.out
+    assert "| `sg-old` | blocked | a, b | x \\| y |" in res.out  # a | in a cell would split the table
 
 
 def test_drift_a_managed_rule_edited_by_hand(emu: EmulatorServer, awspan):

@@ -159,3 +159,29 @@ def test_uncommitted_changes_of_an_earlier_push_are_committed(emu: EmulatorServe
     assert not any(r["action"] == "multi-config" for r in emu.requests)
     assert [r["type"] for r in emu.requests].count("commit") == 1
     assert emu.pending_admins() == []
+
+
+def test_an_object_an_operator_rule_uses_is_not_deleted(emu: EmulatorServer, awspan):
+    """Deleting it would make PAN-OS refuse the whole batch; it stays, with a warning."""
+    assert awspan("push", fragment=first_fragment()).code == 0
+    emu.edit_as("admin", "set", LOC.rules_xpath, rule("ops-web", destination=["web-2"], tag=None))
+    assert emu.commit_as("admin")
+    res = awspan("push", "--force", fragment=second_fragment())
+    assert res.code == 0, res.err
+    assert "address 'web-2' is no longer in the fragment but rule 'ops-web' (not awspan's) use it" in res.out
+    running = emu.running()
+    assert entry(running, "address", "web-2") is not None and entry(running, "address", "old-1") is None
+    assert "sg-new" in rule_names(running)
+
+
+def test_the_commit_is_partial_for_this_admin_with_a_description(emu: EmulatorServer, awspan):
+    res = awspan("push", "--description", "CHG-1234 <web> & db", fragment=first_fragment())
+    assert res.code == 0, res.err
+    (commit,) = [r for r in emu.requests if r["type"] == "commit"]
+    cmd = etree.fromstring(commit["cmd"])
+    assert [m.text for m in cmd.iterfind("partial/admin/member")] == ["automation"]
+    assert cmd.findtext("description") == "CHG-1234 <web> & db"
+    res = awspan("push", "--force", fragment=second_fragment())
+    (commit,) = [r for r in emu.requests if r["type"] == "commit"][1:]
+    assert etree.fromstring(commit["cmd"]).findtext("description") == \
+        "awspan: 3 to create, 2 to change, 3 to delete, 1 to move"
