@@ -31,6 +31,9 @@ from generator.panos.canonical import strip_bookkeeping
 from generator.panos.client import PanosClient, PanosError
 
 RULEBASES = ("pre-rulebase", "rulebase", "post-rulebase")
+# Besides awspan's own object kinds, the check must see what an operator's rule can name in
+# <application>: a group or filter name read as one application would mislabel decisions.
+SNAPSHOT_KINDS = (*OBJECT_KINDS, "application-group", "application-filter")
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 
 
@@ -58,8 +61,8 @@ def _rules_containers(scope: etree._Element | None) -> list[tuple[str, etree._El
 
 def _index(scope: etree._Element | None) -> dict[str, dict[str, etree._Element]]:
     if scope is None:
-        return {k: {} for k in OBJECT_KINDS}
-    return {k: {e.get("name"): e for e in scope.iterfind(f"{k}/entry")} for k in OBJECT_KINDS}
+        return {k: {} for k in SNAPSHOT_KINDS}
+    return {k: {e.get("name"): e for e in scope.iterfind(f"{k}/entry")} for k in SNAPSHOT_KINDS}
 
 
 class _Resolver:
@@ -99,6 +102,9 @@ class _Resolver:
         elif kind == "service-group":
             for m in entry.iterfind("members/member"):
                 self.want(("service", "service-group"), (m.text or "").strip())
+        elif kind == "application-group":
+            for m in entry.iterfind("members/member"):
+                self.want(("application-group", "application-filter"), (m.text or "").strip())
 
     def rule(self, rule: etree._Element) -> None:
         for field in ("source", "destination"):
@@ -106,6 +112,8 @@ class _Resolver:
                 self.want(("address", "address-group"), (m.text or "").strip())
         for m in rule.iterfind("service/member"):
             self.want(("service", "service-group"), (m.text or "").strip())
+        for m in rule.iterfind("application/member"):
+            self.want(("application-group", "application-filter"), (m.text or "").strip())
         for m in rule.iterfind("tag/member"):
             self.want(("tag",), (m.text or "").strip())
         gt = rule.findtext("group-tag")
@@ -114,7 +122,7 @@ class _Resolver:
 
 
 def _objects_into(parent: etree._Element, picked: dict[str, dict[str, etree._Element]]) -> None:
-    for kind in OBJECT_KINDS:
+    for kind in SNAPSHOT_KINDS:
         if picked[kind]:
             node = etree.SubElement(parent, kind)
             for name in sorted(picked[kind]):

@@ -69,11 +69,6 @@ def test_snapshot_from_the_emulator_drives_the_check(tmp_path: Path) -> None:
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="awspan snapshot does not yet carry application groups (issue 4); "
-    "a group name then reads as one application",
-)
 def test_application_groups_reach_the_check(tmp_path: Path) -> None:
     objects = Objects(app_groups={"remote-admin": ("ssh", "ms-rdp")})
     rules = [
