@@ -27,7 +27,9 @@ COMMANDS = {
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--config", default="policy.yaml", metavar="PATH", help="policy file (default: policy.yaml)")
+    p.add_argument(
+        "--config", default="policy.yaml", metavar="PATH", help="policy file (default: policy.yaml)"
+    )
     p.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
 
 
@@ -47,28 +49,40 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("generate", help="turn state.yaml + policy.yaml into out/fragment.xml")
     _common(p)
     p.add_argument("--state", default="out/state.yaml", metavar="PATH")
-    p.add_argument("--rulebase", default="out/rulebase.xml", metavar="PATH",
-                   help="firewall rules snapshot for the already-allowed check (used when the file exists)")
+    p.add_argument(
+        "--rulebase",
+        default="out/rulebase.xml",
+        metavar="PATH",
+        help="firewall rules snapshot for the already-allowed check (used when the file exists)",
+    )
     p.add_argument("--no-rulebase", action="store_true", help="skip the already-allowed check")
     p.add_argument("--output", default="out/fragment.xml", metavar="PATH")
-    p.add_argument("--templates", metavar="DIR", help="use this site's Jinja2 templates instead of the built-in ones")
+    p.add_argument(
+        "--templates", metavar="DIR", help="use this site's Jinja2 templates instead of the built-in ones"
+    )
 
     p = sub.add_parser("snapshot", help="write the firewall's security rules to out/rulebase.xml")
     _common(p)
     p.add_argument("--output", default="out/rulebase.xml", metavar="PATH")
-    p.add_argument("--candidate", action="store_true", help="read the candidate instead of the running config")
+    p.add_argument(
+        "--candidate", action="store_true", help="read the candidate instead of the running config"
+    )
 
     p = sub.add_parser("plan", help="show what push would change (changes nothing)")
     _common(p)
     p.add_argument("--fragment", default="out/fragment.xml", metavar="PATH")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
-    p.add_argument("--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none")
+    p.add_argument(
+        "--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none"
+    )
 
     p = sub.add_parser("push", help="apply the fragment to the firewall in one batch and commit it")
     _common(p)
     p.add_argument("--fragment", default="out/fragment.xml", metavar="PATH")
     p.add_argument("--force", action="store_true", help="allow deletions over safety.max_delete_percent")
-    p.add_argument("--description", metavar="TEXT", help="commit description (default names awspan and the change)")
+    p.add_argument(
+        "--description", metavar="TEXT", help="commit description (default names awspan and the change)"
+    )
 
     p = sub.add_parser("event", help="classify one CloudTrail event and run the configured reaction")
     _common(p)
@@ -90,9 +104,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(message)s" if not args.debug else "%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    if not args.debug:  # keep third-party chatter (botocore, urllib3) out of the user's way
-        for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
-            logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Third-party chatter (botocore, urllib3) only with --debug; set both ways, because main()
+    # also runs several times in one process (the Lambda handler, the tests).
+    for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
+        logging.getLogger(noisy).setLevel(logging.NOTSET if args.debug else logging.WARNING)
     try:
         return int(_resolve(COMMANDS[args.command])(args) or 0)
     except AwspanError as exc:
@@ -106,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the promise is: no traceback without --debug
         if args.debug:
             raise
-        print(f"awspan {args.command}: internal error: {type(exc).__name__}: {exc} (run with --debug for details)",
-              file=sys.stderr)
+        print(
+            f"awspan {args.command}: internal error: {type(exc).__name__}: {exc} "
+            "(run with --debug for details)",
+            file=sys.stderr,
+        )
         return 1

@@ -49,7 +49,12 @@ class Location:
     def path_elements(self) -> list[tuple[str, str | None]]:
         """The element path from <config> to the container of the objects: (tag, entry name)."""
         if self.device_group:
-            return [("devices", None), ("entry", DEVICE), ("device-group", None), ("entry", self.device_group)]
+            return [
+                ("devices", None),
+                ("entry", DEVICE),
+                ("device-group", None),
+                ("entry", self.device_group),
+            ]
         return [("devices", None), ("entry", DEVICE), ("vsys", None), ("entry", str(self.vsys))]
 
     def rulebase_elements(self) -> list[str]:

@@ -112,7 +112,9 @@ def _check_cidrs(values: list[str], path: str, where: str) -> tuple[str, ...]:
         except (netaddr.AddrFormatError, ValueError, TypeError):
             raise AwspanError(f"{path}[{i}]: {value!r} is not a valid CIDR block", where=where) from None
         if net.ip != net.network:
-            raise AwspanError(f"{path}[{i}]: {value!r} has host bits set (did you mean {net.cidr}?)", where=where)
+            raise AwspanError(
+                f"{path}[{i}]: {value!r} has host bits set (did you mean {net.cidr}?)", where=where
+            )
         out.append(str(net.cidr))
     return tuple(out)
 

@@ -8,7 +8,7 @@ first, then beside it.
 from __future__ import annotations
 
 import json
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ def schema_path(filename: str) -> Path:
     return data_dir("schemas") / filename
 
 
-@lru_cache(maxsize=None)
+@cache
 def load_json_schema(filename: str) -> dict[str, Any]:
     """A JSON Schema from schemas/, parsed once per process."""
     with open(schema_path(filename), encoding="utf-8") as fh:

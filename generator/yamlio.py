@@ -115,14 +115,18 @@ def read_text(path: str | os.PathLike[str], what: str) -> str:
     try:
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise AwspanError(f"{what} is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit", where=str(p))
+            raise AwspanError(
+                f"{what} is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit", where=str(p)
+            )
         return p.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise AwspanError(f"{what} not found", where=str(p)) from None
     except IsADirectoryError:
         raise AwspanError(f"{what} is a directory", where=str(p)) from None
     except UnicodeDecodeError as exc:
-        raise AwspanError(f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})", where=str(p)) from None
+        raise AwspanError(
+            f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})", where=str(p)
+        ) from None
     except PermissionError:
         raise AwspanError(f"{what} cannot be read (permission denied)", where=str(p)) from None
 
@@ -148,7 +152,9 @@ _YAML12_NON_STRING = re.compile(
         |true|True|TRUE|false|False|FALSE|null|Null|NULL|~)$""",
     re.X,
 )
-_NoAliasDumper.add_implicit_resolver("tag:yaml.org,2002:int", _YAML12_NON_STRING, list("-+0123456789.tTfFnN~"))
+_NoAliasDumper.add_implicit_resolver(
+    "tag:yaml.org,2002:int", _YAML12_NON_STRING, list("-+0123456789.tTfFnN~")
+)
 
 
 def dump_yaml(data: Any) -> str:

@@ -1,4 +1,4 @@
-"""policy.yaml: defaults, and every bad input names its key path (design.md: unknown keys and wrong types are errors)."""
+"""policy.yaml: documented defaults; every bad input (unknown key, wrong type) names its key path."""
 
 from __future__ import annotations
 
@@ -40,11 +40,16 @@ def test_minimal_policy_gets_the_documented_defaults(tmp_path: Path) -> None:
 
 
 def test_panorama_location_and_application_map(tmp_path: Path) -> None:
-    text = GOOD.replace(
-        "  instance_id: i-0123456789abcdef0\n",
-        "  instance_id: i-0123456789abcdef0\n  location: {device_group: aws-edge, rulebase: post}\n",
-    ) + "  accounts: [{id: '123456789012', role_arn: 'arn:aws:iam::123456789012:role/awspan'}]\n"
-    text = text.replace("  to_zone: trust\n", "  to_zone: trust\n  applications: {tcp/22: ssh, tcp/443: ssl}\n")
+    text = (
+        GOOD.replace(
+            "  instance_id: i-0123456789abcdef0\n",
+            "  instance_id: i-0123456789abcdef0\n  location: {device_group: aws-edge, rulebase: post}\n",
+        )
+        + "  accounts: [{id: '123456789012', role_arn: 'arn:aws:iam::123456789012:role/awspan'}]\n"
+    )
+    text = text.replace(
+        "  to_zone: trust\n", "  to_zone: trust\n  applications: {tcp/22: ssh, tcp/443: ssl}\n"
+    )
     policy = load_policy(write(tmp_path, text))
     loc = policy.firewall.location
     assert loc.is_panorama and loc.scope == "aws-edge"
@@ -58,9 +63,15 @@ def test_panorama_location_and_application_map(tmp_path: Path) -> None:
     [
         (("  to_zone: trust\n", "  to_zone: trust\n  colour: blue\n"), "rules.colour: unknown key 'colour'"),
         (("  from_zone: untrust\n", "  from_zone: [untrust]\n"), "rules.from_zone:"),
-        (("  to_zone: trust\n", "  to_zone: trust\n  internal_cidrs: [10.0.0.0/33]\n"), "rules.internal_cidrs[0]"),
+        (
+            ("  to_zone: trust\n", "  to_zone: trust\n  internal_cidrs: [10.0.0.0/33]\n"),
+            "rules.internal_cidrs[0]",
+        ),
         (("  to_zone: trust\n", "  to_zone: trust\n  internal_cidrs: [10.0.0.1/8]\n"), "host bits set"),
-        (("  to_zone: trust\n", "  to_zone: trust\n  applications: {tcp/70000: gopher}\n"), "rules.applications"),
+        (
+            ("  to_zone: trust\n", "  to_zone: trust\n  applications: {tcp/70000: gopher}\n"),
+            "rules.applications",
+        ),
         (("  bottom_rule: clean-up\n", "  bottom_rule: " + "x" * 64 + "\n"), "rules.bottom_rule"),
         (("  instance_id: i-0123456789abcdef0\n", "  instance_id: vm-1\n"), "firewall.instance_id"),
         (("  regions: [us-east-1]\n", "  regions: []\n"), "aws.regions"),

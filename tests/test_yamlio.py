@@ -36,11 +36,15 @@ scalars = st.one_of(
     st.booleans(),
     st.integers(min_value=-(2**40), max_value=2**40),
     st.text(max_size=20),
-    st.sampled_from(["yes", "no", "on", "0123", "0o17", "1e3", "::/0", "10.0.0.0/8", "2024-01-01", "~", "null"]),
+    st.sampled_from(
+        ["yes", "no", "on", "0123", "0o17", "1e3", "::/0", "10.0.0.0/8", "2024-01-01", "~", "null"]
+    ),
 )
 documents = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=8), inner, max_size=4)
+    ),
     max_leaves=25,
 )
 
