@@ -30,12 +30,34 @@ EXAMPLES = ROOT / "examples"
 POLICY = EXAMPLES / "policy.yaml"
 STATE = EXAMPLES / "state.yaml"
 GOLDEN = ROOT / "out" / "fragment.xml"
+BUILTIN_TEMPLATE = ROOT / "templates" / "fragment.xml.j2"
 
 
 def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:
     rc = cli_main(list(argv))
     out, err = capsys.readouterr()
     return rc, out, err
+
+
+def generate_argv(out: Path, *extra: str, policy: Path = POLICY, state: Path = STATE) -> list[str]:
+    """The arguments of `awspan generate` writing `out` (the examples unless told otherwise)."""
+    return ["generate", "--config", str(policy), "--state", str(state), "--output", str(out), *extra]
+
+
+def generate_cli(
+    capsys: Any, out: Path, *extra: str, policy: Path = POLICY, state: Path = STATE
+) -> tuple[int, str, str]:
+    """Run `awspan generate` in-process (see generate_argv); returns (exit code, stdout, stderr)."""
+    return run_cli(capsys, *generate_argv(out, *extra, policy=policy, state=state))
+
+
+def site_templates(tmp_path: Path, fragment: str | None) -> Path:
+    """A --templates directory under tmp_path whose fragment.xml.j2 is `fragment` (absent if None)."""
+    custom = tmp_path / "tpl"
+    custom.mkdir(exist_ok=True)
+    if fragment is not None:
+        (custom / "fragment.xml.j2").write_text(fragment)
+    return custom
 
 
 def example_policy_data() -> dict[str, Any]:

@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from generator.yamlio import dump_yaml
-from tests.generate.helpers import POLICY, ROOT, example_state_data, run_cli
+from tests.generate.helpers import POLICY, ROOT, example_state_data, generate_argv, generate_cli
 
 SENTINEL = b"<previous fragment/>\n"
 
@@ -106,17 +106,7 @@ def _run(capsys, tmp_path, state_text: str | None = None, config=None):
         state.write_text(state_text)
     out = tmp_path / "fragment.xml"
     out.write_bytes(SENTINEL)
-    rc, stdout, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(config or POLICY),
-        "--state",
-        str(state),
-        "--output",
-        str(out),
-        "--no-rulebase",
-    )
+    rc, stdout, err = generate_cli(capsys, out, "--no-rulebase", policy=config or POLICY, state=state)
     assert rc == 1
     assert out.read_bytes() == SENTINEL, "the previous output must stay untouched"
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
@@ -174,18 +164,7 @@ def test_bad_input_in_a_real_process_has_no_traceback(tmp_path):
     state.write_text(dump_yaml(CASES["port over 65535"][0](example_state_data())))
     out = tmp_path / "fragment.xml"
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "generate",
-            "--config",
-            str(POLICY),
-            "--state",
-            str(state),
-            "--output",
-            str(out),
-        ],
+        [sys.executable, "-m", "generator", *generate_argv(out, state=state)],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -12,16 +12,17 @@ from lxml import etree
 
 from generator.policy import parse_policy
 from tests.generate.helpers import (
+    BUILTIN_TEMPLATE,
     GOLDEN,
-    POLICY,
     ROOT,
-    STATE,
     example_policy_data,
     example_state_data,
+    generate_argv,
     generate_bytes,
+    generate_cli,
     policy_with,
-    run_cli,
     shuffle_lists,
+    site_templates,
 )
 
 
@@ -37,17 +38,7 @@ def _compare_golden(actual: bytes, golden: Path) -> None:
 
 def test_golden_fragment(tmp_path, capsys):
     out = tmp_path / "fragment.xml"
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(STATE),
-        "--output",
-        str(out),
-        "--no-rulebase",
-    )
+    rc, _, err = generate_cli(capsys, out, "--no-rulebase")
     assert rc == 0, err
     assert "11 rules" in err
     _compare_golden(out.read_bytes(), GOLDEN)
@@ -88,20 +79,7 @@ def test_instance_layout_names_rules_after_instances():
 def test_python_dash_m_generator_in_a_subprocess(tmp_path):
     out = tmp_path / "sub" / "fragment.xml"
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "generate",
-            "--config",
-            str(POLICY),
-            "--state",
-            str(STATE),
-            "--output",
-            str(out),
-            "--rulebase",
-            str(tmp_path / "absent.xml"),
-        ],
+        [sys.executable, "-m", "generator", *generate_argv(out, "--rulebase", str(tmp_path / "absent.xml"))],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -115,60 +93,22 @@ def test_python_dash_m_generator_in_a_subprocess(tmp_path):
 def test_stale_precheck_file_is_removed_when_no_rulebase_is_used(tmp_path, capsys):
     out = tmp_path / "fragment.xml"
     (tmp_path / "precheck.yaml").write_text("version: 1\ndecisions: []\nwarnings: []\n")
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(STATE),
-        "--output",
-        str(out),
-        "--no-rulebase",
-    )
+    rc, _, err = generate_cli(capsys, out, "--no-rulebase")
     assert rc == 0, err
     assert not (tmp_path / "precheck.yaml").exists()
 
 
 def test_custom_templates_directory(tmp_path, capsys):
     """--templates DIR replaces the built-in templates; its output is still validated."""
-    src = (ROOT / "templates" / "fragment.xml.j2").read_text()
-    custom = tmp_path / "tpl"
-    custom.mkdir()
-    (custom / "fragment.xml.j2").write_text(src.replace("managed by awspan:", "owned by the cloud team:"))
+    src = BUILTIN_TEMPLATE.read_text()
+    custom = site_templates(tmp_path, src.replace("managed by awspan:", "owned by the cloud team:"))
     out = tmp_path / "fragment.xml"
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(STATE),
-        "--output",
-        str(out),
-        "--no-rulebase",
-        "--templates",
-        str(custom),
-    )
+    rc, _, err = generate_cli(capsys, out, "--no-rulebase", "--templates", str(custom))
     assert rc == 0, err
     assert "owned by the cloud team:" in out.read_text()
 
-    (custom / "fragment.xml.j2").write_text(
-        src.replace("<action>allow</action>", "<!-- x --><action>allow</action>")
-    )
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(STATE),
-        "--output",
-        str(out),
-        "--no-rulebase",
-        "--templates",
-        str(custom),
-    )
+    site_templates(tmp_path, src.replace("<action>allow</action>", "<!-- x --><action>allow</action>"))
+    rc, _, err = generate_cli(capsys, out, "--no-rulebase", "--templates", str(custom))
     assert rc == 1
     assert "comment" in err and "fragment.xml.j2" in err
     assert "owned by the cloud team:" in out.read_text()  # the previous output is untouched
@@ -193,24 +133,10 @@ def test_an_estate_with_nothing_behind_the_firewall_gives_an_empty_but_valid_fra
 
 
 def test_template_output_that_breaks_the_fragment_schema_is_refused(tmp_path, capsys):
-    src = (ROOT / "templates" / "fragment.xml.j2").read_text()
-    custom = tmp_path / "tpl"
-    custom.mkdir()
-    (custom / "fragment.xml.j2").write_text(src.replace("<action>allow</action>", "<action>deny</action>"))
+    src = BUILTIN_TEMPLATE.read_text()
+    custom = site_templates(tmp_path, src.replace("<action>allow</action>", "<action>deny</action>"))
     out = tmp_path / "fragment.xml"
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(STATE),
-        "--output",
-        str(out),
-        "--no-rulebase",
-        "--templates",
-        str(custom),
-    )
+    rc, _, err = generate_cli(capsys, out, "--no-rulebase", "--templates", str(custom))
     assert rc == 1 and "fragment.xsd" in err and "deny" in err
     assert not out.exists()
 
@@ -224,24 +150,9 @@ def test_template_output_that_breaks_the_fragment_schema_is_refused(tmp_path, ca
     ],
 )
 def test_broken_site_templates_are_readable_errors(tmp_path, capsys, content, expected):
-    custom = tmp_path / "tpl"
-    custom.mkdir()
-    if content is not None:
-        (custom / "fragment.xml.j2").write_text(content)
+    custom = site_templates(tmp_path, content)
     out = tmp_path / "fragment.xml"
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(STATE),
-        "--output",
-        str(out),
-        "--no-rulebase",
-        "--templates",
-        str(custom),
-    )
+    rc, _, err = generate_cli(capsys, out, "--no-rulebase", "--templates", str(custom))
     assert rc == 1 and expected in err and str(custom) in err and "Traceback" not in err
     assert not out.exists()
 

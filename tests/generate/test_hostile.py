@@ -6,7 +6,7 @@ import pytest
 from lxml import etree
 
 from generator.yamlio import dump_yaml
-from tests.generate.helpers import POLICY, example_state_data, run_cli
+from tests.generate.helpers import example_state_data, generate_cli
 
 HOSTILE = [
     '</entry><entry name="x">',
@@ -35,24 +35,20 @@ def _poison(state: dict, text: str) -> dict:
     return state
 
 
+def _generate(tmp_path, capsys, state_data: dict) -> bytes:
+    """The fragment generate writes for `state_data` (with no rulebase); it must succeed."""
+    state = tmp_path / "state.yaml"
+    state.write_text(dump_yaml(state_data))
+    out = tmp_path / "fragment.xml"
+    rc, _, err = generate_cli(capsys, out, "--no-rulebase", state=state)
+    assert rc == 0, err
+    return out.read_bytes()
+
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_strings_show_only_as_escaped_text(tmp_path, capsys, text):
-    state = tmp_path / "state.yaml"
-    state.write_text(dump_yaml(_poison(example_state_data(), text)))
-    out = tmp_path / "fragment.xml"
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(state),
-        "--output",
-        str(out),
-        "--no-rulebase",
-    )
-    assert rc == 0, err
-    root = etree.fromstring(out.read_bytes())  # parses
+    data = _generate(tmp_path, capsys, _poison(example_state_data(), text))
+    root = etree.fromstring(data)  # parses
     names = {e.get("name") for e in root.iter("entry")}
     assert "x" not in names  # nothing was injected as markup
     descriptions = [e.text for e in root.iter("description")]
@@ -60,29 +56,14 @@ def test_hostile_strings_show_only_as_escaped_text(tmp_path, capsys, text):
     assert any(visible in d for d in descriptions)  # ... and the text is there, as text
     assert all(len(d) <= 1023 for d in descriptions)
     if "<" in text:
-        assert text.encode() not in out.read_bytes()
+        assert text.encode() not in data
 
 
 def test_long_descriptions_are_cut_but_names_never(tmp_path, capsys):
     state_data = example_state_data()
     for perm in state_data["vpcs"][0]["security_groups"][0]["ingress"]:
         perm["description"] = "d" * 3000
-    state = tmp_path / "state.yaml"
-    state.write_text(dump_yaml(state_data))
-    out = tmp_path / "fragment.xml"
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(state),
-        "--output",
-        str(out),
-        "--no-rulebase",
-    )
-    assert rc == 0, err
-    root = etree.fromstring(out.read_bytes())
+    root = etree.fromstring(_generate(tmp_path, capsys, state_data))
     descriptions = [e.text for e in root.iter("description")]
     assert max(len(d) for d in descriptions) == 1023
     assert any(d.endswith("...") for d in descriptions)

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from lxml import etree
 
-from tests.generate.helpers import GOLDEN, POLICY, STATE, run_cli
+from tests.generate.helpers import GOLDEN, generate_cli
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("generator.rulematch") is None, reason="generator.rulematch is not built yet"
@@ -66,22 +66,17 @@ WEB_443 = "sg-0a1b2c3d4e5f60001-tcp-443"
 SCANNER = "sg-0a1b2c3d4e5f60002-any"
 
 
-def _generate(capsys, tmp_path):
+def _run(capsys, tmp_path, rulebase_text: str):
+    """generate on the examples against a rulebase snapshot holding `rulebase_text`."""
     rulebase = tmp_path / "rulebase.xml"
-    rulebase.write_text(SNAPSHOT)
+    rulebase.write_text(rulebase_text)
     out = tmp_path / "fragment.xml"
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(STATE),
-        "--rulebase",
-        str(rulebase),
-        "--output",
-        str(out),
-    )
+    rc, _, err = generate_cli(capsys, out, "--rulebase", str(rulebase))
+    return rc, out, err
+
+
+def _generate(capsys, tmp_path):
+    rc, out, err = _run(capsys, tmp_path, SNAPSHOT)
     assert rc == 0, err
     return out, err
 
@@ -115,20 +110,6 @@ def test_precheck_output_is_deterministic(tmp_path, capsys):
 
 
 def test_broken_rulebase_is_an_error_and_writes_nothing(tmp_path, capsys):
-    rulebase = tmp_path / "rulebase.xml"
-    rulebase.write_text("<config><devices>")
-    out = tmp_path / "fragment.xml"
-    rc, _, err = run_cli(
-        capsys,
-        "generate",
-        "--config",
-        str(POLICY),
-        "--state",
-        str(STATE),
-        "--rulebase",
-        str(rulebase),
-        "--output",
-        str(out),
-    )
+    rc, out, err = _run(capsys, tmp_path, "<config><devices>")
     assert rc == 1 and "rulebase.xml" in err and "Traceback" not in err
     assert not out.exists() and not (tmp_path / "precheck.yaml").exists()

@@ -9,7 +9,7 @@ import sysconfig
 
 import pytest
 
-from tests.generate.helpers import GOLDEN, POLICY, ROOT, STATE
+from tests.generate.helpers import GOLDEN, ROOT, generate_argv
 
 
 @pytest.mark.slow
@@ -37,19 +37,7 @@ def test_wheel_install_generates_the_golden_fragment(tmp_path):
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(target), sysconfig.get_paths()["purelib"]])}
     # run from an empty directory: only the installed copy of generator is importable
     proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "generate",
-            "--config",
-            str(POLICY),
-            "--state",
-            str(STATE),
-            "--output",
-            str(out),
-            "--no-rulebase",
-        ],
+        [sys.executable, "-m", "generator", *generate_argv(out, "--no-rulebase")],
         cwd=tmp_path,
         env=env,
         capture_output=True,
