@@ -99,11 +99,13 @@ def _resolve(spec: str):  # noqa: ANN202 - a command function
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one subcommand. Exit codes: 0 ok, 1 error, 2 changes (plan --detailed-exitcode)."""
     args = build_parser().parse_args(argv)
+    level = logging.DEBUG if args.debug else logging.INFO
     logging.basicConfig(
-        level=logging.DEBUG if args.debug else logging.INFO,
+        level=level,
         format="%(message)s" if not args.debug else "%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger().setLevel(level)  # basicConfig does nothing on a second main() in one process
     # Third-party chatter (botocore, urllib3) only with --debug; set both ways, because main()
     # also runs several times in one process (the Lambda handler, the tests).
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):

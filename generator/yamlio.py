@@ -49,10 +49,10 @@ def _check_alias_expansion(text: str, where: str) -> None:
 
     PyYAML shares aliased objects instead of copying them, but everything downstream
     (validation, traversal) walks the expanded tree, so the expanded size is what matters.
-    The scan runs only when the text has an alias marker at all, which files awspan
-    writes never do.
+    The scan runs only when the text has both an anchor and an alias marker, which files
+    awspan writes never do.
     """
-    if "*" not in text:
+    if "*" not in text or "&" not in text:  # no alias can resolve without an anchor
         return
     sizes: dict[str, int] = {}
     stack: list[list[Any]] = []  # [anchor, size]
@@ -60,7 +60,7 @@ def _check_alias_expansion(text: str, where: str) -> None:
     for event in yaml.parse(text, Loader=_SafeLoader):
         if isinstance(event, yaml.AliasEvent):
             grow = sizes.get(event.anchor or "", 1)
-        elif isinstance(event, (yaml.ScalarEvent,)):
+        elif isinstance(event, yaml.ScalarEvent):
             grow = 1
             if event.anchor:
                 sizes[event.anchor] = 1

@@ -1,0 +1,44 @@
+"""Atomic writes: all or nothing, and the written file is as readable as a plain write would make it."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from generator.atomicio import write_atomic
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_new_file_gets_the_umask_mode_not_mkstemps_0600(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write_atomic(tmp_path / "out" / "fragment.xml", "<config/>\n")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "out" / "fragment.xml").read_text() == "<config/>\n"
+    assert mode(tmp_path / "out" / "fragment.xml") == 0o644
+
+
+def test_replacing_keeps_the_existing_mode(tmp_path: Path) -> None:
+    target = tmp_path / "state.yaml"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    write_atomic(target, b"new\n")
+    assert target.read_bytes() == b"new\n"
+    assert mode(target) == 0o640
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "state.yaml"
+    target.write_text("old\n")
+
+    with pytest.raises(TypeError):  # fails inside the write, after the temp file exists
+        write_atomic(target, object())  # type: ignore[arg-type]
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.yaml"]
