@@ -7,6 +7,8 @@ key path, never a traceback (unless --debug).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class AwspanError(Exception):
     """A failure with a message meant for the user.
@@ -20,10 +22,10 @@ class AwspanError(Exception):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-def key_path(parts: object) -> str:
+def key_path(parts: Iterable[str | int]) -> str:
     """Join a JSON path (keys and list indexes) as `rules.applications[2].name`."""
     out = ""
-    for part in parts:  # type: ignore[attr-defined]
+    for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
         else:

@@ -32,9 +32,12 @@ class Location:
 
     @classmethod
     def from_policy(cls, raw: dict | None) -> Location:
-        raw = raw or {"vsys": "vsys1"}
+        if not raw:
+            return cls()
         if "device_group" in raw:
-            return cls(vsys=None, device_group=raw["device_group"], rulebase=raw.get("rulebase", "pre"))
+            return cls(
+                vsys=None, device_group=raw["device_group"], rulebase=raw.get("rulebase", cls.rulebase)
+            )
         return cls(vsys=raw["vsys"], device_group=None)
 
     @property

@@ -1,7 +1,8 @@
 """policy.yaml: read, validate against schemas/policy.schema.json, fill defaults.
 
 Every consumer (collect, generate, plan, push, events) gets the same frozen Policy, so a
-default lives in exactly one place (the schema's `default`s are mirrored here).
+default lives in exactly one place: the dataclass fields below, which mirror the schema's
+`default`s (parse_policy reads them from there rather than repeating the literals).
 """
 
 from __future__ import annotations
@@ -133,9 +134,9 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
         raise AwspanError("the file is empty", where=where)
     validate_document(data, "policy.schema.json", where)
     fw, rules, aws = data["firewall"], data["rules"], data["aws"]
-    for key in rules.get("applications", {}):
+    events, applications = data.get("events", {}), rules.get("applications", {})
+    for key in applications:
         _check_port_key(key, where)
-    events = data.get("events", {}) or {}
     return Policy(
         firewall=Firewall(
             instance_id=fw["instance_id"],
@@ -144,8 +145,8 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
             ca_bundle=fw.get("ca_bundle"),
             location=Location.from_policy(fw.get("location")),
             admin=fw.get("admin"),
-            timeout=float(fw.get("timeout", 60)),
-            commit_timeout=float(fw.get("commit_timeout", 900)),
+            timeout=float(fw.get("timeout", Firewall.timeout)),
+            commit_timeout=float(fw.get("commit_timeout", Firewall.commit_timeout)),
         ),
         rules=Rules(
             bottom_rule=rules["bottom_rule"],
@@ -153,10 +154,10 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
             to_zone=rules["to_zone"],
             profile_group=rules.get("profile_group"),
             log_setting=rules.get("log_setting"),
-            tag=rules.get("tag", "awspan"),
-            layout=rules.get("layout", "group"),
+            tag=rules.get("tag", Rules.tag),
+            layout=rules.get("layout", Rules.layout),
             internal_cidrs=_check_cidrs(rules.get("internal_cidrs", []), "rules.internal_cidrs", where),
-            applications=tuple(sorted((rules.get("applications") or {}).items())),
+            applications=tuple(sorted(applications.items())),
         ),
         aws=Aws(
             regions=tuple(aws["regions"]),
@@ -169,15 +170,19 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
                 )
                 for a in aws.get("accounts", [])
             ),
-            max_workers=int(aws.get("max_workers", 8)),
+            max_workers=int(aws.get("max_workers", Aws.max_workers)),
         ),
-        safety=Safety(max_delete_percent=float((data.get("safety") or {}).get("max_delete_percent", 30))),
+        safety=Safety(
+            max_delete_percent=float(
+                data.get("safety", {}).get("max_delete_percent", Safety.max_delete_percent)
+            )
+        ),
         events=Events(
-            mode=events.get("mode", "log"),
-            work_dir=events.get("work_dir", "/tmp/awspan"),
+            mode=events.get("mode", Events.mode),
+            work_dir=events.get("work_dir", Events.work_dir),
             api_key_secret=events.get("api_key_secret"),
             api_key_parameter=events.get("api_key_parameter"),
-            pipeline=Pipeline(**(events.get("pipeline") or {})),
+            pipeline=Pipeline(**events.get("pipeline", {})),
         ),
         source=where,
     )

@@ -17,25 +17,22 @@ def _validator(schema_file: str) -> jsonschema.protocols.Validator:
     return cls(schema, format_checker=cls.FORMAT_CHECKER)
 
 
-def _describe(error: jsonschema.ValidationError) -> str:
-    """Turn jsonschema's wording into something a firewall engineer can act on."""
-    if error.validator == "additionalProperties":
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        if extra:
-            return f"unknown key {extra[0]!r}"
-    if error.validator == "required":
-        return error.message.replace("is a required property", "is required")
-    return error.message
-
-
 def validate_document(data: Any, schema_file: str, where: str) -> None:
-    """Raise AwspanError naming the key path of the most relevant schema violation."""
+    """Raise AwspanError naming the key path of the most relevant schema violation.
+
+    jsonschema's wording is turned into something a firewall engineer can act on: an
+    unknown key is named (and added to the path), a missing one "is required".
+    """
     error = best_match(_validator(schema_file).iter_errors(data))
     if error is None:
         return
     path = list(error.absolute_path)
+    message = error.message
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         if extra:
             path.append(extra[0])
-    raise AwspanError(f"{key_path(path)}: {_describe(error)}", where=where)
+            message = f"unknown key {extra[0]!r}"
+    elif error.validator == "required":
+        message = message.replace("is a required property", "is required")
+    raise AwspanError(f"{key_path(path)}: {message}", where=where)

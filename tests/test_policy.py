@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import pytest
 from generator.errors import AwspanError
 from generator.location import Location
 from generator.policy import load_policy
+from generator.resources import load_json_schema
 
 GOOD = """\
 firewall:
@@ -37,6 +39,30 @@ def test_minimal_policy_gets_the_documented_defaults(tmp_path: Path) -> None:
     assert policy.safety.max_delete_percent == 30
     assert policy.events.mode == "log"
     assert policy.firewall.route_targets == ()
+
+
+def _schema_defaults(spec: dict, path: tuple[str, ...] = ()):
+    for key, prop in spec.get("properties", {}).items():
+        if "default" in prop:
+            yield path + (key,), prop["default"]
+        yield from _schema_defaults(prop, path + (key,))
+
+
+def test_schema_defaults_are_the_policy_defaults(tmp_path: Path) -> None:
+    """The Policy dataclasses mirror every `default` of the schema (what editors show)."""
+    policy = load_policy(write(tmp_path, GOOD))
+    defaults = dict(_schema_defaults(load_json_schema("policy.schema.json")))
+    assert len(defaults) >= 15, defaults
+    for path, default in defaults.items():
+        if path == ("rules", "applications"):
+            value = policy.rules.application_map()
+        else:
+            value = functools.reduce(getattr, path, policy)
+        if path == ("firewall", "location"):
+            default = Location.from_policy(default)
+        elif isinstance(default, list):
+            default = tuple(default)
+        assert value == default, path
 
 
 def test_panorama_location_and_application_map(tmp_path: Path) -> None:
