@@ -51,8 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.config is not None:
         try:
             config = args.config.read_bytes()
-            etree.fromstring(config)
-        except (OSError, etree.XMLSyntaxError) as exc:
+        except OSError as exc:
             print(f"{args.config}: cannot load the configuration: {exc}", file=sys.stderr)
             return 1
     users = dict(args.user) if args.user else dict(DEFAULT_USERS)
@@ -68,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
             host=args.host,
             port=args.port,
         )
+    except etree.XMLSyntaxError as exc:  # the store parses the file (safely) once
+        print(f"{args.config}: cannot load the configuration: {exc}", file=sys.stderr)
+        return 1
     except ValueError as exc:
         print(f"{args.config}: {exc}", file=sys.stderr)
         return 1

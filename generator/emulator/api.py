@@ -9,12 +9,13 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lxml import etree
 
 from generator.emulator import op_cmds
-from generator.emulator.config_ops import ConfigOp, parse_element
+from generator.emulator.config_ops import Applied, ConfigOp, parse_element
 from generator.emulator.faults import FaultPlan
 from generator.emulator.responses import (
     CODE_MALFORMED,
@@ -154,20 +155,8 @@ class Api:
             return result_success(nodes)
         if action == "multi-config":
             return self._multi_config(admin, params, entry)
-        op = ConfigOp(
-            action=action,
-            xpath=xpath or "",
-            where=params.get("where"),
-            dst=params.get("dst"),
-            newname=params.get("newname"),
-        )
-        if action in ("set", "edit"):
-            op.element = parse_element(params.get("element"), action)
-        try:
-            results = self.store.write(admin, [op])
-        except BatchError as err:
-            raise err.error from None
-        if action == "delete" and results[0].missing:
+        applied = write_one(self.store, admin, action, xpath or "", params.get("element"), params)
+        if action == "delete" and applied.missing:
             return msg_success("Object doesn't exist", code=CODE_NOT_PRESENT)
         return msg_success("command succeeded", code=CODE_SUCCESS_CHANGED)
 
@@ -242,6 +231,26 @@ class Api:
     def _job_fault(self) -> tuple[str, ...] | None:
         fault = self.faults.take("job")
         return (fault.message,) if fault else None
+
+
+def write_one(
+    store: Store, admin: str, action: str, xpath: str, element: str | None, params: Mapping[str, str]
+) -> Applied:
+    """One config write as a single-operation request makes it; `params` may carry where/dst
+    (move) or newname (rename). Raises the ApiError PAN-OS would report."""
+    op = ConfigOp(
+        action=action,
+        xpath=xpath,
+        where=params.get("where"),
+        dst=params.get("dst"),
+        newname=params.get("newname"),
+    )
+    if action in ("set", "edit"):
+        op.element = parse_element(element, action)
+    try:
+        return store.write(admin, [op])[0]
+    except BatchError as err:
+        raise err.error from None
 
 
 class _Prebuilt(ApiError):

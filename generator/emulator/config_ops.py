@@ -24,12 +24,12 @@ from generator.emulator.responses import (
     CODE_INVALID_OBJECT,
     CODE_MALFORMED,
     CODE_NOT_PRESENT,
-    CODE_NOT_UNIQUE,
     ApiError,
 )
+from generator.xmlsafe import safe_parser
 
 STAMP_ATTRIBUTES = ("admin", "dirtyId", "time")
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
+_PARSER = safe_parser(huge_tree=True, remove_blank_text=True)
 
 
 class UndoLog:
@@ -138,10 +138,7 @@ class _Editor:
         return xp.select_indexed(self.root, xpath, self.index)
 
     def select_one(self, xpath: str) -> etree._Element | None:
-        found = self.select(xpath)
-        if len(found) > 1:
-            raise ApiError(CODE_NOT_UNIQUE, f"Object not unique: {xpath} selects {len(found)} nodes")
-        return found[0] if found else None
+        return xp.at_most_one(self.select(xpath), xpath)
 
     def ensure(self, xpath: str) -> etree._Element:
         """The node at xpath, creating the missing tail of the path."""
@@ -233,19 +230,8 @@ def _set_attr(node: etree._Element, name: str, value: str | None, undo: UndoLog)
 
 
 def _stamp(entry: etree._Element, stamp: Stamp, undo: UndoLog) -> None:
-    old = [(name, entry.get(name)) for name in STAMP_ATTRIBUTES]
-    entry.set("admin", stamp.admin)
-    entry.set("dirtyId", stamp.dirty_id)
-    entry.set("time", stamp.time)
-
-    def restore() -> None:
-        for name, value in old:
-            if value is None:
-                entry.attrib.pop(name, None)
-            else:
-                entry.set(name, value)
-
-    undo.add(restore)
+    for name, value in zip(STAMP_ATTRIBUTES, (stamp.admin, stamp.dirty_id, stamp.time), strict=True):
+        _set_attr(entry, name, value, undo)
 
 
 def _assign_uuids(op: ConfigOp, applied: Applied, undo: UndoLog) -> None:

@@ -75,11 +75,6 @@ class ChildIndex:
             return None
         return child
 
-    def names(self, parent: etree._Element, tag: str = "entry") -> list[str]:
-        return [
-            name for (t, name), child in self._map(parent).items() if t == tag and child.getparent() is parent
-        ]
-
     # -- maintenance: called by config_ops for every mutation ------------------------------
     def added(self, parent: etree._Element, child: etree._Element) -> None:
         held = self._maps.get(id(parent))

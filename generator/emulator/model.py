@@ -25,7 +25,6 @@ OBJECT_CONTAINERS = frozenset(
     }
 )
 RULEBASES = frozenset({"rulebase", "pre-rulebase", "post-rulebase"})
-REFERENCED_KINDS = frozenset(OBJECT_CONTAINERS | {"log-setting"})
 
 
 def is_scope(node: etree._Element | None) -> bool:

@@ -21,8 +21,9 @@ from generator.emulator.responses import (
     result_success,
 )
 from generator.emulator.store import Store
+from generator.xmlsafe import safe_parser
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+_PARSER = safe_parser()
 
 
 def parse_cmd(text: str | None) -> etree._Element:

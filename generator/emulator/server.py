@@ -25,10 +25,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 
-from generator.emulator.api import Api, Reply, Users
-from generator.emulator.config_ops import ConfigOp, parse_element
+from generator.emulator.api import Api, Reply, Users, write_one
 from generator.emulator.responses import CODE_INTERNAL, ApiError, error_element, serialize
-from generator.emulator.store import BatchError, Store
+from generator.emulator.store import Store
 
 DEFAULT_USERS = {"admin": "admin", "automation": "automation"}
 MAX_BODY = 512 * 1024 * 1024
@@ -319,19 +318,7 @@ class EmulatorServer:
 
         `params` carries where/dst (move) or newname (rename). Raises the ApiError PAN-OS would report.
         """
-        op = ConfigOp(
-            action=action,
-            xpath=xpath,
-            where=params.get("where"),
-            dst=params.get("dst"),
-            newname=params.get("newname"),
-        )
-        if action in ("set", "edit"):
-            op.element = parse_element(element_xml, action)
-        try:
-            self.store.write(admin, [op])
-        except BatchError as err:
-            raise err.error from None
+        write_one(self.store, admin, action, xpath, element_xml, params)
 
     def lock_as(self, admin: str, kind: str = "config", scope: str = "vsys1", comment: str = "") -> None:
         """A config or commit lock held by `admin`."""

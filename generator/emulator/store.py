@@ -21,7 +21,6 @@ from lxml import etree
 from generator.emulator import xpath as xp
 from generator.emulator.commit import Job
 from generator.emulator.config_ops import (
-    STAMP_ATTRIBUTES,
     Applied,
     ConfigOp,
     Stamp,
@@ -38,8 +37,9 @@ from generator.emulator.responses import (
     ApiError,
 )
 from generator.emulator.validate import Validator
+from generator.xmlsafe import safe_parser
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
+_PARSER = safe_parser(huge_tree=True, remove_blank_text=True)
 
 
 def now_text() -> str:
@@ -257,11 +257,8 @@ class Store:
                 return None
             failure = fail() if fail is not None else None
             details: list[str]
-            if admins is not None and {op.admin for op in self.journal} <= admins:
-                admins_all = True  # every pending change is theirs: same as a full commit
-            else:
-                admins_all = admins is None
-            if admins_all:
+            # every pending change is theirs: same as a full commit
+            if admins is None or {op.admin for op in self.journal} <= admins:
                 new_running = copy.deepcopy(self.candidate)
                 strip_stamps(new_running)
             else:
@@ -286,10 +283,7 @@ class Store:
                 self.running = new_running
                 self.running_index = ChildIndex()
                 self.journal = [op for op in self.journal if not (admins is None or op.admin in admins)]
-                if admins is None:
-                    strip_stamps(self.candidate)
-                else:
-                    strip_stamps(self.candidate, admins)
+                strip_stamps(self.candidate, admins)  # None: every admin's
                 details = ["Configuration committed successfully"]
                 # PAN-OS releases the committer's commit locks after a commit (config locks stay)
                 for scope in [s for s, lock in self.commit_locks.items() if lock.admin == admin]:
@@ -336,7 +330,7 @@ class Store:
                     )
             locks[scope] = Lock(admin=admin, scope=scope, comment=comment, created=now_text())
 
-    def remove_lock(self, kind: str, admin: str, scope: str, as_admin: str | None = None) -> None:
+    def remove_lock(self, kind: str, admin: str, scope: str) -> None:
         with self.mutex:
             locks = self.config_locks if kind == "config" else self.commit_locks
             holder = locks.get(scope)
@@ -344,7 +338,7 @@ class Store:
                 raise ApiError(
                     CODE_INVALID_OBJECT, f"{kind.capitalize()} is not currently locked for scope {scope}"
                 )
-            if holder.admin != (as_admin or admin):
+            if holder.admin != admin:
                 raise ApiError(
                     CODE_DENIED,
                     f"{kind.capitalize()} for scope {scope} is locked by {holder.admin}; "
@@ -353,4 +347,4 @@ class Store:
             del locks[scope]
 
 
-__all__ = ["STAMP_ATTRIBUTES", "BatchError", "Lock", "Store", "parse_config"]
+__all__ = ["BatchError", "Lock", "Store", "parse_config"]

@@ -19,7 +19,6 @@ from lxml import etree
 
 from generator.emulator.index import ChildIndex
 from generator.emulator.model import (
-    entry_kind,
     member_lists,
     members,
     scope_of,
@@ -94,10 +93,10 @@ class Validator:
         )
 
     # -- entry points -------------------------------------------------------------------
-    def check_entries(self, entries: list[tuple[str, etree._Element]], complete: bool = False) -> None:
-        """Raise ApiError(12) with PAN-OS style lines for the first invalid entry."""
+    def check_entries(self, entries: list[tuple[str, etree._Element]]) -> None:
+        """Raise ApiError(12) with PAN-OS style lines for the first invalid entry (not yet complete)."""
         for kind, entry in entries:
-            lines = self.entry_errors(kind, entry, complete)
+            lines = self.entry_errors(kind, entry, complete=False)
             if lines:
                 raise ApiError(CODE_INVALID_OBJECT, *lines)
 
@@ -291,4 +290,4 @@ class Validator:
         return []
 
 
-__all__ = ["Validator", "entry_kind", "is_ip_literal"]
+__all__ = ["Validator", "is_ip_literal"]

@@ -75,7 +75,11 @@ def select(root: etree._Element, xpath: str | None) -> list[etree._Element]:
 
 
 def select_one(root: etree._Element, xpath: str | None) -> etree._Element | None:
-    found = select(root, xpath)
+    return at_most_one(select(root, xpath), xpath)
+
+
+def at_most_one(found: list[etree._Element], xpath: str | None) -> etree._Element | None:
+    """The one node an xpath selected, or None; `not unique` (code 8) when it selected several."""
     if len(found) > 1:
         raise ApiError(CODE_NOT_UNIQUE, f"Object not unique: {xpath} selects {len(found)} nodes")
     return found[0] if found else None

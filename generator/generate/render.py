@@ -19,6 +19,7 @@ from lxml import etree
 from generator.errors import AwspanError
 from generator.generate.model import Fragment
 from generator.resources import schema_path, templates_dir
+from generator.xmlsafe import SAFE_OPTIONS, safe_parser
 
 TEMPLATE = "fragment.xml.j2"
 XSD = "fragment.xsd"
@@ -42,9 +43,7 @@ def _schema() -> etree.XMLSchema:
 
 
 def _parser() -> etree.XMLParser:
-    return etree.XMLParser(
-        resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True, schema=_schema()
-    )
+    return safe_parser(huge_tree=True, remove_blank_text=True, schema=_schema())
 
 
 OBJECT_CONTAINERS = frozenset({"tag", "address", "address-group", "service", "rules"})
@@ -85,9 +84,8 @@ def render_fragment(
             events=("end",),
             tag="entry",
             schema=_schema(),
-            resolve_entities=False,
-            no_network=True,
             huge_tree=True,
+            **SAFE_OPTIONS,
         ):
             parent = entry.getparent()
             if parent is not None and parent.tag in OBJECT_CONTAINERS:

@@ -24,7 +24,7 @@ from xml.sax.saxutils import quoteattr
 from lxml import etree
 
 from generator.location import Location
-from generator.panos.canonical import strip_bookkeeping
+from generator.panos.canonical import IGNORED_ATTRIBUTES, strip_bookkeeping
 from generator.panos.device import DeviceConfig
 from generator.panos.diff import Diff
 
@@ -101,7 +101,9 @@ def _members_first(names: list[str], elements: dict[str, etree._Element]) -> lis
     return out
 
 
-_STAMPED = etree.XPath("boolean(descendant-or-self::*[@admin or @dirtyId or @time or @uuid])")
+_STAMPED = etree.XPath(
+    "boolean(descendant-or-self::*[" + " or ".join(f"@{a}" for a in sorted(IGNORED_ATTRIBUTES)) + "])"
+)
 
 
 def _clean(el: etree._Element) -> etree._Element:

@@ -14,14 +14,14 @@ import copy
 
 from lxml import etree
 
-IGNORED_ATTRIBUTES = frozenset({"admin", "dirtyId", "time", "uuid"})
+BOOKKEEPING_ATTRIBUTES = frozenset({"admin", "dirtyId", "time"})
+"""Attributes that change with every edit (who, when): dropped from artifacts and batches."""
+
+IGNORED_ATTRIBUTES = BOOKKEEPING_ATTRIBUTES | {"uuid"}
 """Attributes PAN-OS adds on its own; never part of what awspan manages."""
 
 ORDERED = frozenset({"rules"})
 """Containers whose children's order is meaning: the rules of a rulebase (first match wins)."""
-
-BOOKKEEPING_ATTRIBUTES = frozenset({"admin", "dirtyId", "time"})
-"""Attributes that change with every edit (who, when): dropped from artifacts and batches."""
 
 
 def _canon(node: etree._Element) -> str:

@@ -27,10 +27,11 @@ import requests
 from lxml import etree
 
 from generator.errors import AwspanError
+from generator.xmlsafe import safe_parser
 
 log = logging.getLogger(__name__)
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True)
+_PARSER = safe_parser(huge_tree=True, remove_blank_text=True)
 CONNECT_TIMEOUT = 10.0
 
 
@@ -215,12 +216,6 @@ class PanosClient:
     def set(self, xpath: str, element: str) -> None:
         self._post({"type": "config", "action": "set", "xpath": xpath, "element": element})
 
-    def edit(self, xpath: str, element: str) -> None:
-        self._post({"type": "config", "action": "edit", "xpath": xpath, "element": element})
-
-    def delete(self, xpath: str) -> None:
-        self._post({"type": "config", "action": "delete", "xpath": xpath})
-
     def move(self, xpath: str, where: str, dst: str | None = None) -> None:
         params = {"type": "config", "action": "move", "xpath": xpath, "where": where}
         if dst is not None:
@@ -241,12 +236,10 @@ class PanosClient:
             params["vsys"] = vsys
         return self._post(params)
 
-    def commit(self, cmd: str, *, partial: bool = True) -> str | None:
-        """Start a commit; return its job id, or None when PAN-OS says there is nothing to commit."""
-        params = {"type": "commit", "cmd": cmd}
-        if partial:
-            params["action"] = "partial"
-        root = self._post(params)
+    def commit(self, cmd: str) -> str | None:
+        """Start a partial commit (`cmd` names the admins); return its job id, or None when PAN-OS
+        says there is nothing to commit."""
+        root = self._post({"type": "commit", "action": "partial", "cmd": cmd})
         job = root.findtext("result/job") or root.findtext(".//job")
         if job:
             return job.strip()

@@ -59,11 +59,20 @@ def parse_container(container: etree._Element | None, location: Location) -> Dev
     return cfg
 
 
+def read_node(client: PanosClient, xpath: str, *, running: bool) -> etree._Element | None:
+    """One request: the first node at xpath in the running (`show`) or candidate (`get`) config."""
+    result = client.show(xpath) if running else client.get(xpath)
+    return next((c for c in result if isinstance(c.tag, str)), None)
+
+
+def location_missing(location: Location) -> PanosError:
+    return PanosError(f"{location.describe()} does not exist on the firewall "
+                      f"({location.base_xpath} is empty); check firewall.location in policy.yaml")
+
+
 def read_location(client: PanosClient, location: Location, *, running: bool = False) -> DeviceConfig:
     """One request: the candidate (`get`) or running (`show`) config of the location."""
-    result = client.show(location.base_xpath) if running else client.get(location.base_xpath)
-    entries = [c for c in result if isinstance(c.tag, str)]
-    if not entries:
-        raise PanosError(f"{location.describe()} does not exist on the firewall "
-                         f"({location.base_xpath} is empty); check firewall.location in policy.yaml")
-    return parse_container(entries[0], location)
+    container = read_node(client, location.base_xpath, running=running)
+    if container is None:
+        raise location_missing(location)
+    return parse_container(container, location)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from generator.location import OBJECT_KINDS
-from generator.panos.canonical import canonical_text, tagged_with
+from generator.panos.canonical import canonical_text, equal, tagged_with
 from generator.panos.device import DeviceConfig
 from generator.panos.fragment import Fragment
 from generator.panos.order import Move, apply_moves, plan_moves
@@ -62,9 +62,6 @@ class Diff:
     def is_empty(self) -> bool:
         return not (any(self.upserts.values()) or any(self.deletes.values()) or self.moves)
 
-    def touched(self) -> dict[str, set[str]]:
-        return {k: set(self.upserts.get(k, {})) | set(self.deletes.get(k, [])) for k in KINDS}
-
 
 @dataclass
 class Plan:
@@ -88,6 +85,11 @@ class Plan:
             out[c.action] += 1
             out["drift"] += bool(c.drift)
         return out
+
+    def counts_text(self) -> str:
+        c = self.counts()
+        return (f"{c['create']} to create, {c['change']} to change, {c['delete']} to delete, "
+                f"{c['move']} to move")
 
 
 def edited_by(entry: etree._Element) -> set[str]:
@@ -123,7 +125,7 @@ def diff_objects(desired: dict[str, dict[str, etree._Element]], current: DeviceC
             if old is None:
                 ups[name] = el
                 creates.add(name)
-            elif canonical_text(old) != canonical_text(el):
+            elif not equal(old, el):
                 ups[name] = el
         d.upserts[kind] = ups
         d.creates[kind] = creates
@@ -162,20 +164,27 @@ def operator_references(device: DeviceConfig, tag: str) -> dict[str, set[str]]:
     return users
 
 
+def desired_entries(fragment: Fragment) -> dict[str, dict[str, etree._Element]]:
+    """The fragment's entries per kind of KINDS (rules by name), the shape of DeviceConfig.entries."""
+    desired = {k: dict(fragment.objects.get(k, {})) for k in OBJECT_KINDS}
+    desired["rules"] = {r.get("name"): r for r in fragment.rules}
+    return desired
+
+
 def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rule: str,
                max_delete_percent: float, admin: str | None) -> Plan:
     """Compare the fragment with the candidate's managed objects."""
     plan = Plan(location=fragment.location.describe(), fragment_rules=len(fragment.rules))
-    desired = {k: dict(fragment.objects.get(k, {})) for k in OBJECT_KINDS}
-    desired["rules"] = {r.get("name"): r for r in fragment.rules}
+    desired = desired_entries(fragment)
 
     # Scope: what awspan may touch. Tags are containers of ownership, never deleted.
     scope: dict[str, set[str]] = {}
     for kind in KINDS:
         managed = set() if kind == "tag" else set(device.managed(kind, tag))
         scope[kind] = managed | set(desired[kind])
+        entries = device.entries(kind)  # once: for rules it is built from the list
         for name in desired[kind]:
-            have = device.entries(kind).get(name)
+            have = entries.get(name)
             if have is not None and kind != "tag" and not tagged_with(have, tag):
                 plan.blockers.append(
                     f"{KIND_LABEL[kind]} {name!r} exists on the firewall without the tag {tag!r}: it is "

@@ -19,13 +19,13 @@ from lxml import etree
 from generator.errors import AwspanError
 from generator.location import OBJECT_KINDS, Location
 from generator.panos.canonical import tagged_with
+from generator.xmlsafe import safe_parser
 from generator.yamlio import MAX_FILE_BYTES
 
 MAX_NAME = 63
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. -]*$")
 """PAN-OS object names (design.md): letters, digits, `-`, `_`, `.` and space; tags may hold more."""
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, remove_blank_text=True,
-                          remove_comments=False)
+_PARSER = safe_parser(huge_tree=True, remove_blank_text=True)  # comments kept: they are refused below
 
 
 @dataclass

@@ -34,10 +34,10 @@ from lxml import etree
 from generator.errors import AwspanError
 from generator.location import Location
 from generator.panos.batch import Batch, build_batch
-from generator.panos.canonical import canonical_text
+from generator.panos.canonical import equal
 from generator.panos.client import Job, PanosClient, PanosError
 from generator.panos.device import DeviceConfig, read_location
-from generator.panos.diff import KINDS, Plan, build_plan, edited_by, predict, restore_diff
+from generator.panos.diff import KINDS, Plan, build_plan, desired_entries, edited_by, predict, restore_diff
 from generator.panos.fragment import Fragment
 
 log = logging.getLogger(__name__)
@@ -72,6 +72,16 @@ class PushResult:
 
 class PushFailed(AwspanError):
     """Push stopped after it had started to change the firewall; the message says what was put back."""
+
+
+class CommitOutcomeUnknown(PanosError):
+    """The commit may have been taken or may yet succeed, and awspan cannot tell.
+
+    The job was still running at the deadline, its state could not be read, or the commit
+    request got no answer. Rolling the candidate back then could leave running and
+    candidate apart (the commit lands, the candidate no longer holds it), so push leaves
+    both alone; the next push finds awspan's pending changes and commits them.
+    """
 
 
 # --- locks ------------------------------------------------------------------------------
@@ -156,15 +166,14 @@ def verify(after: DeviceConfig, before: DeviceConfig, fragment: Fragment, plan: 
            bottom_rule: str) -> list[str]:
     """Problems with the candidate after the batch; empty when it is what the plan promised."""
     problems: list[str] = []
-    desired = {k: dict(fragment.objects.get(k, {})) for k in KINDS if k != "rules"}
-    desired["rules"] = {r.get("name"): r for r in fragment.rules}
+    desired = desired_entries(fragment)
     for kind in KINDS:
         have = after.entries(kind)
         for name, want in desired[kind].items():
             got = have.get(name)
             if got is None:
                 problems.append(f"{kind} {name!r} is missing")
-            elif canonical_text(got) != canonical_text(want):
+            elif not equal(got, want):
                 problems.append(f"{kind} {name!r} differs from the fragment")
         if kind != "tag":
             extra = sorted(set(after.managed(kind, tag)) - set(desired[kind]) - plan.kept.get(kind, set()))
@@ -174,7 +183,7 @@ def verify(after: DeviceConfig, before: DeviceConfig, fragment: Fragment, plan: 
             if name in touched:
                 continue
             now = have.get(name)
-            if now is None or canonical_text(now) != canonical_text(old):
+            if not equal(now, old):
                 problems.append(f"{kind} {name!r} is not awspan's, yet it changed")
     names = after.rule_names
     want_block = [r.get("name") for r in fragment.rules]
@@ -214,21 +223,19 @@ def wait_for_job(client: PanosClient, job_id: str, timeout: float) -> Job:
         except PanosError as exc:
             failures += 1
             if failures >= 3 or time.monotonic() > deadline:
-                raise PanosError(f"cannot read the state of commit job {job_id}: {exc}") from None
+                raise CommitOutcomeUnknown(f"cannot read the state of commit job {job_id}: {exc}") from None
             job = None
         if job is not None and job.status == "FIN":
             return job
         if time.monotonic() + pause > deadline:
-            raise PanosError(f"commit job {job_id} did not finish within {timeout:g} s "
+            raise CommitOutcomeUnknown(f"commit job {job_id} did not finish within {timeout:g} s "
                              f"(firewall.commit_timeout); see `show jobs id {job_id}` on the firewall")
         time.sleep(pause)
         pause = min(POLL_MAX, pause * 1.5)
 
 
 def default_description(plan: Plan) -> str:
-    c = plan.counts()
-    return (f"awspan: {c['create']} to create, {c['change']} to change, {c['delete']} to delete, "
-            f"{c['move']} to move")
+    return f"awspan: {plan.counts_text()}"
 
 
 # --- the sequence -----------------------------------------------------------------------
@@ -340,8 +347,9 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
 def pending_ours(device: DeviceConfig, plan: Plan, admin: str) -> bool:
     """Does a node of awspan's objects carry this admin's stamp (a change not yet committed)?"""
     for kind in KINDS:
+        entries = device.entries(kind)  # once: for rules it is built from the list
         for name in plan.diff.scope.get(kind, set()):
-            el = device.entries(kind).get(name)
+            el = entries.get(name)
             if el is not None and admin in edited_by(el):
                 return True
     return False
@@ -351,8 +359,12 @@ def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan:
             s: PushSettings, result: PushResult) -> PushResult:
     description = s.description or default_description(plan)
     try:
-        job_id = client.commit(commit_cmd(admin, description), partial=True)
+        job_id = client.commit(commit_cmd(admin, description))
     except PanosError as exc:
+        if not exc.answered:  # no answer: the commit may have been enqueued all the same
+            raise PushFailed(f"the commit request got no answer ({exc}); it may have been taken: "
+                             "the candidate keeps awspan's changes, see `show jobs all` on the firewall"
+                             ) from None
         _fail_after_batch(client, location, before, plan, f"the commit was refused: {exc}")
     if job_id is None:
         result.notes.append("PAN-OS: there are no changes to commit")
@@ -360,12 +372,8 @@ def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan:
         return result
     try:
         job = wait_for_job(client, job_id, s.commit_timeout)
-    except PanosError as exc:
-        if "did not finish" in str(exc):
-            # The commit may still succeed: rolling the candidate back now could leave running
-            # and candidate apart. Say so and leave both alone.
-            raise PushFailed(f"{exc}; the candidate keeps awspan's changes until the job ends") from None
-        _fail_after_batch(client, location, before, plan, str(exc))
+    except CommitOutcomeUnknown as exc:
+        raise PushFailed(f"{exc}; the candidate keeps awspan's changes until the job ends") from None
     result.job = job
     if not job.ok:
         detail = "; ".join(job.details) or "(no details)"

@@ -43,8 +43,7 @@ def _summary(plan: Plan) -> str:
     if not plan.has_changes:
         text = "no changes: the firewall's managed objects equal the fragment"
     else:
-        text = (f"{c['create']} to create, {c['change']} to change, {c['delete']} to delete, "
-                f"{c['move']} to move")
+        text = plan.counts_text()
     if c["drift"]:
         text += f" ({c['drift']} edited by hand since awspan wrote them)"
     return text

@@ -29,6 +29,7 @@ from lxml import etree
 from generator.location import OBJECT_KINDS, SHARED_XPATH, Location
 from generator.panos.canonical import strip_bookkeeping
 from generator.panos.client import PanosClient, PanosError
+from generator.panos.device import location_missing, read_node
 
 RULEBASES = ("pre-rulebase", "rulebase", "post-rulebase")
 # Besides awspan's own object kinds, the check must see what an operator's rule can name in
@@ -39,13 +40,11 @@ _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 
 def _read(client: PanosClient, xpath: str, running: bool) -> etree._Element | None:
     try:
-        result = client.show(xpath) if running else client.get(xpath)
+        return read_node(client, xpath, running=running)
     except PanosError as exc:
         if exc.answered and exc.code in ("7", "6"):  # no such node: an empty shared section
             return None
         raise
-    nodes = [c for c in result if isinstance(c.tag, str)]
-    return nodes[0] if nodes else None
 
 
 def _rules_containers(scope: etree._Element | None) -> list[tuple[str, etree._Element]]:
@@ -171,8 +170,7 @@ def take_snapshot(client: PanosClient, location: Location, *, candidate: bool = 
     running = not candidate
     local = _read(client, location.base_xpath, running)
     if local is None:
-        raise PanosError(f"{location.describe()} does not exist on the firewall ({location.base_xpath} is "
-                         "empty); check firewall.location in policy.yaml")
+        raise location_missing(location)
     shared = _read(client, SHARED_XPATH, running)
     data = build_snapshot(local, shared, location)
     count = sum(len(r.findall("entry")) for _b, r in _rules_containers(local))

@@ -14,6 +14,7 @@ from lxml import etree
 
 from generator.errors import AwspanError
 from generator.location import Location
+from generator.xmlsafe import safe_parser
 
 # Predefined services: not in the config, always present on PAN-OS.
 PREDEFINED_SERVICES = {
@@ -27,9 +28,8 @@ TABLE_KINDS = ("address", "address-group", "service", "service-group",
 
 
 def _parser() -> etree.XMLParser:
-    # No entities, no network, no DTDs: the snapshot comes from a device but is still input.
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           huge_tree=True, remove_comments=True, remove_pis=True)
+    # The snapshot comes from a device but is still input.
+    return safe_parser(huge_tree=True, remove_comments=True, remove_pis=True)
 
 
 def parse_config_bytes(data: bytes, where: str) -> etree._Element:

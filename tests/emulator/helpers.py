@@ -61,10 +61,10 @@ class Caller:
         return root
 
     def config(self, action: str, xpath: str, element: str | None = None, **extra: str) -> etree._Element:
-        params = {"type": "config", "action": action, "xpath": xpath, **extra}
-        if element is not None:
-            params["element"] = element
-        return self.call(**params)
+        return self.call(**_config_params(action, xpath, element, extra))
+
+    def config_ok(self, action: str, xpath: str, element: str | None = None, **extra: str) -> etree._Element:
+        return self.ok(**_config_params(action, xpath, element, extra))
 
     def op(self, cmd: str, **extra: str) -> etree._Element:
         return self.call(type="op", cmd=cmd, **extra)
@@ -92,6 +92,13 @@ class Caller:
         job_id = root.findtext("result/job")
         assert job_id, etree.tostring(root).decode()
         return self.wait_job(job_id)
+
+
+def _config_params(action: str, xpath: str, element: str | None, extra: dict[str, str]) -> dict[str, str]:
+    params = {"type": "config", "action": action, "xpath": xpath, **extra}
+    if element is not None:
+        params["element"] = element
+    return params
 
 
 def lines(root: etree._Element) -> list[str]:

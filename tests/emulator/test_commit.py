@@ -14,7 +14,7 @@ def test_nothing_to_commit_is_code_19(auto):
 
 
 def test_commit_job_passes_act_then_fin_after_job_steps_polls(auto, emu):
-    auto.ok(type="config", action="set", xpath=RULES, element=rule_xml("r1"))
+    auto.config_ok("set", RULES, rule_xml("r1"))
     assert auto.ok(type="op", cmd="<check><pending-changes/></check>").findtext("result") == "yes"
     root = auto.commit(["automation"], description="from the test")
     assert lines(root) == [f"Commit job enqueued with jobid {root.findtext('result/job')}"]
@@ -37,18 +37,10 @@ def test_commit_job_passes_act_then_fin_after_job_steps_polls(auto, emu):
 
 def test_partial_commit_moves_only_the_named_admins_changes(auto, admin, emu):
     emu.edit_as("admin", "set", ADDRESS + "/entry[@name='admin-only']", "<ip-netmask>192.0.2.50</ip-netmask>")
-    admin.ok(
-        type="config",
-        action="edit",
-        xpath=RULES + "/entry[@name='clean-up']/description",
-        element="<description>edited by a human</description>",
+    admin.config_ok(
+        "edit", RULES + "/entry[@name='clean-up']/description", "<description>edited by a human</description>"
     )
-    auto.ok(
-        type="config",
-        action="set",
-        xpath=ADDRESS + "/entry[@name='auto-only']",
-        element="<ip-netmask>192.0.2.60</ip-netmask>",
-    )
+    auto.config_ok("set", ADDRESS + "/entry[@name='auto-only']", "<ip-netmask>192.0.2.60</ip-netmask>")
     auto.ok(type="config", action="move", xpath=RULES + "/entry[@name='block-known-bad']", where="top")
     assert emu.pending_admins() == ["admin", "automation"]
     job = auto.commit_and_wait(["automation"])
@@ -72,7 +64,7 @@ def test_partial_commit_moves_only_the_named_admins_changes(auto, admin, emu):
 
 def test_partial_commit_that_depends_on_another_admins_change_fails(auto, emu):
     emu.edit_as("admin", "set", ADDRESS + "/entry[@name='theirs']", "<ip-netmask>192.0.2.7</ip-netmask>")
-    auto.ok(type="config", action="set", xpath=RULES, element=rule_xml("mine", dst="theirs"))
+    auto.config_ok("set", RULES, rule_xml("mine", dst="theirs"))
     running_before = emu.running_xml()
     job = auto.commit_and_wait(["automation"])
     assert job.findtext("result") == "FAIL"
@@ -84,9 +76,7 @@ def test_partial_commit_that_depends_on_another_admins_change_fails(auto, emu):
 
 
 def test_commit_time_validation_catches_incomplete_rules(auto, emu):
-    auto.ok(
-        type="config", action="set", xpath=RULES + "/entry[@name='half']", element="<action>allow</action>"
-    )
+    auto.config_ok("set", RULES + "/entry[@name='half']", "<action>allow</action>")
     job = auto.commit_and_wait(["automation"])
     assert job.findtext("result") == "FAIL"
     assert any("half -> from is missing" in (line.text or "") for line in job.findall("details/line"))
@@ -95,12 +85,7 @@ def test_commit_time_validation_catches_incomplete_rules(auto, emu):
 def test_revert_config_full_and_partial(auto, admin, emu):
     original = emu.candidate_xml()
     emu.edit_as("admin", "set", ADDRESS + "/entry[@name='h']", "<ip-netmask>192.0.2.8</ip-netmask>")
-    auto.ok(
-        type="config",
-        action="set",
-        xpath=ADDRESS + "/entry[@name='a']",
-        element="<ip-netmask>192.0.2.9</ip-netmask>",
-    )
+    auto.config_ok("set", ADDRESS + "/entry[@name='a']", "<ip-netmask>192.0.2.9</ip-netmask>")
     result = auto.ok(
         type="op",
         cmd="<revert><config><partial><admin><member>automation</member></admin></partial></config></revert>",
@@ -123,9 +108,7 @@ def test_job_lookup_errors(auto):
 def test_zero_job_steps_finish_at_once():
     with EmulatorServer(job_steps=0) as emu:
         caller = Caller(emu.url, emu.api_key("automation"))
-        caller.ok(
-            type="config", action="set", xpath=VSYS + "/tag/entry[@name='t']", element="<color>color3</color>"
-        )
+        caller.config_ok("set", VSYS + "/tag/entry[@name='t']", "<color>color3</color>")
         root = caller.commit()
         job = caller.ok(type="op", cmd=f"<show><jobs><id>{root.findtext('result/job')}</id></jobs></show>")
         assert job.findtext("result/job/status") == "FIN"

@@ -17,12 +17,7 @@ def test_get_reads_candidate_with_counts_and_code_7_when_absent(auto):
 
 
 def test_show_reads_running_not_candidate(auto):
-    auto.ok(
-        type="config",
-        action="set",
-        xpath=ADDRESS + "/entry[@name='web-1']",
-        element="<ip-netmask>10.1.0.10/32</ip-netmask>",
-    )
+    auto.config_ok("set", ADDRESS + "/entry[@name='web-1']", "<ip-netmask>10.1.0.10/32</ip-netmask>")
     assert names(auto.config("get", ADDRESS + "/entry").find("result"), "entry")[-1] == "web-1"
     shown = auto.config("show", ADDRESS + "/entry[@name='web-1']")
     assert (shown.get("status"), shown.get("code")) == ("error", "7")
@@ -38,11 +33,10 @@ def test_set_creates_missing_path_and_merges(auto, emu):
         "command succeeded",
     )
     # set merges: a second member is added, text leaves are replaced
-    auto.ok(
-        type="config",
-        action="set",
-        xpath=RULES + "/entry[@name='r1']",
-        element="<service><member>service-http</member></service><action>deny</action>",
+    auto.config_ok(
+        "set",
+        RULES + "/entry[@name='r1']",
+        "<service><member>service-http</member></service><action>deny</action>",
     )
     rule = emu.candidate().xpath(f"{RULES}/entry[@name='r1']")[0]
     assert [m.text for m in rule.findall("service/member")] == ["service-https", "service-http"]
@@ -52,11 +46,8 @@ def test_set_creates_missing_path_and_merges(auto, emu):
     # new entries go to the bottom of the rulebase
     assert names(emu.candidate(), f"{RULES}/entry")[-1] == "r1"
     # a new container path is created on demand
-    auto.ok(
-        type="config",
-        action="set",
-        xpath=VSYS + "/service-group/entry[@name='web']",
-        element="<members><member>service-https</member></members>",
+    auto.config_ok(
+        "set", VSYS + "/service-group/entry[@name='web']", "<members><member>service-https</member></members>"
     )
     assert emu.candidate().xpath(f"{VSYS}/service-group/entry[@name='web']")
 
@@ -64,12 +55,7 @@ def test_set_creates_missing_path_and_merges(auto, emu):
 def test_edit_replaces_the_node_and_keeps_the_uuid(auto, emu):
     xpath = RULES + "/entry[@name='block-known-bad']"
     uuid = emu.candidate().xpath(xpath)[0].get("uuid")
-    auto.ok(
-        type="config",
-        action="edit",
-        xpath=xpath,
-        element=rule_xml("block-known-bad", from_zone="any", to_zone="any", action="drop"),
-    )
+    auto.config_ok("edit", xpath, rule_xml("block-known-bad", from_zone="any", to_zone="any", action="drop"))
     rule = emu.candidate().xpath(xpath)[0]
     assert rule.get("uuid") == uuid
     assert rule.findtext("action") == "drop"
@@ -80,12 +66,7 @@ def test_edit_replaces_the_node_and_keeps_the_uuid(auto, emu):
 
 def test_delete_with_or_predicate_and_missing_object(auto, emu):
     for name in ("a", "b", "c"):
-        auto.ok(
-            type="config",
-            action="set",
-            xpath=f"{ADDRESS}/entry[@name='{name}']",
-            element="<ip-netmask>192.0.2.1</ip-netmask>",
-        )
+        auto.config_ok("set", f"{ADDRESS}/entry[@name='{name}']", "<ip-netmask>192.0.2.1</ip-netmask>")
     auto.ok(type="config", action="delete", xpath=f"{ADDRESS}/entry[@name='a' or @name='c']")
     assert [n for n in names(emu.candidate(), f"{ADDRESS}/entry") if len(n) == 1] == ["b"]
     missing = auto.config("delete", f"{ADDRESS}/entry[@name='zzz']")
@@ -94,7 +75,7 @@ def test_delete_with_or_predicate_and_missing_object(auto, emu):
 
 def test_move_top_bottom_before_after(auto, emu):
     for name in ("r1", "r2"):
-        auto.ok(type="config", action="set", xpath=RULES, element=rule_xml(name))
+        auto.config_ok("set", RULES, rule_xml(name))
 
     def order():
         return names(emu.candidate(), f"{RULES}/entry")

@@ -95,7 +95,7 @@ def test_keygen_and_commit_faults(auto, emu):
 
 def test_job_fault_ends_fin_fail_and_leaves_running_unchanged(auto, emu):
     running = emu.running_xml()
-    auto.ok(type="config", action="set", xpath=RULES, element=rule_xml("r1"))
+    auto.config_ok("set", RULES, rule_xml("r1"))
     emu.fail("job", message="Validation Error: injected")
     job = auto.commit_and_wait(["automation"])
     assert (job.findtext("status"), job.findtext("result")) == ("FIN", "FAIL")
@@ -109,7 +109,7 @@ def test_job_fault_ends_fin_fail_and_leaves_running_unchanged(auto, emu):
     emu.store.revert(None)
     emu.fail("job")
     assert auto.commit().findtext("msg") == "There are no changes to commit."
-    auto.ok(type="config", action="set", xpath=RULES, element=rule_xml("r2"))
+    auto.config_ok("set", RULES, rule_xml("r2"))
     assert auto.commit_and_wait().findtext("result") == "FAIL"
 
 

@@ -68,9 +68,7 @@ def test_commit_lock(auto, admin, emu):
     )
     locks = auto.ok(type="op", cmd="<show><commit-locks/></show>").find("result/commit-locks")
     assert [e.get("name") for e in locks.findall("entry")] == ["admin"]
-    auto.ok(
-        type="config", action="set", xpath=ADDRESS + "/entry[@name='x']", element="<fqdn>x.example</fqdn>"
-    )
+    auto.config_ok("set", ADDRESS + "/entry[@name='x']", "<fqdn>x.example</fqdn>")
     refused = auto.commit(["automation"])
     assert refused.get("status") == "error"
     admin.ok(type="op", cmd="<request><commit-lock><remove/></commit-lock></request>")
@@ -85,21 +83,14 @@ def test_lock_as_rejects_unknown_kinds(emu):
 def test_a_commit_releases_the_committers_commit_lock_but_not_the_config_lock(auto, emu):
     auto.ok(type="op", cmd="<request><commit-lock><add/></commit-lock></request>", vsys="vsys1")
     auto.ok(type="op", cmd=ADD.format("push"), vsys="vsys1")
-    auto.ok(
-        type="config", action="set", xpath=ADDRESS + "/entry[@name='x']", element="<fqdn>x.example</fqdn>"
-    )
+    auto.config_ok("set", ADDRESS + "/entry[@name='x']", "<fqdn>x.example</fqdn>")
     assert auto.commit_and_wait(["automation"]).findtext("result") == "OK"
     assert emu.commit_locks() == {}
     assert emu.config_locks() == {"vsys1": "automation"}
 
 
 def test_show_config_running_and_candidate(auto):
-    auto.ok(
-        type="config",
-        action="set",
-        xpath=ADDRESS + "/entry[@name='only-candidate']",
-        element="<fqdn>x.example</fqdn>",
-    )
+    auto.config_ok("set", ADDRESS + "/entry[@name='only-candidate']", "<fqdn>x.example</fqdn>")
     running = auto.ok(type="op", cmd="<show><config><running/></config></show>")
     candidate = auto.ok(type="op", cmd="<show><config><candidate/></config></show>")
     assert not running.xpath("result/config//entry[@name='only-candidate']")

@@ -105,9 +105,7 @@ def test_any_root_name_and_optional_ids(auto, emu):
 
 def test_strict_transactional_rolls_back_own_pending_changes_first(auto, emu):
     emu.edit_as("admin", "set", f"{VSYS}/tag/entry[@name='theirs']", "<color>color1</color>")
-    auto.ok(
-        type="config", action="set", xpath=f"{VSYS}/tag/entry[@name='stale']", element="<color>color2</color>"
-    )
+    auto.config_ok("set", f"{VSYS}/tag/entry[@name='stale']", "<color>color2</color>")
     ok = auto.call(
         type="config",
         action="multi-config",

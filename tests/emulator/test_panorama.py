@@ -19,11 +19,10 @@ def test_device_group_paths_of_location_work_against_the_panorama_default():
             caller.ok(type="config", action="get", xpath=post.rules_xpath + "/entry"), "result/entry"
         ) == ["post-deny-all"]
         # zones live in templates on Panorama: any zone name is accepted in a rule
-        caller.ok(
-            type="config",
-            action="set",
-            xpath=where.rules_xpath,
-            element=rule_xml("aws-web", from_zone="outside", to_zone="inside", dst="bastion"),
+        caller.config_ok(
+            "set",
+            where.rules_xpath,
+            rule_xml("aws-web", from_zone="outside", to_zone="inside", dst="bastion"),
         )
         # a rule name is unique across the pre- and post-rulebase of a device group
         dup = caller.call(type="config", action="set", xpath=post.rules_xpath, element=rule_xml("aws-web"))

@@ -58,12 +58,7 @@ def matcher():
         caller = Caller(emu.url, emu.api_key("automation"))
         caller.ok(type="config", action="multi-config", element=OBJECTS)
         assert caller.commit_and_wait().findtext("result") == "OK"
-        caller.ok(
-            type="config",
-            action="set",
-            xpath=RULES,
-            element=rule_xml("candidate-only", from_zone="any", to_zone="any"),
-        )
+        caller.config_ok("set", RULES, rule_xml("candidate-only", from_zone="any", to_zone="any"))
         caller.ok(type="config", action="move", xpath=RULES + "/entry[@name='candidate-only']", where="top")
 
         def first(show_all: bool = False, **flow: str) -> list[str]:

@@ -51,15 +51,10 @@ def test_references_that_resolve_are_accepted(auto, emu):
         extra="<tag><member>admin-managed</member></tag><profile-setting><group><member>strict"
         "</member></group></profile-setting><log-setting>default</log-setting>",
     )
-    auto.ok(type="config", action="set", xpath=RULES, element=rule)  # dns-public lives in shared
+    auto.config_ok("set", RULES, rule)  # dns-public lives in shared
     for service in ("service-http", "service-https", "application-default", "any"):
-        auto.ok(type="config", action="set", xpath=RULES, element=rule_xml(f"s-{service}", service=service))
-    auto.ok(
-        type="config",
-        action="set",
-        xpath=RULES,
-        element=rule_xml("literals", src="203.0.113.0/24", dst="10.0.0.1-10.0.0.9"),
-    )
+        auto.config_ok("set", RULES, rule_xml(f"s-{service}", service=service))
+    auto.config_ok("set", RULES, rule_xml("literals", src="203.0.113.0/24", dst="10.0.0.1-10.0.0.9"))
 
 
 def test_long_and_invalid_names(auto, emu):
@@ -67,7 +62,7 @@ def test_long_and_invalid_names(auto, emu):
     assert_refused(
         auto, emu, "12", "too long", type="config", action="set", xpath=RULES, element=rule_xml(long_name)
     )
-    auto.ok(type="config", action="set", xpath=RULES, element=rule_xml("r" * 63))
+    auto.config_ok("set", RULES, rule_xml("r" * 63))
     assert_refused(
         auto,
         emu,
