@@ -28,8 +28,10 @@ def generate(
     data, root = render_fragment(fragment, templates, tree=rulebase is not None)
     report = None
     if rulebase is not None and root is not None:
-        fragment, report = run_precheck(fragment, root, rulebase, policy)
-        data, _ = render_fragment(fragment, templates)
+        kept, report = run_precheck(fragment, root, rulebase, policy)
+        if kept is not fragment:  # rules were left out: render what remains
+            fragment = kept
+            data, _ = render_fragment(fragment, templates)
     counts = {
         "rules": len(fragment.rules),
         "addresses": len(fragment.addresses),

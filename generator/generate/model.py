@@ -138,9 +138,7 @@ class _Builder:
         self._sg_index: list[dict[str, int]] = []
         self._resolvers: list[SourceResolver] = []
         self._sg_offers: dict[tuple[int, str], dict[Offer, _Acc]] = {}
-        vpc_pos: dict[int, int] = {}
         for v, vpc in enumerate(state["vpcs"]):
-            vpc_pos[id(vpc)] = v
             index: dict[str, int] = {}
             for g, group in enumerate(vpc.get("security_groups", [])):
                 if group["id"] in index:
@@ -150,7 +148,6 @@ class _Builder:
                 index[group["id"]] = g
             self._sg_index.append(index)
             self._resolvers.append(SourceResolver(vpc, policy.rules.internal_cidrs))
-        self._vpc_pos = vpc_pos
 
     # -- per security group, computed once however many interfaces carry it ---------------
     def sg_offers(self, v: int, sg_id: str, owner: str) -> dict[Offer, _Acc]:
@@ -221,7 +218,7 @@ class _Builder:
     def group_layout(self) -> None:
         dests: dict[tuple[int, str], tuple[set[str], set[str]]] = {}
         for pi in protected_interfaces(self.state, self.policy):
-            v = self._vpc_pos[id(pi.vpc)]
+            v = pi.vpc_index
             names4 = {self.add_address(pi.instance, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4}
             names6 = {self.add_address(pi.instance, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6}
             for sg_id in pi.interface.get("security_groups", []):
@@ -231,10 +228,9 @@ class _Builder:
                 d6 |= names6
         for (v, sg_id), (d4, d6) in dests.items():
             vpc = self.state["vpcs"][v]
-            group = vpc["security_groups"][self._sg_index[v][sg_id]]
-            group_name = check_name(
-                sg_id, f"vpcs[{v}].security_groups[{self._sg_index[v][sg_id]}].id", self.where
-            )
+            g = self._sg_index[v][sg_id]
+            group = vpc["security_groups"][g]
+            group_name = check_name(sg_id, f"vpcs[{v}].security_groups[{g}].id", self.where)
             where_txt = f"{vpc['id']}" + "".join(
                 f" {x}" for x in (vpc.get("account"), vpc.get("region")) if x
             )
@@ -247,7 +243,7 @@ class _Builder:
                 used = True
                 text = f"awspan: security group {label} in {where_txt}: " + "; ".join(sorted(acc.notes))
                 self.add_rule(
-                    f"vpcs[{v}].security_groups[{self._sg_index[v][sg_id]}]: rule for {offer.label}",
+                    f"vpcs[{v}].security_groups[{g}]: rule for {offer.label}",
                     (sg_id, "", offer.order),
                     rule_name(sg_id, offer.suffix),
                     offer,
@@ -269,7 +265,7 @@ class _Builder:
         per: dict[str, dict[Offer, dict[str, _Slice]]] = {}
         labels: dict[str, str] = {}
         for pi in protected_interfaces(self.state, self.policy):
-            v = self._vpc_pos[id(pi.vpc)]
+            v = pi.vpc_index
             inst = pi.instance
             name = f" ({inst['name']})" if inst.get("name") else ""
             labels[inst["id"]] = f"{inst['id']}{name} in {pi.vpc['id']}"

@@ -11,11 +11,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
-from generator.errors import AwspanError
 from generator.generate.model import Fragment
 from generator.policy import Policy
 from generator.yamlio import dump_yaml
@@ -28,23 +26,15 @@ def precheck_path(output: str | Path) -> Path:
     return Path(output).parent / PRECHECK_FILE
 
 
-def _rulematch() -> Any:
-    try:
-        from generator import rulematch
-    except ImportError as exc:  # pragma: no cover - only while the package is incomplete
-        raise AwspanError(
-            f"the already-allowed check is not available ({exc}); run with --no-rulebase"
-        ) from None
-    return rulematch
-
-
 def run_precheck(
     fragment: Fragment, root: etree._Element, rulebase: str | Path, policy: Policy
 ) -> tuple[Fragment, str]:
-    """Return the fragment without left-out rules and the text of precheck.yaml."""
-    rm = _rulematch()
-    snapshot = rm.load_rulebase(str(rulebase))
-    decisions, warnings = rm.check_candidates(
+    """Return the fragment without left-out rules (`fragment` itself when none is) and the text
+    of precheck.yaml."""
+    from generator.rulematch import check_candidates, load_rulebase  # only a run with a snapshot needs it
+
+    snapshot = load_rulebase(str(rulebase))
+    decisions, warnings = check_candidates(
         root,
         snapshot,
         location=policy.firewall.location,
@@ -68,7 +58,9 @@ def run_precheck(
     for w in sorted(warnings):
         print(f"warning: {w}", file=sys.stderr)
     left_out = {d.rule for d in decisions if d.verdict in LEFT_OUT}
-    kept = fragment.keep_rules(r.name for r in fragment.rules if r.name not in left_out)
+    kept = fragment
+    if left_out:
+        kept = fragment.keep_rules(r.name for r in fragment.rules if r.name not in left_out)
     report = {
         "version": 1,
         "decisions": [

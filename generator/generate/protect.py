@@ -27,6 +27,7 @@ DEFAULT_V6 = "::/0"
 @dataclass(frozen=True)
 class ProtectedInterface:
     vpc: dict[str, Any]
+    vpc_index: int  # position of `vpc` in state["vpcs"]
     instance: dict[str, Any]
     interface: dict[str, Any]
     ipv4: tuple[str, ...]  # canonical addresses behind the firewall (empty when IPv4 is not)
@@ -90,5 +91,5 @@ def protected_interfaces(state: dict[str, Any], policy: Policy) -> Iterator[Prot
                 ipv6 = tuple(eni.get("ipv6_addresses", ())) if v6 else ()
                 if ipv4 or ipv6:
                     yield ProtectedInterface(
-                        vpc, inst, eni, ipv4, ipv6, f"vpcs[{v}].instances[{i}].interfaces[{n}]"
+                        vpc, v, inst, eni, ipv4, ipv6, f"vpcs[{v}].instances[{i}].interfaces[{n}]"
                     )

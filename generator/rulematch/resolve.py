@@ -10,6 +10,7 @@ into "already allowed" nor into "blocked".
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import netaddr
@@ -154,18 +155,25 @@ class Resolver:
         self._svc_lists: dict[tuple[str, ...], Resolved] = {}
         self._app_lists: dict[tuple[str, ...], ResolvedApps] = {}
 
-    # ---- addresses ---------------------------------------------------------------------
-    def addresses(self, names: list[str]) -> Resolved:
+    @staticmethod
+    def _union(
+        names: list[str], lists: dict[tuple[str, ...], Resolved], one: Callable[[str, int], Resolved]
+    ) -> Resolved:
+        """The union of `one(name, 0)` over `names`, cached per whole list in `lists`."""
         if len(names) == 1:
-            return self._address(names[0], 0)
+            return one(names[0], 0)
         key = tuple(names)
-        found = self._addr_lists.get(key)
+        found = lists.get(key)
         if found is None:
             acc = _Acc()
             for name in names:
-                acc.add(self._address(name, 0))
-            found = self._addr_lists[key] = acc.result()
+                acc.add(one(name, 0))
+            found = lists[key] = acc.result()
         return found
+
+    # ---- addresses ---------------------------------------------------------------------
+    def addresses(self, names: list[str]) -> Resolved:
+        return self._union(names, self._addr_lists, self._address)
 
     def _address(self, name: str, depth: int) -> Resolved:
         cached = self._addr.get(name)
@@ -217,16 +225,7 @@ class Resolver:
 
     # ---- services ----------------------------------------------------------------------
     def services(self, names: list[str]) -> Resolved:
-        if len(names) == 1:
-            return self._service(names[0], 0)
-        key = tuple(names)
-        found = self._svc_lists.get(key)
-        if found is None:
-            acc = _Acc()
-            for name in names:
-                acc.add(self._service(name, 0))
-            found = self._svc_lists[key] = acc.result()
-        return found
+        return self._union(names, self._svc_lists, self._service)
 
     def _service(self, name: str, depth: int) -> Resolved:
         cached = self._svc.get(name)

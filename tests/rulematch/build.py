@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from generator.location import Location
+from generator.rulematch import Decision, RuleBase, check_candidates
 
 BOTTOM = "clean-up"
 TAG = "awspan"
@@ -146,3 +147,18 @@ def config(
 
 def to_bytes(root: etree._Element) -> bytes:
     return etree.tostring(root, pretty_print=True)
+
+
+def check(
+    fragment: etree._Element, rulebase: RuleBase, location: Location | None = None
+) -> tuple[list[Decision], list[str]]:
+    """check_candidates with the zones, bottom rule and tag every test uses (untrust -> trust)."""
+    return check_candidates(
+        fragment,
+        rulebase,
+        location=location or Location(),
+        from_zone="untrust",
+        to_zone="trust",
+        bottom_rule=BOTTOM,
+        tag=TAG,
+    )

@@ -15,11 +15,10 @@ from generator.rulematch import (
     Flow,
     FlowMatch,
     RuleBase,
-    check_candidates,
     first_match,
     load_rulebase,
 )
-from tests.rulematch.build import BOTTOM, TAG, Objects, Rule, config, rule_element, to_bytes
+from tests.rulematch.build import BOTTOM, TAG, Objects, Rule, check, config, rule_element, to_bytes
 
 FRAGMENT_OBJECTS = Objects(
     address={
@@ -62,15 +61,7 @@ def run(
     location = location or Location()
     firewall = config(fw_rules, fw_objects, shared, below=below, location=location, bottom=bottom)
     fragment = config(candidates, fragment_objects, location=location, bottom=None)
-    decisions, warnings = check_candidates(
-        fragment,
-        RuleBase(firewall, "rulebase.xml"),
-        location=location,
-        from_zone="untrust",
-        to_zone="trust",
-        bottom_rule=BOTTOM,
-        tag=TAG,
-    )
+    decisions, warnings = check(fragment, RuleBase(firewall, "rulebase.xml"), location)
     assert [d.rule for d in decisions] == [c.name for c in candidates]  # one per candidate, in order
     return {d.rule: d for d in decisions}, warnings
 
@@ -422,15 +413,7 @@ def test_panorama_pre_rulebase_counts_shared_pre_rules() -> None:
     fragment = config(
         [cand("one"), cand("two", dst="web-2")], FRAGMENT_OBJECTS, location=location, bottom=None
     )
-    decisions, _ = check_candidates(
-        fragment,
-        RuleBase(firewall, "x"),
-        location=location,
-        from_zone="untrust",
-        to_zone="trust",
-        bottom_rule=BOTTOM,
-        tag=TAG,
-    )
+    decisions, _ = check(fragment, RuleBase(firewall, "x"), location)
     assert [(d.verdict, d.covering) for d in decisions] == [
         ("allowed", ("global",)),
         ("allowed", ("dg-rule",)),
@@ -455,15 +438,7 @@ def test_load_rulebase_reads_a_snapshot_file(tmp_path: Path) -> None:
     path.write_bytes(to_bytes(config([Rule("all", dst=("10.0.0.0/8",))])))
     rulebase = load_rulebase(path)
     fragment = config([cand("c")], FRAGMENT_OBJECTS, bottom=None)
-    decisions, warnings = check_candidates(
-        fragment,
-        rulebase,
-        location=Location(),
-        from_zone="untrust",
-        to_zone="trust",
-        bottom_rule=BOTTOM,
-        tag=TAG,
-    )
+    decisions, warnings = check(fragment, rulebase)
     assert (decisions[0].verdict, warnings) == ("allowed", [])
 
 
@@ -503,15 +478,7 @@ def test_rule_missing_a_required_field_never_covers() -> None:
     rules = firewall.find(".//rules")
     rules[0].remove(rules[0].find("service"))  # a rule without <service>: malformed, may match anything
     fragment = config([cand("c")], FRAGMENT_OBJECTS, bottom=None)
-    decisions, _ = check_candidates(
-        fragment,
-        RuleBase(firewall, "x"),
-        location=Location(),
-        from_zone="untrust",
-        to_zone="trust",
-        bottom_rule=BOTTOM,
-        tag=TAG,
-    )
+    decisions, _ = check(fragment, RuleBase(firewall, "x"))
     assert decisions[0].verdict == "uncovered" and "no <service> members" in decisions[0].reason
 
 

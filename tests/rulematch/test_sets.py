@@ -11,7 +11,7 @@ from generator.location import Location
 from generator.rulematch import RuleBase
 from generator.rulematch.config import container, rule_entries, tables_for
 from generator.rulematch.index import FILTER_AFTER, CountedRule, ZoneView
-from generator.rulematch.match import _decide, _Walk, _walk, check_candidates
+from generator.rulematch.match import _decide, _Walk, _walk
 from generator.rulematch.resolve import Resolver, candidate_boxes
 from generator.rulematch.sets import (
     APP_ANY,
@@ -24,7 +24,7 @@ from generator.rulematch.sets import (
     iv_sub,
     normalize,
 )
-from tests.rulematch.build import BOTTOM, TAG, Objects, Rule, config
+from tests.rulematch.build import BOTTOM, TAG, Objects, Rule, check, config
 
 UNIVERSE = 48
 intervals = st.lists(st.tuples(st.integers(0, UNIVERSE - 1), st.integers(0, 12)), max_size=5).map(
@@ -157,15 +157,7 @@ def test_indexed_check_equals_a_walk_over_every_rule() -> None:
     firewall = config(rules, fw_objects)
     fragment = config(candidates, cand_objects, bottom=None)
     rulebase = RuleBase(firewall, "x")
-    decisions, _ = check_candidates(
-        fragment,
-        rulebase,
-        location=Location(),
-        from_zone="untrust",
-        to_zone="trust",
-        bottom_rule=BOTTOM,
-        tag=TAG,
-    )
+    decisions, _ = check(fragment, rulebase)
     view = rulebase.indexes[(Location(), BOTTOM, TAG)].view("untrust", "trust")
     resolver = Resolver(tables_for([fragment, firewall], Location()))
     entries = rule_entries(container(fragment, Location()), "rulebase")

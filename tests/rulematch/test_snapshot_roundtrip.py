@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from generator.location import Location
-from generator.rulematch import check_candidates, load_rulebase
-from tests.rulematch.build import BOTTOM, TAG, Objects, Rule, config, to_bytes
+from generator.rulematch import load_rulebase
+from tests.rulematch.build import TAG, Objects, Rule, check, config, to_bytes
 
 emulator = pytest.importorskip("generator.emulator", reason="the PAN-OS emulator is not built yet")
 snapshot = pytest.importorskip("generator.panos.snapshot", reason="awspan snapshot is not built yet")
@@ -33,15 +33,7 @@ def _snapshot(tmp_path: Path, firewall_rules: list[Rule], objects: Objects, shar
 
 def _decide(path: Path, candidates: list[Rule]) -> dict[str, tuple[str, tuple[str, ...]]]:
     fragment = config(candidates, FRAGMENT, bottom=None)
-    decisions, _ = check_candidates(
-        fragment,
-        load_rulebase(path),
-        location=Location(),
-        from_zone="untrust",
-        to_zone="trust",
-        bottom_rule=BOTTOM,
-        tag=TAG,
-    )
+    decisions, _ = check(fragment, load_rulebase(path))
     return {d.rule: (d.verdict, d.covering) for d in decisions}
 
 
