@@ -125,9 +125,11 @@ def run_demo(out: Path) -> None:
     started = time.monotonic()
     out.mkdir(parents=True, exist_ok=True)
     files = {name: out / name for name in ("policy.yaml", "state.yaml", "rulebase.xml", "fragment.xml")}
-    fake_aws = moto_env()
-    for key, value in fake_aws.items():  # the seed's own boto3 client talks to moto only
-        os.environ[key] = value
+    # Scrubbed here, for this process and so for every step it starts: the seed's and the
+    # AWS change's boto3 clients too must reach only moto (AWS_PROFILE would even break them).
+    for key in _SCRUBBED_ENV:
+        os.environ.pop(key, None)
+    os.environ.update(moto_env())
 
     _say("awspan demo: the whole loop on 127.0.0.1 -- a moto server plays AWS, the PAN-OS emulator "
          "plays the firewall")
@@ -146,8 +148,7 @@ def run_demo(out: Path) -> None:
         _say(f"  policy              {_display(files['policy.yaml'])} "
              f"(firewall.instance_id {estate.firewall_instance_id}, route_targets {estate.route_targets[0]})")
 
-        env = {k: v for k, v in os.environ.items() if k not in _SCRUBBED_ENV}
-        env.update(fake_aws)
+        env = dict(os.environ)
         env["PANOS_API_KEY"] = emulator.api_key("automation")  # environment only, never a file or argv
         awspan = Runner(env, files["policy.yaml"])
         location = Location(vsys="vsys1")

@@ -276,9 +276,13 @@ def _environment(name: str, value: str | None) -> Iterator[None]:
             os.environ[name] = before
 
 
+def _names_and_ids(decisions: list[Decision]) -> tuple[list[str], list[str]]:
+    """The distinct event names and affected ids of the decisions, sorted."""
+    return sorted({d.event_name or "?" for d in decisions}), sorted({i for d in decisions for i in d.ids})
+
+
 def _describe_change(decisions: list[Decision]) -> str:
-    names = sorted({d.event_name or "?" for d in decisions})
-    ids = sorted({i for d in decisions for i in d.ids})
+    names, ids = _names_and_ids(decisions)
     shown = ", ".join(ids[:MAX_DESCRIPTION_IDS]) + (f" (+{len(ids) - MAX_DESCRIPTION_IDS} more)"
                                                      if len(ids) > MAX_DESCRIPTION_IDS else "")
     return f"awspan event: {'/'.join(names)}" + (f" {shown}" if shown else "")
@@ -320,9 +324,10 @@ def _start_codebuild(policy: Any, project: str, decisions: list[Decision]) -> st
     from botocore.exceptions import BotoCoreError, ClientError
 
     first = decisions[0]
+    names, ids = _names_and_ids(decisions)
     variables = {
-        "AWSPAN_EVENT_NAMES": ",".join(sorted({d.event_name or "?" for d in decisions})),
-        "AWSPAN_EVENT_IDS": ",".join(sorted({i for d in decisions for i in d.ids}))[:1000],
+        "AWSPAN_EVENT_NAMES": ",".join(names),
+        "AWSPAN_EVENT_IDS": ",".join(ids)[:1000],
         "AWSPAN_EVENT_REGION": first.region or "",
         "AWSPAN_EVENT_ACCOUNT": first.account or "",
     }

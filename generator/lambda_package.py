@@ -91,7 +91,8 @@ def _distribution(name: str) -> metadata.Distribution:
 
 
 def _extra_installed(dist: metadata.Distribution, extra: str) -> bool:
-    wanted = [r for r in _requirements(dist, [extra]) if r not in list(_requirements(dist))]
+    base = list(_requirements(dist))
+    wanted = [r for r in _requirements(dist, [extra]) if r not in base]
     for req in wanted:
         try:
             metadata.distribution(req.name)

@@ -19,14 +19,11 @@ from tests.collect.estate import build_estate, find, write_policy
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[MotoServer]:
-    srv = MotoServer()
-    srv.start()
-    try:
-        yield srv
-    finally:
-        srv.stop()
+@pytest.fixture
+def server(moto_server: MotoServer, aws_env: None) -> MotoServer:
+    """The module's moto server, emptied, with fake credentials in the environment."""
+    moto_server.reset()
+    return moto_server
 
 
 def _collect(url: str, policy: Path, out: Path) -> subprocess.CompletedProcess[str]:
@@ -39,11 +36,7 @@ def _collect(url: str, policy: Path, out: Path) -> subprocess.CompletedProcess[s
     )
 
 
-def test_collect_command_against_a_moto_server(server: MotoServer, tmp_path: Path,
-                                               monkeypatch: pytest.MonkeyPatch) -> None:
-    server.reset()
-    for key, value in moto_env().items():
-        monkeypatch.setenv(key, value)
+def test_collect_command_against_a_moto_server(server: MotoServer, tmp_path: Path) -> None:
     ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=server.url)
     ids = build_estate(ec2)
     policy = write_policy(tmp_path / "policy.yaml", ["us-east-1", "eu-central-1"], instance_id=ids["i_fw"])
@@ -116,16 +109,12 @@ def _throttle(times: int, sent: list[str]) -> tuple[str, object]:
     return ("before-send.ec2.DescribeInstances", hook)
 
 
-def test_throttling_is_retried_and_an_exhausted_retry_fails(server: MotoServer, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_throttling_is_retried_and_an_exhausted_retry_fails(server: MotoServer, tmp_path: Path) -> None:
     from generator.collect.collector import collect
     from generator.collect.sessions import SessionFactory
     from generator.errors import AwspanError
     from generator.policy import load_policy
 
-    server.reset()
-    for key, value in moto_env().items():
-        monkeypatch.setenv(key, value)
     ids = build_estate(boto3.client("ec2", region_name="us-east-1", endpoint_url=server.url))
     policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"]))
 

@@ -4,7 +4,6 @@ environment that can only reach loopback servers (no real credentials, no real f
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,16 +14,6 @@ FIXTURES = Path(__file__).parent / "fixtures"
 
 _UNSAFE = ("PANOS_URL", "PANOS_API_KEY", "PANOS_USERNAME", "PANOS_PASSWORD", "PANOS_CA_BUNDLE",
            "AWS_PROFILE", "AWS_REGION", "AWSPAN_CONFIG", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE")
-
-
-@pytest.fixture(scope="module")
-def moto_server() -> Iterator[MotoServer]:
-    server = MotoServer()
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ def _session_members(sid: int) -> list[str]:
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PANOS_URL", None)
+    env["AWS_PROFILE"] = "no-such-profile"  # a user's profile must neither reach nor break the demo
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
