@@ -206,7 +206,7 @@ def _client(service: str, policy: Any, resource: str | None = None) -> Any:
 
 
 def _secret_value(policy: Any, secret_id: str, what: str) -> str:
-    """A secret's string, from Secrets Manager: plain text, or JSON with an `api_key`/`token`."""
+    """A secret's string from Secrets Manager: plain text, or JSON with `api_key`, `token` or `key`."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
@@ -227,7 +227,7 @@ def _secret_value(policy: Any, secret_id: str, what: str) -> str:
                 if isinstance(doc.get(key), str) and doc[key]:
                     return doc[key]
             raise AwspanError(f"Secrets Manager secret {secret_id!r} is JSON without an "
-                              f"'api_key' or 'token' string (the {what})")
+                              f"'api_key', 'token' or 'key' string (the {what})")
     return text.strip()
 
 
@@ -320,6 +320,18 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment)}
 
 
+def _join_whole(ids: list[str], limit: int) -> str:
+    """Comma-join as many whole ids as fit in `limit` characters: a cut id would name nothing."""
+    out: list[str] = []
+    size = 0
+    for item in ids:
+        size += len(item) + (1 if out else 0)
+        if size > limit:
+            break
+        out.append(item)
+    return ",".join(out)
+
+
 def _start_codebuild(policy: Any, project: str, decisions: list[Decision]) -> str:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -327,7 +339,7 @@ def _start_codebuild(policy: Any, project: str, decisions: list[Decision]) -> st
     names, ids = _names_and_ids(decisions)
     variables = {
         "AWSPAN_EVENT_NAMES": ",".join(names),
-        "AWSPAN_EVENT_IDS": ",".join(ids)[:1000],
+        "AWSPAN_EVENT_IDS": _join_whole(ids, 1000),
         "AWSPAN_EVENT_REGION": first.region or "",
         "AWSPAN_EVENT_ACCOUNT": first.account or "",
     }

@@ -222,3 +222,15 @@ def test_an_event_from_a_region_that_is_not_collected_starts_nothing(aws, dispat
     assert result["decision"]["relevant"] is True
     assert result["reaction"] == "none" and "us-east-1" in result["why"]
     assert dispatch.requests == []
+
+
+def test_codebuild_ids_variable_holds_only_whole_ids():
+    """CodeBuild gets the affected ids in one variable; when they do not all fit, none is cut in half."""
+    from generator.events import _join_whole
+
+    ids = [f"i-{n:017x}" for n in range(100)]  # 19 characters each
+    joined = _join_whole(ids, 1000)
+    assert len(joined) <= 1000
+    assert joined.split(",") == ids[: len(joined.split(","))]
+    assert len(joined.split(",")) == 50  # 50 * 19 + 49 commas = 999
+    assert _join_whole(["sg-1", "sg-2"], 1000) == "sg-1,sg-2"
