@@ -23,14 +23,14 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m generator.demo
+	$(BIN)/python -m devtools.demo
 
 test: $(STAMP)
-	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff check generator emulator devtools tests bench
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check generator tests bench
+	$(BIN)/ruff check generator emulator devtools tests bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -51,7 +51,7 @@ push: $(STAMP)
 	$(AWSPAN) push
 
 lambda-zip: $(STAMP)
-	$(BIN)/python -m generator.lambda_package --output deploy/build/awspan-lambda.zip $(if $(POLICY),--policy $(POLICY))
+	$(BIN)/python -m devtools.lambda_package --output deploy/build/awspan-lambda.zip $(if $(POLICY),--policy $(POLICY))
 
 clean:
 	rm -rf $(VENV) build dist deploy/build .pytest_cache .ruff_cache

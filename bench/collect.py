@@ -1,6 +1,6 @@
 """Collect an estate of 10,000 instances from a moto server: API calls by operation, wall time.
 
-The server is a real subprocess on 127.0.0.1 (generator.devtools.moto_server), so the
+The server is a real subprocess on 127.0.0.1 (devtools.moto_server), so the
 figures include HTTP, moto's XML rendering and botocore's parsing. moto is much slower
 than EC2 per object (it renders the XML of every instance in Python, and botocore parses
 it), so read the wall time as an upper bound; the call counts are what carries over to
@@ -23,10 +23,10 @@ from typing import Any
 
 import boto3
 
+from devtools.moto_server import MotoServer, moto_env
 from generator.collect.collector import collect
 from generator.collect.command import state_bytes
 from generator.collect.sessions import SessionFactory
-from generator.devtools.moto_server import MotoServer, moto_env
 from generator.policy import parse_policy
 
 INSTANCES = int(os.environ.get("AWSPAN_BENCH_INSTANCES", "10000"))

@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import time
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.client import PanosClient
 from generator.panos.fragment import parse_fragment

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from generator.devtools.moto_server import MotoServer
+from devtools.moto_server import MotoServer
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
-from generator.devtools.moto_server import moto_env
+from devtools.moto_server import moto_env
 
 
 def fake_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:

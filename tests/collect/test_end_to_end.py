@@ -11,7 +11,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from generator.devtools.moto_server import MotoServer, moto_env
+from devtools.moto_server import MotoServer, moto_env
 from generator.validate import validate_document
 from generator.yamlio import load_yaml_file
 from tests.collect.estate import build_estate, find, write_policy

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from tests.emulator.helpers import Caller
 
 

@@ -59,7 +59,7 @@ def test_a_bad_or_missing_key_is_refused_and_changes_nothing(emu):
 
 
 def test_custom_users_and_unknown_paths(emu):
-    from generator.emulator import EmulatorServer
+    from emulator import EmulatorServer
 
     with EmulatorServer(users={"ops": "s3cret"}) as other:
         ok = requests.post(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from tests.emulator.helpers import ADDRESS, RULES, VSYS, Caller, lines, names, rule_xml
 
 

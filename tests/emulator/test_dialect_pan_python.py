@@ -11,7 +11,7 @@ import ssl
 import pan.xapi
 import pytest
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from tests.emulator.helpers import RULES, VSYS
 
 

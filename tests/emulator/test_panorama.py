@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from generator.location import Location
 from tests.emulator.helpers import Caller, lines, names, rule_xml
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from tests.emulator.helpers import RULES, VSYS, Caller, rule_xml
 
 OBJECTS = f"""

@@ -13,7 +13,7 @@ import pytest
 import requests
 from lxml import etree
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from tests.emulator.helpers import ADDRESS, Caller, names
 
 
@@ -28,7 +28,7 @@ def test_python_dash_m_runs_and_stops_cleanly(tmp_path):
         [
             sys.executable,
             "-m",
-            "generator.emulator",
+            "emulator",
             "--port",
             "0",
             "--config",
@@ -66,7 +66,7 @@ def test_python_dash_m_refuses_a_broken_config(tmp_path):
     config = tmp_path / "broken.xml"
     config.write_text("<config><unclosed></config>")
     result = subprocess.run(
-        [sys.executable, "-m", "generator.emulator", "--port", "0", "--config", str(config)],
+        [sys.executable, "-m", "emulator", "--port", "0", "--config", str(config)],
         capture_output=True,
         text=True,
         timeout=30,
@@ -118,7 +118,7 @@ def test_stop_closes_keep_alive_connections():
 def test_the_openssl_fallback_certificate_verifies_for_127_0_0_1(tmp_path):
     from cryptography import x509
 
-    from generator.emulator.server import _self_signed_openssl
+    from emulator.server import _self_signed_openssl
 
     cert_file, _key = _self_signed_openssl(tmp_path)
     cert = x509.load_pem_x509_certificate(cert_file.read_bytes())

@@ -15,10 +15,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from generator.emulator import xpath as xp
-from generator.emulator.config_ops import ConfigOp, parse_element, strip_stamps
-from generator.emulator.server import default_config
-from generator.emulator.store import BatchError, Store
+from emulator import xpath as xp
+from emulator.config_ops import ConfigOp, parse_element, strip_stamps
+from emulator.server import default_config
+from emulator.store import BatchError, Store
 from tests.emulator.helpers import ADDRESS, RULES, VSYS, rule_xml
 
 NAMES = ["a", "b", "c", "d"]

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.devtools.moto_server import MotoServer, moto_env
+from devtools.moto_server import MotoServer, moto_env
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

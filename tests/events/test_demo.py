@@ -44,7 +44,7 @@ def _wait_gone(sid: int) -> list[str]:
 
 def test_demo_runs_the_loop_twice_and_leaves_nothing_running(tmp_path):
     out = tmp_path / "demo-out"
-    argv = [sys.executable, "-m", "generator.demo", "--out", str(out)]
+    argv = [sys.executable, "-m", "devtools.demo", "--out", str(out)]
     proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env=_env(), start_new_session=True)
     try:
@@ -71,7 +71,7 @@ def test_demo_runs_the_loop_twice_and_leaves_nothing_running(tmp_path):
 
 
 def test_ctrl_c_stops_both_servers(tmp_path):
-    argv = [sys.executable, "-m", "generator.demo", "--out", str(tmp_path / "o")]
+    argv = [sys.executable, "-m", "devtools.demo", "--out", str(tmp_path / "o")]
     proc = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             text=True, env=_env(), start_new_session=True)
     try:

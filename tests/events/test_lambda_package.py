@@ -12,7 +12,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from generator.lambda_package import main as package_main
+from devtools.lambda_package import main as package_main
 
 ROOT = Path(__file__).resolve().parents[2]
 POLICY = """\
@@ -47,6 +47,7 @@ def test_zip_holds_the_project_its_dependencies_and_the_policy(package):
     assert templates and all(f"generator/_data/templates/{t}" in names for t in templates)
     assert "policy.yaml" in names
     assert not tops & {"boto3", "botocore", "s3transfer", "dateutil"}, "the runtime provides these"
+    assert not tops & {"emulator", "devtools", "bench", "tests"}, "test and demo tooling stays out"
     assert not [n for n in names if n.endswith(".pyc") or "__pycache__" in n or n.endswith("direct_url.json")]
     assert names == set(sorted(names)) and [i.filename for i in infos] == sorted(names)
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}

@@ -17,8 +17,8 @@ import boto3
 import pytest
 from lxml import etree
 
-from generator.devtools.seed import policy_for, seed_estate
-from generator.emulator import EmulatorServer
+from devtools.seed import policy_for, seed_estate
+from emulator import EmulatorServer
 from generator.errors import AwspanError
 from generator.events import handler
 from generator.location import Location

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from emulator import EmulatorServer
 from generator.cli import main
-from generator.emulator import EmulatorServer
 from generator.location import Location
 from tests.panos.helpers import rule, write_policy
 

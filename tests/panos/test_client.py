@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from emulator import EmulatorServer
 from generator.cli import main
-from generator.emulator import EmulatorServer
 from generator.errors import AwspanError
 from generator.location import Location
 from generator.panos.client import PanosClient, PanosError

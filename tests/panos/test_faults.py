@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from generator.panos.canonical import canonical_text
 from tests.panos.test_push import first_fragment, rule_names, second_fragment
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.canonical import canonical_text
 from tests.panos.helpers import address, fragment, rule, write_policy

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from emulator import EmulatorServer
 from generator.cli import main
-from generator.emulator import EmulatorServer
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.canonical import canonical_text
 from tests.panos.helpers import rule

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.canonical import canonical_text
 from generator.panos.client import PanosClient

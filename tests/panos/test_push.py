@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from emulator import EmulatorServer
 from generator.cli import main
-from generator.emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.canonical import canonical_text
 from tests.panos.conftest import add_rule_below_cleanup

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.emulator import EmulatorServer
+from emulator import EmulatorServer
 from generator.location import Location
 from tests.panos.helpers import address, group, rule
 

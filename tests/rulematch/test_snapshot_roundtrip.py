@@ -11,7 +11,7 @@ from generator.location import Location
 from generator.rulematch import load_rulebase
 from tests.rulematch.build import TAG, Objects, Rule, check, config, to_bytes
 
-emulator = pytest.importorskip("generator.emulator", reason="the PAN-OS emulator is not built yet")
+emulator = pytest.importorskip("emulator", reason="the PAN-OS emulator is not built yet")
 snapshot = pytest.importorskip("generator.panos.snapshot", reason="awspan snapshot is not built yet")
 client_mod = pytest.importorskip("generator.panos.client", reason="the PAN-OS client is not built yet")
 

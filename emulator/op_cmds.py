@@ -12,15 +12,15 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from generator.emulator.policy_match import Flow, Matcher, result_entry
-from generator.emulator.responses import (
+from emulator.policy_match import Flow, Matcher, result_entry
+from emulator.responses import (
     CODE_INVALID_COMMAND,
     CODE_MALFORMED,
     CODE_NOT_PRESENT,
     ApiError,
     result_success,
 )
-from generator.emulator.store import Store
+from emulator.store import Store
 from generator.xmlsafe import safe_parser
 
 _PARSER = safe_parser()

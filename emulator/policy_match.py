@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from generator.emulator.model import members, security_rules
+from emulator.model import members, security_rules
 
 PREDEFINED = {"service-http": [(6, "80,8080")], "service-https": [(6, "443")]}
 APP_DEFAULTS: dict[str, list[tuple[int, str | None]]] = {

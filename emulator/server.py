@@ -25,9 +25,9 @@ from urllib.parse import parse_qsl, urlsplit
 
 from lxml import etree
 
-from generator.emulator.api import Api, Reply, Users, write_one
-from generator.emulator.responses import CODE_INTERNAL, ApiError, error_element, serialize
-from generator.emulator.store import Store
+from emulator.api import Api, Reply, Users, write_one
+from emulator.responses import CODE_INTERNAL, ApiError, error_element, serialize
+from emulator.store import Store
 
 DEFAULT_USERS = {"admin": "admin", "automation": "automation"}
 MAX_BODY = 512 * 1024 * 1024
@@ -36,7 +36,7 @@ MAX_BODY = 512 * 1024 * 1024
 def default_config(panorama: bool = False) -> bytes:
     """The shipped initial configuration (a firewall vsys1, or a Panorama device group dg1)."""
     name = "default_panorama.xml" if panorama else "default_config.xml"
-    return resources.files("generator.emulator").joinpath(name).read_bytes()
+    return resources.files("emulator").joinpath(name).read_bytes()
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -294,7 +294,7 @@ class EmulatorServer:
         self.api.reset_counters()
 
     def fail(self, kind: str, nth: int = 1, code: str = "13", message: str | None = None) -> None:
-        """Make the nth future request of `kind` fail (see generator.emulator.faults)."""
+        """Make the nth future request of `kind` fail (see emulator.faults)."""
         self.api.faults.add(kind, nth=nth, code=code, message=message)
 
     def running(self) -> etree._Element:

@@ -1,7 +1,7 @@
 """`make demo`: the whole awspan loop on 127.0.0.1, with no AWS account and no firewall.
 
 A moto server stands in for AWS (seeded with the example estate of
-generator.devtools.seed) and the PAN-OS emulator for the firewall. The demo runs the
+devtools.seed) and the PAN-OS emulator for the firewall. The demo runs the
 same `awspan` commands a user or a pipeline runs, as separate processes, and prints them
 so they can be copied: collect -> snapshot -> generate -> plan -> push; then it changes
 AWS (stops an instance, revokes a rule) and runs the loop again to show the plan of that
@@ -117,9 +117,9 @@ def show_rules(rules: list[dict[str, str]]) -> None:
 def run_demo(out: Path) -> None:
     """Start both servers, run the loop twice around an AWS change, stop both servers."""
     # imported here so that `--help` is instant and a missing test extra is reported cleanly
-    from generator.devtools.moto_server import MotoServer, moto_env
-    from generator.devtools.seed import policy_for, seed_estate
-    from generator.emulator import EmulatorServer
+    from devtools.moto_server import MotoServer, moto_env
+    from devtools.seed import policy_for, seed_estate
+    from emulator import EmulatorServer
     from generator.yamlio import dump_yaml
 
     started = time.monotonic()
@@ -191,7 +191,7 @@ def run_demo(out: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generator.demo", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m devtools.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=DEFAULT_OUT, type=Path,
                         help=f"artefact directory (default: {DEFAULT_OUT})")
     args = parser.parse_args(argv)

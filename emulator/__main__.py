@@ -1,4 +1,4 @@
-"""Run the emulator by hand: `python -m generator.emulator --port 8443 --config initial.xml`.
+"""Run the emulator by hand: `python -m emulator --port 8443 --config initial.xml`.
 
 It serves until interrupted (Ctrl-C or SIGTERM). Get a key with keygen like on a real
 firewall; the emulator never prints keys or passwords.
@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.emulator.server import DEFAULT_USERS, EmulatorServer
+from emulator.server import DEFAULT_USERS, EmulatorServer
 
 
 def _user(text: str) -> tuple[str, str]:
@@ -26,7 +26,7 @@ def _user(text: str) -> tuple[str, str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m generator.emulator",
+        prog="python -m emulator",
         description="A PAN-OS XML API emulator for awspan's tests and demo.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")

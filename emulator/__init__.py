@@ -1,6 +1,6 @@
 """A PAN-OS XML API emulator (PAN-OS 10.1 dialect) for awspan's tests and demo.
 
-    from generator.emulator import EmulatorServer
+    from emulator import EmulatorServer
     with EmulatorServer() as emu:          # default_config.xml: vsys1, zones, a clean-up rule
         emu.url, emu.api_key("automation")
 
@@ -10,7 +10,7 @@ locks, commit jobs, revert, `test security-policy-match` and fault injection. Se
 docs/emulator.md for what it implements and where it knowingly differs from PAN-OS.
 """
 
-from generator.emulator.responses import ApiError
-from generator.emulator.server import DEFAULT_USERS, EmulatorServer, default_config
+from emulator.responses import ApiError
+from emulator.server import DEFAULT_USERS, EmulatorServer, default_config
 
 __all__ = ["DEFAULT_USERS", "ApiError", "EmulatorServer", "default_config"]

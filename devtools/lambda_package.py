@@ -1,6 +1,6 @@
 """Build the AWS Lambda deployment zip from the installed project and its runtime dependencies.
 
-    python -m generator.lambda_package --output deploy/build/awspan-lambda.zip [--policy policy.yaml]
+    python -m devtools.lambda_package --output deploy/build/awspan-lambda.zip [--policy policy.yaml]
 
 Why from the *installed* environment instead of `pip install --target` from an index: the
 build must work offline and ship exactly the versions the tests ran against. The cost is
@@ -203,7 +203,7 @@ def build(output: Path, policy: Path | None = None, *, include_boto3: bool = Fal
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m generator.lambda_package",
+        prog="python -m devtools.lambda_package",
         description="Build the awspan Lambda deployment zip from this environment.")
     parser.add_argument("--output", default="deploy/build/awspan-lambda.zip", type=Path)
     parser.add_argument("--policy", type=Path,

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from generator.emulator import op_cmds
-from generator.emulator.config_ops import Applied, ConfigOp, parse_element
-from generator.emulator.faults import FaultPlan
-from generator.emulator.responses import (
+from emulator import op_cmds
+from emulator.config_ops import Applied, ConfigOp, parse_element
+from emulator.faults import FaultPlan
+from emulator.responses import (
     CODE_MALFORMED,
     CODE_NOT_PRESENT,
     CODE_SUCCESS,
@@ -30,7 +30,7 @@ from generator.emulator.responses import (
     result_success,
     serialize,
 )
-from generator.emulator.store import BatchError, Store
+from emulator.store import BatchError, Store
 
 CONFIG_ACTIONS = ("get", "show", "set", "edit", "delete", "move", "rename", "multi-config")
 

@@ -12,8 +12,8 @@ from functools import lru_cache
 
 from lxml import etree
 
-from generator.emulator.index import ChildIndex
-from generator.emulator.responses import CODE_BAD_XPATH, CODE_NOT_UNIQUE, ApiError
+from emulator.index import ChildIndex
+from emulator.responses import CODE_BAD_XPATH, CODE_NOT_UNIQUE, ApiError
 
 _STEP = re.compile(r"""^([A-Za-z0-9_.:-]+)(?:\[@name=(?:'([^']*)'|"([^"]*)")\])?$""")
 

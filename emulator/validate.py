@@ -6,7 +6,7 @@ duplicate name. It reports "<name> -> <field> '<value>' is not a valid reference
 "<name> -> <field> is invalid". Completeness (a rule without `from`) is only checked at
 commit, as on PAN-OS, so that a rule can be built by several `set` requests.
 
-Name lookups go through the store's sibling index (generator.emulator.index), so that
+Name lookups go through the store's sibling index (emulator.index), so that
 validating thousands of rules stays linear.
 """
 
@@ -17,15 +17,15 @@ import re
 
 from lxml import etree
 
-from generator.emulator.index import ChildIndex
-from generator.emulator.model import (
+from emulator.index import ChildIndex
+from emulator.model import (
     member_lists,
     members,
     scope_of,
     shared_of,
     typed_entries_in,
 )
-from generator.emulator.responses import CODE_INVALID_OBJECT, CODE_REFERENCE_COUNT, ApiError
+from emulator.responses import CODE_INVALID_OBJECT, CODE_REFERENCE_COUNT, ApiError
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. -]*$")
 MAX_NAME = {"tag": 127}

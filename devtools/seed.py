@@ -16,7 +16,7 @@ show. The estate is small but has every case the firewall engineer cares about:
 - Groups allow from the internet, from partner ranges, from inside the VPC (never a
   firewall rule) and from other groups (never a firewall rule).
 
-    python -m generator.devtools.seed --endpoint-url http://127.0.0.1:PORT
+    python -m devtools.seed --endpoint-url http://127.0.0.1:PORT
 """
 
 from __future__ import annotations

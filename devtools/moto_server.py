@@ -57,7 +57,7 @@ class MotoServer:
         """Launch the child, read the port it bound, wait until it answers HTTP."""
         env = {**os.environ, **moto_env(), "MOTO_EC2_LOAD_DEFAULT_AMIS": str(self.load_default_amis).lower()}
         self._proc = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-            [sys.executable, "-m", "generator.devtools.moto_server", "--serve"],
+            [sys.executable, "-m", "devtools.moto_server", "--serve"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from generator.emulator import xpath as xp
-from generator.emulator.commit import Job
-from generator.emulator.config_ops import (
+from emulator import xpath as xp
+from emulator.commit import Job
+from emulator.config_ops import (
     Applied,
     ConfigOp,
     Stamp,
@@ -28,15 +28,15 @@ from generator.emulator.config_ops import (
     apply_op,
     strip_stamps,
 )
-from generator.emulator.index import ChildIndex
-from generator.emulator.responses import (
+from emulator.index import ChildIndex
+from emulator.responses import (
     CODE_DENIED,
     CODE_INVALID_OBJECT,
     CODE_NOT_POSSIBLE,
     CODE_REFERENCE_COUNT,
     ApiError,
 )
-from generator.emulator.validate import Validator
+from emulator.validate import Validator
 from generator.xmlsafe import safe_parser
 
 _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from generator.emulator import xpath as xp
-from generator.emulator.index import ChildIndex
-from generator.emulator.model import entry_kind, scope_of, typed_ancestor, typed_entries_in
-from generator.emulator.responses import (
+from emulator import xpath as xp
+from emulator.index import ChildIndex
+from emulator.model import entry_kind, scope_of, typed_ancestor, typed_entries_in
+from emulator.responses import (
     CODE_INVALID_OBJECT,
     CODE_MALFORMED,
     CODE_NOT_PRESENT,
