@@ -17,11 +17,10 @@ import pytest
 import requests
 from lxml import etree
 
+import emulator
 from generator.location import Location
 from generator.rulematch import Flow, RuleBase, first_match
 from tests.rulematch.build import Objects, Rule, config, to_bytes
-
-emulator = pytest.importorskip("emulator", reason="the PAN-OS emulator is not built yet")
 
 ZONES = ("untrust", "trust", "dmz")
 APPS = ("ssh", "ssl", "web-browsing", "dns", "icmp")

@@ -5,15 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
+import emulator
 from generator.location import Location
+from generator.panos import client as client_mod
+from generator.panos import snapshot
 from generator.rulematch import load_rulebase
 from tests.rulematch.build import TAG, Objects, Rule, check, config, to_bytes
-
-emulator = pytest.importorskip("emulator", reason="the PAN-OS emulator is not built yet")
-snapshot = pytest.importorskip("generator.panos.snapshot", reason="awspan snapshot is not built yet")
-client_mod = pytest.importorskip("generator.panos.client", reason="the PAN-OS client is not built yet")
 
 FRAGMENT = Objects(
     address={"web-1": ("ip-netmask", "10.0.1.5"), "db-1": ("ip-netmask", "10.0.2.5")},
