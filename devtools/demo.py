@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -74,6 +75,10 @@ class Runner:
             [sys.executable, "-m", "generator", *argv],
             env=self.env, capture_output=True, text=True, timeout=300, check=False,
         )
+        if result.returncode in (130, -signal.SIGINT):
+            # Ctrl-C reached the step too (same process group), maybe while it was still
+            # importing: what it printed then is a KeyboardInterrupt traceback, not news
+            raise KeyboardInterrupt
         output = (result.stderr + result.stdout).rstrip("\n")
         for line in output.splitlines():
             if hide is None or line not in hide:
