@@ -149,14 +149,14 @@ def _malformed(record: Mapping[str, Any], account: Any, detail_type: Any) -> str
     """Why the record's shape is wrong, or None. Only type errors: odd strings are escaped later."""
     for name in _STRING_FIELDS:
         if record.get(name) is not None and not isinstance(record[name], str):
-            return f"{name} is a {type(record[name]).__name__}, not a string"
+            return f"{name} is not a string ({type(record[name]).__name__})"
     if account is not None and not isinstance(account, (str, int)):
-        return f"the account is a {type(account).__name__}, not a string"
+        return f"the account is not a string ({type(account).__name__})"
     if detail_type is not None and not isinstance(detail_type, str):
-        return f"detail-type is a {type(detail_type).__name__}, not a string"
+        return f"detail-type is not a string ({type(detail_type).__name__})"
     code = record.get("errorCode")
     if code is not None and not isinstance(code, (str, int)):
-        return f"errorCode is a {type(code).__name__}, not a string"
+        return f"errorCode is not a string ({type(code).__name__})"
     return None
 
 

@@ -31,8 +31,10 @@ def _read_bytes(source: str) -> bytes:
     if source == "-":
         return sys.stdin.buffer.read(MAX_JSON_BYTES + 1)
     try:
-        with open(source, "rb") as handle:
-            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+        # O_NONBLOCK: opening a FIFO must not wait for a writer before its type is checked
+        fd = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+        with open(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise AwspanError("event file is not a regular file", where=source)
             return handle.read(MAX_JSON_BYTES + 1)
     except FileNotFoundError:

@@ -1,0 +1,55 @@
+"""The S3 trigger end to end in push mode: an instance started in a member account, the
+CloudTrail log files that record it in a moto S3 bucket, an SQS batch announcing them
+through SNS, and the PAN-OS emulator's running config showing the result: one
+collect -> snapshot -> generate -> push (one commit) for the whole batch."""
+
+from __future__ import annotations
+
+import boto3
+
+from generator.devtools.seed import seed_estate
+from tests.events.test_reactions import SECRET, addresses, emulator, rules_of, write_policy  # noqa: F401
+from tests.events.trail import MEMBER, digest_key, put_log, record, s3_event, sns_envelope, sqs_event
+
+FIXTURE_INSTANCE = "i-0a1b2c3d4e5f60718"
+
+
+class Context:
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:awspan"
+
+
+def commits(emu) -> int:  # noqa: F811
+    return sum(1 for r in emu.requests if r["type"] == "commit")
+
+
+def test_s3_sqs_sns_batch_reaches_the_firewall_with_one_push(aws, emulator, tmp_path, monkeypatch):  # noqa: F811
+    from generator.events import handler
+
+    estate = seed_estate(aws)
+    key = emulator.api_key("automation")
+    boto3.client("secretsmanager", region_name=estate.region).create_secret(Name=SECRET, SecretString=key)
+    write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
+                 events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET})
+    ec2 = boto3.client("ec2", region_name=estate.region)
+    batch, batch_ip, batch_sg = (estate.instances["batch-1"], estate.private_ips["batch-1"],
+                                 estate.security_groups["batch"])
+    ec2.start_instances(InstanceIds=[batch])
+    # moto's default account is the one collect reads (the policy names no aws.accounts)
+    started = put_log("123456789012", [record("create_tags_ignored", "123456789012"),
+                                       record("start_instances", "123456789012",
+                                              replace={FIXTURE_INSTANCE: batch})])
+    routed = put_log("123456789012", [record("create_route", "123456789012")])
+    member = put_log(MEMBER, [record("stop_instances")])  # another account of the org trail
+    emulator.reset_counters()
+    event = sqs_event(sns_envelope(s3_event(started)), sns_envelope(s3_event(routed, digest_key(MEMBER))),
+                      s3_event(member))
+    assert handler(event, Context()) == {"batchItemFailures": []}
+    running = emulator.running()
+    assert batch_ip in addresses(running)
+    assert rules_of(running, batch_sg), "the started instance's group has its rule"
+    assert commits(emulator) == 1, "one reaction for the batch"
+    # nothing relevant in the next delivery: no collect, no push
+    emulator.reset_counters()
+    quiet = put_log("123456789012", [record("create_tags_ignored", "123456789012")])
+    assert handler(sqs_event(s3_event(quiet)), Context()) == {"batchItemFailures": []}
+    assert emulator.request_count == 0
