@@ -17,6 +17,7 @@ from typing import Any
 
 from generator.errors import AwspanError
 from generator.events.classify import Decision
+from generator.events.partial_collect import collect_changed, mark_full
 from generator.events.pipeline import names_and_ids, run_pipeline
 from generator.events.secrets import firewall_api_key
 
@@ -66,6 +67,9 @@ def describe_change(decisions: list[Decision]) -> str:
 def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, Any]:
     """collect -> snapshot -> generate -> push, with every file in events.work_dir.
 
+    collect reads only the account/region pairs of the decisions when the last run's
+    state.yaml is recent (generator.events.partial_collect), else everything.
+
     The steps run through the command line's own entry (generator.cli.main), so that the
     Lambda does exactly what `make collect generate push` does in a pipeline. snapshot
     refreshes the firewall's own rules for generate's already-allowed check, as the
@@ -85,6 +89,11 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
          "--output", str(fragment)],
         ["push", "--config", cfg, "--fragment", str(fragment), "--description", describe_change(decisions)],
     ]
+    pairs = collect_changed(policy, work, decisions)
+    if pairs is not None:
+        log.info("awspan event: collected only %s; the other accounts/regions are from the last run",
+                 ", ".join(pairs))
+        steps = steps[1:]
     with _environment("PANOS_API_KEY", firewall_api_key(policy)):
         for argv in steps:
             log.info("awspan event: running awspan %s", argv[0])
@@ -92,7 +101,10 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
             if code != 0:
                 raise AwspanError(f"push reaction stopped: `awspan {argv[0]}` failed (exit {code}); "
                                   "the later steps did not run (its message is above)")
-    return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment)}
+            if argv[0] == "collect":
+                mark_full(work, policy)
+    return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment),
+            "collected": pairs if pairs is not None else "all"}
 
 
 def collected_regions(policy: Any) -> set[str]:

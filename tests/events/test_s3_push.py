@@ -53,3 +53,45 @@ def test_s3_sqs_sns_batch_reaches_the_firewall_with_one_push(aws, emulator, tmp_
     quiet = put_log("123456789012", [record("create_tags_ignored", "123456789012")])
     assert handler(sqs_event(s3_event(quiet)), Context()) == {"batchItemFailures": []}
     assert emulator.request_count == 0
+
+
+def test_the_reaction_collects_only_the_pairs_the_events_name(aws, emulator, tmp_path, monkeypatch):  # noqa: F811
+    """After a full read, a batch from us-east-1 re-reads us-east-1 only: a VPC made meanwhile in
+    eu-west-1 (no event announced it) appears once an eu-west-1 event arrives, or once the
+    last full read is FULL_COLLECT_EVERY old."""
+    from generator.devtools.seed import policy_for
+    from generator.events import handler
+    from generator.events.partial_collect import SCOPE_FILE
+    from generator.yamlio import dump_yaml, load_yaml_file
+
+    estate = seed_estate(aws)
+    boto3.client("secretsmanager", region_name=estate.region).create_secret(
+        Name=SECRET, SecretString=emulator.api_key("automation"))
+    doc = policy_for(estate, url=emulator.url, events={"mode": "push", "work_dir": str(tmp_path / "work"),
+                                                       "api_key_secret": SECRET})
+    doc["aws"]["regions"] = ["us-east-1", "eu-west-1"]
+    (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
+    monkeypatch.setenv("AWSPAN_CONFIG", str(tmp_path / "policy.yaml"))
+    state_file = tmp_path / "work" / "state.yaml"
+
+    def eu_vpcs() -> int:  # moto gives every region a default VPC
+        return sum(v["region"] == "eu-west-1" for v in load_yaml_file(state_file, "state")["vpcs"])
+
+    def deliver(region: str) -> None:
+        key = put_log("123456789012", [record("delete_route", "123456789012", region=region)], region=region)
+        assert handler(sqs_event(s3_event(key)), Context()) == {"batchItemFailures": []}
+
+    deliver("us-east-1")  # first run of this environment: everything
+    assert eu_vpcs() == 1
+    boto3.client("ec2", region_name="eu-west-1").create_vpc(CidrBlock="10.99.0.0/16")
+    deliver("us-east-1")
+    assert eu_vpcs() == 1, "eu-west-1 was not read again"
+    deliver("eu-west-1")
+    assert eu_vpcs() == 2
+    assert (tmp_path / "work" / SCOPE_FILE).exists()
+    # a changed aws section (another region list) makes the next run read everything again
+    boto3.client("ec2", region_name="eu-west-1").create_vpc(CidrBlock="10.98.0.0/16")
+    doc["aws"]["regions"] = ["eu-west-1", "us-east-1"]
+    (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
+    deliver("us-east-1")
+    assert eu_vpcs() == 3
