@@ -187,3 +187,12 @@ def test_classify_never_raises_and_summaries_are_one_line(base, field, value):
     assert "\n" not in decision.summary()
     json.dumps(decision.as_dict())
     assert not (decision.relevant and decision.malformed)
+
+
+def test_the_json_size_cap_names_the_input():
+    from generator.errors import AwspanError
+    from generator.events.jsondoc import parse_json
+
+    with pytest.raises(AwspanError, match=r"^big\.json: 11 bytes of JSON, over the 10-byte limit$"):
+        parse_json(b'{"a": "bb"}', "big.json", limit=10)
+    assert parse_json(b'{"a": "b"}', "ok.json", limit=10) == {"a": "b"}

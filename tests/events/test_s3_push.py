@@ -95,3 +95,61 @@ def test_the_reaction_collects_only_the_pairs_the_events_name(aws, emulator, tmp
     (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
     deliver("us-east-1")
     assert eu_vpcs() == 3
+
+
+def test_an_instance_started_in_a_member_account_reaches_the_firewall(aws, emulator, tmp_path,  # noqa: F811
+                                                                     monkeypatch, caplog):
+    """The issue's "done when": the function runs in the security account, the organization
+    trail's log file of a member account announces StartInstances, collect assumes the role
+    in that member account, and the instance's address reaches the firewall's running config."""
+    from generator.devtools.seed import policy_for
+    from generator.events import handler
+    from generator.yamlio import dump_yaml
+
+    member_id, role = "444455556666", "arn:aws:iam::444455556666:role/awspan-collect"
+    estate = seed_estate(aws)  # the security account's own VPCs and the firewall
+    creds = boto3.client("sts", region_name="us-east-1").assume_role(
+        RoleArn=role, RoleSessionName="seed")["Credentials"]
+    member = boto3.client("ec2", region_name="us-east-1", aws_access_key_id=creds["AccessKeyId"],
+                          aws_secret_access_key=creds["SecretAccessKey"],
+                          aws_session_token=creds["SessionToken"])
+    vpc = member.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnet = member.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    # the member's default route leads to the inspection ENI, which the policy counts as the firewall
+    eni = member.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    table = member.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    member.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NetworkInterfaceId=eni)
+    member.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    group = member.create_security_group(GroupName="shop", Description="shop", VpcId=vpc)["GroupId"]
+    member.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    instance = member.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet,
+                                    SecurityGroupIds=[group], PrivateIpAddress="10.77.1.10"
+                                    )["Instances"][0]["InstanceId"]
+    member.stop_instances(InstanceIds=[instance])
+
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name=SECRET, SecretString=emulator.api_key("automation"))
+    doc = policy_for(estate, url=emulator.url, events={"mode": "push", "work_dir": str(tmp_path / "work"),
+                                                       "api_key_secret": SECRET})
+    doc["firewall"]["route_targets"] = sorted([*doc["firewall"]["route_targets"], eni])
+    doc["aws"]["accounts"] = [{"id": "123456789012"}, {"id": member_id, "role_arn": role}]
+    (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
+    monkeypatch.setenv("AWSPAN_CONFIG", str(tmp_path / "policy.yaml"))
+
+    full = handler(sqs_event(s3_event(put_log(member_id, [record("create_route", member_id)]))), Context())
+    assert full == {"batchItemFailures": []}
+    assert "10.77.1.10" not in addresses(emulator.running()), "stopped: not protected yet"
+
+    member.start_instances(InstanceIds=[instance])
+    started = put_log(member_id, [record("start_instances", member_id, replace={FIXTURE_INSTANCE: instance})])
+    stranger = put_log("777788889999", [record("start_instances", "777788889999")])
+    emulator.reset_counters()
+    with caplog.at_level("INFO"):
+        result = handler(sqs_event(sns_envelope(s3_event(started, stranger))), Context())
+    assert result == {"batchItemFailures": []}
+    assert "10.77.1.10" in addresses(emulator.running())
+    assert rules_of(emulator.running(), group), "the member's group has its rule"
+    assert commits(emulator) == 1
+    assert f"collected only {member_id} us-east-1" in caplog.text
+    assert "1 log file(s) of accounts/regions the policy does not collect ignored" in caplog.text

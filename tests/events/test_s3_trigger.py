@@ -215,3 +215,23 @@ def test_size_caps_stop_oversized_files_and_gzip_bombs(policy, dispatch, monkeyp
     assert "over 1,048,576 bytes once gunzipped" in skipped
     assert f"over the {logfiles.MAX_COMPRESSED_BYTES:,}-byte limit" in skipped
     assert result["reaction"] == "none" and dispatch.requests == []
+
+
+def test_cli_reads_the_files_a_notification_names(delivery, aws, tmp_path):
+    """`awspan event` on a saved SQS batch reads the same files from S3 and decides the same."""
+    import os
+    import subprocess
+    import sys
+
+    saved = tmp_path / "batch.json"
+    saved.write_text(json.dumps(sqs_event(s3_event(*delivery[:4]))))
+    result = subprocess.run([sys.executable, "-m", "generator", "event", "--decide-only", str(saved)],
+                            capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    relevant = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("relevant:"))
+    # without the Lambda's context every account's file is read: the other account's records show too
+    assert relevant == ["AuthorizeSecurityGroupIngress", "DeleteRoute", "RevokeSecurityGroupIngress",
+                        "StartInstances", "StopInstances", "TerminateInstances"]
+    assert "malformed: StartInstances" not in result.stdout  # the name was 42: shown as "?"
+    assert "malformed: ?" in result.stdout
+    assert result.stdout.rstrip().endswith("reaction: not run (--decide-only)")
