@@ -69,7 +69,10 @@ def _function(template: dict) -> dict:
 
 
 def test_event_rule_lists_exactly_the_relevant_events(template):
-    pattern = _function(template)["Events"]["Ec2Change"]["Properties"]["Pattern"]
+    rule = template["Resources"]["Ec2ChangeRule"]
+    assert rule["Condition"] == "UseEventBridge"
+    assert rule["Properties"]["Targets"][0]["Arn"] == {"GetAtt": "AwspanFunction.Arn"}
+    pattern = rule["Properties"]["EventPattern"]
     assert pattern["detail-type"] == ["AWS API Call via CloudTrail"]
     assert pattern["source"] == ["aws.ec2"]
     assert pattern["detail"]["eventSource"] == ["ec2.amazonaws.com"]
@@ -105,12 +108,61 @@ def test_iam_is_least_privilege(template):
     assert all(re.fullmatch(r"ec2:(Describe|Get)[A-Za-z]+", a) for a in ec2)
     # every other statement names its one resource (a parameter), never "*"
     for sid in ("AssumeCollectRoles", "ReadFirewallApiKey", "ReadFirewallApiKeyParameter",
-                "ReadPipelineToken", "StartPipeline"):
+                "ReadPipelineToken", "StartPipeline", "ReadTrailLogFiles", "DecryptTrailLogFiles",
+                "ConsumeTrailQueue"):
         assert statements[sid]["Resource"] != "*", sid
     assert statements["ReadFirewallApiKey"]["Action"] == "secretsmanager:GetSecretValue"
     assert statements["ReadFirewallApiKey"]["Resource"] == {"Ref": "ApiKeySecretArn"}
     assert statements["AssumeCollectRoles"]["Action"] == "sts:AssumeRole"
     assert statements["StartPipeline"]["Action"] == "codebuild:StartBuild"
+
+
+def _conditional_statements(template: dict) -> dict[str, tuple[str, dict]]:
+    """Sid -> (the condition that adds the statement, the statement)."""
+    out = {}
+    for policy in _function(template)["Policies"]:
+        if "If" in policy:
+            for statement in policy["If"][1]["Statement"]:
+                out[statement["Sid"]] = (policy["If"][0], statement)
+    return out
+
+
+def test_the_trigger_is_a_parameter_and_each_choice_makes_only_its_own_resources(template):
+    assert template["Parameters"]["Trigger"]["AllowedValues"] == ["EventBridge", "S3", "SNS", "SQS"]
+    assert template["Parameters"]["Trigger"]["Default"] == "EventBridge"
+    resources = template["Resources"]
+    by_condition: dict[str, set[str]] = {}
+    for name, resource in resources.items():
+        by_condition.setdefault(resource.get("Condition", "-"), set()).add(name)
+    assert by_condition["UseEventBridge"] == {"Ec2ChangeRule", "Ec2ChangeInvokePermission"}
+    assert by_condition["UseS3"] == {"TrailBucketInvokePermission"}
+    assert by_condition["UseSns"] == {"TrailTopicSubscription", "TrailTopicInvokePermission"}
+    assert by_condition["UseSqs"] == {"TrailQueueMapping"}
+    assert "Events" not in _function(template), "every trigger is a conditional resource"
+    s3 = resources["TrailBucketInvokePermission"]["Properties"]
+    assert s3["Principal"] == "s3.amazonaws.com" and "SourceAccount" in s3  # no confused deputy
+    mapping = resources["TrailQueueMapping"]["Properties"]
+    assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert resources["TrailTopicSubscription"]["Properties"]["Protocol"] == "lambda"
+    rules = template["Rules"]
+    assert {"TrailTriggerNeedsItsSource", "SnsTriggerNeedsTopic", "SqsTriggerNeedsQueue"} <= set(rules)
+
+
+def test_trail_triggers_read_only_the_trails_log_files(template):
+    statements = _conditional_statements(template)
+    condition, read = statements["ReadTrailLogFiles"]
+    assert condition == "ReadsTrailBucket"
+    assert read["Action"] == "s3:GetObject"  # no ListBucket, no Put, no Delete
+    prefix = "arn:${AWS::Partition}:s3:::${TrailBucketName}/${TrailKeyPrefix}AWSLogs/*"
+    assert read["Resource"] == {"Sub": prefix}
+    assert statements["DecryptTrailLogFiles"][0] == "HasTrailKmsKey"
+    assert statements["DecryptTrailLogFiles"][1]["Action"] == "kms:Decrypt"
+    condition, queue = statements["ConsumeTrailQueue"]
+    assert condition == "UseSqs" and queue["Resource"] == {"Ref": "TrailQueueArn"}
+    assert sorted(queue["Action"]) == ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage",
+                                       "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+    conditions = template["Conditions"]
+    assert conditions["ReadsTrailBucket"] == {"Not": [{"Condition": "UseEventBridge"}]}
 
 
 def test_collect_needs_no_more_than_the_template_grants(template):

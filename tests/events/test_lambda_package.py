@@ -41,7 +41,7 @@ def test_zip_holds_the_project_its_dependencies_and_the_policy(package):
     tops = {name.split("/")[0] for name in names}
     for needed in ("generator", "yaml", "lxml", "jinja2", "jsonschema", "netaddr", "requests", "urllib3"):
         assert needed in tops, needed
-    assert "generator/events.py" in names
+    assert "generator/events/lambda_handler.py" in names
     assert "generator/_data/schemas/policy.schema.json" in names  # the wheel's force-include
     templates = sorted(p.name for p in (ROOT / "templates").glob("*.j2"))
     assert templates and all(f"generator/_data/templates/{t}" in names for t in templates)

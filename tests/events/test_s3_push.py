@@ -1,0 +1,155 @@
+"""The S3 trigger end to end in push mode: an instance started in a member account, the
+CloudTrail log files that record it in a moto S3 bucket, an SQS batch announcing them
+through SNS, and the PAN-OS emulator's running config showing the result: one
+collect -> snapshot -> generate -> push (one commit) for the whole batch."""
+
+from __future__ import annotations
+
+import boto3
+
+from devtools.seed import seed_estate
+from tests.events.test_reactions import SECRET, addresses, emulator, rules_of, write_policy  # noqa: F401
+from tests.events.trail import MEMBER, digest_key, put_log, record, s3_event, sns_envelope, sqs_event
+
+FIXTURE_INSTANCE = "i-0a1b2c3d4e5f60718"
+
+
+class Context:
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:awspan"
+
+
+def commits(emu) -> int:  # noqa: F811
+    return sum(1 for r in emu.requests if r["type"] == "commit")
+
+
+def test_s3_sqs_sns_batch_reaches_the_firewall_with_one_push(aws, emulator, tmp_path, monkeypatch):  # noqa: F811
+    from generator.events import handler
+
+    estate = seed_estate(aws)
+    key = emulator.api_key("automation")
+    boto3.client("secretsmanager", region_name=estate.region).create_secret(Name=SECRET, SecretString=key)
+    write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
+                 events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET})
+    ec2 = boto3.client("ec2", region_name=estate.region)
+    batch, batch_ip, batch_sg = (estate.instances["batch-1"], estate.private_ips["batch-1"],
+                                 estate.security_groups["batch"])
+    ec2.start_instances(InstanceIds=[batch])
+    # moto's default account is the one collect reads (the policy names no aws.accounts)
+    started = put_log("123456789012", [record("create_tags_ignored", "123456789012"),
+                                       record("start_instances", "123456789012",
+                                              replace={FIXTURE_INSTANCE: batch})])
+    routed = put_log("123456789012", [record("create_route", "123456789012")])
+    member = put_log(MEMBER, [record("stop_instances")])  # another account of the org trail
+    emulator.reset_counters()
+    event = sqs_event(sns_envelope(s3_event(started)), sns_envelope(s3_event(routed, digest_key(MEMBER))),
+                      s3_event(member))
+    assert handler(event, Context()) == {"batchItemFailures": []}
+    running = emulator.running()
+    assert batch_ip in addresses(running)
+    assert rules_of(running, batch_sg), "the started instance's group has its rule"
+    assert commits(emulator) == 1, "one reaction for the batch"
+    # nothing relevant in the next delivery: no collect, no push
+    emulator.reset_counters()
+    quiet = put_log("123456789012", [record("create_tags_ignored", "123456789012")])
+    assert handler(sqs_event(s3_event(quiet)), Context()) == {"batchItemFailures": []}
+    assert emulator.request_count == 0
+
+
+def test_the_reaction_collects_only_the_pairs_the_events_name(aws, emulator, tmp_path, monkeypatch):  # noqa: F811
+    """After a full read, a batch from us-east-1 re-reads us-east-1 only: a VPC made meanwhile in
+    eu-west-1 (no event announced it) appears once an eu-west-1 event arrives, or once the
+    last full read is FULL_COLLECT_EVERY old."""
+    from devtools.seed import policy_for
+    from generator.events import handler
+    from generator.events.partial_collect import SCOPE_FILE
+    from generator.yamlio import dump_yaml, load_yaml_file
+
+    estate = seed_estate(aws)
+    boto3.client("secretsmanager", region_name=estate.region).create_secret(
+        Name=SECRET, SecretString=emulator.api_key("automation"))
+    doc = policy_for(estate, url=emulator.url, events={"mode": "push", "work_dir": str(tmp_path / "work"),
+                                                       "api_key_secret": SECRET})
+    doc["aws"]["regions"] = ["us-east-1", "eu-west-1"]
+    (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
+    monkeypatch.setenv("AWSPAN_CONFIG", str(tmp_path / "policy.yaml"))
+    state_file = tmp_path / "work" / "state.yaml"
+
+    def eu_vpcs() -> int:  # moto gives every region a default VPC
+        return sum(v["region"] == "eu-west-1" for v in load_yaml_file(state_file, "state")["vpcs"])
+
+    def deliver(region: str) -> None:
+        key = put_log("123456789012", [record("delete_route", "123456789012", region=region)], region=region)
+        assert handler(sqs_event(s3_event(key)), Context()) == {"batchItemFailures": []}
+
+    deliver("us-east-1")  # first run of this environment: everything
+    assert eu_vpcs() == 1
+    boto3.client("ec2", region_name="eu-west-1").create_vpc(CidrBlock="10.99.0.0/16")
+    deliver("us-east-1")
+    assert eu_vpcs() == 1, "eu-west-1 was not read again"
+    deliver("eu-west-1")
+    assert eu_vpcs() == 2
+    assert (tmp_path / "work" / SCOPE_FILE).exists()
+    # a changed aws section (another region list) makes the next run read everything again
+    boto3.client("ec2", region_name="eu-west-1").create_vpc(CidrBlock="10.98.0.0/16")
+    doc["aws"]["regions"] = ["eu-west-1", "us-east-1"]
+    (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
+    deliver("us-east-1")
+    assert eu_vpcs() == 3
+
+
+def test_an_instance_started_in_a_member_account_reaches_the_firewall(aws, emulator, tmp_path,  # noqa: F811
+                                                                     monkeypatch, caplog):
+    """The issue's "done when": the function runs in the security account, the organization
+    trail's log file of a member account announces StartInstances, collect assumes the role
+    in that member account, and the instance's address reaches the firewall's running config."""
+    from devtools.seed import policy_for
+    from generator.events import handler
+    from generator.yamlio import dump_yaml
+
+    member_id, role = "444455556666", "arn:aws:iam::444455556666:role/awspan-collect"
+    estate = seed_estate(aws)  # the security account's own VPCs and the firewall
+    creds = boto3.client("sts", region_name="us-east-1").assume_role(
+        RoleArn=role, RoleSessionName="seed")["Credentials"]
+    member = boto3.client("ec2", region_name="us-east-1", aws_access_key_id=creds["AccessKeyId"],
+                          aws_secret_access_key=creds["SecretAccessKey"],
+                          aws_session_token=creds["SessionToken"])
+    vpc = member.create_vpc(CidrBlock="10.77.0.0/16")["Vpc"]["VpcId"]
+    subnet = member.create_subnet(VpcId=vpc, CidrBlock="10.77.1.0/24")["Subnet"]["SubnetId"]
+    # the member's default route leads to the inspection ENI, which the policy counts as the firewall
+    eni = member.create_network_interface(SubnetId=subnet)["NetworkInterface"]["NetworkInterfaceId"]
+    table = member.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+    member.create_route(RouteTableId=table, DestinationCidrBlock="0.0.0.0/0", NetworkInterfaceId=eni)
+    member.associate_route_table(RouteTableId=table, SubnetId=subnet)
+    group = member.create_security_group(GroupName="shop", Description="shop", VpcId=vpc)["GroupId"]
+    member.authorize_security_group_ingress(GroupId=group, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+    instance = member.run_instances(ImageId="ami-12c6146b", MinCount=1, MaxCount=1, SubnetId=subnet,
+                                    SecurityGroupIds=[group], PrivateIpAddress="10.77.1.10"
+                                    )["Instances"][0]["InstanceId"]
+    member.stop_instances(InstanceIds=[instance])
+
+    boto3.client("secretsmanager", region_name="us-east-1").create_secret(
+        Name=SECRET, SecretString=emulator.api_key("automation"))
+    doc = policy_for(estate, url=emulator.url, events={"mode": "push", "work_dir": str(tmp_path / "work"),
+                                                       "api_key_secret": SECRET})
+    doc["firewall"]["route_targets"] = sorted([*doc["firewall"]["route_targets"], eni])
+    doc["aws"]["accounts"] = [{"id": "123456789012"}, {"id": member_id, "role_arn": role}]
+    (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
+    monkeypatch.setenv("AWSPAN_CONFIG", str(tmp_path / "policy.yaml"))
+
+    full = handler(sqs_event(s3_event(put_log(member_id, [record("create_route", member_id)]))), Context())
+    assert full == {"batchItemFailures": []}
+    assert "10.77.1.10" not in addresses(emulator.running()), "stopped: not protected yet"
+
+    member.start_instances(InstanceIds=[instance])
+    started = put_log(member_id, [record("start_instances", member_id, replace={FIXTURE_INSTANCE: instance})])
+    stranger = put_log("777788889999", [record("start_instances", "777788889999")])
+    emulator.reset_counters()
+    with caplog.at_level("INFO"):
+        result = handler(sqs_event(sns_envelope(s3_event(started, stranger))), Context())
+    assert result == {"batchItemFailures": []}
+    assert "10.77.1.10" in addresses(emulator.running())
+    assert rules_of(emulator.running(), group), "the member's group has its rule"
+    assert commits(emulator) == 1
+    assert f"collected only {member_id} us-east-1" in caplog.text
+    assert "1 log file(s) of accounts/regions the policy does not collect ignored" in caplog.text
