@@ -25,6 +25,7 @@ import socket
 from bisect import bisect_right
 from collections.abc import Iterable
 from functools import lru_cache
+from typing import Any
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -40,56 +41,37 @@ class AddressError(ValueError):
     """A value that is not the address or block the caller asked for; str() is the one wording."""
 
 
-# -- wording ----------------------------------------------------------------------------
-def _not_address(value: object, version: int | None = None) -> AddressError:
-    if version is None:
-        return AddressError(f"{value!r} is not a valid IP address")
-    return AddressError(f"{value!r} is not an IPv{version} address")
+IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
 
 
-def _not_cidr(value: object, version: int | None = None) -> AddressError:
-    if version is None:
-        return AddressError(f"{value!r} is not a valid CIDR block")
-    return AddressError(f"{value!r} is not an IPv{version} CIDR block")
+# -- parse (one wording) ------------------------------------------------------------------
+def _parse(value: object, version: int | None, what: str, build: Any, slashes: int) -> Any:
+    """Parse with `build`; AddressError "... is not a valid {what}" / "... is not an IPv{n} {what}".
 
-
-# -- parse ------------------------------------------------------------------------------
-def _clean(value: object) -> str | None:
-    """The text to parse, or None when it cannot be an address (not str, zone index, spaces)."""
-    if not isinstance(value, str) or not value or "%" in value or value != value.strip():
-        return None
-    return value
+    Refused before parsing: anything but a non-empty str, a zone index (`%eth0`), surrounding
+    whitespace (a YAML value with a newline) and more than `slashes` slashes."""
+    parsed = None
+    plain = isinstance(value, str) and value and "%" not in value and value == value.strip()
+    if plain and value.count("/") <= slashes:
+        try:
+            parsed = build(value)
+        except ValueError:
+            parsed = None
+    if parsed is None:
+        raise AddressError(f"{value!r} is not a valid {what}")
+    if version is not None and parsed.version != version:
+        raise AddressError(f"{value!r} is not an IPv{version} {what.removeprefix('IP ')}")
+    return parsed
 
 
 def parse_address(value: object, version: int | None = None) -> IPAddress:
     """One address (`10.0.1.10`, `2600:1f18::1`); AddressError otherwise or of the other family."""
-    text = _clean(value)
-    if text is None or "/" in text:
-        raise _not_address(value)
-    try:
-        ip = ipaddress.ip_address(text)
-    except ValueError:
-        raise _not_address(value) from None
-    if version is not None and ip.version != version:
-        raise _not_address(value, version)
-    return ip
-
-
-IPInterface = ipaddress.IPv4Interface | ipaddress.IPv6Interface
+    return _parse(value, version, "IP address", ipaddress.ip_address, 0)
 
 
 def parse_interface(value: object, version: int | None = None) -> IPInterface:
     """An address with a prefix length (`10.0.1.5/24`: host bits allowed); no prefix means /32 or /128."""
-    text = _clean(value)
-    if text is None or text.count("/") > 1:
-        raise _not_cidr(value)
-    try:
-        iface = ipaddress.ip_interface(text)
-    except ValueError:
-        raise _not_cidr(value) from None
-    if version is not None and iface.version != version:
-        raise _not_cidr(value, version)
-    return iface
+    return _parse(value, version, "CIDR block", ipaddress.ip_interface, 1)
 
 
 def parse_cidr(value: object, version: int | None = None) -> IPNetwork:
