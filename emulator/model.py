@@ -9,22 +9,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-OBJECT_CONTAINERS = frozenset(
-    {
-        "address",
-        "address-group",
-        "service",
-        "service-group",
-        "tag",
-        "zone",
-        "profile-group",
-        "application-group",
-        "application",
-        "schedule",
-        "external-list",
-    }
-)
-RULEBASES = frozenset({"rulebase", "pre-rulebase", "post-rulebase"})
+from generator.panos.vocab import OBJECT_CONTAINERS
+from generator.panos.vocab import RULEBASES as VOCAB_RULEBASES
+
+RULEBASES = frozenset(VOCAB_RULEBASES)
 
 
 def is_scope(node: etree._Element | None) -> bool:
@@ -121,7 +109,7 @@ def member_lists(entry: etree._Element) -> dict[str, list[str]]:
 def security_rules(scope: etree._Element) -> list[etree._Element]:
     """The security rules of a vsys (rulebase) or device group (pre then post), in order."""
     rules: list[etree._Element] = []
-    for base in ("pre-rulebase", "rulebase", "post-rulebase"):
+    for base in VOCAB_RULEBASES:
         container = scope.find(f"{base}/security/rules")
         if container is not None:
             rules.extend(container.findall("entry"))

@@ -16,14 +16,18 @@ port); a query without `application` matches only rules whose application is `an
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 
 from lxml import etree
 
 from emulator.model import members, security_rules
+from generator.addresses import contains, is_ip_literal, parse_address
+from generator.panos.vocab import PREDEFINED_SERVICES, PROTOCOL_NUMBERS, SERVICE_PROTOCOLS
 
-PREDEFINED = {"service-http": [(6, "80,8080")], "service-https": [(6, "443")]}
+PREDEFINED = {
+    name: [(PROTOCOL_NUMBERS[proto], ports) for proto, ports in specs]
+    for name, specs in PREDEFINED_SERVICES.items()
+}
 APP_DEFAULTS: dict[str, list[tuple[int, str | None]]] = {
     "icmp": [(1, None)],
     "ping": [(1, None)],
@@ -44,7 +48,7 @@ APP_DEFAULTS: dict[str, list[tuple[int, str | None]]] = {
     "snmp": [(17, "161")],
     "http-proxy": [(6, "8080")],
 }
-PROTOCOLS = {"tcp": 6, "udp": 17}
+PROTOCOLS = {proto: PROTOCOL_NUMBERS[proto] for proto in SERVICE_PROTOCOLS}
 
 
 @dataclass
@@ -68,7 +72,7 @@ class Flow:
         for field in ("source", "destination"):
             value = text(field)
             if value is not None:
-                ipaddress.ip_address(value)  # ValueError: reported as a malformed command
+                parse_address(value)  # AddressError (a ValueError): reported as a malformed command
         return cls(
             text("from"),
             text("to"),
@@ -110,7 +114,7 @@ class Matcher:
 
     # -- addresses --------------------------------------------------------------------
     def address_contains(
-        self, name: str, ip: ipaddress._BaseAddress, seen: frozenset[str] = frozenset()
+        self, name: str, ip: str, seen: frozenset[str] = frozenset()
     ) -> bool:
         if name == "any":
             return True
@@ -134,8 +138,7 @@ class Matcher:
     def addresses_match(self, rule: etree._Element, field: str, value: str | None) -> bool:
         if value is None:
             return True
-        ip = ipaddress.ip_address(value)
-        hit = any(self.address_contains(m, ip) for m in members(rule, field))
+        hit = any(self.address_contains(m, value) for m in members(rule, field))
         negate = (rule.findtext(f"negate-{field}") or "no").strip() == "yes"
         return hit != negate
 
@@ -228,18 +231,11 @@ def _proto_port_ok(rule_proto: int, spec: str | None, proto: int | None, port: i
     return _ports_contain(spec, port)
 
 
-def _literal_contains(text: str, ip: ipaddress._BaseAddress) -> bool | None:
+def _literal_contains(text: str, ip: str) -> bool | None:
     """True/False when `text` is an IP literal (address, CIDR, a-b range), None otherwise."""
-    try:
-        if "-" in text:
-            first, last = (ipaddress.ip_address(part.strip()) for part in text.split("-", 1))
-            if first.version != ip.version:
-                return False
-            return first <= ip <= last
-        network = ipaddress.ip_network(text, strict=False)
-    except ValueError:
+    if not is_ip_literal(text):
         return None
-    return network.version == ip.version and ip in network
+    return contains(text, ip)
 
 
 def result_entry(index: int, rule: etree._Element) -> etree._Element:

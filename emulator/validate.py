@@ -12,7 +12,6 @@ validating thousands of rules stays linear.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 
 from lxml import etree
@@ -26,27 +25,14 @@ from emulator.model import (
     typed_entries_in,
 )
 from emulator.responses import CODE_INVALID_OBJECT, CODE_REFERENCE_COUNT, ApiError
+from generator.addresses import AddressError, is_ip_literal, parse_interface
+from generator.panos import vocab
+from generator.panos.vocab import RULE_ACTIONS, RULEBASES, SERVICE_PROTOCOLS, name_rule
 
-NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. -]*$")
-MAX_NAME = {"tag": 127}
-DEFAULT_MAX_NAME = 63
-PREDEFINED_SERVICES = frozenset({"service-http", "service-https"})
-RULE_ACTIONS = frozenset({"allow", "deny", "drop", "reset-client", "reset-server", "reset-both"})
+PREDEFINED_SERVICES = frozenset(vocab.PREDEFINED_SERVICES)
 REQUIRED_RULE_FIELDS = ("from", "to", "source", "destination", "application", "service")
 ADDRESS_TYPES = ("ip-netmask", "ip-range", "fqdn", "ip-wildcard")
-REGION_RE = re.compile(r"^[A-Z]{2}$")
-
-
-def is_ip_literal(value: str) -> bool:
-    """An address written directly in a rule: an IP, a CIDR or a range a-b."""
-    try:
-        if "-" in value:
-            first, last = value.split("-", 1)
-            return ipaddress.ip_address(first).version == ipaddress.ip_address(last).version
-        ipaddress.ip_network(value, strict=False)
-        return True
-    except ValueError:
-        return False
+REGION_RE = re.compile(r"[A-Z]{2}")
 
 
 def valid_ports(spec: str) -> bool:
@@ -136,12 +122,15 @@ class Validator:
         return self._shape_errors(kind, entry, complete, lists)
 
     def _name_errors(self, kind: str, entry: etree._Element, name: str) -> list[str]:
-        limit = MAX_NAME.get(kind, DEFAULT_MAX_NAME)
+        rule = name_rule(kind)
         if not name:
             return [f"{entry.getparent().tag} -> entry has no name"]
-        if len(name) > limit:
-            return [f"{name} -> name '{name}' is too long (at most {limit} characters)", f"{name} is invalid"]
-        if kind != "tag" and not NAME_RE.match(name):
+        if len(name) > rule.max_length:
+            return [
+                f"{name} -> name '{name}' is too long (at most {rule.max_length} characters)",
+                f"{name} is invalid",
+            ]
+        if not rule.accepts(name):
             return [f"{name} -> name '{name}' is not a valid name", f"{name} is invalid"]
         clash = {
             "address": "address-group",
@@ -165,7 +154,7 @@ class Validator:
         base = rules.getparent().getparent()
         scope = base.getparent()
         found = []
-        for other in ("pre-rulebase", "post-rulebase", "rulebase"):
+        for other in RULEBASES:
             if other != base.tag:
                 node = scope.find(f"{other}/security/rules")
                 if node is not None:
@@ -177,30 +166,19 @@ class Validator:
     ) -> list[tuple[str, list[str], tuple[str, ...]]]:
         """The member lists of an entry that name other objects, with where they may resolve."""
         fields: list[tuple[str, list[str], tuple[str, ...]]] = []
-        if kind == "rule":
-            if not self.panorama:
-                fields += [("from", lists.get("from", []), ("zone",)), ("to", lists.get("to", []), ("zone",))]
-            fields += [
-                ("source", lists.get("source", []), ("address", "address-group", "external-list")),
-                ("destination", lists.get("destination", []), ("address", "address-group", "external-list")),
-                ("service", lists.get("service", []), ("service", "service-group")),
-                ("tag", lists.get("tag", []), ("tag",)),
-            ]
-            if "profile-setting" in lists:
-                fields.append(
-                    ("profile-setting", members(entry, "profile-setting/group"), ("profile-group",))
-                )
-            log = entry.findtext("log-setting")
-            if log is not None:
-                fields.append(("log-setting", [log.strip()], ("log-setting",)))
-        elif kind == "address-group":
-            fields.append(("static", lists.get("static", []), ("address", "address-group")))
-            fields.append(("tag", lists.get("tag", []), ("tag",)))
-        elif kind == "service-group":
-            fields.append(("members", lists.get("members", []), ("service", "service-group")))
-            fields.append(("tag", lists.get("tag", []), ("tag",)))
-        elif kind in ("address", "service"):
-            fields.append(("tag", lists.get("tag", []), ("tag",)))
+        spec = vocab.KINDS.get(kind)
+        for ref in spec.references if spec is not None else ():
+            if ref.zone and self.panorama:
+                continue
+            if ref.text:
+                value = entry.findtext(ref.path or ref.field)
+                if value is not None:
+                    fields.append((ref.field, [value.strip()], ref.targets))
+            elif ref.path:
+                if ref.field in lists:
+                    fields.append((ref.field, members(entry, ref.path), ref.targets))
+            else:
+                fields.append((ref.field, lists.get(ref.field, []), ref.targets))
         return fields
 
     def _reference_errors(self, kind: str, entry: etree._Element, lists: dict[str, list[str]]) -> list[str]:
@@ -240,7 +218,8 @@ class Validator:
             return True
         if self._in_scopes(scope, shared, containers, value):
             return True
-        return field in ("source", "destination") and (bool(REGION_RE.match(value)) or is_ip_literal(value))
+        literal = bool(REGION_RE.fullmatch(value)) or is_ip_literal(value)
+        return field in ("source", "destination") and literal
 
     def _shape_errors(
         self, kind: str, entry: etree._Element, complete: bool, lists: dict[str, list[str]]
@@ -264,8 +243,8 @@ class Validator:
             if present == ["ip-netmask"]:
                 value = (entry.findtext("ip-netmask") or "").strip()
                 try:
-                    ipaddress.ip_network(value, strict=False)
-                except ValueError:
+                    parse_interface(value)
+                except AddressError:
                     return [
                         f"{name} -> ip-netmask '{value}' is not a valid IP address or netmask",
                         f"{name} -> ip-netmask is invalid",
@@ -275,7 +254,7 @@ class Validator:
         elif kind == "service":
             proto = entry.find("protocol")
             if proto is not None:
-                kinds = [child for child in proto if child.tag in ("tcp", "udp")]
+                kinds = [child for child in proto if child.tag in SERVICE_PROTOCOLS]
                 for child in kinds:
                     port = (child.findtext("port") or "").strip()
                     if not valid_ports(port):

@@ -15,7 +15,7 @@ from lxml import etree
 from emulator.index import ChildIndex
 from emulator.responses import CODE_BAD_XPATH, CODE_NOT_UNIQUE, ApiError
 
-_STEP = re.compile(r"""^([A-Za-z0-9_.:-]+)(?:\[@name=(?:'([^']*)'|"([^"]*)")\])?$""")
+_STEP = re.compile(r"""^([A-Za-z0-9_.:-]+)(?:\[@name=(?:'([^']*)'|"([^"]*)")\])?\Z""")
 
 
 _PREDICATE = re.compile(r"\[[^\]]*\]")

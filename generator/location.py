@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.panos.vocab import MANAGED_KINDS
+
 DEVICE = "localhost.localdomain"
-OBJECT_KINDS = ("tag", "address", "address-group", "service", "service-group")
+OBJECT_KINDS = MANAGED_KINDS
 
 
 def xpath_literal(value: str) -> str:

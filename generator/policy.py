@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import netaddr
-
+from generator.addresses import AddressError, canonical_cidr
 from generator.errors import AwspanError
 from generator.location import Location
 from generator.validate import validate_document
@@ -109,14 +108,9 @@ def _check_cidrs(values: list[str], path: str, where: str) -> tuple[str, ...]:
     out = []
     for i, value in enumerate(values):
         try:
-            net = netaddr.IPNetwork(value)
-        except (netaddr.AddrFormatError, ValueError, TypeError):
-            raise AwspanError(f"{path}[{i}]: {value!r} is not a valid CIDR block", where=where) from None
-        if net.ip != net.network:
-            raise AwspanError(
-                f"{path}[{i}]: {value!r} has host bits set (did you mean {net.cidr}?)", where=where
-            )
-        out.append(str(net.cidr))
+            out.append(canonical_cidr(value))
+        except AddressError as exc:
+            raise AwspanError(f"{path}[{i}]: {exc}", where=where) from None
     return tuple(out)
 
 

@@ -1,20 +1,34 @@
-"""JSON Schema validation that reports the first problem as `file: key.path: message`."""
+"""JSON Schema validation that reports the first problem as `file: key.path: message`.
+
+`pattern` is applied with ECMA-262's meaning (generator.ecma): `$` is the end of the value,
+so "vsys1\n" does not pass `^vsys[0-9]+$` here while every editor refuses it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 import jsonschema
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, best_match
 
+from generator.ecma import compile_pattern
 from generator.errors import AwspanError, key_path
 from generator.resources import load_json_schema
 
 
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and compile_pattern(pattern).search(instance) is None:
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@lru_cache(maxsize=8)
 def _validator(schema_file: str) -> jsonschema.protocols.Validator:
     schema = load_json_schema(schema_file)
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    base = jsonschema.validators.validator_for(schema)
+    cls = jsonschema.validators.extend(base, {"pattern": _ecma_pattern})
+    return cls(schema, format_checker=base.FORMAT_CHECKER)
 
 
 def validate_document(data: Any, schema_file: str, where: str) -> None:

@@ -17,16 +17,15 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-import netaddr
-
+from generator.addresses import canonical_or_same as canonical
+from generator.addresses import sort_key as _address_key
+from generator.addresses import sorted_addresses as sort_addresses
 from generator.collect.read_ec2 import RawRegion
+from generator.panos.vocab import STATE_PROTOCOLS
 
 log = logging.getLogger("awspan.collect")
 
 STATE_VERSION = 1
-
-PROTOCOLS = {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
-"""IpProtocol as AWS returns it (a name or an IANA number) -> the state.yaml protocol."""
 
 ROUTE_TARGET_KEYS = (
     # An instance route also carries the instance's ENI: the instance id says more.
@@ -56,31 +55,6 @@ def _alive(association: dict[str, Any], key: str) -> bool:
     return _state_name(association.get(key)) not in _DEAD_ASSOCIATION_STATES
 
 
-def _address_key(value: str) -> tuple[int, int, int, str]:
-    """Sort key: IPv4 before IPv6, then numerically; anything unparsable last, as text."""
-    try:
-        net = netaddr.IPNetwork(value)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return (9, 0, 0, value)
-    return (net.version, int(net.first), net.prefixlen, value)
-
-
-def canonical(value: str) -> str:
-    """One spelling per address or block (`2400:6500:008b::/56` -> `2400:6500:8b::/56`), host bits kept."""
-    try:
-        if "/" in value:
-            net = netaddr.IPNetwork(value)
-            return f"{net.ip}/{net.prefixlen}"
-        return str(netaddr.IPAddress(value))
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        return value
-
-
-def sort_addresses(values: Iterable[str]) -> list[str]:
-    """Distinct, canonical, IPv4 before IPv6, numeric order: a stable diff whatever AWS's order."""
-    return sorted({canonical(v) for v in values}, key=_address_key)
-
-
 def _name_tag(tags: list[dict[str, Any]] | None) -> str | None:
     for tag in tags or []:
         if tag.get("Key") == "Name":
@@ -91,7 +65,7 @@ def _name_tag(tags: list[dict[str, Any]] | None) -> str | None:
 # -- security groups -----------------------------------------------------------------
 def protocol_name(ip_protocol: str) -> str:
     proto = str(ip_protocol).lower()
-    return PROTOCOLS.get(proto, proto)
+    return STATE_PROTOCOLS.get(proto, proto)  # a name or an IANA number -> state.yaml's name
 
 
 def _ports(protocol: str, perm: dict[str, Any]) -> tuple[int | None, int | None]:

@@ -3,7 +3,7 @@
 Steps, one module each:
     state.py       load state.yaml (fast YAML path), validate it, normalize addresses
     schemacheck.py the JSON Schema compiled to fast closures (jsonschema words the errors)
-    cidrs.py       address arithmetic on canonical text (the hot path avoids netaddr objects)
+    consistency.py the ids state.yaml must hold once (instances, ENIs, subnets, route tables)
     protect.py     which interfaces sit behind the firewall (route tables)
     permissions.py what one ingress permission allows: sources, service or application
     names.py       PAN-OS object names (legal, unique, stable)

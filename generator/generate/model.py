@@ -21,8 +21,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from generator.addresses import sort_key
 from generator.errors import AwspanError
-from generator.generate.cidrs import sort_key
 from generator.generate.names import address_name, check_name, clip_description, rule_name
 from generator.generate.permissions import Offer, OfferTable, ServiceObject, SourceResolver
 from generator.generate.protect import DEFAULT_V4, DEFAULT_V6, protected_interfaces
@@ -138,14 +138,9 @@ class _Builder:
         self._sg_index: list[dict[str, int]] = []
         self._resolvers: list[SourceResolver] = []
         self._sg_offers: dict[tuple[int, str], dict[Offer, _Acc]] = {}
-        for v, vpc in enumerate(state["vpcs"]):
-            index: dict[str, int] = {}
-            for g, group in enumerate(vpc.get("security_groups", [])):
-                if group["id"] in index:
-                    raise AwspanError(
-                        f"vpcs[{v}].security_groups[{g}].id: {group['id']} appears twice", where=where
-                    )
-                index[group["id"]] = g
+        for vpc in state["vpcs"]:
+            # ids are unique per VPC record: generate.consistency checked state.yaml
+            index = {group["id"]: g for g, group in enumerate(vpc.get("security_groups", []))}
             self._sg_index.append(index)
             self._resolvers.append(SourceResolver(vpc, policy.rules.internal_cidrs))
 

@@ -1,6 +1,6 @@
 """PAN-OS object names: legal, stable, unique, never cut.
 
-PAN-OS allows at most 63 characters: letters, digits, '-', '_', '.' and space. Every name
+PAN-OS's rule for names is generator.panos.vocab.OBJECT_NAME (63 characters). Every name
 awspan makes is derived from AWS ids (stable across runs) and checked here; a name that
 cannot be made legal is an error, because a shortened name could collide with another
 one or stop matching the object push created last time.
@@ -11,11 +11,11 @@ from __future__ import annotations
 import re
 
 from generator.errors import AwspanError
+from generator.panos.vocab import MAX_DESCRIPTION, OBJECT_NAME
 
-MAX_NAME = 63
+MAX_NAME = OBJECT_NAME.max_length
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """XML 1.0 cannot carry these characters even escaped; AWS text can hold them."""
-_LEGAL = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_. -]*\Z")
 
 
 def check_name(name: str, what: str, where: str) -> str:
@@ -24,7 +24,7 @@ def check_name(name: str, what: str, where: str) -> str:
         raise AwspanError(
             f"{what}: the name {name!r} is {len(name)} characters, over PAN-OS's {MAX_NAME}", where=where
         )
-    if not _LEGAL.match(name):
+    if not OBJECT_NAME.accepts(name):
         raise AwspanError(f"{what}: the name {name!r} has characters PAN-OS does not allow", where=where)
     return name
 
@@ -45,7 +45,7 @@ def rule_name(owner: str, suffix: str) -> str:
     return f"{owner}-{suffix}"
 
 
-def clip_description(text: str, limit: int = 1023) -> str:
+def clip_description(text: str, limit: int = MAX_DESCRIPTION) -> str:
     """PAN-OS keeps descriptions up to 1023 characters; a description (unlike a name) may be cut."""
     text = _NOT_XML.sub("\ufffd", text)
     return text if len(text) <= limit else text[: limit - 3] + "..."

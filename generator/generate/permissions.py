@@ -17,14 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from generator.addresses import RangeSet
 from generator.errors import AwspanError
-from generator.generate.cidrs import RangeSet
 from generator.generate.names import service_name
+from generator.panos.vocab import PROTOCOL_APPS
 
 APP_DEFAULT = "application-default"
-
-PROTOCOL_APPS = {"47": ("gre", "gre"), "50": ("esp", "ipsec-esp"), "51": ("ah", "ipsec-ah")}
-"""IP protocol number -> (rule-name suffix, PAN-OS App-ID)."""
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,17 @@ the key path and wording (see generator/generate/state.py). tests/generate/test_
 checks that both agree on valid and broken documents.
 
 Supported keywords: type, const, enum, properties, required, additionalProperties (bool or
-schema), items, pattern, minLength, maxLength, minimum, maximum, oneOf, $ref (local
-`#/$defs/...`). Any other keyword raises ValueError at compile time, so a schema edit
-cannot silently weaken the check.
+schema), items, pattern (with ECMA-262's `$`, see generator.ecma), minLength, maxLength,
+minimum, maximum, oneOf, $ref (local `#/$defs/...`). Any other keyword raises ValueError at
+compile time, so a schema edit cannot silently weaken the check.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
+
+from generator.ecma import compile_pattern
 
 Check = Callable[[Any], bool]
 
@@ -161,7 +162,7 @@ def _scalar_checks(schema: dict[str, Any]) -> list[Check]:
         tests = tuple(_TYPES[k] for k in kinds)
         checks.append(tests[0] if len(tests) == 1 else (lambda v: any(f(v) for f in tests)))
     if "pattern" in schema:
-        search = re.compile(schema["pattern"]).search
+        search = compile_pattern(schema["pattern"]).search
         checks.append(lambda v: not isinstance(v, str) or search(v) is not None)
     if "minLength" in schema:
         low = schema["minLength"]
@@ -192,7 +193,7 @@ def _fused_scalar(schema: dict[str, Any], guard: Check | None) -> Check | None:
     nullable = "null" in kinds
     if "string" in kinds:
         low, high = schema.get("minLength", 0), schema.get("maxLength", 1 << 62)
-        search = re.compile(schema["pattern"]).search if "pattern" in schema else None
+        search = compile_pattern(schema["pattern"]).search if "pattern" in schema else None
         if guard is not None:
             plain = search or (lambda v: True)
 

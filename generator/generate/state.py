@@ -19,20 +19,18 @@ import re
 from functools import lru_cache
 from typing import Any
 
-import netaddr
 import yaml
 
+from generator.addresses import AddressError, canonical_address, canonical_cidr, canonical_v4_cidr
 from generator.errors import AwspanError
-from generator.generate.cidrs import canonical_v4_cidr, is_canonical_v4
+from generator.generate.consistency import check_consistency
 from generator.generate.schemacheck import Check, compile_schema
+from generator.panos.vocab import STATE_PROTOCOLS
 from generator.resources import load_json_schema
 from generator.validate import validate_document
 from generator.yamlio import fast_loader_available, load_yaml_text, read_text
 
 SCHEMA = "state.schema.json"
-
-NUMBERED_PROTOCOLS = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all"}
-"""AWS may report a protocol by number; these have names generate handles natively."""
 
 
 @lru_cache(maxsize=1)
@@ -118,6 +116,7 @@ def parse_state(data: Any, where: str = "state.yaml", *, checked: bool = False) 
         raise AwspanError("the file is empty", where=where)
     if not checked and not _fast_check()(data):
         validate_document(data, SCHEMA, where)  # raises with jsonschema's key path and wording
+    check_consistency(data, where)
     _normalize(data, where)
     return data
 
@@ -128,26 +127,16 @@ def _fail(where: str, path: str, message: str) -> AwspanError:
 
 def _cidr(value: str, version: int | None, where: str, path: str) -> str:
     try:
-        net = netaddr.IPNetwork(value)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        raise _fail(where, path, f"{value!r} is not a valid CIDR block") from None
-    if version is not None and net.version != version:
-        raise _fail(where, path, f"{value!r} is not an IPv{version} CIDR block")
-    if net.ip != net.network:
-        raise _fail(where, path, f"{value!r} has host bits set (did you mean {net.cidr}?)")
-    return str(net.cidr)
+        return canonical_cidr(value, version)
+    except AddressError as exc:
+        raise _fail(where, path, str(exc)) from None
 
 
 def _address(value: str, version: int, where: str, path: str) -> str:
-    if version == 4 and is_canonical_v4(value):
-        return value
     try:
-        ip = netaddr.IPAddress(value)
-    except (netaddr.AddrFormatError, ValueError, TypeError):
-        raise _fail(where, path, f"{value!r} is not a valid IP address") from None
-    if ip.version != version:
-        raise _fail(where, path, f"{value!r} is not an IPv{version} address")
-    return str(ip)
+        return canonical_address(value, version)
+    except AddressError as exc:
+        raise _fail(where, path, str(exc)) from None
 
 
 def _normalize_list(values: list[str], version: int | None, where: str, path: str, fn: Any) -> None:
@@ -156,7 +145,7 @@ def _normalize_list(values: list[str], version: int | None, where: str, path: st
 
 
 def _check_ports(perm: dict[str, Any], where: str, path: str) -> None:
-    proto = NUMBERED_PROTOCOLS.get(perm["protocol"], perm["protocol"])
+    proto = STATE_PROTOCOLS.get(perm["protocol"], perm["protocol"])  # AWS may give a number
     perm["protocol"] = proto
     for key in ("from_port", "to_port"):
         if isinstance(perm.get(key), float):  # JSON Schema's integer admits 443.0
@@ -180,7 +169,7 @@ def _normalize(data: dict[str, Any], where: str) -> None:
 
     def cidr(value: str, version: int | None, where: str, path: str) -> str:
         if version != 6 and canonical_v4_cidr(value):
-            return value  # already canonical IPv4 (the common case): skip netaddr
+            return value  # already canonical IPv4 (the common case): nothing to parse
         hit = cidr_cache.get(value)
         if hit is None or version is not None and (":" in hit) != (version == 6):
             hit = _cidr(value, version, where, path)

@@ -10,7 +10,6 @@ delete it again.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,12 +18,10 @@ from lxml import etree
 from generator.errors import AwspanError
 from generator.location import OBJECT_KINDS, Location
 from generator.panos.canonical import tagged_with
+from generator.panos.vocab import OBJECT_NAME, NameRule, name_rule
 from generator.xmlsafe import safe_parser
 from generator.yamlio import MAX_FILE_BYTES
 
-MAX_NAME = 63
-NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. -]*$")
-"""PAN-OS object names (design.md): letters, digits, `-`, `_`, `.` and space; tags may hold more."""
 _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)  # comments kept: they are refused below
 
 
@@ -75,11 +72,12 @@ def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fra
     for child in container:
         if child.tag in OBJECT_KINDS:
             frag.objects[child.tag] = _entries(child, f"{path}/{child.tag}", tag, where,
-                                               need_tag=child.tag != "tag")
+                                               name_rule(child.tag), need_tag=child.tag != "tag")
         elif child.tag == rulebase_path[0]:
             rules = _descend(child, rulebase_path[1:], f"{path}/{child.tag}", where)
             if rules is not None:
-                frag.rules = list(_entries(rules, location.rules_xpath, tag, where, need_tag=True).values())
+                frag.rules = list(_entries(rules, location.rules_xpath, tag, where, OBJECT_NAME,
+                                           need_tag=True).values())
         else:
             raise AwspanError(f"{path}/{child.tag}: awspan manages only {', '.join(OBJECT_KINDS)} "
                               f"and {'/'.join(rulebase_path)}; this element does not belong in a fragment",
@@ -100,8 +98,8 @@ def _descend(node: etree._Element, steps: list[str], path: str, where: str) -> e
     return node
 
 
-def _entries(container: etree._Element, path: str, tag: str, where: str, *, need_tag: bool
-             ) -> dict[str, etree._Element]:
+def _entries(container: etree._Element, path: str, tag: str, where: str, rule: NameRule, *,
+             need_tag: bool) -> dict[str, etree._Element]:
     out: dict[str, etree._Element] = {}
     for entry in container:
         if not isinstance(entry.tag, str):
@@ -111,12 +109,11 @@ def _entries(container: etree._Element, path: str, tag: str, where: str, *, need
             raise AwspanError(f"{path}: line {entry.sourceline}: expected <entry name=...>, "
                               f"found <{entry.tag}>", where=where)
         here = f"{path}/entry[@name='{name}']"
-        if len(name) > MAX_NAME:
-            raise AwspanError(f"{here}: the name is {len(name)} characters, PAN-OS allows {MAX_NAME}",
+        if len(name) > rule.max_length:
+            raise AwspanError(f"{here}: the name is {len(name)} characters, PAN-OS allows {rule.max_length}",
                               where=where)
-        if need_tag and not NAME_RE.match(name):
-            raise AwspanError(f"{here}: PAN-OS names hold only letters, digits, '-', '_', '.' and spaces",
-                              where=where)
+        if not rule.accepts(name):
+            raise AwspanError(f"{here}: PAN-OS names hold only {rule.allowed}", where=where)
         if name in out:
             raise AwspanError(f"{here}: the name appears twice", where=where)
         if need_tag and not tagged_with(entry, tag):

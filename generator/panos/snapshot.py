@@ -26,15 +26,14 @@ import re
 
 from lxml import etree
 
-from generator.location import OBJECT_KINDS, SHARED_XPATH, Location
+from generator.location import SHARED_XPATH, Location
 from generator.panos.canonical import strip_bookkeeping
 from generator.panos.client import PanosClient, PanosError
 from generator.panos.device import location_missing, read_node
+from generator.panos.vocab import RULEBASES, SNAPSHOT_KINDS
 
-RULEBASES = ("pre-rulebase", "rulebase", "post-rulebase")
 # Besides awspan's own object kinds, the check must see what an operator's rule can name in
 # <application>: a group or filter name read as one application would mislabel decisions.
-SNAPSHOT_KINDS = (*OBJECT_KINDS, "application-group", "application-filter")
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 
 

@@ -14,17 +14,8 @@ from lxml import etree
 
 from generator.errors import AwspanError
 from generator.location import Location
+from generator.panos.vocab import RULE_REFERENCE_KINDS
 from generator.xmlsafe import safe_parser
-
-# Predefined services: not in the config, always present on PAN-OS.
-PREDEFINED_SERVICES = {
-    "service-http": (("tcp", "80,8080"),),
-    "service-https": (("tcp", "443"),),
-}
-
-# Kinds of named things a rule can reference, as config containers.
-TABLE_KINDS = ("address", "address-group", "service", "service-group",
-               "application-group", "application-filter")
 
 
 def _parser() -> etree.XMLParser:
@@ -116,9 +107,9 @@ class Tables:
     scopes: list[dict[str, dict[str, etree._Element]]] = field(default_factory=list)
 
     def add_scope(self, node: etree._Element | None) -> None:
-        tables: dict[str, dict[str, etree._Element]] = {kind: {} for kind in TABLE_KINDS}
+        tables: dict[str, dict[str, etree._Element]] = {kind: {} for kind in RULE_REFERENCE_KINDS}
         if node is not None:
-            for kind in TABLE_KINDS:
+            for kind in RULE_REFERENCE_KINDS:
                 holder = node.find(kind)
                 if holder is not None:
                     for entry in holder.iterfind("entry"):

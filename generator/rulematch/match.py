@@ -17,6 +17,7 @@ from lxml import etree
 
 from generator.errors import AwspanError
 from generator.location import Location
+from generator.panos.vocab import PORT_PROTOCOLS, PROTOCOL_NUMBERS
 from generator.rulematch.config import Fields, RuleBase, container, rule_entries, tables_for
 from generator.rulematch.index import ANY_ZONE, CountedRule, FirewallIndex
 from generator.rulematch.resolve import Resolver, candidate_boxes, ip_interval
@@ -202,9 +203,6 @@ def check_candidates(
 
 
 # ---- single flows (for cross-checks against a device's `test security-policy-match`) ----------
-PROTOCOL_NUMBERS = {"icmp": 1, "tcp": 6, "udp": 17, "ipv6-icmp": 58, "sctp": 132}
-
-
 @dataclass(frozen=True)
 class Flow:
     """One session as `test security-policy-match` takes it."""
@@ -240,7 +238,7 @@ def _flow_box(flow: Flow) -> Box:
             number = int(flow.protocol)
         except ValueError:
             raise AwspanError(f"unknown protocol {flow.protocol!r}") from None
-    name = {6: "tcp", 17: "udp", 132: "sctp"}.get(number)
+    name = PORT_PROTOCOLS.get(number)
     if name is not None:
         if flow.port is None or not 0 <= flow.port < PORTS:
             raise AwspanError(f"a {name} flow needs a destination port 0-65535")
