@@ -16,6 +16,7 @@ import netaddr
 
 from generator.errors import AwspanError
 from generator.location import Location
+from generator.panos.safety import Safety  # the one safety object: thresholds and the checks
 from generator.validate import validate_document
 from generator.yamlio import load_yaml_file
 
@@ -71,11 +72,6 @@ class Aws:
     regions: tuple[str, ...]
     accounts: tuple[Account, ...] = ()
     max_workers: int = 8
-
-
-@dataclass(frozen=True)
-class Safety:
-    max_delete_percent: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -175,7 +171,8 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
         safety=Safety(
             max_delete_percent=float(
                 data.get("safety", {}).get("max_delete_percent", Safety.max_delete_percent)
-            )
+            ),
+            min_existing=int(data.get("safety", {}).get("min_existing", Safety.min_existing)),
         ),
         events=Events(
             mode=events.get("mode", Events.mode),

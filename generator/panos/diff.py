@@ -23,6 +23,8 @@ from generator.panos.canonical import canonical_text, equal, tagged_with
 from generator.panos.device import DeviceConfig
 from generator.panos.fragment import Fragment
 from generator.panos.order import Move, apply_moves, plan_moves
+from generator.panos.pending import PendingState, find_pending
+from generator.panos.safety import BottomRuleProblem, OthersPending, OwnershipConflict, Safety, UnsafePlan
 
 KINDS = (*OBJECT_KINDS, "rules")
 """Every kind push manages; `rules` are the security rules of the location's rulebase."""
@@ -74,6 +76,14 @@ class Plan:
     fragment_rules: int = 0
     kept: dict[str, set[str]] = field(default_factory=dict)  # managed objects left because others use them
     location: str = ""
+    refusals: list[UnsafePlan] = field(default_factory=list)  # typed blockers and guards (safety.py)
+    pending: PendingState = field(default_factory=PendingState)  # candidate != running (pending.py)
+    admin: str | None = None  # the admin whose changes push commits (None: unknown)
+
+    def refuse(self, problem: UnsafePlan) -> None:
+        """Record a problem found while planning: typed for safety.py, as text for the reports."""
+        self.refusals.append(problem)
+        (self.guards if problem.forceable else self.blockers).append(problem.reason)
 
     @property
     def has_changes(self) -> bool:
@@ -172,9 +182,15 @@ def desired_entries(fragment: Fragment) -> dict[str, dict[str, etree._Element]]:
 
 
 def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rule: str,
-               max_delete_percent: float, admin: str | None) -> Plan:
-    """Compare the fragment with the candidate's managed objects."""
-    plan = Plan(location=fragment.location.describe(), fragment_rules=len(fragment.rules))
+               max_delete_percent: float | None = None, admin: str | None,
+               safety: Safety | None = None, running: DeviceConfig | None = None) -> Plan:
+    """Compare the fragment with the candidate's managed objects (and, given `running`, find
+    what is pending). `safety` holds the guards' thresholds; `max_delete_percent` alone means
+    a guard without a floor (the callers that predate safety.min_existing)."""
+    if safety is None:
+        safety = Safety(max_delete_percent=30.0 if max_delete_percent is None else max_delete_percent,
+                        min_existing=0)
+    plan = Plan(location=fragment.location.describe(), fragment_rules=len(fragment.rules), admin=admin)
     desired = desired_entries(fragment)
 
     # Scope: what awspan may touch. Tags are containers of ownership, never deleted.
@@ -186,19 +202,20 @@ def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rul
         for name in desired[kind]:
             have = entries.get(name)
             if have is not None and kind != "tag" and not tagged_with(have, tag):
-                plan.blockers.append(
+                plan.refuse(OwnershipConflict(
                     f"{KIND_LABEL[kind]} {name!r} exists on the firewall without the tag {tag!r}: it is "
                     "not awspan's, and push will not overwrite it (rename one of them, or tag it "
-                    f"{tag!r} to hand it over)")
+                    f"{tag!r} to hand it over)"))
 
     names = device.rule_names
     bottom = device.rule(bottom_rule)
     if bottom is None:
-        plan.blockers.append(f"the bottom rule {bottom_rule!r} (rules.bottom_rule) is not in the rulebase of "
-                             f"{plan.location}: awspan places its rules directly above it")
+        plan.refuse(BottomRuleProblem(f"the bottom rule {bottom_rule!r} (rules.bottom_rule) is not in the "
+                                      f"rulebase of {plan.location}: awspan places its rules directly "
+                                      "above it"))
     elif tagged_with(bottom, tag) or bottom_rule in desired["rules"]:
-        plan.blockers.append(f"the bottom rule {bottom_rule!r} carries the tag {tag!r} or is in the "
-                             "fragment; it must be an operator's rule")
+        plan.refuse(BottomRuleProblem(f"the bottom rule {bottom_rule!r} carries the tag {tag!r} or is in the "
+                                      "fragment; it must be an operator's rule"))
 
     d = diff_objects(desired, device, scope)
     # An operator's rule or group may have started to use one of awspan's objects: deleting it
@@ -212,17 +229,20 @@ def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rul
                                  f"{', '.join(sorted(users[name])[:3])} (not awspan's) use it: left in place")
     managed_rules = device.managed("rules", tag)
     plan.managed_rules = len(managed_rules)
-    deleted_rules = len(d.deletes["rules"])
-    if managed_rules and not fragment.rules:
-        plan.guards.append(f"the fragment has no rules while {len(managed_rules)} managed rules are on the "
-                           "firewall: pushing it deletes them all (use --force if that is what you want)")
-    elif managed_rules and deleted_rules * 100.0 > max_delete_percent * len(managed_rules):
-        pct = 100.0 * deleted_rules / len(managed_rules)
-        plan.guards.append(f"push would delete {deleted_rules} of {len(managed_rules)} managed rules "
-                           f"({pct:.0f}%), over safety.max_delete_percent ({max_delete_percent:g}%); "
-                           "check the state (a failed or partial collect?) or use --force")
+    for problem in safety.guards(len(managed_rules), len(d.deletes["rules"]), len(fragment.rules)):
+        plan.refuse(problem)
+    if running is not None:
+        plan.pending = find_pending(device, running, tag, scope, admin)
+        others = plan.pending.others(admin)
+        if others:
+            who = sorted({a for p in others for a in p.admins if a != admin})
+            listed = ", ".join(f"{KIND_LABEL[p.kind]} {p.name!r}" for p in others[:5])
+            more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+            plan.refuse(OthersPending(
+                f"{', '.join(who)} has uncommitted changes to awspan's objects ({listed}{more}): awspan's "
+                "partial commit would leave them pending; ask them to commit or revert first"))
 
-    if not plan.blockers:
+    if not [r for r in plan.refusals if not r.forceable and not isinstance(r, OthersPending)]:
         current = rule_order_after(device, d)
         unmanaged = [n for n in current if n not in desired["rules"]]
         at = unmanaged.index(bottom_rule)

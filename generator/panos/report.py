@@ -40,7 +40,10 @@ def _sorted_changes(plan: Plan) -> list:
 
 def _summary(plan: Plan) -> str:
     c = plan.counts()
-    if not plan.has_changes:
+    if not plan.has_changes and plan.pending:
+        text = (f"no object to write, but {len(plan.pending.items)} of awspan's objects are pending "
+                "(candidate differs from running): push commits them")
+    elif not plan.has_changes:
         text = "no changes: the firewall's managed objects equal the fragment"
     else:
         text = plan.counts_text()

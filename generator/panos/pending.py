@@ -1,0 +1,99 @@
+"""Pending state: awspan's objects that differ between the candidate and the running config.
+
+An earlier push whose batch landed but whose commit did not (a timeout, Ctrl-C), or a hand
+edit not yet committed, leaves the candidate ahead of running. The fragment may then equal
+the candidate, and a plan that compared only those two would say "no changes" while the
+firewall enforces something else. So plan and push also read running (one more request)
+and compare awspan's objects there: what differs is pending, counted as a change, and push
+commits it. A pending change stamped by another admin is in the way (awspan's partial
+commit would leave it pending): that is a blocker (safety.OthersPending).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from generator.panos.canonical import equal, tagged_with
+from generator.panos.device import DeviceConfig
+from generator.panos.fields import field_changes
+
+PENDING_KINDS = ("tag", "address", "address-group", "service", "service-group", "rules")
+
+
+@dataclass(frozen=True)
+class Pending:
+    """One managed object whose candidate differs from running."""
+
+    kind: str
+    name: str
+    state: str  # created | changed | deleted | moved (rules whose order differs) | edited (see below)
+    admins: tuple[str, ...] = ()  # who the candidate's stamps name (empty: unknown)
+    fields: tuple[dict, ...] = ()  # changed: running -> candidate per field (fields.py)
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "name": self.name, "state": self.state, "admins": list(self.admins),
+                "fields": list(self.fields)}
+
+
+@dataclass
+class PendingState:
+    items: list[Pending] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def others(self, admin: str | None) -> list[Pending]:
+        """Pending objects stamped by someone other than `admin`."""
+        if not admin:
+            return []
+        return [p for p in self.items if any(a != admin for a in p.admins)]
+
+
+def _stamps(entry) -> tuple[str, ...]:  # noqa: ANN001 - an lxml element
+    return tuple(sorted({el.get("admin") for el in entry.iter()
+                         if isinstance(el.tag, str) and el.get("admin")}))
+
+
+def find_pending(candidate: DeviceConfig, running: DeviceConfig, tag: str,
+                 names: dict[str, set[str]], admin: str | None = None) -> PendingState:
+    """Compare awspan's objects (tagged on either side, or named in `names`) between two configs.
+
+    An object equal on both sides but stamped by `admin` (awspan's own, e.g. deleted and set
+    back by an interrupted run) is pending too (state `edited`): PAN-OS still holds it as
+    a change of that admin, and push commits it so that the next plan is clean.
+    """
+    out = PendingState()
+    order_scope: set[str] = set()
+    for kind in PENDING_KINDS:
+        cand, run = candidate.entries(kind), running.entries(kind)
+        scope = set(names.get(kind, ()))
+        scope |= {n for n, e in cand.items() if tagged_with(e, tag)}
+        scope |= {n for n, e in run.items() if tagged_with(e, tag)}
+        if kind == "rules":
+            order_scope = scope
+        for name in sorted(scope):
+            c, r = cand.get(name), run.get(name)
+            if c is None and r is None:
+                continue
+            if equal(c, r):
+                if admin and c is not None and admin in _stamps(c):
+                    out.items.append(Pending(kind, name, "edited", _stamps(c)))
+                continue
+            state = "created" if r is None else "deleted" if c is None else "changed"
+            fields = tuple(field_changes(r, c)) if state == "changed" else ()
+            out.items.append(Pending(kind, name, state, _stamps(c) if c is not None else (), fields))
+    # Order: a rule whose neighbour above differs between candidate and running was moved
+    # (one move names the rule and the one now below it, not every rule after it).
+    listed = {p.name for p in out.items if p.kind == "rules"}
+    both = set(candidate.rule_names) & set(running.rule_names)
+    cand_rel = [n for n in candidate.rule_names if n in both]
+    run_rel = [n for n in running.rule_names if n in both]
+    if cand_rel != run_rel:
+        cand_rules = candidate.entries("rules")
+        above_run = {n: (run_rel[i - 1] if i else None) for i, n in enumerate(run_rel)}
+        for i, name in enumerate(cand_rel):
+            above = cand_rel[i - 1] if i else None
+            if name in order_scope and name not in listed and above_run.get(name) != above:
+                out.items.append(Pending("rules", name, "moved", _stamps(cand_rules[name])))
+                listed.add(name)
+    return out
