@@ -103,7 +103,8 @@ def test_pending_state_is_a_change_and_push_commits_it(emu: EmulatorServer, awsp
     frag = sc.estate(drop_app=True)
     res = awspan("plan", "--detailed-exitcode", fragment=frag)
     assert res.code == 2, res.err
-    assert "1 pending (uncommitted)" in res.out and "deleted rule sg-0a1b2c3d4e5f60002-tcp-8000-8100" in res.out
+    assert "1 pending (uncommitted)" in res.out
+    assert "deleted rule sg-0a1b2c3d4e5f60002-tcp-8000-8100" in res.out
     assert "no changes" not in res.out
     res = awspan("push", fragment=frag)
     assert res.code == 0, res.err

@@ -105,7 +105,8 @@ def test_pending_state_is_part_of_the_saved_plan(emu: EmulatorServer, awspan, sa
                            "fingerprints": {"fragment": "a", "managed": "b", "pending": "c"}}}),
      "saved plan version 9"),
 ])
-def test_a_bad_saved_plan_is_one_line_and_no_request(emu: EmulatorServer, awspan, saved: Path, content, message):
+def test_a_bad_saved_plan_is_one_line_and_no_request(emu: EmulatorServer, awspan, saved: Path, content,
+                                                      message):
     saved.write_text(content)
     res = awspan("push", "--plan", str(saved), fragment=sc.estate())
     assert res.code == 1 and message in res.err and str(saved) in res.err
