@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from generator.location import OBJECT_KINDS
-from generator.panos.canonical import canonical_text, equal, tagged_with
+from generator.panos.canonical import canonical_text, fast_equal, tagged_with
 from generator.panos.device import DeviceConfig
 from generator.panos.fragment import Fragment
 from generator.panos.order import Move, apply_moves, plan_moves
-from generator.panos.pending import PendingState, find_pending
+from generator.panos.pending import PendingState, edited_by, find_pending, stamped_names, tagged_entries
 from generator.panos.safety import BottomRuleProblem, OthersPending, OwnershipConflict, Safety, UnsafePlan
 
 KINDS = (*OBJECT_KINDS, "rules")
@@ -102,11 +102,6 @@ class Plan:
                 f"{c['move']} to move")
 
 
-def edited_by(entry: etree._Element) -> set[str]:
-    """Admins named on the entry or any node inside it (PAN-OS's per-node `admin` attribute)."""
-    return {el.get("admin") for el in entry.iter() if isinstance(el.tag, str) and el.get("admin")}
-
-
 def _changed_fields(want: etree._Element, have: etree._Element) -> str:
     """Which top-level fields of an entry differ (`source, service`): enough for a review."""
     def fields(el: etree._Element) -> dict[str, str]:
@@ -135,7 +130,7 @@ def diff_objects(desired: dict[str, dict[str, etree._Element]], current: DeviceC
             if old is None:
                 ups[name] = el
                 creates.add(name)
-            elif not equal(old, el):
+            elif not fast_equal(old, el):
                 ups[name] = el
         d.upserts[kind] = ups
         d.creates[kind] = creates
@@ -161,12 +156,17 @@ REFERENCE_PATHS = {
 }
 
 
-def operator_references(device: DeviceConfig, tag: str) -> dict[str, set[str]]:
-    """Names used by objects awspan does not own -> who uses them (`rule 'x'`)."""
+def operator_references(device: DeviceConfig, tag: str,
+                        owned: dict[str, dict[str, etree._Element]] | None = None) -> dict[str, set[str]]:
+    """Names used by objects awspan does not own -> who uses them (`rule 'x'`).
+
+    `owned`: the managed entries per kind when the caller has them (saves a tag check per entry).
+    """
     users: dict[str, set[str]] = {}
     for kind, paths in REFERENCE_PATHS.items():
+        mine = owned.get(kind) if owned is not None else None
         for name, entry in device.entries(kind).items():
-            if tagged_with(entry, tag):
+            if (name in mine) if mine is not None else tagged_with(entry, tag):
                 continue
             for path in paths:
                 for m in entry.iterfind(path):
@@ -195,13 +195,14 @@ def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rul
 
     # Scope: what awspan may touch. Tags are containers of ownership, never deleted.
     scope: dict[str, set[str]] = {}
+    owned = {kind: tagged_entries(device, kind, tag) for kind in KINDS}  # once, in one pass per kind
     for kind in KINDS:
-        managed = set() if kind == "tag" else set(device.managed(kind, tag))
+        managed = set() if kind == "tag" else set(owned[kind])
         scope[kind] = managed | set(desired[kind])
         entries = device.entries(kind)  # once: for rules it is built from the list
         for name in desired[kind]:
             have = entries.get(name)
-            if have is not None and kind != "tag" and not tagged_with(have, tag):
+            if have is not None and kind != "tag" and name not in owned[kind]:
                 plan.refuse(OwnershipConflict(
                     f"{KIND_LABEL[kind]} {name!r} exists on the firewall without the tag {tag!r}: it is "
                     "not awspan's, and push will not overwrite it (rename one of them, or tag it "
@@ -220,14 +221,14 @@ def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rul
     d = diff_objects(desired, device, scope)
     # An operator's rule or group may have started to use one of awspan's objects: deleting it
     # would fail the whole batch (PAN-OS refuses to delete a referenced object), so it stays.
-    users = operator_references(device, tag)
+    users = operator_references(device, tag, owned)
     for kind in OBJECT_KINDS:
         for name in [n for n in d.deletes[kind] if n in users]:
             d.deletes[kind].remove(name)
             plan.kept.setdefault(kind, set()).add(name)
             plan.warnings.append(f"{KIND_LABEL[kind]} {name!r} is no longer in the fragment but "
                                  f"{', '.join(sorted(users[name])[:3])} (not awspan's) use it: left in place")
-    managed_rules = device.managed("rules", tag)
+    managed_rules = owned["rules"]
     plan.managed_rules = len(managed_rules)
     for problem in safety.guards(len(managed_rules), len(d.deletes["rules"]), len(fragment.rules)):
         plan.refuse(problem)
@@ -269,10 +270,11 @@ def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rul
         if m.name not in created:
             plan.changes.append(Change("rules", m.name, "move", m.describe()))
     for kind in KINDS:  # drift on objects push leaves alone is worth a line too
-        for name, el in device.managed(kind, tag).items():
-            if name in d.upserts[kind] or name in d.deletes[kind]:
+        deleting = set(d.deletes[kind])
+        for name in sorted(stamped_names(device, kind) & set(owned[kind])):
+            if name in d.upserts[kind] or name in deleting:
                 continue
-            who = _drift(el, admin)
+            who = _drift(owned[kind][name], admin)
             if who:
                 plan.warnings.append(f"{KIND_LABEL[kind]} {name!r} was {who} but equals the fragment")
     return plan

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from generator.panos.canonical import equal, tagged_with
+from lxml import etree
+
+from generator.panos.canonical import fast_equal, tagged_with
 from generator.panos.device import DeviceConfig
 from generator.panos.fields import field_changes
 
@@ -49,14 +51,63 @@ class PendingState:
         return [p for p in self.items if any(a != admin for a in p.admins)]
 
 
+_ADMINS = etree.XPath("descendant-or-self::*/@admin")
+
+
+def edited_by(entry: etree._Element) -> set[str]:
+    """Admins named on the entry or any node inside it (PAN-OS's per-node `admin` attribute):
+    the admins with uncommitted changes there. One compiled XPath: C speed over 20,000 rules."""
+    return {str(a) for a in _ADMINS(entry) if a}
+
+
+_STAMPED = etree.XPath("entry[descendant-or-self::*/@admin]/@name")
+
+
+def _container(device: DeviceConfig, kind: str) -> etree._Element | None:
+    """The element holding the entries of a kind (the rules, the addresses...), or None when empty."""
+    first = device.rules[0] if kind == "rules" and device.rules else next(
+        iter(device.objects.get(kind, {}).values()), None) if kind != "rules" else None
+    return None if first is None else first.getparent()
+
+
+def stamped_names(device: DeviceConfig, kind: str) -> set[str]:
+    """Names of the entries of a kind that carry an `admin` stamp anywhere (uncommitted edits)."""
+    node = _container(device, kind)
+    return set() if node is None else {str(n) for n in _STAMPED(node)}
+
+
+def tagged_entries(device: DeviceConfig, kind: str, tag: str) -> dict[str, etree._Element]:
+    """device.managed(kind, tag), by one pass over the container's `entry/tag/member` elements
+    instead of a tag check per entry (the same answer: a member whose stripped text is `tag`)."""
+    node = _container(device, kind)
+    if node is None:
+        return {}
+    entries = device.entries(kind)
+    out: dict[str, etree._Element] = {}
+    for m in node.iterfind("entry/tag/member"):
+        if (m.text or "").strip() == tag:
+            name = m.getparent().getparent().get("name")
+            if name in entries:
+                out[name] = entries[name]
+    return {n: e for n, e in entries.items() if n in out}  # device order, as managed() gives
+
+
+def _same_container(candidate: DeviceConfig, running: DeviceConfig, kind: str) -> bool:
+    """Byte-identical containers: nothing of this kind is pending (settles 20,000 rules in one call)."""
+    a, b = _container(candidate, kind), _container(running, kind)
+    if a is None or b is None:
+        return a is b
+    return etree.tostring(a, with_tail=False) == etree.tostring(b, with_tail=False)
+
+
 def _stamps(entry) -> tuple[str, ...]:  # noqa: ANN001 - an lxml element
-    return tuple(sorted({el.get("admin") for el in entry.iter()
-                         if isinstance(el.tag, str) and el.get("admin")}))
+    return tuple(sorted(edited_by(entry)))
 
 
 def find_pending(candidate: DeviceConfig, running: DeviceConfig, tag: str,
                  names: dict[str, set[str]], admin: str | None = None) -> PendingState:
-    """Compare awspan's objects (tagged on either side, or named in `names`) between two configs.
+    """Compare awspan's objects (named in `names`: the candidate's tagged ones and the fragment's;
+    or tagged in running) between two configs.
 
     An object equal on both sides but stamped by `admin` (awspan's own, e.g. deleted and set
     back by an interrupted run) is pending too (state `edited`): PAN-OS still holds it as
@@ -65,18 +116,22 @@ def find_pending(candidate: DeviceConfig, running: DeviceConfig, tag: str,
     out = PendingState()
     order_scope: set[str] = set()
     for kind in PENDING_KINDS:
+        if kind == "rules":
+            order_scope = set(names.get(kind, ()))
+        if _same_container(candidate, running, kind):
+            continue
         cand, run = candidate.entries(kind), running.entries(kind)
         scope = set(names.get(kind, ()))
-        scope |= {n for n, e in cand.items() if tagged_with(e, tag)}
-        scope |= {n for n, e in run.items() if tagged_with(e, tag)}
+        scope |= {n for n, e in run.items() if n not in scope and tagged_with(e, tag)}  # gone from candidate
         if kind == "rules":
             order_scope = scope
+        mine = stamped_names(candidate, kind) if admin else set()
         for name in sorted(scope):
             c, r = cand.get(name), run.get(name)
             if c is None and r is None:
                 continue
-            if equal(c, r):
-                if admin and c is not None and admin in _stamps(c):
+            if fast_equal(c, r):
+                if name in mine and admin in _stamps(c):
                     out.items.append(Pending(kind, name, "edited", _stamps(c)))
                 continue
             state = "created" if r is None else "deleted" if c is None else "changed"

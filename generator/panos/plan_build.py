@@ -53,9 +53,24 @@ def _affected_names(d: Any, desired: Entries, have: Entries) -> tuple[set[str], 
     return addr, changed["service"] | changed["service-group"]
 
 
-def _dest_and_services(el: etree._Element) -> tuple[set[str], set[str]]:
-    return ({(m.text or "").strip() for m in el.iterfind("destination/member")},
-            {(m.text or "").strip() for m in el.iterfind("service/member")})
+def _users(rules: list[etree._Element], addr: set[str], svc: set[str]) -> dict[str, list[str]]:
+    """Rule name -> the changed objects it references (destination or service).
+
+    One pass over the member elements of the rules container (no per-rule work): with 20,000
+    rules and a few changed groups this is milliseconds.
+    """
+    out: dict[str, set[str]] = {}
+    if not rules or not (addr or svc):
+        return {}
+    container = rules[0].getparent()
+    for path, names in (("entry/destination/member", addr), ("entry/service/member", svc)):
+        if not names:
+            continue
+        for m in container.iterfind(path):
+            text = (m.text or "").strip()
+            if text in names:
+                out.setdefault(m.getparent().getparent().get("name"), set()).add(text)
+    return {k: sorted(v) for k, v in out.items()}
 
 
 def build_document(plan: Plan, fragment: Fragment, device: DeviceConfig, *,
@@ -94,18 +109,14 @@ def build_document(plan: Plan, fragment: Fragment, device: DeviceConfig, *,
         add("delete", name, rule_view(name, have["rules"][name], before_objs, pl), None)
 
     addr_changed, svc_changed = _affected_names(d, desired, have)
-    if addr_changed or svc_changed:
-        for name, el in desired["rules"].items():
-            if name in d.upserts["rules"] or name not in have["rules"]:
-                continue
-            dests, svcs = _dest_and_services(el)
-            via = sorted((dests & addr_changed) | (svcs & svc_changed))
-            if not via:
-                continue
-            before = rule_view(name, have["rules"][name], before_objs, pl)
-            after = rule_view(name, el, after_objs, pl)
-            if flows_between(before, after) != (0, 0):
-                add("affected", name, before, after, via=via)
+    for name, via in sorted(_users(fragment.rules, addr_changed, svc_changed).items()):
+        if name in d.upserts["rules"] or name not in have["rules"]:
+            continue
+        el = desired["rules"][name]
+        before = rule_view(name, have["rules"][name], before_objs, pl)
+        after = rule_view(name, el, after_objs, pl)
+        if flows_between(before, after) != (0, 0):
+            add("affected", name, before, after, via=via)
     created = d.creates["rules"]
     for m in d.moves:
         if m.name not in created:
