@@ -92,6 +92,9 @@ def render_text(plan: Plan, precheck: dict[str, Any] | None = None, limit: int |
         out.append(f"  REFUSED without --force: {g}")
     for w in plan.warnings:
         out.append(f"  warning: {w}")
+    for p in plan.pending.items[:limit or None]:  # what a commit of the pending state would take
+        by = f" by {', '.join(p.admins)}" if p.admins else ""
+        out.append(f"  pending: {p.state} {KIND_LABEL[p.kind]} {p.name}{by}")
     sign = {"create": "+", "change": "~", "delete": "-", "move": ">"}
     changes = _sorted_changes(plan)
     if limit is not None and len(changes) > limit:
