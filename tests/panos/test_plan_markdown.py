@@ -66,3 +66,17 @@ def test_aws_strings_cannot_inject_markdown_or_html():
     assert not fenced
     text = render_text(_plan(frag))
     assert "onerror" in text  # the terminal shows the name as it is
+
+
+def test_origin_is_read_back_from_generates_descriptions():
+    from generator.panos.plan import origin
+
+    sg = origin("awspan: security group sg-0abc (web (public)) in vpc-0def 111122223333 eu-west-3: tcp 443")
+    assert sg["security_groups"] == [{"id": "sg-0abc", "name": "web (public)"}]
+    assert (sg["vpc"], sg["account"], sg["region"]) == ("vpc-0def", "111122223333", "eu-west-3")
+    inst = origin("awspan: instance i-0aa (db-1) in vpc-0def eni-0bb: sg-01: tcp 5432; sg-02: tcp 5432 (ops)")
+    assert (inst["instance"], inst["instance_name"], inst["vpc"]) == ("i-0aa", "db-1", "vpc-0def")
+    assert [g["id"] for g in inst["security_groups"]] == ["sg-01", "sg-02"]
+    other = origin("allow the partner")  # an operator's text is shown as it is, not guessed at
+    assert other == {"security_groups": [], "vpc": None, "account": None, "region": None,
+                     "note": "allow the partner"}

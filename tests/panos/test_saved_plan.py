@@ -117,3 +117,10 @@ def test_a_bad_saved_plan_is_one_line_and_no_request(emu: EmulatorServer, awspan
 def test_a_missing_saved_plan_is_named(emu: EmulatorServer, awspan, tmp_path: Path):
     res = awspan("push", "--plan", str(tmp_path / "nope.json"), fragment=sc.estate())
     assert res.code == 1 and "saved plan not found" in res.err and emu.request_count == 0
+
+
+def test_an_oversized_saved_plan_is_refused_unread(emu: EmulatorServer, awspan, saved: Path):
+    with saved.open("wb") as fh:
+        fh.truncate(65 * 1024 * 1024)  # sparse: nothing is written
+    res = awspan("push", "--plan", str(saved), fragment=sc.estate())
+    assert res.code == 1 and "over the 64 MiB limit" in res.err and emu.request_count == 0
