@@ -83,6 +83,8 @@ def tagged_entries(device: DeviceConfig, kind: str, tag: str) -> dict[str, etree
     if node is None:
         return {}
     entries = device.entries(kind)
+    if len(node.findall("entry")) != len(entries):  # entries of several containers (a built config)
+        return device.managed(kind, tag)
     out: dict[str, etree._Element] = {}
     for m in node.iterfind("entry/tag/member"):
         if (m.text or "").strip() == tag:
