@@ -99,6 +99,9 @@ def _same_container(candidate: DeviceConfig, running: DeviceConfig, kind: str) -
     a, b = _container(candidate, kind), _container(running, kind)
     if a is None or b is None:
         return a is b
+    if len(a.findall("entry")) != len(candidate.entries(kind)) or len(b.findall("entry")) != len(
+            running.entries(kind)):
+        return False  # entries of several containers (a built config): compare them one by one
     return etree.tostring(a, with_tail=False) == etree.tostring(b, with_tail=False)
 
 
