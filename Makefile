@@ -10,7 +10,7 @@ AWSPAN := $(BIN)/awspan
 help:
 	@echo "make demo    - the whole loop on loopback: moto server + PAN-OS emulator, collect -> generate -> plan -> push"
 	@echo "make test    - the whole test suite (sets up .venv)"
-	@echo "make bench   - benchmarks (generate, collect, push, already-allowed check)"
+	@echo "make bench   - benchmarks (generate, collect, push, plan, already-allowed check)"
 	@echo "make collect|generate|snapshot|plan|push - the pipeline steps, for CI jobs"
 	@echo "make lambda-zip [POLICY=policy.yaml] - the Lambda deployment package in deploy/build/"
 

@@ -75,11 +75,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none"
     )
+    p.add_argument(
+        "--out", metavar="FILE", help="also write the plan with its fingerprints (for push --plan)"
+    )
 
     p = sub.add_parser("push", help="apply the fragment to the firewall in one batch and commit it")
     _common(p)
     p.add_argument("--fragment", default="out/fragment.xml", metavar="PATH")
     p.add_argument("--force", action="store_true", help="allow deletions over safety.max_delete_percent")
+    p.add_argument(
+        "--plan", metavar="FILE", help="apply only if the change set still equals this saved plan"
+    )
     p.add_argument(
         "--description", metavar="TEXT", help="commit description (default names awspan and the change)"
     )

@@ -15,6 +15,7 @@ from typing import Any
 from generator.addresses import AddressError, canonical_cidr
 from generator.errors import AwspanError
 from generator.location import Location
+from generator.panos.safety import Safety  # the one safety object: thresholds and the checks
 from generator.validate import validate_document
 from generator.yamlio import load_yaml_file
 
@@ -70,11 +71,6 @@ class Aws:
     regions: tuple[str, ...]
     accounts: tuple[Account, ...] = ()
     max_workers: int = 8
-
-
-@dataclass(frozen=True)
-class Safety:
-    max_delete_percent: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -169,7 +165,8 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
         safety=Safety(
             max_delete_percent=float(
                 data.get("safety", {}).get("max_delete_percent", Safety.max_delete_percent)
-            )
+            ),
+            min_existing=int(data.get("safety", {}).get("min_existing", Safety.min_existing)),
         ),
         events=Events(
             mode=events.get("mode", Events.mode),

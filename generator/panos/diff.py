@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from generator.location import OBJECT_KINDS
-from generator.panos.canonical import canonical_text, equal, tagged_with
+from generator.panos.canonical import canonical_text, fast_equal, tagged_with
 from generator.panos.device import DeviceConfig
 from generator.panos.fragment import Fragment
 from generator.panos.order import Move, apply_moves, plan_moves
+from generator.panos.pending import PendingState, edited_by, find_pending, stamped_names, tagged_entries
+from generator.panos.safety import BottomRuleProblem, OthersPending, OwnershipConflict, Safety, UnsafePlan
 
 KINDS = (*OBJECT_KINDS, "rules")
 """Every kind push manages; `rules` are the security rules of the location's rulebase."""
@@ -74,6 +76,14 @@ class Plan:
     fragment_rules: int = 0
     kept: dict[str, set[str]] = field(default_factory=dict)  # managed objects left because others use them
     location: str = ""
+    refusals: list[UnsafePlan] = field(default_factory=list)  # typed blockers and guards (safety.py)
+    pending: PendingState = field(default_factory=PendingState)  # candidate != running (pending.py)
+    admin: str | None = None  # the admin whose changes push commits (None: unknown)
+
+    def refuse(self, problem: UnsafePlan) -> None:
+        """Record a problem found while planning: typed for safety.py, as text for the reports."""
+        self.refusals.append(problem)
+        (self.guards if problem.forceable else self.blockers).append(problem.reason)
 
     @property
     def has_changes(self) -> bool:
@@ -90,11 +100,6 @@ class Plan:
         c = self.counts()
         return (f"{c['create']} to create, {c['change']} to change, {c['delete']} to delete, "
                 f"{c['move']} to move")
-
-
-def edited_by(entry: etree._Element) -> set[str]:
-    """Admins named on the entry or any node inside it (PAN-OS's per-node `admin` attribute)."""
-    return {el.get("admin") for el in entry.iter() if isinstance(el.tag, str) and el.get("admin")}
 
 
 def _changed_fields(want: etree._Element, have: etree._Element) -> str:
@@ -125,7 +130,7 @@ def diff_objects(desired: dict[str, dict[str, etree._Element]], current: DeviceC
             if old is None:
                 ups[name] = el
                 creates.add(name)
-            elif not equal(old, el):
+            elif not fast_equal(old, el):
                 ups[name] = el
         d.upserts[kind] = ups
         d.creates[kind] = creates
@@ -151,12 +156,17 @@ REFERENCE_PATHS = {
 }
 
 
-def operator_references(device: DeviceConfig, tag: str) -> dict[str, set[str]]:
-    """Names used by objects awspan does not own -> who uses them (`rule 'x'`)."""
+def operator_references(device: DeviceConfig, tag: str,
+                        owned: dict[str, dict[str, etree._Element]] | None = None) -> dict[str, set[str]]:
+    """Names used by objects awspan does not own -> who uses them (`rule 'x'`).
+
+    `owned`: the managed entries per kind when the caller has them (saves a tag check per entry).
+    """
     users: dict[str, set[str]] = {}
     for kind, paths in REFERENCE_PATHS.items():
+        mine = owned.get(kind) if owned is not None else None
         for name, entry in device.entries(kind).items():
-            if tagged_with(entry, tag):
+            if (name in mine) if mine is not None else tagged_with(entry, tag):
                 continue
             for path in paths:
                 for m in entry.iterfind(path):
@@ -172,57 +182,68 @@ def desired_entries(fragment: Fragment) -> dict[str, dict[str, etree._Element]]:
 
 
 def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rule: str,
-               max_delete_percent: float, admin: str | None) -> Plan:
-    """Compare the fragment with the candidate's managed objects."""
-    plan = Plan(location=fragment.location.describe(), fragment_rules=len(fragment.rules))
+               max_delete_percent: float | None = None, admin: str | None,
+               safety: Safety | None = None, running: DeviceConfig | None = None) -> Plan:
+    """Compare the fragment with the candidate's managed objects (and, given `running`, find
+    what is pending). `safety` holds the guards' thresholds; `max_delete_percent` alone means
+    a guard without a floor (the callers that predate safety.min_existing)."""
+    if safety is None:
+        safety = Safety(max_delete_percent=30.0 if max_delete_percent is None else max_delete_percent,
+                        min_existing=0)
+    plan = Plan(location=fragment.location.describe(), fragment_rules=len(fragment.rules), admin=admin)
     desired = desired_entries(fragment)
 
     # Scope: what awspan may touch. Tags are containers of ownership, never deleted.
     scope: dict[str, set[str]] = {}
+    owned = {kind: tagged_entries(device, kind, tag) for kind in KINDS}  # once, in one pass per kind
     for kind in KINDS:
-        managed = set() if kind == "tag" else set(device.managed(kind, tag))
+        managed = set() if kind == "tag" else set(owned[kind])
         scope[kind] = managed | set(desired[kind])
         entries = device.entries(kind)  # once: for rules it is built from the list
         for name in desired[kind]:
             have = entries.get(name)
-            if have is not None and kind != "tag" and not tagged_with(have, tag):
-                plan.blockers.append(
+            if have is not None and kind != "tag" and name not in owned[kind]:
+                plan.refuse(OwnershipConflict(
                     f"{KIND_LABEL[kind]} {name!r} exists on the firewall without the tag {tag!r}: it is "
                     "not awspan's, and push will not overwrite it (rename one of them, or tag it "
-                    f"{tag!r} to hand it over)")
+                    f"{tag!r} to hand it over)"))
 
     names = device.rule_names
     bottom = device.rule(bottom_rule)
     if bottom is None:
-        plan.blockers.append(f"the bottom rule {bottom_rule!r} (rules.bottom_rule) is not in the rulebase of "
-                             f"{plan.location}: awspan places its rules directly above it")
+        plan.refuse(BottomRuleProblem(f"the bottom rule {bottom_rule!r} (rules.bottom_rule) is not in the "
+                                      f"rulebase of {plan.location}: awspan places its rules directly "
+                                      "above it"))
     elif tagged_with(bottom, tag) or bottom_rule in desired["rules"]:
-        plan.blockers.append(f"the bottom rule {bottom_rule!r} carries the tag {tag!r} or is in the "
-                             "fragment; it must be an operator's rule")
+        plan.refuse(BottomRuleProblem(f"the bottom rule {bottom_rule!r} carries the tag {tag!r} or is in the "
+                                      "fragment; it must be an operator's rule"))
 
     d = diff_objects(desired, device, scope)
     # An operator's rule or group may have started to use one of awspan's objects: deleting it
     # would fail the whole batch (PAN-OS refuses to delete a referenced object), so it stays.
-    users = operator_references(device, tag)
+    users = operator_references(device, tag, owned)
     for kind in OBJECT_KINDS:
         for name in [n for n in d.deletes[kind] if n in users]:
             d.deletes[kind].remove(name)
             plan.kept.setdefault(kind, set()).add(name)
             plan.warnings.append(f"{KIND_LABEL[kind]} {name!r} is no longer in the fragment but "
                                  f"{', '.join(sorted(users[name])[:3])} (not awspan's) use it: left in place")
-    managed_rules = device.managed("rules", tag)
+    managed_rules = owned["rules"]
     plan.managed_rules = len(managed_rules)
-    deleted_rules = len(d.deletes["rules"])
-    if managed_rules and not fragment.rules:
-        plan.guards.append(f"the fragment has no rules while {len(managed_rules)} managed rules are on the "
-                           "firewall: pushing it deletes them all (use --force if that is what you want)")
-    elif managed_rules and deleted_rules * 100.0 > max_delete_percent * len(managed_rules):
-        pct = 100.0 * deleted_rules / len(managed_rules)
-        plan.guards.append(f"push would delete {deleted_rules} of {len(managed_rules)} managed rules "
-                           f"({pct:.0f}%), over safety.max_delete_percent ({max_delete_percent:g}%); "
-                           "check the state (a failed or partial collect?) or use --force")
+    for problem in safety.guards(len(managed_rules), len(d.deletes["rules"]), len(fragment.rules)):
+        plan.refuse(problem)
+    if running is not None:
+        plan.pending = find_pending(device, running, tag, scope, admin)
+        others = plan.pending.others(admin)
+        if others:
+            who = sorted({a for p in others for a in p.admins if a != admin})
+            listed = ", ".join(f"{KIND_LABEL[p.kind]} {p.name!r}" for p in others[:5])
+            more = f" and {len(others) - 5} more" if len(others) > 5 else ""
+            plan.refuse(OthersPending(
+                f"{', '.join(who)} has uncommitted changes to awspan's objects ({listed}{more}): awspan's "
+                "partial commit would leave them pending; ask them to commit or revert first"))
 
-    if not plan.blockers:
+    if not [r for r in plan.refusals if not r.forceable and not isinstance(r, OthersPending)]:
         current = rule_order_after(device, d)
         unmanaged = [n for n in current if n not in desired["rules"]]
         at = unmanaged.index(bottom_rule)
@@ -249,10 +270,11 @@ def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rul
         if m.name not in created:
             plan.changes.append(Change("rules", m.name, "move", m.describe()))
     for kind in KINDS:  # drift on objects push leaves alone is worth a line too
-        for name, el in device.managed(kind, tag).items():
-            if name in d.upserts[kind] or name in d.deletes[kind]:
+        deleting = set(d.deletes[kind])
+        for name in sorted(stamped_names(device, kind) & set(owned[kind])):
+            if name in d.upserts[kind] or name in deleting:
                 continue
-            who = _drift(el, admin)
+            who = _drift(owned[kind][name], admin)
             if who:
                 plan.warnings.append(f"{KIND_LABEL[kind]} {name!r} was {who} but equals the fragment")
     return plan

@@ -37,8 +37,10 @@ from generator.panos.batch import Batch, build_batch
 from generator.panos.canonical import equal
 from generator.panos.client import Job, PanosClient, PanosError
 from generator.panos.device import DeviceConfig, read_location
-from generator.panos.diff import KINDS, Plan, build_plan, desired_entries, edited_by, predict, restore_diff
+from generator.panos.diff import KINDS, Plan, build_plan, desired_entries, predict, restore_diff
 from generator.panos.fragment import Fragment
+from generator.panos.safety import Safety, raise_if_unsafe
+from generator.panos.savedplan import SavedPlanCheck
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,8 @@ class PushSettings:
     commit_timeout: float = 900.0
     force: bool = False
     description: str | None = None
+    min_existing: int = 0  # safety.min_existing (policy default 10; 0: the percentage always applies)
+    saved_plan: SavedPlanCheck | None = None  # push --plan FILE (savedplan.py)
 
 
 @dataclass
@@ -305,20 +309,20 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
     location = fragment.location
     admin = key_admin(client, location, comment, s.admin)
     before = read_location(client, location)
-    plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule,
-                      max_delete_percent=s.max_delete_percent, admin=admin)
+    running = read_location(client, location, running=True)  # pending state: see pending.py
+    plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
+                      safety=Safety(s.max_delete_percent, s.min_existing), running=running)
     result = PushResult(plan=plan)
-    if plan.blockers:
-        raise AwspanError("push refused, nothing was changed: " + "; ".join(plan.blockers))
-    if plan.guards and not s.force:
-        raise AwspanError("push refused, nothing was changed: " + "; ".join(plan.guards))
+    if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
+        s.saved_plan.check(plan, before, running)
+    raise_if_unsafe(plan, s.force)
     if not plan.has_changes:
-        if not pending_ours(before, plan, admin):
+        if not plan.pending:
             result.notes.append("the firewall already matches the fragment: no batch, no commit")
             return result
         # An earlier push left its changes uncommitted (a commit timeout): commit them now.
-        result.notes.append(f"the candidate matches the fragment, but {admin} has uncommitted changes to "
-                            "awspan's objects: committing them")
+        result.notes.append(f"the candidate matches the fragment, but {len(plan.pending.items)} of awspan's "
+                            "objects hold uncommitted changes: committing them")
         return _commit(client, location, before, plan, admin, s, result)
 
     batch = build_batch(plan.diff, before, location)
@@ -342,17 +346,6 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
                           + "; ".join(problems[:5]))
 
     return _commit(client, location, before, plan, admin, s, result)
-
-
-def pending_ours(device: DeviceConfig, plan: Plan, admin: str) -> bool:
-    """Does a node of awspan's objects carry this admin's stamp (a change not yet committed)?"""
-    for kind in KINDS:
-        entries = device.entries(kind)  # once: for rules it is built from the list
-        for name in plan.diff.scope.get(kind, set()):
-            el = entries.get(name)
-            if el is not None and admin in edited_by(el):
-                return True
-    return False
 
 
 def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan, admin: str,

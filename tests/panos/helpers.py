@@ -73,7 +73,7 @@ def fragment(rules: list[str] = (), *, addresses: list[str] = (), services: list
 
 def write_policy(tmp: Path, url: str, *, admin: str | None = "automation", bottom: str = "clean-up",
                  location: str = "{vsys: vsys1}", max_delete: float | None = None,
-                 extra_fw: str = "") -> Path:
+                 extra_fw: str = "", min_existing: int | None = None) -> Path:
     lines = ["firewall:", "  instance_id: i-0123456789abcdef0", f"  url: {url}", f"  location: {location}",
              "  commit_timeout: 30"]
     if admin:
@@ -82,8 +82,12 @@ def write_policy(tmp: Path, url: str, *, admin: str | None = "automation", botto
         lines.append(extra_fw)
     lines += ["rules:", f"  bottom_rule: {bottom}", "  from_zone: untrust", "  to_zone: trust",
               "aws:", "  regions: [us-east-1]"]
+    if max_delete is not None or min_existing is not None:
+        lines.append("safety:")
     if max_delete is not None:
-        lines += ["safety:", f"  max_delete_percent: {max_delete}"]
+        lines.append(f"  max_delete_percent: {max_delete}")
+    if min_existing is not None:
+        lines.append(f"  min_existing: {min_existing}")
     path = tmp / "policy.yaml"
     path.write_text("\n".join(lines) + "\n")
     return path

@@ -32,7 +32,8 @@ def snapshot(emu: EmulatorServer) -> tuple[str, str]:
     return canonical_text(emu.running()), canonical_text(emu.candidate())
 
 
-def test_deleting_over_the_threshold_needs_force(pushed: EmulatorServer, awspan):
+def test_deleting_over_the_threshold_needs_force(pushed: EmulatorServer, awspan, policy: Path):
+    write_policy(policy.parent, pushed.url, min_existing=4)  # 4 rules are managed: the floor is met
     before = snapshot(pushed)
     one_left = fragment([rule("sg-db-all", source=["10.20.0.0/16"], destination=["10.0.2.10"],
                               service=["any"])])

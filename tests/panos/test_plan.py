@@ -19,10 +19,12 @@ def test_plan_lists_creates_and_changes_nothing(emu: EmulatorServer, awspan):
     before = canonical_text(emu.candidate())
     res = awspan("plan", "--detailed-exitcode", fragment=first_fragment())
     assert res.code == 2, res.err
-    assert "12 to create, 0 to change, 0 to delete, 0 to move" in res.out
-    assert "+ create rule          sg-web-tcp-443" in res.out
+    assert "objects: 12 to create, 0 to change, 0 to delete, 0 to move" in res.out
+    assert "rules: 4 opened, 0 closed" in res.out
+    assert "+ create rule sg-web-tcp-443" in res.out
     assert canonical_text(emu.candidate()) == before
-    assert [(r["type"], r["action"]) for r in emu.requests] == [("config", "get")]
+    # the candidate (what push compares) and running (what is pending): two reads, no write
+    assert [(r["type"], r["action"]) for r in emu.requests] == [("config", "get"), ("config", "show")]
 
 
 def test_detailed_exitcode_is_0_when_nothing_changes_and_plain_plan_is_0(emu: EmulatorServer, awspan):
@@ -37,16 +39,22 @@ def test_json_plan_of_a_change(emu: EmulatorServer, awspan):
     assert awspan("push", fragment=first_fragment()).code == 0
     res = awspan("plan", "--format", "json", fragment=second_fragment())
     data = json.loads(res.out)
-    got = {(c["action"], c["kind"], c["name"]) for c in data["changes"]}
+    got = {(c["action"], "rules", c["name"]) for c in data["rules"]}
+    got |= {(o["action"], o["kind"], o["name"]) for o in data["objects"]}
     assert {("delete", "rules", "sg-old"), ("create", "rules", "sg-new"),
             ("change", "rules", "sg-web-tcp-443"), ("delete", "address", "web-2"),
             ("create", "address", "db-2"),
             ("change", "address-group", "db-servers")} <= got
     assert any(a == "move" for a, _k, _n in got)
-    edited = next(c for c in data["changes"] if c["name"] == "sg-web-tcp-443")
-    assert edited["detail"] == "description, destination"
-    assert data["has_changes"] is True and data["managed_rules"] == 4 and data["fragment_rules"] == 4
-    assert data["summary"]["delete"] == sum(1 for c in data["changes"] if c["action"] == "delete")
+    edited = next(c for c in data["rules"] if c["name"] == "sg-web-tcp-443")
+    assert [f["field"] for f in edited["fields"]] == ["description", "destination"]
+    dest = next(f for f in edited["fields"] if f["field"] == "destination")
+    assert dest["removed"] == ["web-2"] and dest["added"] == []
+    assert edited["flows_closed"] == 1 and edited["flows_opened"] == 0  # 10.0.1.11 on tcp-443 closes
+    s = data["summary"]
+    assert s["has_changes"] is True and s["managed_rules"] == 4 and s["fragment_rules"] == 4
+    deletes = [c for c in data["rules"] + data["objects"] if c["action"] == "delete"]
+    assert s["objects"]["delete"] == len(deletes)
 
 
 def test_markdown_is_a_pull_request_comment(emu: EmulatorServer, awspan, tmp_path: Path):
@@ -55,9 +63,9 @@ def test_markdown_is_a_pull_request_comment(emu: EmulatorServer, awspan, tmp_pat
         "version: 1\ndecisions:\n  - {rule: sg-old, verdict: blocked, covering: [a, b], reason: 'x | y'}\n")
     res = awspan("plan", "--format", "markdown", fragment=first_fragment())
     assert res.out.startswith("### awspan plan: vsys vsys1")
-    assert "| action | kind | name | detail |" in res.out
-    assert "| create | rule | `sg-old` |  |" in res.out
-    assert "| `sg-old` | blocked | a, b | x \\| y |" in res.out  # a | in a cell would split the table
+    assert "| opened | 4 | 5 |" in res.out  # the summary table comes first
+    assert "<details><summary>+ create rule sg-old (1 flow opened) [ANY SOURCE]</summary>" in res.out
+    assert "verdict: blocked by a, b (x | y)" in res.out  # beside the rule it is about
 
 
 def test_drift_a_managed_rule_edited_by_hand(emu: EmulatorServer, awspan):
@@ -65,11 +73,13 @@ def test_drift_a_managed_rule_edited_by_hand(emu: EmulatorServer, awspan):
     xpath = LOC.entry_xpath("rules", "sg-old")
     emu.edit_as("admin", "edit", xpath, rule("sg-old", destination=["any"], service=["tcp-443"]))
     res = awspan("plan", "--format", "json", fragment=first_fragment())
-    change = [c for c in json.loads(res.out)["changes"] if c["name"] == "sg-old"]
-    assert change == [{"kind": "rules", "name": "sg-old", "action": "change", "detail": "destination",
-                       "drift": "edited by admin"}]
-    text = awspan("plan", fragment=first_fragment()).out
-    assert "[drift: edited by admin]" in text and "1 edited by hand" in text
+    change = [c for c in json.loads(res.out)["rules"] if c["name"] == "sg-old"]
+    assert [(c["action"], [f["field"] for f in c["fields"]], c["drift"]) for c in change] == [
+        ("change", ["destination"], "edited by admin")]
+    res = awspan("plan", fragment=first_fragment())
+    assert "drift: edited by admin" in res.out and "1 edited by another admin" in res.out
+    # an uncommitted edit of another admin is in the way: push would refuse, so plan exits 1
+    assert res.code == 1 and "admin has uncommitted changes to awspan's objects" in res.err
 
 
 def test_precheck_decisions_are_shown_beside_the_plan(emu: EmulatorServer, awspan, tmp_path: Path):
@@ -85,7 +95,7 @@ def test_precheck_decisions_are_shown_beside_the_plan(emu: EmulatorServer, awspa
     assert "sg-web-tcp-22: already-allowed by allow-admin-ssh (admins may ssh)" in text
     assert "warning: rulebase.xml is 3 days old" in text
     md = awspan("plan", "--format", "markdown", fragment=first_fragment()).out
-    assert "| `sg-x-all` | blocked | block-known-bad | source is blocked |" in md
+    assert "sg-x-all: blocked by block-known-bad (source is blocked)" in md
     data = json.loads(awspan("plan", "--format", "json", fragment=first_fragment()).out)
     assert data["precheck"]["decisions"][0]["rule"] == "sg-web-tcp-22"
 
@@ -93,23 +103,7 @@ def test_precheck_decisions_are_shown_beside_the_plan(emu: EmulatorServer, awspa
 def test_a_plan_with_a_blocker_exits_1_after_showing_it(emu: EmulatorServer, awspan):
     res = awspan("plan", fragment=first_fragment().replace("web-1", "bastion"))
     assert res.code == 1
-    assert "ERROR: address 'bastion' exists on the firewall without the tag" in res.out
+    assert "ERROR (push will refuse): address 'bastion' exists on the firewall without the tag" in res.out
+    assert res.err.startswith("awspan plan: push would refuse this plan: address 'bastion'")
 
 
-def test_markdown_of_a_huge_plan_still_fits_a_pull_request_comment():
-    from lxml import etree
-
-    from generator.panos.device import parse_container
-    from generator.panos.diff import build_plan
-    from generator.panos.fragment import parse_fragment
-    from generator.panos.report import render_markdown
-    from tests.panos.helpers import fragment
-
-    device = parse_container(etree.fromstring(fragment([rule("clean-up", tag=None)]).encode())
-                             .xpath(LOC.base_xpath)[0], LOC)
-    names = [f"sg-{i:017d}-tcp-{i % 65535}-{i % 7}" for i in range(3000)]
-    frag = parse_fragment(fragment([rule(n) for n in names]).encode(), LOC, "awspan", "f.xml")
-    plan = build_plan(frag, device, tag="awspan", bottom_rule="clean-up", max_delete_percent=30, admin=None)
-    md = render_markdown(plan)
-    assert len(md) < 65_536  # GitHub's limit for one comment
-    assert "3000 to create" in md and "2600 more" in md  # 400 rows listed

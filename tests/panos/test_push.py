@@ -106,7 +106,7 @@ def test_second_push_sends_no_batch_and_no_commit(emu: EmulatorServer, awspan):
     kinds = {(r["type"], r["action"]) for r in emu.requests}
     assert ("config", "multi-config") not in kinds
     assert not any(t == "commit" for t, _ in kinds)
-    assert emu.request_count == 4  # lock, whose key (show config-locks), one get, unlock
+    assert emu.request_count == 5  # lock, whose key (show config-locks), get candidate, show running, unlock
 
 
 def many(n: int) -> str:
