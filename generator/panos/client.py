@@ -166,7 +166,9 @@ class PanosClient:
         self.request_count += 1
         log.debug("PAN-OS request %d: %s", self.request_count, what)
         try:
-            resp = self.session.post(self.endpoint, data=params, headers=headers,
+            # Never follow a redirect: it would carry X-PAN-KEY (or the keygen password) to
+            # whatever host the Location names, plain http:// included.
+            resp = self.session.post(self.endpoint, data=params, headers=headers, allow_redirects=False,
                                      timeout=(self.timeout[0], timeout) if timeout else self.timeout)
         except requests.exceptions.SSLError as exc:
             raise PanosError(f"TLS verification of {self.endpoint} failed ({_short(exc)}); "
@@ -176,6 +178,8 @@ class PanosClient:
                              ) from None
         except requests.exceptions.RequestException as exc:
             raise PanosError(f"cannot reach the firewall at {self.endpoint}: {_short(exc)}") from None
+        if 300 <= resp.status_code < 400:
+            raise redirect_error(what, resp.status_code, resp.headers.get("Location"))
         body = resp.content
         try:
             root = parse_xml(body)
@@ -258,6 +262,15 @@ class PanosClient:
             details = [t for t in (" ".join((node.findtext("details") or "").split()),) if t]
         return Job(id=job_id, status=(node.findtext("status") or "").strip(),
                    result=(node.findtext("result") or "").strip(), details=details)
+
+
+def redirect_error(what: str, status: int, location: str | None) -> PanosError:
+    """A 3xx is an error: awspan sends nothing to the Location (set firewall.url to it if it is right)."""
+    where = repr(location[:120]) + (f"... ({len(location) - 120} more)" if len(location) > 120 else "") \
+        if location else "nowhere"
+    return PanosError(f"{what}: the firewall answered HTTP {status}, a redirect to {where}; awspan never "
+                      "follows redirects (the API key would go along): if that address is the firewall, "
+                      "set firewall.url (or PANOS_URL) to it", code=str(status), answered=True)
 
 
 def _result(root: etree._Element) -> etree._Element:
