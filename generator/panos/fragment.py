@@ -16,10 +16,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.errors import AwspanError
+from generator.errors import AwspanError, shorten
 from generator.location import OBJECT_KINDS, Location
 from generator.panos.canonical import tagged_with
-from generator.xmlsafe import safe_parser
+from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
 from generator.yamlio import MAX_FILE_BYTES
 
 MAX_NAME = 63
@@ -45,9 +45,11 @@ class Fragment:
 def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fragment:
     """Parse and check a fragment; every error names the file and the xpath of the problem."""
     try:
-        root = etree.fromstring(data, parser=_PARSER)
+        root = safe_fromstring(data, _PARSER)
+    except UnsafeXML as exc:
+        raise AwspanError(f"refused: {exc}", where=where) from None
     except etree.XMLSyntaxError as exc:
-        raise AwspanError(f"not well-formed XML: {exc}", where=where) from None
+        raise AwspanError(f"not well-formed XML: {shorten(exc)}", where=where) from None
     if root.tag != "config":
         raise AwspanError(f"the root element is <{root.tag}>, expected <config>", where=where)
     for node in root.iter(etree.Comment, etree.ProcessingInstruction):

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.errors import AwspanError
+from generator.errors import AwspanError, shorten
 from generator.location import Location
-from generator.xmlsafe import safe_parser
+from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
 
 # Predefined services: not in the config, always present on PAN-OS.
 PREDEFINED_SERVICES = {
@@ -35,9 +35,11 @@ def _parser() -> etree.XMLParser:
 def parse_config_bytes(data: bytes, where: str) -> etree._Element:
     """Parse a `<config>` document; AwspanError (naming `where` and the line) when it is not one."""
     try:
-        root = etree.fromstring(data, _parser())
+        root = safe_fromstring(data, _parser())
+    except UnsafeXML as exc:
+        raise AwspanError(f"refused: {exc}", where=where) from None
     except etree.XMLSyntaxError as exc:
-        raise AwspanError(f"not well-formed XML: {exc}", where=where) from None
+        raise AwspanError(f"not well-formed XML: {shorten(exc)}", where=where) from None
     if root.tag != "config":
         raise AwspanError(f"expected a <config> document, found <{root.tag}>", where=where)
     return root

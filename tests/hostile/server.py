@@ -104,6 +104,7 @@ class HostileServer:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.block_on_close = False  # a dripping handler must not hold the test up at exit
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
                                        daemon=True)
 
@@ -117,6 +118,12 @@ class HostileServer:
         body = resp.read()
         conn.close()
         return Reply(status=resp.status, body=body, headers={"Content-Type": "application/xml"})
+
+    def forward_form(self, form: dict[str, str]) -> Reply:
+        """Send `form` to the upstream as the client would have; a behaviour can then lie about the answer."""
+        key = self.requests[-1]["headers"].get("X-PAN-KEY", "") if self.requests else ""
+        raw = urllib.parse.urlencode(form).encode()
+        return self.forward(raw, {"Content-Type": "application/x-www-form-urlencoded", "X-PAN-KEY": key})
 
     @property
     def url(self) -> str:
