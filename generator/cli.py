@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from generator import __version__
-from generator.errors import AwspanError
+from generator.errors import MESSAGE_LIMIT, AwspanError, shorten
 
 # subcommand -> "module:function"; imported lazily so `awspan generate` never loads boto3.
 COMMANDS = {
@@ -115,7 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AwspanError as exc:
         if args.debug:
             raise
-        print(f"awspan {args.command}: error: {exc}", file=sys.stderr)
+        print(f"awspan {args.command}: error: {shorten(exc, MESSAGE_LIMIT)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"awspan {args.command}: interrupted", file=sys.stderr)
@@ -124,7 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"awspan {args.command}: internal error: {type(exc).__name__}: {exc} "
+            f"awspan {args.command}: internal error: {type(exc).__name__}: {shorten(exc, MESSAGE_LIMIT)} "
             "(run with --debug for details)",
             file=sys.stderr,
         )

@@ -29,11 +29,14 @@ def key_path(parts: Iterable[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            part = shorten(part, 60)  # a key is user input too
+            out += f".{part}" if out else part
     return out or "(top level)"
 
 
 QUOTE_LIMIT = 120
+MESSAGE_LIMIT = 1000
+"""The longest error line the command line prints (values in it are cut at QUOTE_LIMIT already)."""
 _CONTROL = {i: f"\\x{i:02x}" for i in (*range(0x20), *range(0x7F, 0xA0))}
 _CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
 

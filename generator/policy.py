@@ -14,7 +14,7 @@ from typing import Any
 
 import netaddr
 
-from generator.errors import AwspanError
+from generator.errors import AwspanError, quote
 from generator.location import Location
 from generator.validate import validate_document
 from generator.yamlio import load_yaml_file
@@ -112,10 +112,10 @@ def _check_cidrs(values: list[str], path: str, where: str) -> tuple[str, ...]:
         try:
             net = netaddr.IPNetwork(value)
         except (netaddr.AddrFormatError, ValueError, TypeError):
-            raise AwspanError(f"{path}[{i}]: {value!r} is not a valid CIDR block", where=where) from None
+            raise AwspanError(f"{path}[{i}]: {quote(value)} is not a valid CIDR block", where=where) from None
         if net.ip != net.network:
             raise AwspanError(
-                f"{path}[{i}]: {value!r} has host bits set (did you mean {net.cidr}?)", where=where
+                f"{path}[{i}]: {quote(value)} has host bits set (did you mean {net.cidr}?)", where=where
             )
         out.append(str(net.cidr))
     return tuple(out)

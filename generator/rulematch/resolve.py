@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import netaddr
 from lxml import etree
 
+from generator.errors import quote
 from generator.rulematch.config import PREDEFINED_SERVICES, Fields, Tables, members, text_of
 from generator.rulematch.sets import (
     ADDR_ALL,
@@ -212,7 +213,7 @@ class Resolver:
                 try:
                     iv = ip_interval(value)
                 except ValueError:
-                    problem = f"address {name} ({field} {value!r} is unreadable)"
+                    problem = f"address {name} ({field} {quote(value)} is unreadable)"
                     return Resolved(EMPTY, ADDR_ALL, unknown=(problem,))
                 return Resolved((iv,), (iv,))
         wildcard = text_of(entry, "ip-wildcard")
