@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from generator import __version__
 from generator.errors import MESSAGE_LIMIT, AwspanError, shorten
+from generator.inputs import os_reason
 
 # subcommand -> "module:function"; imported lazily so `awspan generate` never loads boto3.
 COMMANDS = {
@@ -120,6 +121,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"awspan {args.command}: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a file the step touched outside the checked readers and writers
+        if args.debug:
+            raise
+        where = f"{shorten(exc.filename)}: " if exc.filename else ""
+        print(f"awspan {args.command}: error: {where}{os_reason(exc)}", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - the promise is: no traceback without --debug
         if args.debug:
             raise

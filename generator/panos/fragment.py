@@ -17,10 +17,10 @@ from pathlib import Path
 from lxml import etree
 
 from generator.errors import AwspanError, shorten
+from generator.inputs import read_input
 from generator.location import OBJECT_KINDS, Location
 from generator.panos.canonical import tagged_with
 from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
-from generator.yamlio import MAX_FILE_BYTES
 
 MAX_NAME = 63
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. -]*$")
@@ -130,12 +130,5 @@ def _entries(container: etree._Element, path: str, tag: str, where: str, *, need
 
 def load_fragment(path: str | Path, location: Location, tag: str) -> Fragment:
     p = Path(path)
-    try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise AwspanError("the fragment is over the 1 GiB limit", where=str(p))
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise AwspanError("fragment not found (run `awspan generate` first)", where=str(p)) from None
-    except IsADirectoryError:
-        raise AwspanError("the fragment path is a directory", where=str(p)) from None
+    data = read_input(p, "fragment", missing="fragment not found (run `awspan generate` first)")
     return parse_fragment(data, location, tag, str(p))

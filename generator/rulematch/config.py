@@ -13,6 +13,7 @@ from pathlib import Path
 from lxml import etree
 
 from generator.errors import AwspanError, shorten
+from generator.inputs import read_input
 from generator.location import Location
 from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
 
@@ -181,11 +182,6 @@ class RuleBase:
 def load_rulebase(path: str | Path) -> RuleBase:
     """Parse out/rulebase.xml; AwspanError naming the file when it is missing or not a config."""
     where = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise AwspanError("rulebase snapshot not found (run `awspan snapshot`, or pass --no-rulebase)",
-                          where=where) from None
-    except OSError as exc:
-        raise AwspanError(f"cannot read the rulebase snapshot: {exc.strerror}", where=where) from None
+    data = read_input(path, "rulebase snapshot",
+                      missing="rulebase snapshot not found (run `awspan snapshot`, or pass --no-rulebase)")
     return RuleBase(parse_config_bytes(data, where), where)
