@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import signal
 import socket
 import ssl
 import threading
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 CONNECT_TIMEOUT = 10.0
 CHUNK = 64 * 1024
 DEFAULT_MAX_ANSWER = 512 * 1024 * 1024
+_STOP_SIGNALS = {s for s in (getattr(signal, n, None) for n in ("SIGINT", "SIGTERM", "SIGHUP")) if s}
 
 
 class TransportError(Exception):
@@ -70,7 +72,16 @@ class _Watchdog:
         self.fired = False
         self._timer = threading.Timer(max(seconds, 0.0), self._fire)
         self._timer.daemon = True
-        self._timer.start()
+        # The timer thread must never receive SIGINT/SIGTERM/SIGHUP: delivered there, a signal
+        # would not interrupt the main thread's blocking read, and Ctrl-C would wait for the
+        # deadline. A new thread inherits the mask, so block them around start().
+        mask = getattr(signal, "pthread_sigmask", None)
+        old = mask(signal.SIG_BLOCK, _STOP_SIGNALS) if mask else None
+        try:
+            self._timer.start()
+        finally:
+            if mask:
+                mask(signal.SIG_SETMASK, old)
 
     def _fire(self) -> None:
         self.fired = True

@@ -3,12 +3,14 @@ command line that returns (exit code, stdout, stderr), and a policy.yaml for any
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from generator.cli import main
+from generator.emulator import EmulatorServer
 
 
 @dataclass
@@ -22,6 +24,16 @@ class Result:
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for var in ("PANOS_URL", "PANOS_API_KEY", "PANOS_USERNAME", "PANOS_PASSWORD", "PANOS_CA_BUNDLE"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def emu() -> Iterator[EmulatorServer]:
+    """The PAN-OS emulator with an operator rule below the bottom rule (as tests/panos sets it up)."""
+    from tests.panos.conftest import add_rule_below_cleanup
+
+    with EmulatorServer() as server:
+        add_rule_below_cleanup(server)
+        yield server
 
 
 @pytest.fixture
@@ -46,3 +58,11 @@ def policy_file(tmp: Path, url: str, *, extra_fw: str = "") -> Path:
     from tests.panos.helpers import write_policy
 
     return write_policy(tmp, url, extra_fw=extra_fw)
+
+
+def error_line(err: str) -> str:
+    """Progress lines may come first (push logs its steps); the error itself is one last line."""
+    assert "Traceback" not in err, err[:2000]
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines and [line for line in lines if line.startswith("awspan ")] == lines[-1:], err[:2000]
+    return lines[-1]
