@@ -152,6 +152,8 @@ def post(url: str, form: dict[str, str], headers: dict[str, str], *, deadline: f
             data = _read_body(resp, max_bytes)
         except TransportError:
             raise
+        except zlib.error as exc:
+            raise TransportError("broken", f"the compressed answer is corrupt ({exc})") from None
         except ssl.SSLCertVerificationError as exc:
             raise TransportError("tls", exc.verify_message or str(exc)) from None
         except (OSError, http.client.HTTPException) as exc:

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from generator.panos.client import PanosClient, PanosError
 from tests.hostile.conftest import one_line, policy_file
@@ -121,3 +124,39 @@ def test_the_cap_is_set_in_policy_yaml(tmp_path: Path, run, monkeypatch):
         result = run("snapshot", "--config", str(policy), "--output", str(out))
     assert result.code == 1 and "max_answer_mb is 1" in one_line(result.err)
     assert not out.exists()
+
+
+_PIECES = st.sampled_from([
+    b"<response status='success'>", b"<result>", b"</result>", b"</response>", b"<!DOCTYPE r>",
+    b"<!ENTITY e 'x'>", b"&e;", b"&amp;", b"<![CDATA[<!DOCTYPE x>]]>", b"\x00", b"\xff\xfe",
+    b"<?xml version='1.0'?>",
+    b"<line>", b"</line>", b"<msg>", b"status='error'", b"\x1f\x8b\x08\x00", b"<!--", b"-->",
+])
+
+
+@pytest.fixture(scope="module")
+def answering() -> Iterator[dict]:
+    """One server for every example: it plays whatever reply the example put in the dict."""
+    holder: dict = {"reply": Reply()}
+    with HostileServer(lambda form: holder["reply"]) as fw:
+        holder["client"] = client_for(fw)
+        yield holder
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.lists(st.one_of(_PIECES, st.binary(max_size=40)), max_size=12).map(b"".join),
+       status=st.sampled_from([200, 200, 400, 403, 500, 302]),
+       encoding=st.sampled_from([None, "gzip", "deflate", "br"]))
+def test_any_answer_is_a_result_or_one_panos_error(answering: dict, body: bytes, status: int,
+                                                   encoding: str | None):
+    """Whatever bytes come back, the client returns an element or raises PanosError: never another
+    exception, never a DTD accepted."""
+    headers = {"Content-Encoding": encoding} if encoding else {}
+    answering["reply"] = Reply(status=status, body=body, headers=headers)
+    try:
+        result = answering["client"].get("/config/shared")
+    except PanosError as exc:
+        assert "\n" not in str(exc) and len(str(exc)) < 1000
+    else:
+        assert status == 200 and b"<!DOCTYPE" not in body and b"<!ENTITY" not in body
+        assert result.tag == "result"
