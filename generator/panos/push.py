@@ -248,8 +248,9 @@ def _batch_error(exc: PanosError, batch: Batch) -> str:
             op_id, _, rest = line[1:].partition("]")
             per_op.setdefault(op_id, []).append(rest.strip())
     if not per_op:
-        return "; ".join(exc.lines) or str(exc)
-    return " | ".join(f"{batch.label(op_id)}: {'; '.join(lines)}" for op_id, lines in per_op.items())
+        return shorten("; ".join(exc.lines) or str(exc), 300)
+    return shorten(" | ".join(f"{batch.label(op_id)}: {'; '.join(lines)}" for op_id, lines in per_op.items()),
+                   600)
 
 
 def rollback(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan) -> str:
@@ -411,7 +412,7 @@ def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan:
         raise PushFailed(f"{exc}; the candidate keeps awspan's changes until the job ends") from None
     result.job = job
     if not job.ok:
-        detail = "; ".join(job.details) or "(no details)"
+        detail = shorten("; ".join(job.details), 300) or "(no details)"
         _fail_after_batch(client, location, before, plan,
                           f"commit job {job_id} ended {job.status}/{job.result or '?'}: {detail}")
     result.committed = True

@@ -41,6 +41,7 @@ def test_the_key_is_not_in_output_or_logs(emu: EmulatorServer, policy: Path, env
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="generator.panos.client")  # whatever earlier tests set
     assert main(["push", "--debug", "--config", str(policy), "--fragment", str(frag)]) == 0
     emu.fail("get")
     assert main(["push", "--config", str(policy), "--fragment", str(frag)]) == 1  # the error path too
