@@ -144,7 +144,7 @@ def post(url: str, form: dict[str, str], headers: dict[str, str], *, deadline: f
             conn.putrequest("POST", parts.path or "/", skip_accept_encoding=True)
             for name, value in {"Content-Type": "application/x-www-form-urlencoded",
                                 "Accept-Encoding": "gzip, deflate", "Accept": "application/xml",
-                                "User-Agent": "awspan", **headers}.items():
+                                "User-Agent": "awspan", "Connection": "close", **headers}.items():
                 conn.putheader(name, value)
             conn.putheader("Content-Length", str(len(body)))
             conn.endheaders(body)
