@@ -68,19 +68,19 @@ def test_a_dripping_answer_ends_at_the_deadline():
         start = time.monotonic()
         with pytest.raises(PanosError, match=r"did not answer config/get within 0.5 s"):
             client_for(fw, timeout=0.5).get("/config/shared")
-        assert time.monotonic() - start < 2.5  # not 8 s: the deadline covers the whole answer
+        assert time.monotonic() - start < 4  # not 8 s: the deadline covers the whole answer
 
 
 def test_a_silent_firewall_ends_at_the_deadline():
     def never(form):
-        time.sleep(3)
+        time.sleep(6)
         return Reply()
 
     with HostileServer(never) as fw:
         start = time.monotonic()
         with pytest.raises(PanosError, match="did not answer"):
             client_for(fw, timeout=0.3).get("/config/shared")
-        assert time.monotonic() - start < 2
+        assert time.monotonic() - start < 4
 
 
 @pytest.mark.parametrize("announce", [True, False], ids=["content-length", "until-close"])

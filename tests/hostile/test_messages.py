@@ -61,3 +61,19 @@ def test_control_characters_in_a_value_do_not_forge_lines(tmp_path: Path, run):
     line = one_line(result.err)
     assert result.code == 1 and "\x1b" not in result.err and "\r" not in result.err
     assert "rules.internal_cidrs[0]: '10.0.0.0/8\\n\\x1b[31mawspan generate: ok\\r'" in line
+
+
+def test_a_huge_description_in_state_yaml_gives_one_short_line(tmp_path: Path, run):
+    """The issue's case: a description far over the limit is named by its path, not echoed whole."""
+    from tests.generate.helpers import POLICY, STATE, generate_argv
+
+    text = STATE.read_text()
+    start = text.index("description:")
+    end = text.index("\n", start)
+    state = tmp_path / "state.yaml"
+    state.write_text(text[:start] + 'description: "\\e[2J' + "x" * 1_000_000 + '"' + text[end:])
+    result = run(*generate_argv(tmp_path / "fragment.xml", policy=POLICY, state=state))
+    line = one_line(result.err)
+    assert result.code == 1 and len(line) < MESSAGE_LIMIT and "\x1b" not in line
+    assert ".description: '\\x1b[2Jxxx" in line and "more)' is too long" in line
+    assert not (tmp_path / "fragment.xml").exists()
