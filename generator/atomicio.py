@@ -3,14 +3,20 @@
 A half-written state.yaml or fragment.xml is worse than none: the next push would
 delete rules that are still needed. So every artifact goes to a temp file in the
 same directory, is flushed to disk, and is renamed over the target in one step.
+Only a regular file is ever replaced (never a device, a FIFO or something under /proc),
+and the replacement keeps the old file's mode and owner.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from pathlib import Path
+
+from generator.errors import AwspanError
+from generator.inputs import kind_of, os_reason
 
 
 def _process_umask() -> int:
@@ -37,9 +43,76 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~_process_umask()
 
 
+_SYSTEM_TREES = ("/proc", "/sys", "/dev")
+
+
+def _system(path: str) -> bool:
+    """Under /proc, /sys or /dev (but /dev/shm holds ordinary files)."""
+    if path == "/dev/shm" or path.startswith("/dev/shm/"):
+        return False
+    return any(path == t or path.startswith(t + "/") for t in _SYSTEM_TREES)
+
+
+def _check_target(target: Path) -> tuple[Path, os.stat_result | None]:
+    """The file to replace, after following symbolic links; refuse anything but a regular file.
+
+    Replacing is rename(2): over a device node, a FIFO or a link to /proc/self/fd/1 it would
+    swap a system object for a plain file (as root, /dev/null becomes a text file). A link to
+    a regular file is followed, so the link stays and its target gets the new content.
+    """
+    absolute = os.path.abspath(target)
+    seen = [absolute]
+    hop = absolute
+    for _ in range(40):  # every hop of a link chain: /proc/self/fd/1 resolves to wherever stdout is
+        if not os.path.islink(hop):
+            break
+        hop = os.path.normpath(os.path.join(os.path.dirname(hop), os.readlink(hop)))
+        seen.append(hop)
+    parts = Path(absolute).parts  # and every directory on the way (a link to /proc/self/fd)
+    seen += [os.path.realpath(Path(*parts[:i])) for i in range(2, len(parts) + 1)]
+    for path in seen:
+        if _system(path):
+            raise AwspanError(f"refusing to replace {path}: output files must be regular files, "
+                              "not a system file or device", where=str(target))
+    real = Path(os.path.realpath(target))
+    try:
+        st = real.stat()
+    except FileNotFoundError:
+        return real, None
+    if not stat.S_ISREG(st.st_mode):
+        raise AwspanError(f"the output path is {kind_of(st.st_mode)}: refusing to replace it "
+                          "(outputs replace only regular files)", where=str(target))
+    return real, st
+
+
+def _keep_owner(fd: int, old: os.stat_result | None) -> None:
+    """Give the new file the old one's owner and group (root regenerating a user's file); best effort."""
+    if old is None:
+        return
+    for uid, gid in ((old.st_uid, old.st_gid), (-1, old.st_gid)):
+        try:
+            os.fchown(fd, uid, gid)
+            return
+        except OSError:
+            continue  # not root: keeping the group may still be allowed; else the file is ours
+
+
 def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Replace `path` with `data` atomically (temp file + fsync + rename + directory fsync)."""
+    """Replace `path` with `data` atomically (temp file + fsync + rename + directory fsync).
+
+    Every OSError becomes one AwspanError naming the file and the reason (disk full,
+    read-only file system, a directory in the way); the old file is then untouched.
+    """
     target = Path(path)
+    try:
+        _write(target, data)
+    except OSError as exc:
+        raise AwspanError(f"cannot write the file: {os_reason(exc)}; it was left as it was",
+                          where=str(target)) from None
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    target, old = _check_target(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     payload = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -48,7 +121,8 @@ def write_atomic(path: str | os.PathLike[str], data: bytes | str) -> None:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, _mode_for(target))
+            _keep_owner(fh.fileno(), old)
+            os.fchmod(fh.fileno(), old.st_mode & 0o7777 if old else _mode_for(target))
         os.replace(tmp, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):

@@ -13,7 +13,9 @@ import sys
 from collections.abc import Sequence
 
 from generator import __version__
-from generator.errors import AwspanError
+from generator.errors import MESSAGE_LIMIT, AwspanError, shorten
+from generator.inputs import os_reason
+from generator.interrupt import Interrupted, trap_signals
 
 # subcommand -> "module:function"; imported lazily so `awspan generate` never loads boto3.
 COMMANDS = {
@@ -117,20 +119,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     for noisy in ("botocore", "boto3", "urllib3", "werkzeug"):
         logging.getLogger(noisy).setLevel(logging.NOTSET if args.debug else logging.WARNING)
     try:
-        return int(_resolve(COMMANDS[args.command])(args) or 0)
+        with trap_signals():  # SIGTERM/SIGHUP like Ctrl-C: cleanup runs (temp files, locks)
+            return int(_resolve(COMMANDS[args.command])(args) or 0)
     except AwspanError as exc:
         if args.debug:
             raise
-        print(f"awspan {args.command}: error: {exc}", file=sys.stderr)
+        print(f"awspan {args.command}: error: {shorten(exc, MESSAGE_LIMIT)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"awspan {args.command}: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # exit 128+n, as if the signal had killed the process
+        text = str(exc) if isinstance(exc, Interrupted) else "interrupted"
+        print(f"awspan {args.command}: {shorten(text, MESSAGE_LIMIT)}", file=sys.stderr)
+        return exc.exit_code if isinstance(exc, Interrupted) else 130
+    except OSError as exc:  # a file the step touched outside the checked readers and writers
+        if args.debug:
+            raise
+        where = f"{shorten(exc.filename)}: " if exc.filename else ""
+        print(f"awspan {args.command}: error: {where}{os_reason(exc)}", file=sys.stderr)
+        return 1
     except Exception as exc:  # noqa: BLE001 - the promise is: no traceback without --debug
         if args.debug:
             raise
         print(
-            f"awspan {args.command}: internal error: {type(exc).__name__}: {exc} "
+            f"awspan {args.command}: internal error: {type(exc).__name__}: {shorten(exc, MESSAGE_LIMIT)} "
             "(run with --debug for details)",
             file=sys.stderr,
         )

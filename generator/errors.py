@@ -29,5 +29,35 @@ def key_path(parts: Iterable[str | int]) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else str(part)
+            part = shorten(part, 60)  # a key is user input too
+            out += f".{part}" if out else part
     return out or "(top level)"
+
+
+QUOTE_LIMIT = 120
+MESSAGE_LIMIT = 1000
+"""The longest error line the command line prints (values in it are cut at QUOTE_LIMIT already)."""
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(0x20), *range(0x7F, 0xA0))}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+
+
+def shorten(text: object, limit: int = QUOTE_LIMIT) -> str:
+    """`text` made safe for a one-line message: control characters escaped (a value cannot forge
+    a second line or colour a terminal), cut at `limit` characters with "… (N more)".
+
+    Why: error messages echo values from users, AWS and the firewall; a 10 MB description
+    must not become a 10 MB line, and an escape sequence must not reach the terminal raw.
+    """
+    s = text if isinstance(text, str) else str(text)
+    more = len(s) - limit
+    if more > 0:
+        s = s[:limit]
+    s = s.translate(_CONTROL)
+    return f"{s}… ({more:,} more)" if more > 0 else s
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """A value as it appears in an error message: quoted, escaped and truncated (see `shorten`)."""
+    if value is None or isinstance(value, (bool, int, float)):
+        return repr(value)
+    return f"'{shorten(value, limit)}'"

@@ -30,6 +30,7 @@ class Firewall:
     admin: str | None = None
     timeout: float = 60.0
     commit_timeout: float = 900.0
+    max_answer_mb: float = 512.0  # cap on one firewall answer, on the wire and decompressed
 
     def resolved_url(self) -> str | None:
         """PANOS_URL wins over policy.yaml, so that CI can point one policy at a lab box."""
@@ -137,6 +138,7 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
             admin=fw.get("admin"),
             timeout=float(fw.get("timeout", Firewall.timeout)),
             commit_timeout=float(fw.get("commit_timeout", Firewall.commit_timeout)),
+            max_answer_mb=float(fw.get("max_answer_mb", Firewall.max_answer_mb)),
         ),
         rules=Rules(
             bottom_rule=rules["bottom_rule"],

@@ -14,7 +14,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
 from generator.ecma import compile_pattern
-from generator.errors import AwspanError, key_path
+from generator.errors import AwspanError, key_path, quote
 from generator.resources import load_json_schema
 
 
@@ -42,11 +42,13 @@ def validate_document(data: Any, schema_file: str, where: str) -> None:
         return
     path = list(error.absolute_path)
     message = error.message
+    if not isinstance(error.instance, (dict, list)):  # jsonschema echoes the whole value: bound it
+        message = message.replace(repr(error.instance), quote(error.instance))
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
         if extra:
             path.append(extra[0])
-            message = f"unknown key {extra[0]!r}"
+            message = f"unknown key {quote(extra[0])}"
     elif error.validator == "required":
         message = message.replace("is a required property", "is required")
     raise AwspanError(f"{key_path(path)}: {message}", where=where)

@@ -8,6 +8,7 @@ options that really differ between readers are left to the caller.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from types import MappingProxyType
 
@@ -36,3 +37,42 @@ def safe_parser(
         remove_pis=remove_pis,
         schema=schema,
     )
+
+
+class UnsafeXML(ValueError):
+    """A document awspan refuses to read although it may be well-formed (it has a DTD)."""
+
+
+_DTD = re.compile(rb"<!\s*(?:DOCTYPE|ENTITY|ELEMENT|ATTLIST|NOTATION)", re.IGNORECASE)
+
+
+def check_no_dtd(data: bytes) -> None:
+    """Refuse a document with a DTD or an entity declaration, before any parser sees it.
+
+    Nothing awspan reads (PAN-OS answers, fragments, snapshots) ever needs one, and a DTD is
+    how XXE and entity bombs arrive. Even with entities off, lxml keeps an undeclared
+    reference as an entity node and writes it back out as `&name;`: a snapshot would hold
+    an entity the next reader cannot resolve. So any declaration is an error, on every path.
+    Checked on the bytes because a parameter-entity bomb lives inside the DTD itself; a
+    document in UTF-16/32 (no ASCII-compatible bytes to check) is refused too.
+    """
+    head = data[:4]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head:
+        raise UnsafeXML("it is not UTF-8 (PAN-OS documents are)")
+    found = _DTD.search(data)
+    if found:
+        kind = found.group(0)[2:].strip().decode("ascii").upper()
+        raise UnsafeXML(f"it holds a DTD (<!{kind} at byte {found.start()}); DTDs and entity declarations "
+                        "are never accepted")
+
+
+def safe_fromstring(data: bytes, parser: etree.XMLParser) -> etree._Element:
+    """Parse untrusted bytes: UnsafeXML for a DTD, lxml's XMLSyntaxError for bad XML."""
+    check_no_dtd(data)
+    root = etree.fromstring(data, parser=parser)
+    tree = root.getroottree()
+    if tree.docinfo.internalDTD is not None or tree.docinfo.doctype:
+        raise UnsafeXML("it holds a DTD; DTDs are never accepted")
+    for _node in root.iter(etree.Entity):
+        raise UnsafeXML("it holds an entity reference; entities are never accepted")
+    return root

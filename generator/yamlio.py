@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from generator.errors import AwspanError
+from generator.inputs import read_input_text
 
 try:  # the C implementations are 5-10x faster; fall back to pure Python where libyaml is missing
     from yaml import CSafeDumper as _SafeDumper
@@ -110,25 +110,9 @@ def load_yaml_text(text: str, where: str, *, fast: bool = False) -> Any:
 
 
 def read_text(path: str | os.PathLike[str], what: str) -> str:
-    """Read a UTF-8 input file; a missing or oversized file is an AwspanError."""
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise AwspanError(
-                f"{what} is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit", where=str(p)
-            )
-        return p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AwspanError(f"{what} not found", where=str(p)) from None
-    except IsADirectoryError:
-        raise AwspanError(f"{what} is a directory", where=str(p)) from None
-    except UnicodeDecodeError as exc:
-        raise AwspanError(
-            f"{what} is not UTF-8 text ({exc.reason} at byte {exc.start})", where=str(p)
-        ) from None
-    except PermissionError:
-        raise AwspanError(f"{what} cannot be read (permission denied)", where=str(p)) from None
+    """Read a UTF-8 input file: a regular file only (a FIFO or /dev/zero is refused, never read),
+    at most MAX_FILE_BYTES; every failure is an AwspanError naming the file (generator.inputs)."""
+    return read_input_text(path, what, max_bytes=MAX_FILE_BYTES)
 
 
 def load_yaml_file(path: str | os.PathLike[str], what: str, *, fast: bool = False) -> Any:

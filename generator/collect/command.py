@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from generator.atomicio import write_atomic
 from generator.collect.collector import collect
 from generator.collect.sessions import SessionFactory
-from generator.errors import AwspanError
+from generator.errors import AwspanError, quote
 from generator.policy import Policy, load_policy
 from generator.yamlio import dump_yaml
 
@@ -25,7 +25,7 @@ def check_endpoint_url(url: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise AwspanError(f"--endpoint-url {url!r}: expected http(s)://host[:port]")
+        raise AwspanError(f"--endpoint-url {quote(url)}: expected http(s)://host[:port]")
     return url
 
 

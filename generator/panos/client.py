@@ -1,4 +1,4 @@
-"""A small PAN-OS XML API client over `requests`.
+"""A small PAN-OS XML API client (its HTTP is `transport`: bounded, never redirected).
 
 Why not a bigger library: awspan needs a handful of calls (keygen, config get/show,
 multi-config, op, commit, job status) and three promises a general client does not keep
@@ -8,6 +8,9 @@ for us:
   `X-PAN-KEY` header (keygen sends the password in a POST body, never in the query);
 - TLS is verified (a CA bundle may be named), and plain `http://` is refused unless the
   host is a loopback address (the emulator in tests and the demo);
+- no redirect is followed, each request has one overall deadline (`firewall.timeout`), the
+  answer is capped (`firewall.max_answer_mb`, compressed and decompressed), and an answer
+  with a DTD or an entity declaration is refused (see `transport` and `xmlsafe`);
 - every PAN-OS error envelope becomes a `PanosError` carrying the code and the message
   lines, so the CLI prints one readable line instead of a traceback.
 
@@ -23,16 +26,17 @@ import os
 import urllib.parse
 from dataclasses import dataclass
 
-import requests
 from lxml import etree
 
-from generator.errors import AwspanError
-from generator.xmlsafe import safe_parser
+from generator.errors import AwspanError, quote, shorten
+from generator.panos import transport
+from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
 
 log = logging.getLogger(__name__)
 
 _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)
-CONNECT_TIMEOUT = 10.0
+FIREWALL_TEXT = 300
+"""Characters of the firewall's own error text kept in a message (the rest is counted)."""
 
 
 class PanosError(AwspanError):
@@ -56,9 +60,11 @@ class PanosError(AwspanError):
 def parse_xml(data: bytes | str, what: str = "response") -> etree._Element:
     """Parse XML without entity expansion or network access (PAN-OS answers are data, not documents)."""
     try:
-        return etree.fromstring(data.encode("utf-8") if isinstance(data, str) else data, parser=_PARSER)
+        return safe_fromstring(data.encode("utf-8") if isinstance(data, str) else data, _PARSER)
+    except UnsafeXML as exc:
+        raise PanosError(f"the firewall's {what} was refused: {exc}") from None
     except etree.XMLSyntaxError as exc:
-        raise PanosError(f"the firewall's {what} is not XML ({exc})") from None
+        raise PanosError(f"the firewall's {what} is not XML ({shorten(exc)})") from None
 
 
 def message_lines(root: etree._Element) -> list[str]:
@@ -123,17 +129,16 @@ class PanosClient:
 
     def __init__(self, url: str, *, api_key: str | None = None, username: str | None = None,
                  password: str | None = None, ca_bundle: str | None = None, timeout: float = 60.0,
-                 session: requests.Session | None = None) -> None:
+                 max_answer_bytes: int = transport.DEFAULT_MAX_ANSWER) -> None:
         self.endpoint = api_endpoint(url)
-        self.timeout = (CONNECT_TIMEOUT, float(timeout))
-        self.session = session or requests.Session()
-        self.session.trust_env = False  # no proxy or netrc surprises: the key goes where the URL says
-        if ca_bundle:
-            if not os.path.isfile(ca_bundle):
-                raise AwspanError("CA bundle not found", where=ca_bundle)
-            self.session.verify = ca_bundle
-        else:
-            self.session.verify = True
+        self.timeout = (transport.CONNECT_TIMEOUT, float(timeout))
+        self.max_answer_bytes = int(max_answer_bytes)
+        if ca_bundle and not os.path.isfile(ca_bundle):
+            raise AwspanError("CA bundle not found", where=ca_bundle)
+        try:
+            self._tls = transport.tls_context(ca_bundle)
+        except (OSError, ValueError) as exc:
+            raise AwspanError(f"cannot use the CA bundle: {shorten(exc)}", where=ca_bundle) from None
         self.request_count = 0
         self.key_owner: str | None = None  # known only when the key was made here, by keygen
         self._key = api_key
@@ -148,14 +153,15 @@ class PanosClient:
         return f"PanosClient({self.endpoint!r})"
 
     @classmethod
-    def from_env(cls, url: str | None, *, ca_bundle: str | None = None, timeout: float = 60.0) -> PanosClient:
+    def from_env(cls, url: str | None, *, ca_bundle: str | None = None, timeout: float = 60.0,
+                 max_answer_bytes: int = transport.DEFAULT_MAX_ANSWER) -> PanosClient:
         """Build a client from PANOS_URL/PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD."""
         if not url:
             raise AwspanError("no firewall URL: set firewall.url in policy.yaml or PANOS_URL")
         return cls(url, api_key=os.environ.get("PANOS_API_KEY") or None,
                    username=os.environ.get("PANOS_USERNAME") or None,
                    password=os.environ.get("PANOS_PASSWORD") or None,
-                   ca_bundle=ca_bundle, timeout=timeout)
+                   ca_bundle=ca_bundle, timeout=timeout, max_answer_bytes=max_answer_bytes)
 
     # --- transport -------------------------------------------------------------------------
 
@@ -164,34 +170,32 @@ class PanosClient:
         what = params.get("type", "?") + (f"/{params['action']}" if "action" in params else "")
         headers = {"X-PAN-KEY": self._key} if send_key and self._key else {}
         self.request_count += 1
-        log.debug("PAN-OS request %d: %s", self.request_count, what)
+        log.debug("PAN-OS request %d: POST %s %s", self.request_count, self.endpoint, what)
+        deadline = float(timeout or self.timeout[1])
         try:
-            resp = self.session.post(self.endpoint, data=params, headers=headers,
-                                     timeout=(self.timeout[0], timeout) if timeout else self.timeout)
-        except requests.exceptions.SSLError as exc:
-            raise PanosError(f"TLS verification of {self.endpoint} failed ({_short(exc)}); "
-                             "name the firewall's CA with PANOS_CA_BUNDLE or firewall.ca_bundle") from None
-        except requests.exceptions.Timeout:
-            raise PanosError(f"the firewall did not answer {what} within {timeout or self.timeout[1]:g} s"
-                             ) from None
-        except requests.exceptions.RequestException as exc:
-            raise PanosError(f"cannot reach the firewall at {self.endpoint}: {_short(exc)}") from None
-        body = resp.content
+            # One deadline for the whole request, a capped answer, and never a redirect
+            # followed: it would carry X-PAN-KEY (or the keygen password) to another host.
+            resp = transport.post(self.endpoint, params, headers, deadline=deadline,
+                                  max_bytes=self.max_answer_bytes, context=self._tls)
+        except transport.TransportError as exc:
+            raise _transport_error(exc, what, self.endpoint, deadline, self.max_answer_bytes) from None
+        if 300 <= resp.status < 400:
+            raise redirect_error(what, resp.status, resp.location)
         try:
-            root = parse_xml(body)
+            root = parse_xml(resp.body)
         except PanosError:
-            if resp.status_code >= 400:
-                raise PanosError(f"{what}: HTTP {resp.status_code} {resp.reason}", code=str(resp.status_code),
-                                 answered=resp.status_code < 500) from None
+            if resp.status >= 400:
+                raise PanosError(f"{what}: HTTP {resp.status} {shorten(resp.reason, 60)}",
+                                 code=str(resp.status), answered=resp.status < 500) from None
             raise
         status = root.get("status")
-        if resp.status_code >= 400 or status != "success":
+        if resp.status >= 400 or status != "success":
             lines = message_lines(root)
-            code = root.get("code") or (str(resp.status_code) if resp.status_code >= 400 else None)
-            detail = "; ".join(lines) or f"HTTP {resp.status_code}"
-            if resp.status_code == 403:
+            code = root.get("code") or (str(resp.status) if resp.status >= 400 else None)
+            detail = shorten("; ".join(lines), FIREWALL_TEXT) or f"HTTP {resp.status}"
+            if resp.status == 403:
                 detail += " (check PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD)"
-            raise PanosError(f"{what} failed: {detail}" + (f" (code {code})" if code else ""),
+            raise PanosError(f"{what} failed: {detail}" + (f" (code {shorten(code, 20)})" if code else ""),
                              code=code, lines=lines, answered=True)
         return root
 
@@ -246,7 +250,7 @@ class PanosClient:
         text = " ".join("".join(root.itertext()).split())
         if "no changes to commit" in text.lower():
             return None
-        raise PanosError(f"commit answered without a job id: {text or '(empty)'}")
+        raise PanosError(f"commit answered without a job id: {shorten(text or '(empty)', FIREWALL_TEXT)}")
 
     def job(self, job_id: str) -> Job:
         root = self.op(f"<show><jobs><id>{int(job_id)}</id></jobs></show>")
@@ -260,11 +264,31 @@ class PanosClient:
                    result=(node.findtext("result") or "").strip(), details=details)
 
 
+def redirect_error(what: str, status: int, location: str | None) -> PanosError:
+    """A 3xx is an error: awspan sends nothing to the Location (set firewall.url to it if it is right)."""
+    where = quote(location) if location else "nowhere"
+    return PanosError(f"{what}: the firewall answered HTTP {status}, a redirect to {where}; awspan never "
+                      "follows redirects (the API key would go along): if that address is the firewall, "
+                      "set firewall.url (or PANOS_URL) to it", code=str(status), answered=True)
+
+
 def _result(root: etree._Element) -> etree._Element:
     result = root.find("result")
     return result if result is not None else etree.Element("result")
 
 
-def _short(exc: BaseException) -> str:
-    text = str(exc)
-    return text if len(text) < 300 else text[:300] + "..."
+def _transport_error(exc: transport.TransportError, what: str, endpoint: str, deadline: float,
+                     cap: int) -> PanosError:
+    """The transport's failure as one line; `answered` stays False (a write may have happened)."""
+    if exc.kind == "timeout":
+        return PanosError(f"the firewall did not answer {what} within {deadline:g} s (firewall.timeout: "
+                          "connect and the whole answer)")
+    if exc.kind == "tls":
+        return PanosError(f"TLS verification of {endpoint} failed ({shorten(exc.detail)}); name the "
+                          "firewall's CA with PANOS_CA_BUNDLE or firewall.ca_bundle")
+    if exc.kind == "too-large":
+        return PanosError(f"the firewall's answer to {what} was refused: {exc.detail} "
+                          f"(firewall.max_answer_mb is {cap / 2**20:g})")
+    if exc.kind == "connect":
+        return PanosError(f"cannot reach the firewall at {endpoint}: {shorten(exc.detail)}")
+    return PanosError(f"the connection to the firewall broke during {what}: {shorten(exc.detail)}")

@@ -36,7 +36,8 @@ PUSH_LISTING = 200
 
 def make_client(policy: Policy) -> PanosClient:
     fw = policy.firewall
-    return PanosClient.from_env(fw.resolved_url(), ca_bundle=fw.resolved_ca_bundle(), timeout=fw.timeout)
+    return PanosClient.from_env(fw.resolved_url(), ca_bundle=fw.resolved_ca_bundle(), timeout=fw.timeout,
+                                max_answer_bytes=int(fw.max_answer_mb * 2**20))
 
 
 def run_snapshot(args: argparse.Namespace) -> int:

@@ -15,12 +15,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.errors import AwspanError
+from generator.errors import AwspanError, shorten
+from generator.inputs import read_input
 from generator.location import OBJECT_KINDS, Location
 from generator.panos.canonical import tagged_with
 from generator.panos.vocab import OBJECT_NAME, NameRule, name_rule
-from generator.xmlsafe import safe_parser
-from generator.yamlio import MAX_FILE_BYTES
+from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
 
 _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)  # comments kept: they are refused below
 
@@ -42,9 +42,11 @@ class Fragment:
 def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fragment:
     """Parse and check a fragment; every error names the file and the xpath of the problem."""
     try:
-        root = etree.fromstring(data, parser=_PARSER)
+        root = safe_fromstring(data, _PARSER)
+    except UnsafeXML as exc:
+        raise AwspanError(f"refused: {exc}", where=where) from None
     except etree.XMLSyntaxError as exc:
-        raise AwspanError(f"not well-formed XML: {exc}", where=where) from None
+        raise AwspanError(f"not well-formed XML: {shorten(exc)}", where=where) from None
     if root.tag != "config":
         raise AwspanError(f"the root element is <{root.tag}>, expected <config>", where=where)
     for node in root.iter(etree.Comment, etree.ProcessingInstruction):
@@ -125,12 +127,5 @@ def _entries(container: etree._Element, path: str, tag: str, where: str, rule: N
 
 def load_fragment(path: str | Path, location: Location, tag: str) -> Fragment:
     p = Path(path)
-    try:
-        if p.stat().st_size > MAX_FILE_BYTES:
-            raise AwspanError("the fragment is over the 1 GiB limit", where=str(p))
-        data = p.read_bytes()
-    except FileNotFoundError:
-        raise AwspanError("fragment not found (run `awspan generate` first)", where=str(p)) from None
-    except IsADirectoryError:
-        raise AwspanError("the fragment path is a directory", where=str(p)) from None
+    data = read_input(p, "fragment", missing="fragment not found (run `awspan generate` first)")
     return parse_fragment(data, location, tag, str(p))

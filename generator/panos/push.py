@@ -24,14 +24,14 @@ A push that finds nothing to change sends no batch and no commit.
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from dataclasses import dataclass, field
 from typing import NoReturn
 
 from lxml import etree
 
-from generator.errors import AwspanError
+from generator.errors import AwspanError, shorten
+from generator.interrupt import Interrupted, trap_signals
 from generator.location import Location
 from generator.panos.batch import Batch, build_batch
 from generator.panos.canonical import equal
@@ -39,6 +39,8 @@ from generator.panos.client import Job, PanosClient, PanosError
 from generator.panos.device import DeviceConfig, read_location
 from generator.panos.diff import KINDS, Plan, build_plan, desired_entries, predict, restore_diff
 from generator.panos.fragment import Fragment
+from generator.panos.lockinfo import holder_text, lock_comment
+from generator.panos.progress import Progress, interrupted
 from generator.panos.safety import Safety, raise_if_unsafe
 from generator.panos.savedplan import SavedPlanCheck
 
@@ -102,12 +104,10 @@ def take_lock(client: PanosClient, location: Location, comment: str) -> None:
     try:
         client.op(_lock_cmd("add", comment), vsys=location.scope)
     except PanosError as exc:
-        detail = "; ".join(exc.lines) or str(exc)
-        if "already own" in detail:
-            detail += (" (left by an earlier awspan run that was killed? if no other run is active, "
-                       "release it: `request config-lock remove`)")
-        raise PanosError(f"cannot take the config lock for {location.describe()}: {detail}; "
-                         "nothing was changed",
+        detail = shorten("; ".join(exc.lines) or str(exc), 300)
+        holder = holder_text(client, location) if exc.answered else None
+        raise PanosError(f"cannot take the config lock for {location.describe()}: "
+                         f"{detail}{'; ' + holder if holder else ''}; nothing was changed",
                          code=exc.code, lines=exc.lines, answered=exc.answered) from None
 
 
@@ -252,8 +252,9 @@ def _batch_error(exc: PanosError, batch: Batch) -> str:
             op_id, _, rest = line[1:].partition("]")
             per_op.setdefault(op_id, []).append(rest.strip())
     if not per_op:
-        return "; ".join(exc.lines) or str(exc)
-    return " | ".join(f"{batch.label(op_id)}: {'; '.join(lines)}" for op_id, lines in per_op.items())
+        return shorten("; ".join(exc.lines) or str(exc), 300)
+    return shorten(" | ".join(f"{batch.label(op_id)}: {'; '.join(lines)}" for op_id, lines in per_op.items()),
+                   600)
 
 
 def rollback(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan) -> str:
@@ -280,18 +281,36 @@ def rollback(client: PanosClient, location: Location, before: DeviceConfig, plan
 
 
 def push(client: PanosClient, fragment: Fragment, settings: PushSettings) -> PushResult:
-    """Run the whole sequence; raise AwspanError (after rollback and unlock) on any failure."""
+    """Run the whole sequence; raise AwspanError (after rollback and unlock) on any failure.
+
+    SIGINT, SIGTERM and SIGHUP end the push like a failure: the candidate is put back (unless
+    the commit was already requested), the lock released, and `Interrupted` says so.
+    """
     location = fragment.location
     start_requests = client.request_count
-    comment = f"awspan push {secrets.token_hex(4)}"
-    take_lock(client, location, comment)
-    result: PushResult | None = None
-    error: BaseException | None = None
-    try:
-        result = _push_locked(client, fragment, settings, comment)
-    except BaseException as exc:  # noqa: BLE001 - re-raised below, after the lock is released
-        error = exc
-    unlock_error = release_lock(client, location)
+    comment = lock_comment()
+    with trap_signals() as trap:
+        try:
+            take_lock(client, location, comment)
+        except Interrupted as exc:  # the lock may have been granted just before the signal
+            exc.outcome = "nothing was changed; " + _release_if_ours(client, location, comment)
+            raise
+        progress = Progress()
+        result: PushResult | None = None
+        error: BaseException | None = None
+        try:
+            result = _push_locked(client, fragment, settings, comment, progress)
+        except BaseException as exc:  # noqa: BLE001 - re-raised below, after the lock is released
+            error = exc
+        trap.cleaning = True  # from here on a signal must not cut the cleanup short
+        if isinstance(error, KeyboardInterrupt):
+            error = interrupted(progress, error, lambda: rollback(client, location, progress.before,
+                                                                  progress.plan))
+        unlock_error = release_lock(client, location)
+    if isinstance(error, Interrupted):
+        error.outcome += ("; the config lock was released" if not unlock_error else
+                          f"; the config lock could not be released: {unlock_error}")
+        raise error
     if error is not None:
         if unlock_error:
             raise PushFailed(f"{error}; and the config lock could not be released: {unlock_error}") from error
@@ -305,7 +324,20 @@ def push(client: PanosClient, fragment: Fragment, settings: PushSettings) -> Pus
     return result
 
 
-def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comment: str) -> PushResult:
+def _release_if_ours(client: PanosClient, location: Location, comment: str) -> str:
+    """After a signal during `config-lock add`: release the lock only if it carries our comment."""
+    try:
+        if lock_owner(client, location, comment) is None:
+            return "awspan holds no config lock"
+    except PanosError as exc:
+        return f"whether the config lock was taken is unknown ({exc}); check `show config-locks`"
+    problem = release_lock(client, location)
+    return "the config lock was released" if problem is None else f"the config lock is still held: {problem}"
+
+
+def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comment: str,
+                 progress: Progress | None = None) -> PushResult:
+    progress = progress or Progress()
     location = fragment.location
     admin = key_admin(client, location, comment, s.admin)
     before = read_location(client, location)
@@ -313,6 +345,7 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
     plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
                       safety=Safety(s.max_delete_percent, s.min_existing), running=running)
     result = PushResult(plan=plan)
+    progress.before, progress.plan = before, plan
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
         s.saved_plan.check(plan, before, running)
     raise_if_unsafe(plan, s.force)
@@ -323,10 +356,11 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
         # An earlier push left its changes uncommitted (a commit timeout): commit them now.
         result.notes.append(f"the candidate matches the fragment, but {len(plan.pending.items)} of awspan's "
                             "objects hold uncommitted changes: committing them")
-        return _commit(client, location, before, plan, admin, s, result)
+        return _commit(client, location, before, plan, admin, s, result, progress)
 
     batch = build_batch(plan.diff, before, location)
     log.info("pushing %d operations in one multi-config request", len(batch))
+    progress.batch_sent = True  # from the moment it leaves: it may land even if we never hear back
     try:
         client.multi_config(batch.to_xml(), timeout=max(client.timeout[1], s.commit_timeout))
     except PanosError as exc:
@@ -345,12 +379,14 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
                           "the candidate is not what the batch should have made it: "
                           + "; ".join(problems[:5]))
 
-    return _commit(client, location, before, plan, admin, s, result)
+    return _commit(client, location, before, plan, admin, s, result, progress)
 
 
 def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan, admin: str,
-            s: PushSettings, result: PushResult) -> PushResult:
+            s: PushSettings, result: PushResult, progress: Progress | None = None) -> PushResult:
     description = s.description or default_description(plan)
+    if progress is not None:
+        progress.commit_sent = True
     try:
         job_id = client.commit(commit_cmd(admin, description))
     except PanosError as exc:
@@ -369,7 +405,7 @@ def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan:
         raise PushFailed(f"{exc}; the candidate keeps awspan's changes until the job ends") from None
     result.job = job
     if not job.ok:
-        detail = "; ".join(job.details) or "(no details)"
+        detail = shorten("; ".join(job.details), 300) or "(no details)"
         _fail_after_batch(client, location, before, plan,
                           f"commit job {job_id} ended {job.status}/{job.result or '?'}: {detail}")
     result.committed = True

@@ -12,10 +12,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.errors import AwspanError
+from generator.errors import AwspanError, shorten
+from generator.inputs import read_input
 from generator.location import Location
 from generator.panos.vocab import RULE_REFERENCE_KINDS
-from generator.xmlsafe import safe_parser
+from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
 
 
 def _parser() -> etree.XMLParser:
@@ -26,9 +27,11 @@ def _parser() -> etree.XMLParser:
 def parse_config_bytes(data: bytes, where: str) -> etree._Element:
     """Parse a `<config>` document; AwspanError (naming `where` and the line) when it is not one."""
     try:
-        root = etree.fromstring(data, _parser())
+        root = safe_fromstring(data, _parser())
+    except UnsafeXML as exc:
+        raise AwspanError(f"refused: {exc}", where=where) from None
     except etree.XMLSyntaxError as exc:
-        raise AwspanError(f"not well-formed XML: {exc}", where=where) from None
+        raise AwspanError(f"not well-formed XML: {shorten(exc)}", where=where) from None
     if root.tag != "config":
         raise AwspanError(f"expected a <config> document, found <{root.tag}>", where=where)
     return root
@@ -170,11 +173,6 @@ class RuleBase:
 def load_rulebase(path: str | Path) -> RuleBase:
     """Parse out/rulebase.xml; AwspanError naming the file when it is missing or not a config."""
     where = str(path)
-    try:
-        data = Path(path).read_bytes()
-    except FileNotFoundError:
-        raise AwspanError("rulebase snapshot not found (run `awspan snapshot`, or pass --no-rulebase)",
-                          where=where) from None
-    except OSError as exc:
-        raise AwspanError(f"cannot read the rulebase snapshot: {exc.strerror}", where=where) from None
+    data = read_input(path, "rulebase snapshot",
+                      missing="rulebase snapshot not found (run `awspan snapshot`, or pass --no-rulebase)")
     return RuleBase(parse_config_bytes(data, where), where)

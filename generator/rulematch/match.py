@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from generator.errors import AwspanError
+from generator.errors import AwspanError, quote
 from generator.location import Location
 from generator.panos.vocab import PORT_PROTOCOLS, PROTOCOL_NUMBERS
 from generator.rulematch.config import Fields, RuleBase, container, rule_entries, tables_for
@@ -237,7 +237,7 @@ def _flow_box(flow: Flow) -> Box:
         try:
             number = int(flow.protocol)
         except ValueError:
-            raise AwspanError(f"unknown protocol {flow.protocol!r}") from None
+            raise AwspanError(f"unknown protocol {quote(flow.protocol)}") from None
     name = PORT_PROTOCOLS.get(number)
     if name is not None:
         if flow.port is None or not 0 <= flow.port < PORTS:

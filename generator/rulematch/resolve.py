@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from generator.addresses import AddressError, interval_of
+from generator.errors import quote
 from generator.panos.vocab import PREDEFINED_SERVICES
 from generator.rulematch.config import Fields, Tables, members, text_of
 from generator.rulematch.sets import (
@@ -182,7 +183,7 @@ class Resolver:
                 try:
                     iv = ip_interval(value)
                 except ValueError:
-                    problem = f"address {name} ({field} {value!r} is unreadable)"
+                    problem = f"address {name} ({field} {quote(value)} is unreadable)"
                     return Resolved(EMPTY, ADDR_ALL, unknown=(problem,))
                 return Resolved((iv,), (iv,))
         wildcard = text_of(entry, "ip-wildcard")

@@ -8,39 +8,31 @@ import socket
 from pathlib import Path
 
 import pytest
-import requests
 
 from emulator import EmulatorServer
 from generator.cli import main
 from generator.errors import AwspanError
 from generator.location import Location
 from generator.panos.client import PanosClient, PanosError
+from tests.hostile.server import HostileServer
 from tests.panos.helpers import address, write_policy
 from tests.panos.test_push import first_fragment
 
 
-def recording_session(seen: list[requests.PreparedRequest]) -> requests.Session:
-    """A plain Session with a response hook (a public requests feature) that keeps each request."""
-    session = requests.Session()
-    session.hooks["response"].append(lambda r, *a, **k: seen.append(r.request))
-    return session
-
-
 def test_the_key_travels_only_in_the_header(emu: EmulatorServer):
-    seen: list[requests.PreparedRequest] = []
-    client = PanosClient(emu.url, username="automation", password="automation",
-                         session=recording_session(seen))
-    key = emu.api_key("automation")
-    client.get(Location().rules_xpath)
-    client.op("<show><system><info></info></system></show>")
+    with HostileServer(lambda form: None, upstream=emu.url) as proxy:  # forwards, and records each request
+        client = PanosClient(proxy.url, username="automation", password="automation")
+        key = emu.api_key("automation")
+        client.get(Location().rules_xpath)
+        client.op("<show><system><info></info></system></show>")
+    seen = proxy.requests
     assert len(seen) == 3
     keygen, *rest = seen
-    assert "password=automation" in keygen.body and "X-PAN-KEY" not in keygen.headers
+    assert keygen["form"]["password"] == "automation" and "X-PAN-KEY" not in keygen["headers"]
     for req in seen:
-        assert req.method == "POST"
-        assert req.url == f"{emu.url}/api/"  # nothing in the query string, ever
-        assert key not in req.url and key not in (req.body or "")
-    assert all(r.headers["X-PAN-KEY"] == key for r in rest)
+        assert req["path"] == "/api/"  # nothing in the query string, ever
+        assert key not in str(req["form"])
+    assert all(r["headers"]["X-PAN-KEY"] == key for r in rest)
     assert key not in repr(client)
 
 
@@ -49,12 +41,13 @@ def test_the_key_is_not_in_output_or_logs(emu: EmulatorServer, policy: Path, env
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="generator.panos.client")  # whatever earlier tests set
     assert main(["push", "--debug", "--config", str(policy), "--fragment", str(frag)]) == 0
     emu.fail("get")
     assert main(["push", "--config", str(policy), "--fragment", str(frag)]) == 1  # the error path too
     out = capsys.readouterr()
     assert key not in out.out + out.err + caplog.text
-    assert "POST /api/" in caplog.text  # urllib3 did log the requests: the key was not in them
+    assert "PAN-OS request 1: POST" in caplog.text  # the requests were logged: the key was not in them
     assert key not in (tmp_path / "fragment.xml").read_text()
 
 
