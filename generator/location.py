@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 DEVICE = "localhost.localdomain"
-OBJECT_KINDS = ("tag", "address", "address-group", "service", "service-group")
+OBJECT_KINDS = ("tag", "address", "address-group", "service", "service-group", "application")
 
 
 def xpath_literal(value: str) -> str:

@@ -28,7 +28,7 @@ from generator.emulator.model import (
 from generator.emulator.responses import CODE_INVALID_OBJECT, CODE_REFERENCE_COUNT, ApiError
 
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. -]*$")
-MAX_NAME = {"tag": 127}
+MAX_NAME = {"tag": 127, "application": 31}
 DEFAULT_MAX_NAME = 63
 PREDEFINED_SERVICES = frozenset({"service-http", "service-https"})
 RULE_ACTIONS = frozenset({"allow", "deny", "drop", "reset-client", "reset-server", "reset-both"})

@@ -28,7 +28,7 @@ KINDS = (*OBJECT_KINDS, "rules")
 """Every kind push manages; `rules` are the security rules of the location's rulebase."""
 
 KIND_LABEL = {"tag": "tag", "address": "address", "address-group": "address group", "service": "service",
-              "service-group": "service group", "rules": "rule"}
+              "service-group": "service group", "application": "application", "rules": "rule"}
 
 
 @dataclass
@@ -143,11 +143,12 @@ def rule_order_after(current: DeviceConfig, d: Diff) -> list[str]:
 
 
 REFERENCE_PATHS = {
-    "rules": ("source/member", "destination/member", "service/member", "tag/member"),
+    "rules": ("source/member", "destination/member", "service/member", "application/member", "tag/member"),
     "address-group": ("static/member", "tag/member"),
     "service-group": ("members/member", "tag/member"),
     "address": ("tag/member",),
     "service": ("tag/member",),
+    "application": ("tag/member",),
 }
 
 

@@ -23,6 +23,8 @@ from generator.xmlsafe import safe_parser
 from generator.yamlio import MAX_FILE_BYTES
 
 MAX_NAME = 63
+MAX_NAME_OF = {"application": 31}
+"""Kinds with a shorter name limit: PAN-OS application names hold at most 31 characters."""
 NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_. -]*$")
 """PAN-OS object names (design.md): letters, digits, `-`, `_`, `.` and space; tags may hold more."""
 _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)  # comments kept: they are refused below
@@ -75,7 +77,8 @@ def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fra
     for child in container:
         if child.tag in OBJECT_KINDS:
             frag.objects[child.tag] = _entries(child, f"{path}/{child.tag}", tag, where,
-                                               need_tag=child.tag != "tag")
+                                               need_tag=child.tag != "tag",
+                                               max_name=MAX_NAME_OF.get(child.tag, MAX_NAME))
         elif child.tag == rulebase_path[0]:
             rules = _descend(child, rulebase_path[1:], f"{path}/{child.tag}", where)
             if rules is not None:
@@ -100,8 +103,8 @@ def _descend(node: etree._Element, steps: list[str], path: str, where: str) -> e
     return node
 
 
-def _entries(container: etree._Element, path: str, tag: str, where: str, *, need_tag: bool
-             ) -> dict[str, etree._Element]:
+def _entries(container: etree._Element, path: str, tag: str, where: str, *, need_tag: bool,
+             max_name: int = MAX_NAME) -> dict[str, etree._Element]:
     out: dict[str, etree._Element] = {}
     for entry in container:
         if not isinstance(entry.tag, str):
@@ -111,8 +114,8 @@ def _entries(container: etree._Element, path: str, tag: str, where: str, *, need
             raise AwspanError(f"{path}: line {entry.sourceline}: expected <entry name=...>, "
                               f"found <{entry.tag}>", where=where)
         here = f"{path}/entry[@name='{name}']"
-        if len(name) > MAX_NAME:
-            raise AwspanError(f"{here}: the name is {len(name)} characters, PAN-OS allows {MAX_NAME}",
+        if len(name) > max_name:
+            raise AwspanError(f"{here}: the name is {len(name)} characters, PAN-OS allows {max_name}",
                               where=where)
         if need_tag and not NAME_RE.match(name):
             raise AwspanError(f"{here}: PAN-OS names hold only letters, digits, '-', '_', '.' and spaces",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import netaddr
 from lxml import etree
 
+from generator.generate.icmp import parse_app_name
 from generator.rulematch.config import PREDEFINED_SERVICES, Fields, Tables, members, text_of
 from generator.rulematch.sets import (
     ADDR_ALL,
@@ -422,8 +423,8 @@ def candidate_boxes(entry: etree._Element | Fields, resolver: Resolver) -> tuple
         if apps.over[0]:
             return [(src_over, dst_over, SVC_REAL, apps.over)], tuple(unknown)
         boxes: list[Box] = []
-        portless = apps.over[1] & PORTLESS_APPS
-        ported = apps.over[1] - PORTLESS_APPS
+        portless = {a for a in apps.over[1] if a in PORTLESS_APPS or parse_app_name(a) is not None}
+        ported = apps.over[1] - portless
         if ported:
             boxes.append((src_over, dst_over, _DEFAULT_PORTED_IV, app_set(ported)))
         if portless:

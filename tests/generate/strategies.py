@@ -40,7 +40,10 @@ _perm = st.one_of(
     st.sampled_from(
         [
             {"protocol": "icmp", "from_port": 8, "to_port": -1},
+            {"protocol": "icmp", "from_port": -1, "to_port": -1},
+            {"protocol": "icmp", "from_port": 3, "to_port": 4},
             {"protocol": "icmpv6", "from_port": -1, "to_port": -1},
+            {"protocol": "icmpv6", "from_port": 128, "to_port": 0},
             {"protocol": "all", "from_port": None, "to_port": None},
             {"protocol": "-1", "from_port": None, "to_port": None},
             {"protocol": "50", "from_port": None, "to_port": None},
