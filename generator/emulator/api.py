@@ -209,6 +209,11 @@ class Api:
             {"type": "commit", "action": params.get("action"), "cmd": params.get("cmd"), "admin": admin}
         )
         self._fault("commit")
+        race = self.faults.take("commit-race")
+        if race is not None:  # a full commit of every pending change lands first (another session)
+            self.store.commit(admin, None, "a full commit from another session")
+        if self.faults.take("commit-nothing") is not None:
+            return msg_success("There are no changes to commit.", code=CODE_SUCCESS)
         cmd = op_cmds.parse_cmd(params.get("cmd") or "<commit></commit>")
         if cmd.tag != "commit":
             raise ApiError(CODE_MALFORMED, f"type=commit expects a <commit> command, not <{cmd.tag}>")

@@ -28,6 +28,7 @@ from generator.emulator.config_ops import (
     apply_op,
     strip_stamps,
 )
+from generator.emulator.decorate import decorate
 from generator.emulator.index import ChildIndex
 from generator.emulator.responses import (
     CODE_DENIED,
@@ -81,9 +82,11 @@ class _DeleteOrderError(Exception):
 class Store:
     """Running + candidate configs and everything that changes them."""
 
-    def __init__(self, config_xml: bytes | str, panorama: bool = False, job_steps: int = 2) -> None:
+    def __init__(self, config_xml: bytes | str, panorama: bool = False, job_steps: int = 2,
+                 decorate: bool = True) -> None:
         self.mutex = threading.RLock()
         self.panorama = panorama
+        self.decorate = decorate  # answers carry what a real device adds (decorate.py)
         self.job_steps = max(0, int(job_steps))
         self.running = parse_config(config_xml)
         self.candidate = copy.deepcopy(self.running)
@@ -101,7 +104,11 @@ class Store:
     def read(self, xpath: str | None, running: bool) -> list[etree._Element]:
         with self.mutex:
             root, index = (self.running, self.running_index) if running else (self.candidate, self.index)
-            return [copy.deepcopy(node) for node in xp.select_indexed(root, xpath, index)]
+            found = xp.select_indexed(root, xpath, index)
+            nodes = [copy.deepcopy(node) for node in found]
+            if self.decorate:
+                decorate(nodes, found)
+            return nodes
 
     # -- writes -----------------------------------------------------------------------
     def check_write_lock(self, admin: str, xpath: str) -> None:

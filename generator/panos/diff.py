@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from generator.location import OBJECT_KINDS
-from generator.panos.canonical import canonical_text, equal, tagged_with
+from generator.panos.canonical import canonical_text, tagged_with
+from generator.panos.contain import added_by_device, holds
 from generator.panos.device import DeviceConfig
 from generator.panos.fragment import Fragment
 from generator.panos.order import Move, apply_moves, plan_moves
@@ -97,7 +98,7 @@ def edited_by(entry: etree._Element) -> set[str]:
     return {el.get("admin") for el in entry.iter() if isinstance(el.tag, str) and el.get("admin")}
 
 
-def _changed_fields(want: etree._Element, have: etree._Element) -> str:
+def _changed_fields(want: etree._Element, have: etree._Element, kind: str) -> str:
     """Which top-level fields of an entry differ (`source, service`): enough for a review."""
     def fields(el: etree._Element) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -107,7 +108,8 @@ def _changed_fields(want: etree._Element, have: etree._Element) -> str:
         return out
 
     a, b = fields(want), fields(have)
-    names = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    names = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k)
+                   and (k in a or not added_by_device(kind, k, b[k])))
     return ", ".join(names)
 
 
@@ -125,7 +127,7 @@ def diff_objects(desired: dict[str, dict[str, etree._Element]], current: DeviceC
             if old is None:
                 ups[name] = el
                 creates.add(name)
-            elif not equal(old, el):
+            elif not holds(old, el, kind):  # tolerant of what the device adds (contain.py)
                 ups[name] = el
         d.upserts[kind] = ups
         d.creates[kind] = creates
@@ -241,7 +243,7 @@ def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rul
             if name in d.creates[kind]:
                 plan.changes.append(Change(kind, name, "create"))
             else:
-                plan.changes.append(Change(kind, name, "change", _changed_fields(el, have[name]),
+                plan.changes.append(Change(kind, name, "change", _changed_fields(el, have[name], kind),
                                            _drift(have[name], admin)))
         for name in d.deletes[kind]:
             plan.changes.append(Change(kind, name, "delete", drift=_drift(have[name], admin)))

@@ -34,11 +34,12 @@ from lxml import etree
 from generator.errors import AwspanError
 from generator.location import Location
 from generator.panos.batch import Batch, build_batch
-from generator.panos.canonical import equal
 from generator.panos.client import Job, PanosClient, PanosError
+from generator.panos.commit import commit_cmd, nothing_committed, running_problems
 from generator.panos.device import DeviceConfig, read_location
-from generator.panos.diff import KINDS, Plan, build_plan, desired_entries, edited_by, predict, restore_diff
+from generator.panos.diff import KINDS, Plan, build_plan, edited_by, predict, restore_diff
 from generator.panos.fragment import Fragment
+from generator.panos.verify import check_candidate
 
 log = logging.getLogger(__name__)
 
@@ -160,56 +161,7 @@ def key_admin(client: PanosClient, location: Location, comment: str, configured:
     return admin
 
 
-# --- verify -----------------------------------------------------------------------------
-
-def verify(after: DeviceConfig, before: DeviceConfig, fragment: Fragment, plan: Plan, tag: str,
-           bottom_rule: str) -> list[str]:
-    """Problems with the candidate after the batch; empty when it is what the plan promised."""
-    problems: list[str] = []
-    desired = desired_entries(fragment)
-    for kind in KINDS:
-        have = after.entries(kind)
-        for name, want in desired[kind].items():
-            got = have.get(name)
-            if got is None:
-                problems.append(f"{kind} {name!r} is missing")
-            elif not equal(got, want):
-                problems.append(f"{kind} {name!r} differs from the fragment")
-        if kind != "tag":
-            extra = sorted(set(after.managed(kind, tag)) - set(desired[kind]) - plan.kept.get(kind, set()))
-            problems += [f"{kind} {n!r} should have been deleted" for n in extra]
-        touched = plan.diff.scope.get(kind, set())
-        for name, old in before.entries(kind).items():
-            if name in touched:
-                continue
-            now = have.get(name)
-            if not equal(now, old):
-                problems.append(f"{kind} {name!r} is not awspan's, yet it changed")
-    names = after.rule_names
-    want_block = [r.get("name") for r in fragment.rules]
-    if bottom_rule in names:
-        at = names.index(bottom_rule)
-        block = names[at - len(want_block):at] if len(want_block) <= at else None
-        if block != want_block:
-            problems.append("the managed rules are not contiguous, in fragment order, directly above "
-                            f"{bottom_rule!r}")
-    else:
-        problems.append(f"the bottom rule {bottom_rule!r} is gone")
-    unmanaged_before = [n for n in before.rule_names if n not in plan.diff.scope.get("rules", set())]
-    if [n for n in names if n not in desired["rules"]] != unmanaged_before:
-        problems.append("the operator's rules are no longer in their old order")
-    return problems
-
-
-# --- commit -----------------------------------------------------------------------------
-
-def commit_cmd(admin: str, description: str) -> str:
-    root = etree.Element("commit")
-    members = etree.SubElement(etree.SubElement(etree.SubElement(root, "partial"), "admin"), "member")
-    members.text = admin
-    etree.SubElement(root, "description").text = description[:512]
-    return etree.tostring(root, encoding="unicode")
-
+# --- commit ---
 
 def wait_for_job(client: PanosClient, job_id: str, timeout: float) -> Job:
     """Poll `show jobs id N` until FIN, with a short growing pause; bounded by `timeout`."""
@@ -319,7 +271,7 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
         # An earlier push left its changes uncommitted (a commit timeout): commit them now.
         result.notes.append(f"the candidate matches the fragment, but {admin} has uncommitted changes to "
                             "awspan's objects: committing them")
-        return _commit(client, location, before, plan, admin, s, result)
+        return _commit(client, fragment, before, plan, admin, s, result, operations=0)
 
     batch = build_batch(plan.diff, before, location)
     log.info("pushing %d operations in one multi-config request", len(batch))
@@ -335,13 +287,13 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
         after = read_location(client, location)
     except PanosError as exc:
         _fail_after_batch(client, location, before, plan, f"cannot read the candidate back: {exc}")
-    problems = verify(after, before, fragment, plan, s.tag, s.bottom_rule)
+    problems = check_candidate(after, before, fragment, plan, s.tag, s.bottom_rule)
     if problems:
         _fail_after_batch(client, location, before, plan,
                           "the candidate is not what the batch should have made it: "
                           + "; ".join(problems[:5]))
 
-    return _commit(client, location, before, plan, admin, s, result)
+    return _commit(client, fragment, before, plan, admin, s, result, operations=len(batch))
 
 
 def pending_ours(device: DeviceConfig, plan: Plan, admin: str) -> bool:
@@ -355,8 +307,10 @@ def pending_ours(device: DeviceConfig, plan: Plan, admin: str) -> bool:
     return False
 
 
-def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan, admin: str,
-            s: PushSettings, result: PushResult) -> PushResult:
+def _commit(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan: Plan, admin: str,
+            s: PushSettings, result: PushResult, *, operations: int) -> PushResult:
+    """Commit, wait, and report success only when running holds the fragment (commit.py)."""
+    location = fragment.location
     description = s.description or default_description(plan)
     try:
         job_id = client.commit(commit_cmd(admin, description))
@@ -367,6 +321,8 @@ def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan:
                              ) from None
         _fail_after_batch(client, location, before, plan, f"the commit was refused: {exc}")
     if job_id is None:
+        if operations:
+            _nothing_committed(client, fragment, before, plan, admin, s, operations)
         result.notes.append("PAN-OS: there are no changes to commit")
         result.committed = True
         return result
@@ -380,7 +336,28 @@ def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan:
         _fail_after_batch(client, location, before, plan,
                           f"commit job {job_id} ended {job.status}/{job.result or '?'}: {detail}")
     result.committed = True
+    try:
+        problems = running_problems(client, fragment, s.bottom_rule)
+    except PanosError as exc:
+        raise PushFailed(f"commit job {job_id} ended OK, but running could not be read back to check it "
+                         f"({exc}); check the firewall's running config") from None
+    if problems:
+        raise PushFailed(f"commit job {job_id} ended OK, but running does not hold the fragment: "
+                         + "; ".join(problems[:5]))
     return result
+
+
+def _nothing_committed(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan: Plan,
+                       admin: str, s: PushSettings, operations: int) -> NoReturn:
+    """After a non-empty batch, "no changes to commit" is a failure: say which kind."""
+    reason = nothing_committed(admin, operations)
+    try:
+        problems = running_problems(client, fragment, s.bottom_rule)
+    except PanosError:
+        problems = ["running could not be read"]
+    if not problems:  # someone else committed the batch: running is right, candidate too; no rollback
+        raise PushFailed(f"{reason}; running holds the fragment, committed by someone else, not by this push")
+    _fail_after_batch(client, fragment.location, before, plan, reason)
 
 
 def _fail_after_batch(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan,
