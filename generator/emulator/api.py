@@ -18,6 +18,7 @@ from generator.emulator import op_cmds
 from generator.emulator.config_ops import Applied, ConfigOp, parse_element
 from generator.emulator.faults import FaultPlan
 from generator.emulator.responses import (
+    CODE_INVALID_COMMAND,
     CODE_MALFORMED,
     CODE_NOT_PRESENT,
     CODE_SUCCESS,
@@ -154,6 +155,9 @@ class Api:
                 raise ApiError(CODE_NOT_PRESENT, "No such node")
             return result_success(nodes)
         if action == "multi-config":
+            refusal = self.store.device.multi_config_refusal()
+            if refusal:
+                raise ApiError(CODE_INVALID_COMMAND, refusal)
             return self._multi_config(admin, params, entry)
         applied = write_one(self.store, admin, action, xpath or "", params.get("element"), params)
         if action == "delete" and applied.missing:
@@ -196,6 +200,7 @@ class Api:
             "action": None,
             "cmd": params.get("cmd"),
             "admin": admin,
+            "vsys": params.get("vsys"),
         }
         self._record(entry)
         cmd = op_cmds.parse_cmd(params.get("cmd"))

@@ -189,11 +189,19 @@ def _system_info(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         ("ip-address", "127.0.0.1"),
         ("model", "Panorama" if panorama else "PA-VM"),
         ("serial", "007000000000001"),
-        ("sw-version", "10.1.0"),
-        ("multi-vsys", "off"),
+        ("sw-version", ctx.store.device.sw_version),
+        ("multi-vsys", "on" if ctx.store.device.multi_vsys else "off"),
     ):
         etree.SubElement(system, tag).text = value
     return result_success([system])
+
+
+def _enable_multi_config(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    """PAN-OS 10.0's switch for multi-config (on from 10.1; absent before 10.0)."""
+    if ctx.store.device.version < (10, 0):
+        raise ApiError(CODE_INVALID_COMMAND, "Invalid command: request multi-config is not available")
+    ctx.store.device.multi_config_enabled = True
+    return result_success(text="multi-config enabled")
 
 
 def _show_config(which: str) -> Callable[[OpContext, etree._Element], etree._Element]:
@@ -218,6 +226,7 @@ HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
     "revert config": _revert,
     "test security-policy-match": _policy_match,
     "show system info": _system_info,
+    "request multi-config enabled": _enable_multi_config,
     "show config running": _show_config("running"),
     "show config candidate": _show_config("candidate"),
 }

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lxml import etree
 
 from generator.emulator.api import Api, Reply, Users, write_one
+from generator.emulator.device import DeviceProfile
 from generator.emulator.responses import CODE_INTERNAL, ApiError, error_element, serialize
 from generator.emulator.store import Store
 
@@ -217,12 +218,14 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         port: int = 0,
         decorate: bool = True,
+        device: DeviceProfile | None = None,
     ) -> None:
         self.store = Store(
             config_xml if config_xml is not None else default_config(panorama),
             panorama=panorama,
             job_steps=job_steps,
             decorate=decorate,
+            device=device,
         )
         self._users = Users(users if users is not None else DEFAULT_USERS)
         self.api = Api(self.store, self._users)

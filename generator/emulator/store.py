@@ -29,6 +29,7 @@ from generator.emulator.config_ops import (
     strip_stamps,
 )
 from generator.emulator.decorate import decorate
+from generator.emulator.device import DeviceProfile
 from generator.emulator.index import ChildIndex
 from generator.emulator.responses import (
     CODE_DENIED,
@@ -83,8 +84,9 @@ class Store:
     """Running + candidate configs and everything that changes them."""
 
     def __init__(self, config_xml: bytes | str, panorama: bool = False, job_steps: int = 2,
-                 decorate: bool = True) -> None:
+                 decorate: bool = True, device: DeviceProfile | None = None) -> None:
         self.mutex = threading.RLock()
+        self.device = device or DeviceProfile()
         self.panorama = panorama
         self.decorate = decorate  # answers carry what a real device adds (decorate.py)
         self.job_steps = max(0, int(job_steps))
@@ -283,6 +285,9 @@ class Store:
                 problems = Validator(self.panorama).check_tree(new_running)
                 details = ["Validation Error:", *problems, "Commit failed"] if problems else []
             ok = new_running is not None and not problems and not failure
+            if self.device.release_config_locks_on_commit:  # a commit releases them (device.py)
+                for scope in [s for s, lock in self.config_locks.items() if lock.admin == admin]:
+                    del self.config_locks[scope]
             if failure:
                 details = [*failure, "Commit failed"]
             if ok:
@@ -295,6 +300,7 @@ class Store:
                 # PAN-OS releases the committer's commit locks after a commit (config locks stay)
                 for scope in [s for s, lock in self.commit_locks.items() if lock.admin == admin]:
                     del self.commit_locks[scope]
+
             job = Job(
                 id=self._next_job,
                 user=admin,

@@ -20,6 +20,7 @@ from generator.panos.fragment import load_fragment
 from generator.panos.push import PushSettings, push
 from generator.panos.report import load_precheck, render, render_text
 from generator.panos.snapshot import take_snapshot
+from generator.panos.sysinfo import check_version, read_system_info
 from generator.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
@@ -49,6 +50,9 @@ def run_plan(args: argparse.Namespace) -> int:
     fragment = load_fragment(args.fragment, location, policy.rules.tag)
     precheck = load_precheck(args.fragment)
     client = make_client(policy)
+    info = read_system_info(client)  # plan refuses what push would refuse: the version gate
+    for line in [info.describe(), *check_version(info)]:
+        print(f"device: {line}", file=sys.stderr)
     device = read_location(client, location)
     plan = build_plan(fragment, device, tag=policy.rules.tag, bottom_rule=policy.rules.bottom_rule,
                       max_delete_percent=policy.safety.max_delete_percent,
@@ -78,6 +82,8 @@ def run_push(args: argparse.Namespace) -> int:
     )
     result = push(client, fragment, settings)
     sys.stdout.write(render_text(result.plan, limit=PUSH_LISTING))
+    if result.system is not None:
+        print(f"  device: {result.system.describe()}")
     for note in result.notes:
         print(f"  {note}")
     if result.job is not None:

@@ -12,14 +12,50 @@
 
 from __future__ import annotations
 
+import time
+
 from lxml import etree
 
-from generator.panos.client import PanosClient
+from generator.panos.client import Job, PanosClient, PanosError
 from generator.panos.device import read_location
 from generator.panos.fragment import Fragment
 from generator.panos.verify import check_running
 
 MAX_DESCRIPTION = 512
+POLL_FIRST, POLL_MAX = 0.05, 2.0
+
+
+class CommitOutcomeUnknown(PanosError):
+    """The commit may have been taken or may yet succeed, and awspan cannot tell.
+
+    The job was still running at the deadline, its state could not be read, or the commit
+    request got no answer. Rolling the candidate back then could leave running and
+    candidate apart (the commit lands, the candidate no longer holds it), so push leaves
+    both alone; the next push finds awspan's pending changes and commits them.
+    """
+
+
+def wait_for_job(client: PanosClient, job_id: str, timeout: float) -> Job:
+    """Poll `show jobs id N` until FIN, with a short growing pause; bounded by `timeout`."""
+    deadline = time.monotonic() + timeout
+    pause = POLL_FIRST
+    failures = 0
+    while True:
+        try:
+            job = client.job(job_id)
+            failures = 0
+        except PanosError as exc:
+            failures += 1
+            if failures >= 3 or time.monotonic() > deadline:
+                raise CommitOutcomeUnknown(f"cannot read the state of commit job {job_id}: {exc}") from None
+            job = None
+        if job is not None and job.status == "FIN":
+            return job
+        if time.monotonic() + pause > deadline:
+            raise CommitOutcomeUnknown(f"commit job {job_id} did not finish within {timeout:g} s "
+                             f"(firewall.commit_timeout); see `show jobs id {job_id}` on the firewall")
+        time.sleep(pause)
+        pause = min(POLL_MAX, pause * 1.5)
 
 
 def commit_cmd(admin: str, description: str) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -35,16 +36,28 @@ from generator.errors import AwspanError
 from generator.location import Location
 from generator.panos.batch import Batch, build_batch
 from generator.panos.client import Job, PanosClient, PanosError
-from generator.panos.commit import commit_cmd, nothing_committed, running_problems
+from generator.panos.commit import (  # noqa: F401 - commit_cmd, wait_for_job: used by bench/push.py
+    CommitOutcomeUnknown,
+    commit_cmd,
+    nothing_committed,
+    running_problems,
+    wait_for_job,
+)
 from generator.panos.device import DeviceConfig, read_location
 from generator.panos.diff import KINDS, Plan, build_plan, edited_by, predict, restore_diff
 from generator.panos.fragment import Fragment
+from generator.panos.sysinfo import (
+    SystemInfo,
+    check_version,
+    lock_target,
+    multi_config_hint,
+    read_system_info,
+)
 from generator.panos.verify import check_candidate
 
 log = logging.getLogger(__name__)
 
 UNLOCK_ATTEMPTS = 3
-POLL_FIRST, POLL_MAX = 0.05, 2.0
 ROLLBACK_TIMEOUT = 600.0
 RELEASED = ("not currently locked", "not locked", "no config lock", "is not held",
             "only that admin can release")
@@ -67,22 +80,13 @@ class PushResult:
     plan: Plan
     committed: bool = False
     job: Job | None = None
+    system: SystemInfo | None = None
     requests: int = 0
     notes: list[str] = field(default_factory=list)
 
 
 class PushFailed(AwspanError):
     """Push stopped after it had started to change the firewall; the message says what was put back."""
-
-
-class CommitOutcomeUnknown(PanosError):
-    """The commit may have been taken or may yet succeed, and awspan cannot tell.
-
-    The job was still running at the deadline, its state could not be read, or the commit
-    request got no answer. Rolling the candidate back then could leave running and
-    candidate apart (the commit lands, the candidate no longer holds it), so push leaves
-    both alone; the next push finds awspan's pending changes and commits them.
-    """
 
 
 # --- locks ------------------------------------------------------------------------------
@@ -106,6 +110,18 @@ def take_lock(client: PanosClient, location: Location, comment: str) -> None:
         raise PanosError(f"cannot take the config lock for {location.describe()}: {detail}; "
                          "nothing was changed",
                          code=exc.code, lines=exc.lines, answered=exc.answered) from None
+
+
+def retake_lock(client: PanosClient, location: Location, comment: str) -> None:
+    """Take the config lock again before a rollback that follows a commit (PAN-OS may release it
+    on commit); "you already own" means it survived the commit, which is fine too."""
+    try:
+        client.op(_lock_cmd("add", comment), vsys=location.scope)
+    except PanosError as exc:
+        if "already own" not in " ".join(exc.lines).lower() + str(exc).lower():
+            raise PushFailed(f"the commit failed, and the config lock could not be taken again for the "
+                             f"rollback ({exc}): the candidate keeps awspan's changes; revert them on the "
+                             "firewall (`revert config`)") from None
 
 
 def release_lock(client: PanosClient, location: Location) -> str | None:
@@ -163,29 +179,6 @@ def key_admin(client: PanosClient, location: Location, comment: str, configured:
 
 # --- commit ---
 
-def wait_for_job(client: PanosClient, job_id: str, timeout: float) -> Job:
-    """Poll `show jobs id N` until FIN, with a short growing pause; bounded by `timeout`."""
-    deadline = time.monotonic() + timeout
-    pause = POLL_FIRST
-    failures = 0
-    while True:
-        try:
-            job = client.job(job_id)
-            failures = 0
-        except PanosError as exc:
-            failures += 1
-            if failures >= 3 or time.monotonic() > deadline:
-                raise CommitOutcomeUnknown(f"cannot read the state of commit job {job_id}: {exc}") from None
-            job = None
-        if job is not None and job.status == "FIN":
-            return job
-        if time.monotonic() + pause > deadline:
-            raise CommitOutcomeUnknown(f"commit job {job_id} did not finish within {timeout:g} s "
-                             f"(firewall.commit_timeout); see `show jobs id {job_id}` on the firewall")
-        time.sleep(pause)
-        pause = min(POLL_MAX, pause * 1.5)
-
-
 def default_description(plan: Plan) -> str:
     return f"awspan: {plan.counts_text()}"
 
@@ -232,11 +225,17 @@ def push(client: PanosClient, fragment: Fragment, settings: PushSettings) -> Pus
     location = fragment.location
     start_requests = client.request_count
     comment = f"awspan push {secrets.token_hex(4)}"
+    info = read_system_info(client)  # before the lock: the version gate and the lock scope
+    warnings = check_version(info)
+    location = lock_target(info, fragment.location)  # type: ignore[assignment]  # scope + describe()
     take_lock(client, location, comment)
     result: PushResult | None = None
     error: BaseException | None = None
     try:
-        result = _push_locked(client, fragment, settings, comment)
+        result = _push_locked(client, fragment, settings, comment,
+                              relock=lambda: retake_lock(client, location, comment), info=info)
+        result.system = info
+        result.notes[:0] = warnings
     except BaseException as exc:  # noqa: BLE001 - re-raised below, after the lock is released
         error = exc
     unlock_error = release_lock(client, location)
@@ -253,7 +252,8 @@ def push(client: PanosClient, fragment: Fragment, settings: PushSettings) -> Pus
     return result
 
 
-def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comment: str) -> PushResult:
+def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comment: str, *,
+                 relock: Callable[[], None], info: SystemInfo | None = None) -> PushResult:
     location = fragment.location
     admin = key_admin(client, location, comment, s.admin)
     before = read_location(client, location)
@@ -271,7 +271,7 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
         # An earlier push left its changes uncommitted (a commit timeout): commit them now.
         result.notes.append(f"the candidate matches the fragment, but {admin} has uncommitted changes to "
                             "awspan's objects: committing them")
-        return _commit(client, fragment, before, plan, admin, s, result, operations=0)
+        return _commit(client, fragment, before, plan, admin, s, result, operations=0, relock=relock)
 
     batch = build_batch(plan.diff, before, location)
     log.info("pushing %d operations in one multi-config request", len(batch))
@@ -279,8 +279,9 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
         client.multi_config(batch.to_xml(), timeout=max(client.timeout[1], s.commit_timeout))
     except PanosError as exc:
         if exc.answered:  # PAN-OS refused the whole batch: nothing was applied
+            hint = multi_config_hint(info, exc.lines)
             raise PushFailed("the firewall refused the batch, nothing was changed: "
-                             + _batch_error(exc, batch)) from None
+                             + (hint or _batch_error(exc, batch))) from None
         _fail_after_batch(client, location, before, plan, f"the batch may not have been applied: {exc}")
 
     try:
@@ -293,7 +294,7 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
                           "the candidate is not what the batch should have made it: "
                           + "; ".join(problems[:5]))
 
-    return _commit(client, fragment, before, plan, admin, s, result, operations=len(batch))
+    return _commit(client, fragment, before, plan, admin, s, result, operations=len(batch), relock=relock)
 
 
 def pending_ours(device: DeviceConfig, plan: Plan, admin: str) -> bool:
@@ -308,8 +309,14 @@ def pending_ours(device: DeviceConfig, plan: Plan, admin: str) -> bool:
 
 
 def _commit(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan: Plan, admin: str,
-            s: PushSettings, result: PushResult, *, operations: int) -> PushResult:
-    """Commit, wait, and report success only when running holds the fragment (commit.py)."""
+            s: PushSettings, result: PushResult, *, operations: int, relock: Callable[[], None]
+            ) -> PushResult:
+    """Commit, wait, and report success only when running holds the fragment (commit.py).
+
+    A rollback that follows a commit attempt first takes the config lock again: PAN-OS may have
+    released it with the commit (docs/panos-fidelity.md), and a rollback without it could
+    interleave with another admin's edits.
+    """
     location = fragment.location
     description = s.description or default_description(plan)
     try:
@@ -319,10 +326,11 @@ def _commit(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan:
             raise PushFailed(f"the commit request got no answer ({exc}); it may have been taken: "
                              "the candidate keeps awspan's changes, see `show jobs all` on the firewall"
                              ) from None
+        relock()
         _fail_after_batch(client, location, before, plan, f"the commit was refused: {exc}")
     if job_id is None:
         if operations:
-            _nothing_committed(client, fragment, before, plan, admin, s, operations)
+            _nothing_committed(client, fragment, before, plan, admin, s, operations, relock)
         result.notes.append("PAN-OS: there are no changes to commit")
         result.committed = True
         return result
@@ -333,6 +341,7 @@ def _commit(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan:
     result.job = job
     if not job.ok:
         detail = "; ".join(job.details) or "(no details)"
+        relock()
         _fail_after_batch(client, location, before, plan,
                           f"commit job {job_id} ended {job.status}/{job.result or '?'}: {detail}")
     result.committed = True
@@ -348,7 +357,7 @@ def _commit(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan:
 
 
 def _nothing_committed(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan: Plan,
-                       admin: str, s: PushSettings, operations: int) -> NoReturn:
+                       admin: str, s: PushSettings, operations: int, relock: Callable[[], None]) -> NoReturn:
     """After a non-empty batch, "no changes to commit" is a failure: say which kind."""
     reason = nothing_committed(admin, operations)
     try:
@@ -357,6 +366,7 @@ def _nothing_committed(client: PanosClient, fragment: Fragment, before: DeviceCo
         problems = ["running could not be read"]
     if not problems:  # someone else committed the batch: running is right, candidate too; no rollback
         raise PushFailed(f"{reason}; running holds the fragment, committed by someone else, not by this push")
+    relock()
     _fail_after_batch(client, fragment.location, before, plan, reason)
 
 
