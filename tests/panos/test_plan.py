@@ -22,7 +22,7 @@ def test_plan_lists_creates_and_changes_nothing(emu: EmulatorServer, awspan):
     assert "12 to create, 0 to change, 0 to delete, 0 to move" in res.out
     assert "+ create rule          sg-web-tcp-443" in res.out
     assert canonical_text(emu.candidate()) == before
-    assert [(r["type"], r["action"]) for r in emu.requests] == [("config", "get")]
+    assert [(r["type"], r["action"]) for r in emu.requests] == [("op", "show system info"), ("config", "get")]
 
 
 def test_detailed_exitcode_is_0_when_nothing_changes_and_plain_plan_is_0(emu: EmulatorServer, awspan):
