@@ -146,6 +146,7 @@ def expected_pairs(state: dict[str, Any], policy: Policy) -> dict[tuple[str, tup
                     for r in table.get("routes", [])
                     if not r["destination"].startswith("pl-")
                     and r.get("target") in targets
+                    and r.get("state", "active") not in ("blackhole", "filtered")  # AWS forwards nothing
                     and netaddr.IPNetwork(r["destination"]).prefixlen == 0
                 }
                 addrs = [

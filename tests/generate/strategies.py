@@ -77,7 +77,8 @@ def states(draw: Any) -> dict[str, Any]:
         tables = []
         for t in range(draw(st.integers(1, 3))):
             routes = [
-                {"destination": d, "target": draw(st.sampled_from(TARGETS))}
+                {"destination": d, "target": draw(st.sampled_from(TARGETS)),
+                 "state": draw(st.sampled_from(["active", "active", "blackhole", "filtered"]))}
                 for d in draw(
                     st.lists(st.sampled_from(["0.0.0.0/0", "::/0", "10.10.0.0/16"]), unique=True, max_size=3)
                 )
