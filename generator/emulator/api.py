@@ -220,6 +220,8 @@ class Api:
         if self.faults.take("commit-nothing") is not None:
             return msg_success("There are no changes to commit.", code=CODE_SUCCESS)
         cmd = op_cmds.parse_cmd(params.get("cmd") or "<commit></commit>")
+        if cmd.tag == "commit-all" and params.get("action") == "all":
+            return self._commit_all(admin, cmd)
         if cmd.tag != "commit":
             raise ApiError(CODE_MALFORMED, f"type=commit expects a <commit> command, not <{cmd.tag}>")
         description = (cmd.findtext("description") or "").strip()
@@ -235,6 +237,20 @@ class Api:
         result = etree.SubElement(root, "result")
         msg = etree.SubElement(result, "msg")
         etree.SubElement(msg, "line").text = f"Commit job enqueued with jobid {job.id}"
+        etree.SubElement(result, "job").text = str(job.id)
+        return root
+
+    def _commit_all(self, admin: str, cmd: etree._Element) -> etree._Element:
+        if not self.store.panorama:
+            raise ApiError(CODE_INVALID_COMMAND, "commit-all is a Panorama command")
+        group = cmd.find("shared-policy/device-group/entry")
+        if group is None or not group.get("name"):
+            raise ApiError(CODE_MALFORMED, "commit-all: shared-policy/device-group/entry name= is required")
+        description = (cmd.findtext("shared-policy/description") or "").strip()
+        job = self.store.commit_all(admin, group.get("name", ""), description)
+        root = etree.Element("response", status="success", code=CODE_SUCCESS)
+        result = etree.SubElement(root, "result")
+        etree.SubElement(etree.SubElement(result, "msg"), "line").text = f"Job enqueued with jobid {job.id}"
         etree.SubElement(result, "job").text = str(job.id)
         return root
 

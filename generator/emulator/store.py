@@ -35,6 +35,7 @@ from generator.emulator.responses import (
     CODE_DENIED,
     CODE_INVALID_OBJECT,
     CODE_NOT_POSSIBLE,
+    CODE_NOT_PRESENT,
     CODE_REFERENCE_COUNT,
     ApiError,
 )
@@ -310,6 +311,25 @@ class Store:
                 polls_left=self.job_steps,
                 enqueued=now_text(),
             )
+            if self.job_steps == 0:
+                job.finished = job.enqueued
+            self.jobs[job.id] = job
+            self._next_job += 1
+            return job
+
+    def commit_all(self, admin: str, device_group: str, description: str) -> Job:
+        """Panorama's push of a device group to its firewalls: a job with one result per device
+        (DeviceProfile.managed_devices; failing_devices end FAIL). Configs do not change here."""
+        with self.mutex:
+            groups = self.running.xpath("devices/entry/device-group/entry/@name")
+            if device_group not in groups:
+                raise ApiError(CODE_NOT_PRESENT, f"device-group {device_group} does not exist")
+            devices = [(s, f"fw-{s[-4:]}", s not in self.device.failing_devices)
+                       for s in self.device.managed_devices]
+            job = Job(id=self._next_job, user=admin, description=description,
+                      ok=all(ok for _, _, ok in devices), details=[], polls_left=self.job_steps,
+                      enqueued=now_text(), type="CommitAll", devices=devices)
+            job.details = ["Commit all succeeded" if job.ok else "Commit all failed on some devices"]
             if self.job_steps == 0:
                 job.finished = job.enqueued
             self.jobs[job.id] = job

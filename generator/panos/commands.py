@@ -79,6 +79,7 @@ def run_push(args: argparse.Namespace) -> int:
         commit_timeout=policy.firewall.commit_timeout,
         force=args.force,
         description=args.description,
+        push_to_devices=policy.firewall.push_to_devices,
     )
     result = push(client, fragment, settings)
     sys.stdout.write(render_text(result.plan, limit=PUSH_LISTING))
@@ -90,5 +91,7 @@ def run_push(args: argparse.Namespace) -> int:
         job = result.job
         detail = "; ".join(job.details)
         print(f"  commit job {job.id}: {job.status}/{job.result}" + (f": {detail}" if detail else ""))
+    for device in result.devices:
+        print(f"  device {device.describe()}")
     print(f"  {result.requests} firewall requests")
     return 0

@@ -43,6 +43,7 @@ from generator.panos.commit import (  # noqa: F401 - commit_cmd, wait_for_job: u
     running_problems,
     wait_for_job,
 )
+from generator.panos.commitall import DeviceResult, commit_all, failure_text
 from generator.panos.device import DeviceConfig, read_location
 from generator.panos.diff import KINDS, Plan, build_plan, edited_by, predict, restore_diff
 from generator.panos.fragment import Fragment
@@ -73,6 +74,7 @@ class PushSettings:
     commit_timeout: float = 900.0
     force: bool = False
     description: str | None = None
+    push_to_devices: bool = False  # Panorama: commit-all to the device group afterwards (commitall.py)
 
 
 @dataclass
@@ -81,6 +83,7 @@ class PushResult:
     committed: bool = False
     job: Job | None = None
     system: SystemInfo | None = None
+    devices: list[DeviceResult] = field(default_factory=list)  # commit-all: one result per firewall
     requests: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -236,6 +239,8 @@ def push(client: PanosClient, fragment: Fragment, settings: PushSettings) -> Pus
                               relock=lambda: retake_lock(client, location, comment), info=info)
         result.system = info
         result.notes[:0] = warnings
+        if settings.push_to_devices and fragment.location.is_panorama:
+            _push_to_devices(client, fragment, settings, result)
     except BaseException as exc:  # noqa: BLE001 - re-raised below, after the lock is released
         error = exc
     unlock_error = release_lock(client, location)
@@ -295,6 +300,17 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
                           + "; ".join(problems[:5]))
 
     return _commit(client, fragment, before, plan, admin, s, result, operations=len(batch), relock=relock)
+
+
+def _push_to_devices(client: PanosClient, fragment: Fragment, s: PushSettings, result: PushResult) -> None:
+    """Panorama's commit reaches no firewall: commit-all the device group, every device must end OK."""
+    group = str(fragment.location.device_group)
+    outcome = commit_all(client, group, s.description or f"awspan: push device group {group}",
+                         s.commit_timeout)
+    result.devices = outcome.devices
+    problem = failure_text(group, outcome)
+    if problem:
+        raise PushFailed(problem)
 
 
 def pending_ours(device: DeviceConfig, plan: Plan, admin: str) -> bool:
