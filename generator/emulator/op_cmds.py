@@ -196,6 +196,26 @@ def _system_info(ctx: OpContext, cmd: etree._Element) -> etree._Element:
     return result_success([system])
 
 
+def _ha_state(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    """`show high-availability state` in pan-os-python's reading: enabled, then the local state
+    under group/local-info (a firewall) or local-info (Panorama)."""
+    device = ctx.store.device
+    enabled = etree.Element("enabled")
+    enabled.text = "yes" if device.ha_state else "no"
+    if not device.ha_state:
+        return result_success([enabled])
+    holder = etree.Element("group")
+    etree.SubElement(holder, "mode").text = "Active-Passive"
+    local = etree.SubElement(holder, "local-info")
+    etree.SubElement(local, "state").text = device.ha_state
+    etree.SubElement(local, "mgmt-ip").text = "127.0.0.1"
+    peer = etree.SubElement(holder, "peer-info")
+    etree.SubElement(peer, "state").text = device.ha_peer or "unknown"
+    if ctx.store.panorama:
+        return result_success([enabled, local, peer])
+    return result_success([enabled, holder])
+
+
 def _enable_multi_config(ctx: OpContext, cmd: etree._Element) -> etree._Element:
     """PAN-OS 10.0's switch for multi-config (on from 10.1; absent before 10.0)."""
     if ctx.store.device.version < (10, 0):
@@ -227,6 +247,7 @@ HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
     "test security-policy-match": _policy_match,
     "show system info": _system_info,
     "request multi-config enabled": _enable_multi_config,
+    "show high-availability state": _ha_state,
     "show config running": _show_config("running"),
     "show config candidate": _show_config("candidate"),
 }

@@ -17,6 +17,7 @@ from generator.panos.client import PanosClient
 from generator.panos.device import read_location
 from generator.panos.diff import build_plan
 from generator.panos.fragment import load_fragment
+from generator.panos.ha import choose_active
 from generator.panos.push import PushSettings, push
 from generator.panos.report import load_precheck, render, render_text
 from generator.panos.snapshot import take_snapshot
@@ -30,8 +31,11 @@ PUSH_LISTING = 200
 
 
 def make_client(policy: Policy) -> PanosClient:
+    """A client of the firewall; of an HA pair's active peer when firewall.url names both (ha.py)."""
     fw = policy.firewall
-    return PanosClient.from_env(fw.resolved_url(), ca_bundle=fw.resolved_ca_bundle(), timeout=fw.timeout)
+    urls = fw.resolved_urls() or (None,)
+    return choose_active(urls, lambda url: PanosClient.from_env(url, ca_bundle=fw.resolved_ca_bundle(),
+                                                                 timeout=fw.timeout))
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
