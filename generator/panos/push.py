@@ -2,20 +2,25 @@
 
 The sequence (design.md "Ownership and push"), and why each step is there:
 
-1. take the config lock of the location's scope: no one else edits the rules while
+0. `show system info` (sysinfo.py): the version gate (multi-config needs 10.0+) and the
+   lock scope (`shared` on a single-vsys firewall, as pan-os-python);
+1. take the config lock of that scope: no one else edits the rules while
    awspan reads, decides and writes (a lock held by someone else stops the push here);
 2. read the candidate with ONE `get` of the location (round trips must not grow with
    the number of rules);
 3. plan, and check the blockers and guards before anything changes;
 4. send ONE multi-config with every delete, set/edit and move: PAN-OS applies it all or
    nothing, so a bad reference can never leave half a policy behind;
-5. read back and verify: managed objects equal to the fragment, managed rules
-   contiguous, in fragment order, directly above the bottom rule, every other object as
-   it was;
+5. read back and verify (verify.py): what awspan set is there (the device's own additions
+   tolerated), managed rules contiguous, in fragment order, directly above the bottom
+   rule, every other object as it was;
 6. partial commit of this admin's changes only (another admin's pending work stays
-   pending), then poll the job (bounded by firewall.commit_timeout) and check its result;
+   pending), then poll the job (bounded by firewall.commit_timeout), check its result, and
+   check that running holds the fragment (commit.py: "no changes to commit" after a batch
+   is a failure); on Panorama with push_to_devices, commit-all (commitall.py);
 7. if anything after step 4 fails, put the candidate back as it was read in step 2 (the
-   inverse batch; not `revert`, which would also drop this admin's unrelated edits);
+   inverse batch; not `revert`, which would also drop this admin's unrelated edits),
+   taking the lock again first when a commit came in between;
 8. release the lock, always.
 
 A push that finds nothing to change sends no batch and no commit.
