@@ -174,6 +174,6 @@ def main() -> None:
     print(f"   check {len(decisions)} candidates: {done - loaded:.2f} s "
           f"({(done - loaded) / len(decisions) * 1e6:.0f} us each; target for load+check < 10 s)")
     print(f"   load + check: {done - started:.2f} s wall, {cpu:.2f} s CPU")
-    verdicts = ("allowed", "blocked", "partial", "uncovered")
+    verdicts = ("allowed", "blocked", "shadowed", "partial", "uncovered")
     print("   verdicts: " + ", ".join(f"{v} {counts.get(v, 0)}" for v in verdicts))
     print(f"   warnings: {len(warnings)}")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from emulator.device import DeviceProfile
 from emulator.server import DEFAULT_USERS, EmulatorServer
 
 
@@ -42,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--panorama", action="store_true", help="behave as Panorama (device groups)")
     parser.add_argument("--job-steps", type=int, default=2, help="polls a commit job stays ACT (default 2)")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh self-signed certificate")
+    parser.add_argument("--sw-version", default="10.1.0",
+                        help="PAN-OS version to answer as (default 10.1.0; 10.0.x needs "
+                             "`request multi-config enabled`; below 10.0 has no multi-config)")
+    parser.add_argument("--multi-vsys", action="store_true", help="report multi-vsys: on")
+    parser.add_argument("--release-locks-on-commit", action="store_true",
+                        help="a successful commit releases the committer's config locks")
+    parser.add_argument("--ha-state", default=None,
+                        help="`show high-availability state` answers this local state (active, passive, ...)")
     return parser
 
 
@@ -66,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             tls=args.tls,
             host=args.host,
             port=args.port,
+            device=DeviceProfile(sw_version=args.sw_version, multi_vsys=args.multi_vsys,
+                                 release_config_locks_on_commit=args.release_locks_on_commit,
+                                 ha_state=args.ha_state),
         )
     except etree.XMLSyntaxError as exc:  # the store parses the file (safely) once
         print(f"{args.config}: cannot load the configuration: {exc}", file=sys.stderr)

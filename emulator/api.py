@@ -18,6 +18,7 @@ from emulator import op_cmds
 from emulator.config_ops import Applied, ConfigOp, parse_element
 from emulator.faults import FaultPlan
 from emulator.responses import (
+    CODE_INVALID_COMMAND,
     CODE_MALFORMED,
     CODE_NOT_PRESENT,
     CODE_SUCCESS,
@@ -154,6 +155,9 @@ class Api:
                 raise ApiError(CODE_NOT_PRESENT, "No such node")
             return result_success(nodes)
         if action == "multi-config":
+            refusal = self.store.device.multi_config_refusal()
+            if refusal:
+                raise ApiError(CODE_INVALID_COMMAND, refusal)
             return self._multi_config(admin, params, entry)
         applied = write_one(self.store, admin, action, xpath or "", params.get("element"), params)
         if action == "delete" and applied.missing:
@@ -196,6 +200,7 @@ class Api:
             "action": None,
             "cmd": params.get("cmd"),
             "admin": admin,
+            "vsys": params.get("vsys"),
         }
         self._record(entry)
         cmd = op_cmds.parse_cmd(params.get("cmd"))
@@ -209,7 +214,14 @@ class Api:
             {"type": "commit", "action": params.get("action"), "cmd": params.get("cmd"), "admin": admin}
         )
         self._fault("commit")
+        race = self.faults.take("commit-race")
+        if race is not None:  # a full commit of every pending change lands first (another session)
+            self.store.commit(admin, None, "a full commit from another session")
+        if self.faults.take("commit-nothing") is not None:
+            return msg_success("There are no changes to commit.", code=CODE_SUCCESS)
         cmd = op_cmds.parse_cmd(params.get("cmd") or "<commit></commit>")
+        if cmd.tag == "commit-all" and params.get("action") == "all":
+            return self._commit_all(admin, cmd)
         if cmd.tag != "commit":
             raise ApiError(CODE_MALFORMED, f"type=commit expects a <commit> command, not <{cmd.tag}>")
         description = (cmd.findtext("description") or "").strip()
@@ -225,6 +237,20 @@ class Api:
         result = etree.SubElement(root, "result")
         msg = etree.SubElement(result, "msg")
         etree.SubElement(msg, "line").text = f"Commit job enqueued with jobid {job.id}"
+        etree.SubElement(result, "job").text = str(job.id)
+        return root
+
+    def _commit_all(self, admin: str, cmd: etree._Element) -> etree._Element:
+        if not self.store.panorama:
+            raise ApiError(CODE_INVALID_COMMAND, "commit-all is a Panorama command")
+        group = cmd.find("shared-policy/device-group/entry")
+        if group is None or not group.get("name"):
+            raise ApiError(CODE_MALFORMED, "commit-all: shared-policy/device-group/entry name= is required")
+        description = (cmd.findtext("shared-policy/description") or "").strip()
+        job = self.store.commit_all(admin, group.get("name", ""), description)
+        root = etree.Element("response", status="success", code=CODE_SUCCESS)
+        result = etree.SubElement(root, "result")
+        etree.SubElement(etree.SubElement(result, "msg"), "line").text = f"Job enqueued with jobid {job.id}"
         etree.SubElement(result, "job").text = str(job.id)
         return root
 

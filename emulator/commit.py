@@ -24,6 +24,7 @@ class Job:
     type: str = "Commit"
     warnings: list[str] = field(default_factory=list)
     finished: str = ""
+    devices: list[tuple[str, str, bool]] = field(default_factory=list)  # commit-all: (serial, name, ok)
 
     def poll(self, now: str) -> None:
         """One `show jobs` request: the job advances one step towards FIN."""
@@ -65,4 +66,17 @@ class Job:
         warnings = etree.SubElement(job, "warnings")
         for line in self.warnings:
             etree.SubElement(warnings, "line").text = line
+        if self.devices:  # commit-all: one entry per device, PEND until the job ends
+            devices = etree.SubElement(job, "devices")
+            for serial, name, ok in self.devices:
+                entry = etree.SubElement(devices, "entry")
+                etree.SubElement(entry, "serial-no").text = serial
+                etree.SubElement(entry, "devicename").text = name
+                result = ("OK" if ok else "FAIL") if self.status == "FIN" else "PEND"
+                etree.SubElement(entry, "result").text = result
+                etree.SubElement(entry, "status").text = "commit succeeded" if ok else "commit failed"
+                details = etree.SubElement(entry, "details")
+                if self.status == "FIN" and not ok:
+                    errors = etree.SubElement(etree.SubElement(details, "msg"), "errors")
+                    etree.SubElement(errors, "line").text = "Validation Error: injected device failure"
         return job

@@ -3,6 +3,12 @@
 Kinds: keygen, lock, unlock, get, show, set, edit, delete, move, rename, multi-config,
 commit, op (any other op command), and job (the Nth commit job that is enqueued ends
 FIN/FAIL with the message as its detail line, leaving running unchanged).
+
+Two faults model what a real device answers when a commit does not take the caller's
+changes: `commit-race` (a full commit from another session, e.g. the web UI, commits every
+pending change just before the Nth commit request, which then finds nothing to commit) and
+`commit-nothing` (the Nth commit answers "There are no changes to commit." and commits
+nothing, as a partial commit naming an admin without pending changes does).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ KINDS = frozenset(
         "rename",
         "multi-config",
         "commit",
+        "commit-race",
+        "commit-nothing",
         "job",
         "op",
     }

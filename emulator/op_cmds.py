@@ -189,11 +189,40 @@ def _system_info(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         ("ip-address", "127.0.0.1"),
         ("model", "Panorama" if panorama else "PA-VM"),
         ("serial", "007000000000001"),
-        ("sw-version", "10.1.0"),
-        ("multi-vsys", "off"),
+        ("app-version", "8799-8509"),
+        ("sw-version", ctx.store.device.sw_version),
+        ("multi-vsys", "on" if ctx.store.device.multi_vsys else "off"),
     ):
         etree.SubElement(system, tag).text = value
     return result_success([system])
+
+
+def _ha_state(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    """`show high-availability state` in pan-os-python's reading: enabled, then the local state
+    under group/local-info (a firewall) or local-info (Panorama)."""
+    device = ctx.store.device
+    enabled = etree.Element("enabled")
+    enabled.text = "yes" if device.ha_state else "no"
+    if not device.ha_state:
+        return result_success([enabled])
+    holder = etree.Element("group")
+    etree.SubElement(holder, "mode").text = "Active-Passive"
+    local = etree.SubElement(holder, "local-info")
+    etree.SubElement(local, "state").text = device.ha_state
+    etree.SubElement(local, "mgmt-ip").text = "127.0.0.1"
+    peer = etree.SubElement(holder, "peer-info")
+    etree.SubElement(peer, "state").text = device.ha_peer or "unknown"
+    if ctx.store.panorama:
+        return result_success([enabled, local, peer])
+    return result_success([enabled, holder])
+
+
+def _enable_multi_config(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    """PAN-OS 10.0's switch for multi-config (on from 10.1; absent before 10.0)."""
+    if ctx.store.device.version < (10, 0):
+        raise ApiError(CODE_INVALID_COMMAND, "Invalid command: request multi-config is not available")
+    ctx.store.device.multi_config_enabled = True
+    return result_success(text="multi-config enabled")
 
 
 def _show_config(which: str) -> Callable[[OpContext, etree._Element], etree._Element]:
@@ -218,6 +247,8 @@ HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
     "revert config": _revert,
     "test security-policy-match": _policy_match,
     "show system info": _system_info,
+    "request multi-config enabled": _enable_multi_config,
+    "show high-availability state": _ha_state,
     "show config running": _show_config("running"),
     "show config candidate": _show_config("candidate"),
 }

@@ -12,6 +12,15 @@ invert the address test; services resolve through service objects, service group
 the predefined service-http/service-https; `application-default` uses a small table of
 well-known applications' default ports (an application outside the table matches any
 port); a query without `application` matches only rules whose application is `any`.
+
+App-ID for ICMP (docs/panos-fidelity.md): `ping` (echo and echo reply) and `traceroute` are
+applications of their own, never covered by a rule that names only `icmp`; a custom
+application identified by `ident-by-icmp-type` / `ident-by-icmp6-type` stands for its
+type (and code, when it names one) and nothing else. A query that gives `<icmp-type>` (and
+`<icmp-code>`) instead of an application is identified the way the device's App-ID would:
+the custom application of that type/code when the scope has one, else `ping` for echo, else
+`icmp` / `ipv6-icmp` (those two elements are the emulator's stand-in for the packet App-ID
+sees; PAN-OS's command has no such option).
 """
 
 from __future__ import annotations
@@ -22,6 +31,7 @@ from lxml import etree
 
 from emulator.model import members, security_rules
 from generator.addresses import contains, is_ip_literal, parse_address
+from generator.generate.icmp import ident_of
 from generator.panos.vocab import PREDEFINED_SERVICES, PROTOCOL_NUMBERS, SERVICE_PROTOCOLS
 
 PREDEFINED = {
@@ -30,7 +40,7 @@ PREDEFINED = {
 }
 APP_DEFAULTS: dict[str, list[tuple[int, str | None]]] = {
     "icmp": [(1, None)],
-    "ping": [(1, None)],
+    "ping": [(1, None), (58, None)],
     "ipv6-icmp": [(58, None)],
     "traceroute": [(1, None), (17, "33434-33534")],
     "ssl": [(6, "443")],
@@ -49,6 +59,8 @@ APP_DEFAULTS: dict[str, list[tuple[int, str | None]]] = {
     "http-proxy": [(6, "8080")],
 }
 PROTOCOLS = {proto: PROTOCOL_NUMBERS[proto] for proto in SERVICE_PROTOCOLS}
+ICMP_NUMBERS = {"icmp": 1, "icmpv6": 58}
+ECHO_TYPES = {1: (8, 0), 58: (128, 129)}
 
 
 @dataclass
@@ -60,6 +72,8 @@ class Flow:
     protocol: int | None = None
     port: int | None = None
     application: str | None = None
+    icmp_type: int | None = None
+    icmp_code: int | None = None
 
     @classmethod
     def from_xml(cls, node: etree._Element) -> Flow:
@@ -69,6 +83,7 @@ class Flow:
 
         proto = text("protocol")
         port = text("destination-port")
+        icmp_type, icmp_code = text("icmp-type"), text("icmp-code")
         for field in ("source", "destination"):
             value = text(field)
             if value is not None:
@@ -81,6 +96,8 @@ class Flow:
             int(proto) if proto else None,
             int(port) if port else None,
             text("application"),
+            int(icmp_type) if icmp_type else None,
+            int(icmp_code) if icmp_code else None,
         )
 
 
@@ -142,6 +159,30 @@ class Matcher:
         negate = (rule.findtext(f"negate-{field}") or "no").strip() == "yes"
         return hit != negate
 
+    # -- App-ID -----------------------------------------------------------------------
+    def custom_icmp(self, name: str) -> tuple[int, int, int | None] | None:
+        """(protocol number, type, code or None) of a custom ICMP application, else None."""
+        entry = self._find("application", name)
+        ident = ident_of(entry) if entry is not None else None
+        if ident is None:
+            return None
+        return ICMP_NUMBERS[ident[0]], ident[1], ident[2]
+
+    def identify(self, flow: Flow) -> str | None:
+        """The App-ID of an ICMP flow given by type/code: custom application, ping, or icmp."""
+        if flow.application is not None or flow.icmp_type is None or flow.protocol not in (1, 58):
+            return flow.application
+        code = flow.icmp_code if flow.icmp_code is not None else 0
+        for holder in (self.scope, self.shared):
+            for entry in holder.iterfind("application/entry") if holder is not None else ():
+                ident = ident_of(entry)
+                if (ident is not None and ICMP_NUMBERS[ident[0]] == flow.protocol
+                        and ident[1] == flow.icmp_type and ident[2] in (None, code)):
+                    return entry.get("name")
+        if flow.icmp_type in ECHO_TYPES[flow.protocol]:
+            return "ping"
+        return "icmp" if flow.protocol == 1 else "ipv6-icmp"
+
     # -- services ---------------------------------------------------------------------
     def service_contains(
         self, name: str, proto: int | None, port: int | None, seen: frozenset[str] = frozenset()
@@ -199,18 +240,26 @@ class Matcher:
         if not self.addresses_match(rule, "destination", flow.destination):
             return False
         apps = self.applications(rule)
-        if "any" not in apps and (flow.application is None or flow.application not in apps):
+        application = self.identify(flow)
+        if "any" not in apps and (application is None or application not in apps):
             return False
         services = members(rule, "service")
         if "application-default" in services:
-            return self._app_default_ok(apps, flow)
+            return self._app_default_ok(apps, flow, application)
         return any(self.service_contains(s, flow.protocol, flow.port) for s in services)
 
-    @staticmethod
-    def _app_default_ok(apps: set[str], flow: Flow) -> bool:
-        if "any" in apps or flow.application is None:
+    def _app_default_ok(self, apps: set[str], flow: Flow, application: str | None) -> bool:
+        if "any" in apps or application is None:
             return True
-        defaults = APP_DEFAULTS.get(flow.application)
+        custom = self.custom_icmp(application)
+        if custom is not None:  # a custom ICMP application: its protocol, type and code only
+            proto, icmp_type, code = custom
+            if flow.protocol is not None and flow.protocol != proto:
+                return False
+            if flow.icmp_type is not None and flow.icmp_type != icmp_type:
+                return False
+            return code is None or flow.icmp_code is None or flow.icmp_code == code
+        defaults = APP_DEFAULTS.get(application)
         if defaults is None:
             return True
         return any(_proto_port_ok(p, spec, flow.protocol, flow.port) for p, spec in defaults)

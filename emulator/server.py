@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl, urlsplit
 from lxml import etree
 
 from emulator.api import Api, Reply, Users, write_one
+from emulator.device import DeviceProfile
 from emulator.responses import CODE_INTERNAL, ApiError, error_element, serialize
 from emulator.store import Store
 
@@ -216,11 +217,15 @@ class EmulatorServer:
         tls: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
+        decorate: bool = True,
+        device: DeviceProfile | None = None,
     ) -> None:
         self.store = Store(
             config_xml if config_xml is not None else default_config(panorama),
             panorama=panorama,
             job_steps=job_steps,
+            decorate=decorate,
+            device=device,
         )
         self._users = Users(users if users is not None else DEFAULT_USERS)
         self.api = Api(self.store, self._users)
@@ -304,6 +309,11 @@ class EmulatorServer:
     def candidate(self) -> etree._Element:
         with self.store.mutex:
             return copy.deepcopy(self.store.candidate)
+
+    def view(self, running: bool) -> etree._Element:
+        """The whole config as a client reads it (decorated like a device's answers): a default
+        written back explicitly (a rollback of a read element) and an implied one look the same."""
+        return self.store.read("/config", running=running)[0]
 
     def running_xml(self) -> bytes:
         return etree.tostring(self.running(), encoding="utf-8")

@@ -28,11 +28,14 @@ from emulator.config_ops import (
     apply_op,
     strip_stamps,
 )
+from emulator.decorate import decorate
+from emulator.device import DeviceProfile
 from emulator.index import ChildIndex
 from emulator.responses import (
     CODE_DENIED,
     CODE_INVALID_OBJECT,
     CODE_NOT_POSSIBLE,
+    CODE_NOT_PRESENT,
     CODE_REFERENCE_COUNT,
     ApiError,
 )
@@ -81,9 +84,12 @@ class _DeleteOrderError(Exception):
 class Store:
     """Running + candidate configs and everything that changes them."""
 
-    def __init__(self, config_xml: bytes | str, panorama: bool = False, job_steps: int = 2) -> None:
+    def __init__(self, config_xml: bytes | str, panorama: bool = False, job_steps: int = 2,
+                 decorate: bool = True, device: DeviceProfile | None = None) -> None:
         self.mutex = threading.RLock()
+        self.device = device or DeviceProfile()
         self.panorama = panorama
+        self.decorate = decorate  # answers carry what a real device adds (decorate.py)
         self.job_steps = max(0, int(job_steps))
         self.running = parse_config(config_xml)
         self.candidate = copy.deepcopy(self.running)
@@ -101,7 +107,11 @@ class Store:
     def read(self, xpath: str | None, running: bool) -> list[etree._Element]:
         with self.mutex:
             root, index = (self.running, self.running_index) if running else (self.candidate, self.index)
-            return [copy.deepcopy(node) for node in xp.select_indexed(root, xpath, index)]
+            found = xp.select_indexed(root, xpath, index)
+            nodes = [copy.deepcopy(node) for node in found]
+            if self.decorate:
+                decorate(nodes, found)
+            return nodes
 
     # -- writes -----------------------------------------------------------------------
     def check_write_lock(self, admin: str, xpath: str) -> None:
@@ -276,6 +286,9 @@ class Store:
                 problems = Validator(self.panorama).check_tree(new_running)
                 details = ["Validation Error:", *problems, "Commit failed"] if problems else []
             ok = new_running is not None and not problems and not failure
+            if self.device.release_config_locks_on_commit:  # a commit releases them (device.py)
+                for scope in [s for s, lock in self.config_locks.items() if lock.admin == admin]:
+                    del self.config_locks[scope]
             if failure:
                 details = [*failure, "Commit failed"]
             if ok:
@@ -288,6 +301,7 @@ class Store:
                 # PAN-OS releases the committer's commit locks after a commit (config locks stay)
                 for scope in [s for s, lock in self.commit_locks.items() if lock.admin == admin]:
                     del self.commit_locks[scope]
+
             job = Job(
                 id=self._next_job,
                 user=admin,
@@ -297,6 +311,25 @@ class Store:
                 polls_left=self.job_steps,
                 enqueued=now_text(),
             )
+            if self.job_steps == 0:
+                job.finished = job.enqueued
+            self.jobs[job.id] = job
+            self._next_job += 1
+            return job
+
+    def commit_all(self, admin: str, device_group: str, description: str) -> Job:
+        """Panorama's push of a device group to its firewalls: a job with one result per device
+        (DeviceProfile.managed_devices; failing_devices end FAIL). Configs do not change here."""
+        with self.mutex:
+            groups = self.running.xpath("devices/entry/device-group/entry/@name")
+            if device_group not in groups:
+                raise ApiError(CODE_NOT_PRESENT, f"device-group {device_group} does not exist")
+            devices = [(s, f"fw-{s[-4:]}", s not in self.device.failing_devices)
+                       for s in self.device.managed_devices]
+            job = Job(id=self._next_job, user=admin, description=description,
+                      ok=all(ok for _, _, ok in devices), details=[], polls_left=self.job_steps,
+                      enqueued=now_text(), type="CommitAll", devices=devices)
+            job.details = ["Commit all succeeded" if job.ok else "Commit all failed on some devices"]
             if self.job_steps == 0:
                 job.finished = job.enqueued
             self.jobs[job.id] = job

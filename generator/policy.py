@@ -24,17 +24,29 @@ from generator.yamlio import load_yaml_file
 class Firewall:
     instance_id: str
     route_targets: tuple[str, ...] = ()
-    url: str | None = None
+    url: str | tuple[str, ...] | None = None  # an HA pair: both peers
     ca_bundle: str | None = None
     location: Location = field(default_factory=Location)
     admin: str | None = None
     timeout: float = 60.0
     commit_timeout: float = 900.0
     max_answer_mb: float = 512.0  # cap on one firewall answer, on the wire and decompressed
+    push_to_devices: bool = False  # Panorama: commit-all to the device group after the commit
+
+    def resolved_urls(self) -> tuple[str, ...]:
+        """PANOS_URL (comma-separated for an HA pair) wins over policy.yaml's url (one, or both peers)."""
+        env = os.environ.get("PANOS_URL")
+        if env:
+            return tuple(u.strip() for u in env.split(",") if u.strip())
+        if isinstance(self.url, tuple):
+            return self.url
+        return (self.url,) if self.url else ()
 
     def resolved_url(self) -> str | None:
-        """PANOS_URL wins over policy.yaml, so that CI can point one policy at a lab box."""
-        return os.environ.get("PANOS_URL") or self.url
+        """PANOS_URL wins over policy.yaml, so that CI can point one policy at a lab box (the first
+        peer of an HA pair; generator.panos.ha picks the active one)."""
+        urls = self.resolved_urls()
+        return urls[0] if urls else None
 
     def resolved_admin(self) -> str | None:
         return self.admin or os.environ.get("PANOS_USERNAME")
@@ -119,6 +131,14 @@ def _check_port_key(key: str, where: str) -> None:
         raise AwspanError(f"rules.applications.{key}: ports must be 0-65535 with from <= to", where=where)
 
 
+def _push_to_devices(fw: dict[str, Any], where: str) -> bool:
+    value = bool(fw.get("push_to_devices", Firewall.push_to_devices))
+    if value and "device_group" not in (fw.get("location") or {}):
+        raise AwspanError("firewall.push_to_devices: only for Panorama (a location with device_group); a "
+                          "firewall's own commit already reaches its dataplane", where=where)
+    return value
+
+
 def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
     """Validate plain data (from YAML) and build the Policy; errors name `where` and the key path."""
     if data is None:
@@ -132,13 +152,14 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
         firewall=Firewall(
             instance_id=fw["instance_id"],
             route_targets=tuple(sorted(fw.get("route_targets", []))),
-            url=fw.get("url"),
+            url=tuple(fw["url"]) if isinstance(fw.get("url"), list) else fw.get("url"),
             ca_bundle=fw.get("ca_bundle"),
             location=Location.from_policy(fw.get("location")),
             admin=fw.get("admin"),
             timeout=float(fw.get("timeout", Firewall.timeout)),
             commit_timeout=float(fw.get("commit_timeout", Firewall.commit_timeout)),
             max_answer_mb=float(fw.get("max_answer_mb", Firewall.max_answer_mb)),
+            push_to_devices=_push_to_devices(fw, where),
         ),
         rules=Rules(
             bottom_rule=rules["bottom_rule"],

@@ -41,6 +41,12 @@ ROUTE_TARGET_KEYS = (
     "CoreNetworkArn",
 )
 
+ROUTE_OTHER_KEYS = frozenset({"DestinationCidrBlock", "DestinationIpv6CidrBlock", "DestinationPrefixListId",
+                              "State", "Origin", "InstanceOwnerId"})
+"""Route fields that are not targets. Any other field is a target awspan does not know (AWS adds
+kinds of targets over time): it is ignored explicitly, with a warning, and never taken for the
+firewall (docs/collect.md)."""
+
 _DEAD_ASSOCIATION_STATES = {"disassociating", "disassociated", "failing", "failed"}
 
 
@@ -145,7 +151,9 @@ def security_group(group: dict[str, Any]) -> dict[str, Any]:
 
 
 # -- routing ---------------------------------------------------------------------------
-def route(raw: dict[str, Any]) -> dict[str, Any] | None:
+def route(raw: dict[str, Any], table: str = "?") -> dict[str, Any] | None:
+    """One route: destination, target (the first known target field) and state (active, blackhole,
+    filtered: AWS's word; generate decides what a state means)."""
     destination = (
         raw.get("DestinationCidrBlock")
         or raw.get("DestinationIpv6CidrBlock")
@@ -154,7 +162,12 @@ def route(raw: dict[str, Any]) -> dict[str, Any] | None:
     if not destination:
         return None
     target = next((raw[k] for k in ROUTE_TARGET_KEYS if raw.get(k)), None)
-    return {"destination": canonical(destination), "target": target}
+    unknown = sorted(k for k in raw if k not in ROUTE_OTHER_KEYS and k not in ROUTE_TARGET_KEYS and raw[k])
+    if unknown:
+        log.warning("route table %s: route %s has target field(s) awspan does not know (%s): ignored%s",
+                    table, destination, ", ".join(unknown),
+                    f"; target {target}" if target else "; the route has no target awspan knows")
+    return {"destination": canonical(destination), "target": target, "state": raw.get("State") or "active"}
 
 
 def _route_key(r: dict[str, Any]) -> tuple[Any, ...]:
@@ -163,7 +176,7 @@ def _route_key(r: dict[str, Any]) -> tuple[Any, ...]:
 
 def route_table(raw: dict[str, Any]) -> dict[str, Any]:
     associations = [a for a in raw.get("Associations", []) if _alive(a, "AssociationState")]
-    routes = [r for r in (route(x) for x in raw.get("Routes", [])) if r is not None]
+    routes = [r for r in (route(x, raw["RouteTableId"]) for x in raw.get("Routes", [])) if r is not None]
     return {
         "id": raw["RouteTableId"],
         "main": any(a.get("Main") for a in associations),

@@ -23,6 +23,7 @@ from typing import Any
 
 from generator.addresses import sort_key
 from generator.errors import AwspanError
+from generator.generate.icmp import IcmpApp
 from generator.generate.names import address_name, check_name, clip_description, rule_name
 from generator.generate.permissions import Offer, OfferTable, ServiceObject, SourceResolver
 from generator.generate.protect import DEFAULT_V4, DEFAULT_V6, protected_interfaces
@@ -67,6 +68,7 @@ class Fragment:
     addresses: tuple[Address, ...] = ()
     groups: tuple[AddressGroup, ...] = ()
     services: tuple[ServiceObject, ...] = ()
+    applications: tuple[IcmpApp, ...] = ()  # custom ICMP type/code applications
     rules: tuple[Rule, ...] = ()
 
     def keep_rules(self, keep: Iterable[str]) -> Fragment:
@@ -77,12 +79,14 @@ class Fragment:
         groups = tuple(g for g in self.groups if g.name in dests)
         used = dests | {m for g in groups for m in g.members}
         services = {s for r in rules for s in r.services}
+        apps = {a for r in rules for a in r.applications}
         return replace(
             self,
             rules=rules,
             groups=groups,
             addresses=tuple(a for a in self.addresses if a.name in used),
             services=tuple(s for s in self.services if s.name in services),
+            applications=tuple(a for a in self.applications if a.name in apps),
         )
 
 
@@ -125,6 +129,10 @@ def _service_order(service: ServiceObject) -> tuple[str, int, int]:
     return service.protocol, int(ports[0]), int(ports[-1])
 
 
+def _app_order(app: IcmpApp) -> tuple[str, int, int]:
+    return app.protocol, app.type, -1 if app.code is None else app.code
+
+
 class _Builder:
     def __init__(self, state: dict[str, Any], policy: Policy, where: str) -> None:
         self.state = state
@@ -133,6 +141,7 @@ class _Builder:
         self.offers = OfferTable(policy.rules.application_map())
         self.addresses: dict[str, Address] = {}
         self.services: dict[str, ServiceObject] = {}
+        self.applications: dict[str, IcmpApp] = {}
         self.rules: dict[str, tuple[tuple[Any, ...], Rule]] = {}
         self.groups: dict[str, AddressGroup] = {}
         self._sg_index: list[dict[str, int]] = []
@@ -202,6 +211,8 @@ class _Builder:
             )
         if offer.service_object is not None:
             self.services[offer.service_object.name] = offer.service_object
+        if offer.application_object is not None:
+            self.applications[offer.application_object.name] = offer.application_object
         self.rules[name] = (
             sort_key,
             Rule(
@@ -324,6 +335,7 @@ class _Builder:
             addresses=tuple(self.addresses[k] for k in sorted(self.addresses)),
             groups=tuple(self.groups[k] for k in sorted(self.groups)),
             services=tuple(sorted(self.services.values(), key=_service_order)),
+            applications=tuple(sorted(self.applications.values(), key=_app_order)),
             rules=rules,
         )
         clash = {a.name for a in frag.addresses} & {g.name for g in frag.groups}

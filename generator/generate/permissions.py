@@ -6,8 +6,9 @@ VPC (the union of all its CIDR blocks, secondary ones too) or inside `rules.inte
 instances, which are inside by definition). Containment is netaddr arithmetic, not text.
 
 Service: tcp/udp port ranges become service objects (`tcp-8000-8100`) unless
-`rules.applications` maps the exact range to an App-ID; icmp/icmpv6 become the `icmp` /
-`ipv6-icmp` applications; `all` becomes application any + service any; IP protocols 47, 50
+`rules.applications` maps the exact range to an App-ID; icmp/icmpv6 for every type become
+`icmp` + `ping` + `traceroute` (`ipv6-icmp` + `ping`), one type/code a custom application
+(generator/generate/icmp.py); `all` becomes application any + service any; IP protocols 47, 50
 and 51 map to the `gre`, `ipsec-esp` and `ipsec-ah` applications; any other protocol number
 is an error naming the permission (see docs/generate.md).
 """
@@ -19,6 +20,7 @@ from typing import Any
 
 from generator.addresses import RangeSet
 from generator.errors import AwspanError
+from generator.generate.icmp import ALL_ICMP6_APPS, ALL_ICMP_APPS, IcmpApp, icmp_app
 from generator.generate.names import service_name
 from generator.panos.vocab import PROTOCOL_APPS
 
@@ -42,6 +44,7 @@ class Offer:
     applications: tuple[str, ...]
     services: tuple[str, ...]
     service_object: ServiceObject | None
+    application_object: IcmpApp | None = None  # a custom ICMP type/code application the rule needs
 
 
 _ORDER = {"all": 0, "tcp": 1, "udp": 2, "icmp": 3, "icmpv6": 4}
@@ -86,10 +89,8 @@ class OfferTable:
                 (name,),
                 ServiceObject(name, proto, port),
             )
-        if proto == "icmp":
-            return Offer((3, "", 0, 0), "icmp", "icmp", ("icmp",), (APP_DEFAULT,), None)
-        if proto == "icmpv6":
-            return Offer((4, "", 0, 0), "icmpv6", "icmpv6", ("ipv6-icmp",), (APP_DEFAULT,), None)
+        if proto in ("icmp", "icmpv6"):
+            return self._icmp(proto, low, high, where=where, path=path)
         if proto in PROTOCOL_APPS:
             suffix, app = PROTOCOL_APPS[proto]
             return Offer(
@@ -100,6 +101,21 @@ class OfferTable:
             f"icmpv6, all, 47, 50, 51); remove the permission or extend generator/generate/permissions.py",
             where=where,
         )
+
+
+    @staticmethod
+    def _icmp(proto: str, low: Any, high: Any, *, where: str, path: str) -> Offer:
+        try:
+            app = icmp_app(proto, low, high)
+        except (TypeError, ValueError) as exc:
+            raise AwspanError(f"{path}: {exc}", where=where) from None
+        if app is None:
+            apps = ALL_ICMP_APPS if proto == "icmp" else ALL_ICMP6_APPS
+            return Offer((_ORDER[proto], "", -1, -1), proto, proto, apps, (APP_DEFAULT,), None)
+        code = -1 if app.code is None else app.code
+        code_text = "every code" if app.code is None else f"code {app.code}"
+        return Offer((_ORDER[proto], "", app.type, code), app.name, f"{proto} type {app.type} {code_text}",
+                     app.applications(), (APP_DEFAULT,), None, app)
 
 
 class SourceResolver:

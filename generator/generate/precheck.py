@@ -3,7 +3,8 @@
 When out/rulebase.xml (from `awspan snapshot`) is present, every candidate rule is matched
 against the unmanaged rules above the bottom rule (generator.rulematch). A candidate whose
 traffic is wholly allowed there would never be hit; one wholly denied there would never
-work: both are left out, said on stderr, and recorded with the reason in precheck.yaml
+work; one whose every flow is decided there (some allowed, the rest denied) is shadowed and
+adds nothing: all three are left out, said on stderr, and recorded with the reason in precheck.yaml
 beside the fragment, so a reviewer sees in the pull request why a rule is missing.
 """
 
@@ -19,7 +20,7 @@ from generator.policy import Policy
 from generator.yamlio import dump_yaml
 
 PRECHECK_FILE = "precheck.yaml"
-LEFT_OUT = frozenset({"allowed", "blocked"})
+LEFT_OUT = frozenset({"allowed", "blocked", "shadowed"})
 
 
 def precheck_path(output: str | Path) -> Path:
@@ -53,6 +54,8 @@ def run_precheck(
                 f"BLOCKED {d.rule}: denied by rule(s) {by} above the managed rules ({d.reason}); left out",
                 file=sys.stderr,
             )
+        elif d.verdict == "shadowed":
+            print(f"left out {d.rule}: shadowed by rule(s) {by} ({d.reason})", file=sys.stderr)
         elif d.verdict == "partial":
             print(f"kept {d.rule}: partly decided by rule(s) {by} ({d.reason})", file=sys.stderr)
     for w in sorted(warnings):

@@ -13,11 +13,14 @@ reaches the firewall, so a rule on the public IP would never match.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from generator.policy import Policy
+
+log = logging.getLogger("awspan.generate")
 
 LIVE_STATES = frozenset({"pending", "running"})
 DEFAULT_V4 = "0.0.0.0/0"
@@ -46,12 +49,20 @@ def firewall_targets(state: dict[str, Any], policy: Policy) -> frozenset[str]:
     return frozenset(targets)
 
 
+DEAD_ROUTE_STATES = frozenset({"blackhole", "filtered"})
+"""Route states in which AWS forwards nothing: such a default route never protects a subnet."""
+
+
 def _families(table: dict[str, Any] | None, targets: frozenset[str]) -> tuple[bool, bool]:
     """(IPv4 default via firewall, IPv6 default via firewall) for one route table."""
     if table is None:
         return (False, False)
     v4 = v6 = False
     for route in table.get("routes", []):
+        if route.get("target") in targets and route.get("state", "active") in DEAD_ROUTE_STATES:
+            log.warning("route table %s: route %s -> %s is %s: its subnets are not protected by it",
+                        table.get("id", "?"), route["destination"], route["target"], route["state"])
+            continue
         if route.get("target") in targets:
             if route["destination"] == DEFAULT_V4:
                 v4 = True

@@ -46,7 +46,7 @@ def _parser() -> etree.XMLParser:
     return safe_parser(huge_tree=True, remove_blank_text=True, schema=_schema())
 
 
-OBJECT_CONTAINERS = frozenset({"tag", "address", "address-group", "service", "rules"})
+OBJECT_CONTAINERS = frozenset({"tag", "address", "address-group", "service", "application", "rules"})
 
 
 def render_fragment(

@@ -28,8 +28,8 @@ from generator.panos.canonical import IGNORED_ATTRIBUTES, strip_bookkeeping
 from generator.panos.device import DeviceConfig
 from generator.panos.diff import Diff
 
-UPSERT_ORDER = ("tag", "address", "service", "address-group", "service-group", "rules")
-DELETE_ORDER = ("service-group", "address-group", "service", "address", "tag")
+UPSERT_ORDER = ("tag", "address", "service", "address-group", "service-group", "application", "rules")
+DELETE_ORDER = ("service-group", "address-group", "service", "address", "application", "tag")
 
 
 @dataclass

@@ -18,8 +18,9 @@ from lxml import etree
 BOOKKEEPING_ATTRIBUTES = frozenset({"admin", "dirtyId", "time"})
 """Attributes that change with every edit (who, when): dropped from artifacts and batches."""
 
-IGNORED_ATTRIBUTES = BOOKKEEPING_ATTRIBUTES | {"uuid"}
-"""Attributes PAN-OS adds on its own; never part of what awspan manages."""
+IGNORED_ATTRIBUTES = BOOKKEEPING_ATTRIBUTES | {"uuid", "loc"}
+"""Attributes PAN-OS adds on its own (Panorama: `loc`, the device group an entry lives in);
+never part of what awspan manages."""
 
 ORDERED = frozenset({"rules"})
 """Containers whose children's order is meaning: the rules of a rulebase (first match wins)."""

@@ -19,6 +19,7 @@ from generator.panos.client import PanosClient
 from generator.panos.device import read_location
 from generator.panos.diff import build_plan
 from generator.panos.fragment import load_fragment
+from generator.panos.ha import choose_active
 from generator.panos.plan_build import build_document, load_prefix_lists
 from generator.panos.plan_render import RENDERERS, render_json
 from generator.panos.push import PushSettings, push
@@ -26,6 +27,7 @@ from generator.panos.report import load_precheck, render_text
 from generator.panos.safety import refusal
 from generator.panos.savedplan import load_saved_plan, saved_block
 from generator.panos.snapshot import take_snapshot
+from generator.panos.sysinfo import check_version, read_system_info
 from generator.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
@@ -35,9 +37,12 @@ PUSH_LISTING = 200
 
 
 def make_client(policy: Policy) -> PanosClient:
+    """A client of the firewall; of an HA pair's active peer when firewall.url names both (ha.py)."""
     fw = policy.firewall
-    return PanosClient.from_env(fw.resolved_url(), ca_bundle=fw.resolved_ca_bundle(), timeout=fw.timeout,
-                                max_answer_bytes=int(fw.max_answer_mb * 2**20))
+    urls = fw.resolved_urls() or (None,)
+    return choose_active(urls, lambda url: PanosClient.from_env(
+        url, ca_bundle=fw.resolved_ca_bundle(), timeout=fw.timeout,
+        max_answer_bytes=int(fw.max_answer_mb * 2**20)))
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
@@ -57,6 +62,8 @@ def run_plan(args: argparse.Namespace) -> int:
     fragment = load_fragment(args.fragment, location, policy.rules.tag)
     precheck = load_precheck(args.fragment)
     client = make_client(policy)
+    info = read_system_info(client)  # plan refuses what push would refuse: the version gate
+    device_warnings = check_version(info)
     device = read_location(client, location)
     running = read_location(client, location, running=True)
     plan = build_plan(fragment, device, tag=policy.rules.tag, bottom_rule=policy.rules.bottom_rule,
@@ -64,6 +71,8 @@ def run_plan(args: argparse.Namespace) -> int:
                       running=running)
     doc = build_document(plan, fragment, device, precheck=precheck,
                          prefix_lists=load_prefix_lists(args.fragment))
+    doc["device"] = info.describe()
+    doc["warnings"] = [*device_warnings, *doc["warnings"]]
     out = getattr(args, "out", None)
     if out:
         saved = dict(doc, saved=saved_block(plan, device, _fragment_bytes(args.fragment)))
@@ -98,16 +107,21 @@ def run_push(args: argparse.Namespace) -> int:
         force=args.force,
         description=args.description,
         min_existing=policy.safety.min_existing,
+        push_to_devices=policy.firewall.push_to_devices,
     )
     if getattr(args, "plan", None):
         settings.saved_plan = load_saved_plan(args.plan, _fragment_bytes(args.fragment))
     result = push(client, fragment, settings)
     sys.stdout.write(render_text(result.plan, limit=PUSH_LISTING))
+    if result.system is not None:
+        print(f"  device: {result.system.describe()}")
     for note in result.notes:
         print(f"  {note}")
     if result.job is not None:
         job = result.job
         detail = "; ".join(job.details)
         print(f"  commit job {job.id}: {job.status}/{job.result}" + (f": {detail}" if detail else ""))
+    for device in result.devices:
+        print(f"  device {device.describe()}")
     print(f"  {result.requests} firewall requests")
     return 0

@@ -20,6 +20,7 @@ from lxml import etree
 
 from generator.location import OBJECT_KINDS
 from generator.panos.canonical import canonical_text, fast_equal, tagged_with
+from generator.panos.contain import added_by_device, holds
 from generator.panos.device import DeviceConfig
 from generator.panos.fragment import Fragment
 from generator.panos.order import Move, apply_moves, plan_moves
@@ -30,7 +31,7 @@ KINDS = (*OBJECT_KINDS, "rules")
 """Every kind push manages; `rules` are the security rules of the location's rulebase."""
 
 KIND_LABEL = {"tag": "tag", "address": "address", "address-group": "address group", "service": "service",
-              "service-group": "service group", "rules": "rule"}
+              "service-group": "service group", "application": "application", "rules": "rule"}
 
 
 @dataclass
@@ -102,7 +103,7 @@ class Plan:
                 f"{c['move']} to move")
 
 
-def _changed_fields(want: etree._Element, have: etree._Element) -> str:
+def _changed_fields(want: etree._Element, have: etree._Element, kind: str) -> str:
     """Which top-level fields of an entry differ (`source, service`): enough for a review."""
     def fields(el: etree._Element) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -112,7 +113,8 @@ def _changed_fields(want: etree._Element, have: etree._Element) -> str:
         return out
 
     a, b = fields(want), fields(have)
-    names = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
+    names = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k)
+                   and (k in a or not added_by_device(kind, k, b[k])))
     return ", ".join(names)
 
 
@@ -130,7 +132,7 @@ def diff_objects(desired: dict[str, dict[str, etree._Element]], current: DeviceC
             if old is None:
                 ups[name] = el
                 creates.add(name)
-            elif not fast_equal(old, el):
+            elif not fast_equal(old, el) and not holds(old, el, kind):  # tolerant of what the device adds
                 ups[name] = el
         d.upserts[kind] = ups
         d.creates[kind] = creates
@@ -148,11 +150,12 @@ def rule_order_after(current: DeviceConfig, d: Diff) -> list[str]:
 
 
 REFERENCE_PATHS = {
-    "rules": ("source/member", "destination/member", "service/member", "tag/member"),
+    "rules": ("source/member", "destination/member", "service/member", "application/member", "tag/member"),
     "address-group": ("static/member", "tag/member"),
     "service-group": ("members/member", "tag/member"),
     "address": ("tag/member",),
     "service": ("tag/member",),
+    "application": ("tag/member",),
 }
 
 
@@ -261,7 +264,7 @@ def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rul
             if name in d.creates[kind]:
                 plan.changes.append(Change(kind, name, "create"))
             else:
-                plan.changes.append(Change(kind, name, "change", _changed_fields(el, have[name]),
+                plan.changes.append(Change(kind, name, "change", _changed_fields(el, have[name], kind),
                                            _drift(have[name], admin)))
         for name in d.deletes[kind]:
             plan.changes.append(Change(kind, name, "delete", drift=_drift(have[name], admin)))

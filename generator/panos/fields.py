@@ -11,6 +11,7 @@ from typing import Any
 from lxml import etree
 
 from generator.panos.canonical import canonical_text
+from generator.panos.contain import added_by_device
 
 
 def field_value(el: etree._Element) -> Any:
@@ -36,8 +37,12 @@ def _rel_path(top: etree._Element, node: etree._Element) -> str:
     return "/".join(reversed(parts))
 
 
-def field_changes(before: etree._Element, after: etree._Element) -> list[dict[str, Any]]:
-    """Per top-level field: before -> after (lists also as added/removed), terraform style."""
+def field_changes(before: etree._Element, after: etree._Element, kind: str | None = None
+                  ) -> list[dict[str, Any]]:
+    """Per top-level field: before -> after (lists also as added/removed), terraform style.
+
+    With `kind`, `before` is the device's entry: a field only it has that the device adds by
+    itself (contain.added_by_device: uuid-like defaults such as `rule-type`) is no change."""
     def fields(el: etree._Element) -> dict[str, etree._Element]:
         return {c.tag: c for c in el if isinstance(c.tag, str)}
 
@@ -46,6 +51,9 @@ def field_changes(before: etree._Element, after: etree._Element) -> list[dict[st
     for name in sorted(set(a) | set(b)):
         old, new = b.get(name), a.get(name)
         if old is not None and new is not None and canonical_text(old) == canonical_text(new):
+            continue
+        if kind is not None and new is None and old is not None \
+                and added_by_device(kind, name, canonical_text(old)):
             continue
         ov = field_value(old) if old is not None else None
         nv = field_value(new) if new is not None else None

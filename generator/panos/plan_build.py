@@ -104,7 +104,7 @@ def build_document(plan: Plan, fragment: Fragment, device: DeviceConfig, *,
             add("create", name, None, after)
         else:
             before = rule_view(name, have["rules"][name], before_objs, pl)
-            add("change", name, before, after, fields=field_changes(have["rules"][name], el))
+            add("change", name, before, after, fields=field_changes(have["rules"][name], el, "rules"))
     for name in d.deletes["rules"]:
         add("delete", name, rule_view(name, have["rules"][name], before_objs, pl), None)
 
@@ -132,7 +132,7 @@ def build_document(plan: Plan, fragment: Fragment, device: DeviceConfig, *,
                 item.update(action="create", value=_object_value(kind, name, el, after_objs))
             else:
                 old = have[kind][name]
-                item.update(action="change", fields=field_changes(old, el))
+                item.update(action="change", fields=field_changes(old, el, kind))
                 if kind == "address-group":
                     new_m, old_m = _group_members(el), _group_members(old)
                     item["members_added"] = [a for m in sorted(new_m - old_m) for a in after_objs.resolve(m)]

@@ -223,6 +223,8 @@ def _decision(d: Any) -> str:
 
 def render_text(doc: dict[str, Any]) -> str:
     out = [f"awspan plan for {doc['location']}: {headline(doc)}", f"  {_objects_line(doc)}"]
+    if doc.get("device"):
+        out.append(f"  device: {doc['device']}")
     out += [f"  {line}" for line in _status_lines(doc)]
     if doc["openings"]:
         out.append("opened (widest first):")
@@ -254,6 +256,8 @@ def _block(lines: list[str]) -> list[str]:
 def render_markdown(doc: dict[str, Any]) -> str:
     s = doc["summary"]
     out = [f"### awspan plan: {_cell(doc['location'])}", "", f"**{_cell(headline(doc))}**", ""]
+    if doc.get("device"):
+        out += [f"device: {_cell(doc['device'])}", ""]
     if s["has_changes"]:
         out += ["| | rules | flows |", "|---|---:|---:|",
                 f"| opened | {s['rules_opened']} | {s['flows_opened']} |",

@@ -2,20 +2,25 @@
 
 The sequence (design.md "Ownership and push"), and why each step is there:
 
-1. take the config lock of the location's scope: no one else edits the rules while
+0. `show system info` (sysinfo.py): the version gate (multi-config needs 10.0+) and the
+   lock scope (`shared` on a single-vsys firewall, as pan-os-python);
+1. take the config lock of that scope: no one else edits the rules while
    awspan reads, decides and writes (a lock held by someone else stops the push here);
 2. read the candidate with ONE `get` of the location (round trips must not grow with
    the number of rules);
 3. plan, and check the blockers and guards before anything changes;
 4. send ONE multi-config with every delete, set/edit and move: PAN-OS applies it all or
    nothing, so a bad reference can never leave half a policy behind;
-5. read back and verify: managed objects equal to the fragment, managed rules
-   contiguous, in fragment order, directly above the bottom rule, every other object as
-   it was;
+5. read back and verify (verify.py): what awspan set is there (the device's own additions
+   tolerated), managed rules contiguous, in fragment order, directly above the bottom
+   rule, every other object as it was;
 6. partial commit of this admin's changes only (another admin's pending work stays
-   pending), then poll the job (bounded by firewall.commit_timeout) and check its result;
+   pending), then poll the job (bounded by firewall.commit_timeout), check its result, and
+   check that running holds the fragment (commit.py: "no changes to commit" after a batch
+   is a failure); on Panorama with push_to_devices, commit-all (commitall.py);
 7. if anything after step 4 fails, put the candidate back as it was read in step 2 (the
-   inverse batch; not `revert`, which would also drop this admin's unrelated edits);
+   inverse batch; not `revert`, which would also drop this admin's unrelated edits),
+   taking the lock again first when a commit came in between;
 8. release the lock, always.
 
 A push that finds nothing to change sends no batch and no commit.
@@ -25,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
@@ -34,20 +40,34 @@ from generator.errors import AwspanError, shorten
 from generator.interrupt import Interrupted, trap_signals
 from generator.location import Location
 from generator.panos.batch import Batch, build_batch
-from generator.panos.canonical import equal
 from generator.panos.client import Job, PanosClient, PanosError
+from generator.panos.commit import (  # noqa: F401 - commit_cmd, wait_for_job: used by bench/push.py
+    CommitOutcomeUnknown,
+    commit_cmd,
+    nothing_committed,
+    running_problems,
+    wait_for_job,
+)
+from generator.panos.commitall import DeviceResult, commit_all, failure_text
 from generator.panos.device import DeviceConfig, read_location
-from generator.panos.diff import KINDS, Plan, build_plan, desired_entries, predict, restore_diff
+from generator.panos.diff import Plan, build_plan, predict, restore_diff
 from generator.panos.fragment import Fragment
 from generator.panos.lockinfo import holder_text, lock_comment
 from generator.panos.progress import Progress, interrupted
 from generator.panos.safety import Safety, raise_if_unsafe
 from generator.panos.savedplan import SavedPlanCheck
+from generator.panos.sysinfo import (
+    SystemInfo,
+    check_version,
+    lock_target,
+    multi_config_hint,
+    read_system_info,
+)
+from generator.panos.verify import check_candidate
 
 log = logging.getLogger(__name__)
 
 UNLOCK_ATTEMPTS = 3
-POLL_FIRST, POLL_MAX = 0.05, 2.0
 ROLLBACK_TIMEOUT = 600.0
 RELEASED = ("not currently locked", "not locked", "no config lock", "is not held",
             "only that admin can release")
@@ -65,6 +85,7 @@ class PushSettings:
     description: str | None = None
     min_existing: int = 0  # safety.min_existing (policy default 10; 0: the percentage always applies)
     saved_plan: SavedPlanCheck | None = None  # push --plan FILE (savedplan.py)
+    push_to_devices: bool = False  # Panorama: commit-all to the device group afterwards (commitall.py)
 
 
 @dataclass
@@ -72,22 +93,14 @@ class PushResult:
     plan: Plan
     committed: bool = False
     job: Job | None = None
+    system: SystemInfo | None = None
+    devices: list[DeviceResult] = field(default_factory=list)  # commit-all: one result per firewall
     requests: int = 0
     notes: list[str] = field(default_factory=list)
 
 
 class PushFailed(AwspanError):
     """Push stopped after it had started to change the firewall; the message says what was put back."""
-
-
-class CommitOutcomeUnknown(PanosError):
-    """The commit may have been taken or may yet succeed, and awspan cannot tell.
-
-    The job was still running at the deadline, its state could not be read, or the commit
-    request got no answer. Rolling the candidate back then could leave running and
-    candidate apart (the commit lands, the candidate no longer holds it), so push leaves
-    both alone; the next push finds awspan's pending changes and commits them.
-    """
 
 
 # --- locks ------------------------------------------------------------------------------
@@ -109,6 +122,18 @@ def take_lock(client: PanosClient, location: Location, comment: str) -> None:
         raise PanosError(f"cannot take the config lock for {location.describe()}: "
                          f"{detail}{'; ' + holder if holder else ''}; nothing was changed",
                          code=exc.code, lines=exc.lines, answered=exc.answered) from None
+
+
+def retake_lock(client: PanosClient, location: Location, comment: str) -> None:
+    """Take the config lock again before a rollback that follows a commit (PAN-OS may release it
+    on commit); "you already own" means it survived the commit, which is fine too."""
+    try:
+        client.op(_lock_cmd("add", comment), vsys=location.scope)
+    except PanosError as exc:
+        if "already own" not in " ".join(exc.lines).lower() + str(exc).lower():
+            raise PushFailed(f"the commit failed, and the config lock could not be taken again for the "
+                             f"rollback ({exc}): the candidate keeps awspan's changes; revert them on the "
+                             "firewall (`revert config`)") from None
 
 
 def release_lock(client: PanosClient, location: Location) -> str | None:
@@ -164,79 +189,7 @@ def key_admin(client: PanosClient, location: Location, comment: str, configured:
     return admin
 
 
-# --- verify -----------------------------------------------------------------------------
-
-def verify(after: DeviceConfig, before: DeviceConfig, fragment: Fragment, plan: Plan, tag: str,
-           bottom_rule: str) -> list[str]:
-    """Problems with the candidate after the batch; empty when it is what the plan promised."""
-    problems: list[str] = []
-    desired = desired_entries(fragment)
-    for kind in KINDS:
-        have = after.entries(kind)
-        for name, want in desired[kind].items():
-            got = have.get(name)
-            if got is None:
-                problems.append(f"{kind} {name!r} is missing")
-            elif not equal(got, want):
-                problems.append(f"{kind} {name!r} differs from the fragment")
-        if kind != "tag":
-            extra = sorted(set(after.managed(kind, tag)) - set(desired[kind]) - plan.kept.get(kind, set()))
-            problems += [f"{kind} {n!r} should have been deleted" for n in extra]
-        touched = plan.diff.scope.get(kind, set())
-        for name, old in before.entries(kind).items():
-            if name in touched:
-                continue
-            now = have.get(name)
-            if not equal(now, old):
-                problems.append(f"{kind} {name!r} is not awspan's, yet it changed")
-    names = after.rule_names
-    want_block = [r.get("name") for r in fragment.rules]
-    if bottom_rule in names:
-        at = names.index(bottom_rule)
-        block = names[at - len(want_block):at] if len(want_block) <= at else None
-        if block != want_block:
-            problems.append("the managed rules are not contiguous, in fragment order, directly above "
-                            f"{bottom_rule!r}")
-    else:
-        problems.append(f"the bottom rule {bottom_rule!r} is gone")
-    unmanaged_before = [n for n in before.rule_names if n not in plan.diff.scope.get("rules", set())]
-    if [n for n in names if n not in desired["rules"]] != unmanaged_before:
-        problems.append("the operator's rules are no longer in their old order")
-    return problems
-
-
-# --- commit -----------------------------------------------------------------------------
-
-def commit_cmd(admin: str, description: str) -> str:
-    root = etree.Element("commit")
-    members = etree.SubElement(etree.SubElement(etree.SubElement(root, "partial"), "admin"), "member")
-    members.text = admin
-    etree.SubElement(root, "description").text = description[:512]
-    return etree.tostring(root, encoding="unicode")
-
-
-def wait_for_job(client: PanosClient, job_id: str, timeout: float) -> Job:
-    """Poll `show jobs id N` until FIN, with a short growing pause; bounded by `timeout`."""
-    deadline = time.monotonic() + timeout
-    pause = POLL_FIRST
-    failures = 0
-    while True:
-        try:
-            job = client.job(job_id)
-            failures = 0
-        except PanosError as exc:
-            failures += 1
-            if failures >= 3 or time.monotonic() > deadline:
-                raise CommitOutcomeUnknown(f"cannot read the state of commit job {job_id}: {exc}") from None
-            job = None
-        if job is not None and job.status == "FIN":
-            return job
-        if time.monotonic() + pause > deadline:
-            raise CommitOutcomeUnknown(f"commit job {job_id} did not finish within {timeout:g} s "
-                             f"(firewall.commit_timeout); see `show jobs id {job_id}` on the firewall")
-        time.sleep(pause)
-        pause = min(POLL_MAX, pause * 1.5)
-
+# --- commit ---
 
 def default_description(plan: Plan) -> str:
     return f"awspan: {plan.counts_text()}"
@@ -289,24 +242,33 @@ def push(client: PanosClient, fragment: Fragment, settings: PushSettings) -> Pus
     location = fragment.location
     start_requests = client.request_count
     comment = lock_comment()
+    info = read_system_info(client)  # before the lock: the version gate and the lock scope
+    warnings = check_version(info)
+    lock_at = lock_target(info, location)  # the lock's scope (shared on a single-vsys firewall)
     with trap_signals() as trap:
         try:
-            take_lock(client, location, comment)
+            take_lock(client, lock_at, comment)  # type: ignore[arg-type]  # scope + describe()
         except Interrupted as exc:  # the lock may have been granted just before the signal
-            exc.outcome = "nothing was changed; " + _release_if_ours(client, location, comment)
+            exc.outcome = "nothing was changed; " + _release_if_ours(client, lock_at, comment)  # type: ignore[arg-type]
             raise
         progress = Progress()
         result: PushResult | None = None
         error: BaseException | None = None
         try:
-            result = _push_locked(client, fragment, settings, comment, progress)
+            result = _push_locked(client, fragment, settings, comment, progress,
+                                  relock=lambda: retake_lock(client, lock_at, comment),  # type: ignore[arg-type]
+                                  info=info)
+            result.system = info
+            result.notes[:0] = warnings
+            if settings.push_to_devices and location.is_panorama:
+                _push_to_devices(client, fragment, settings, result)
         except BaseException as exc:  # noqa: BLE001 - re-raised below, after the lock is released
             error = exc
         trap.cleaning = True  # from here on a signal must not cut the cleanup short
         if isinstance(error, KeyboardInterrupt):
             error = interrupted(progress, error, lambda: rollback(client, location, progress.before,
                                                                   progress.plan))
-        unlock_error = release_lock(client, location)
+        unlock_error = release_lock(client, lock_at)  # type: ignore[arg-type]
     if isinstance(error, Interrupted):
         error.outcome += ("; the config lock was released" if not unlock_error else
                           f"; the config lock could not be released: {unlock_error}")
@@ -336,7 +298,8 @@ def _release_if_ours(client: PanosClient, location: Location, comment: str) -> s
 
 
 def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comment: str,
-                 progress: Progress | None = None) -> PushResult:
+                 progress: Progress | None = None, *, relock: Callable[[], None] = lambda: None,
+                 info: SystemInfo | None = None) -> PushResult:
     progress = progress or Progress()
     location = fragment.location
     admin = key_admin(client, location, comment, s.admin)
@@ -356,7 +319,8 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
         # An earlier push left its changes uncommitted (a commit timeout): commit them now.
         result.notes.append(f"the candidate matches the fragment, but {len(plan.pending.items)} of awspan's "
                             "objects hold uncommitted changes: committing them")
-        return _commit(client, location, before, plan, admin, s, result, progress)
+        return _commit(client, fragment, before, plan, admin, s, result, operations=0, relock=relock,
+                       progress=progress)
 
     batch = build_batch(plan.diff, before, location)
     log.info("pushing %d operations in one multi-config request", len(batch))
@@ -365,25 +329,46 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
         client.multi_config(batch.to_xml(), timeout=max(client.timeout[1], s.commit_timeout))
     except PanosError as exc:
         if exc.answered:  # PAN-OS refused the whole batch: nothing was applied
+            hint = multi_config_hint(info, exc.lines)
             raise PushFailed("the firewall refused the batch, nothing was changed: "
-                             + _batch_error(exc, batch)) from None
+                             + (hint or _batch_error(exc, batch))) from None
         _fail_after_batch(client, location, before, plan, f"the batch may not have been applied: {exc}")
 
     try:
         after = read_location(client, location)
     except PanosError as exc:
         _fail_after_batch(client, location, before, plan, f"cannot read the candidate back: {exc}")
-    problems = verify(after, before, fragment, plan, s.tag, s.bottom_rule)
+    problems = check_candidate(after, before, fragment, plan, s.tag, s.bottom_rule)
     if problems:
         _fail_after_batch(client, location, before, plan,
                           "the candidate is not what the batch should have made it: "
                           + "; ".join(problems[:5]))
 
-    return _commit(client, location, before, plan, admin, s, result, progress)
+    return _commit(client, fragment, before, plan, admin, s, result, operations=len(batch), relock=relock,
+                   progress=progress)
 
 
-def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan, admin: str,
-            s: PushSettings, result: PushResult, progress: Progress | None = None) -> PushResult:
+def _push_to_devices(client: PanosClient, fragment: Fragment, s: PushSettings, result: PushResult) -> None:
+    """Panorama's commit reaches no firewall: commit-all the device group, every device must end OK."""
+    group = str(fragment.location.device_group)
+    outcome = commit_all(client, group, s.description or f"awspan: push device group {group}",
+                         s.commit_timeout)
+    result.devices = outcome.devices
+    problem = failure_text(group, outcome)
+    if problem:
+        raise PushFailed(problem)
+
+
+def _commit(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan: Plan, admin: str,
+            s: PushSettings, result: PushResult, *, operations: int, relock: Callable[[], None],
+            progress: Progress | None = None) -> PushResult:
+    """Commit, wait, and report success only when running holds the fragment (commit.py).
+
+    A rollback that follows a commit attempt first takes the config lock again: PAN-OS may have
+    released it with the commit (docs/panos-fidelity.md), and a rollback without it could
+    interleave with another admin's edits.
+    """
+    location = fragment.location
     description = s.description or default_description(plan)
     if progress is not None:
         progress.commit_sent = True
@@ -394,8 +379,11 @@ def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan:
             raise PushFailed(f"the commit request got no answer ({exc}); it may have been taken: "
                              "the candidate keeps awspan's changes, see `show jobs all` on the firewall"
                              ) from None
+        relock()
         _fail_after_batch(client, location, before, plan, f"the commit was refused: {exc}")
     if job_id is None:
+        if operations:
+            _nothing_committed(client, fragment, before, plan, admin, s, operations, relock)
         result.notes.append("PAN-OS: there are no changes to commit")
         result.committed = True
         return result
@@ -406,10 +394,33 @@ def _commit(client: PanosClient, location: Location, before: DeviceConfig, plan:
     result.job = job
     if not job.ok:
         detail = shorten("; ".join(job.details), 300) or "(no details)"
+        relock()
         _fail_after_batch(client, location, before, plan,
                           f"commit job {job_id} ended {job.status}/{job.result or '?'}: {detail}")
     result.committed = True
+    try:
+        problems = running_problems(client, fragment, s.bottom_rule)
+    except PanosError as exc:
+        raise PushFailed(f"commit job {job_id} ended OK, but running could not be read back to check it "
+                         f"({exc}); check the firewall's running config") from None
+    if problems:
+        raise PushFailed(f"commit job {job_id} ended OK, but running does not hold the fragment: "
+                         + "; ".join(problems[:5]))
     return result
+
+
+def _nothing_committed(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan: Plan,
+                       admin: str, s: PushSettings, operations: int, relock: Callable[[], None]) -> NoReturn:
+    """After a non-empty batch, "no changes to commit" is a failure: say which kind."""
+    reason = nothing_committed(admin, operations)
+    try:
+        problems = running_problems(client, fragment, s.bottom_rule)
+    except PanosError:
+        problems = ["running could not be read"]
+    if not problems:  # someone else committed the batch: running is right, candidate too; no rollback
+        raise PushFailed(f"{reason}; running holds the fragment, committed by someone else, not by this push")
+    relock()
+    _fail_after_batch(client, fragment.location, before, plan, reason)
 
 
 def _fail_after_batch(client: PanosClient, location: Location, before: DeviceConfig, plan: Plan,

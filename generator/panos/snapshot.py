@@ -102,7 +102,7 @@ class _Resolver:
                 self.want(("service", "service-group"), (m.text or "").strip())
         elif kind == "application-group":
             for m in entry.iterfind("members/member"):
-                self.want(("application-group", "application-filter"), (m.text or "").strip())
+                self.want(("application", "application-group", "application-filter"), (m.text or "").strip())
 
     def rule(self, rule: etree._Element) -> None:
         for field in ("source", "destination"):
@@ -110,8 +110,8 @@ class _Resolver:
                 self.want(("address", "address-group"), (m.text or "").strip())
         for m in rule.iterfind("service/member"):
             self.want(("service", "service-group"), (m.text or "").strip())
-        for m in rule.iterfind("application/member"):
-            self.want(("application-group", "application-filter"), (m.text or "").strip())
+        for m in rule.iterfind("application/member"):  # a custom application (awspan's ICMP ones) too
+            self.want(("application", "application-group", "application-filter"), (m.text or "").strip())
         for m in rule.iterfind("tag/member"):
             self.want(("tag",), (m.text or "").strip())
         gt = rule.findtext("group-tag")

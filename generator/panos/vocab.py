@@ -189,7 +189,7 @@ KINDS: dict[str, ObjectKind] = {
         ObjectKind("address-group", OBJECT_NAME, (Reference("static", ("address", "address-group")), _TAGS)),
         ObjectKind("service", OBJECT_NAME, (_TAGS,)),
         ObjectKind("service-group", OBJECT_NAME, (Reference("members", ("service", "service-group")), _TAGS)),
-        # Custom applications: the panos work on ICMP types adds its fields here.
+        # Custom applications (one ICMP type by ident-by-icmp-type, generator/generate/icmp.py)
         ObjectKind("application", APPLICATION_NAME),
         ObjectKind("application-group", OBJECT_NAME),
         ObjectKind("application-filter", OBJECT_NAME),
@@ -217,7 +217,9 @@ KINDS: dict[str, ObjectKind] = {
 
 OBJECT_CONTAINERS: frozenset[str] = frozenset(k for k in KINDS if k != "rule")
 
-MANAGED_KINDS: tuple[str, ...] = ("tag", "address", "address-group", "service", "service-group")
+MANAGED_KINDS: tuple[str, ...] = (
+    "tag", "address", "address-group", "service", "service-group", "application",
+)
 """The object kinds awspan writes into a fragment and owns by tag, in the order it writes them."""
 
 RULE_REFERENCE_KINDS: tuple[str, ...] = (

@@ -44,7 +44,7 @@ class Decision:
     """The verdict on one candidate rule; `covering` names the rules that surely decide part of it."""
 
     rule: str
-    verdict: str  # "allowed" | "blocked" | "partial" | "uncovered"
+    verdict: str  # "allowed" | "blocked" | "shadowed" | "partial" | "uncovered"
     covering: tuple[str, ...]
     reason: str
 
@@ -101,8 +101,8 @@ def _walk(boxes: list[Box], rules: list[CountedRule], walk: _Walk) -> None:
         if hit:
             (walk.allow if rule.action == "allow" else walk.deny).append(rule)
         remaining = kept
-        if (walk.allow or walk.deny) and not walk.can_be_allowed() and not walk.can_be_blocked():
-            break  # already partial: nothing below can change that
+        # A candidate decided in part by allow and in part by deny rules is partial, or shadowed
+        # when the rules above decide every one of its flows: the walk goes on to tell which.
         if len(remaining) > MAX_PIECES:
             walk.gave_up = True
             break
@@ -126,6 +126,12 @@ def _decide(name: str, walk: _Walk) -> Decision:
         note = f" ({doubt}; it blocks too)" if doubt else ""
         if walk.deny and walk.can_be_blocked():
             return Decision(name, "blocked", covering, f"blocked by {_names(walk.deny)}{note}")
+        if walk.allow or walk.deny:  # every flow is decided above: some allowed, the rest blocked
+            parts = [f"allowed in part by {_names(walk.allow)}" if walk.allow else "",
+                     f"blocked in part by {_names(walk.deny)}" if walk.deny else "", doubt]
+            return Decision(name, "shadowed", covering,
+                            "every flow is decided by rules above: " + "; ".join(p for p in parts if p)
+                            + "; it adds nothing")
     if covering:
         parts = []
         if walk.allow:

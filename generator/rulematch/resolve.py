@@ -16,6 +16,7 @@ from lxml import etree
 
 from generator.addresses import AddressError, interval_of
 from generator.errors import quote
+from generator.generate.icmp import parse_app_name
 from generator.panos.vocab import PREDEFINED_SERVICES
 from generator.rulematch.config import Fields, Tables, members, text_of
 from generator.rulematch.sets import (
@@ -393,8 +394,8 @@ def candidate_boxes(entry: etree._Element | Fields, resolver: Resolver) -> tuple
         if apps.over[0]:
             return [(src_over, dst_over, SVC_REAL, apps.over)], tuple(unknown)
         boxes: list[Box] = []
-        portless = apps.over[1] & PORTLESS_APPS
-        ported = apps.over[1] - PORTLESS_APPS
+        portless = {a for a in apps.over[1] if a in PORTLESS_APPS or parse_app_name(a) is not None}
+        ported = apps.over[1] - portless
         if ported:
             boxes.append((src_over, dst_over, _DEFAULT_PORTED_IV, app_set(ported)))
         if portless:

@@ -17,11 +17,19 @@ def test_an_instance_route_names_the_instance_not_its_eni() -> None:
     # DescribeRouteTables returns both ids for a route created with InstanceId
     raw = {"DestinationCidrBlock": "0.0.0.0/0", "InstanceId": "i-0aa", "InstanceOwnerId": "123456789012",
            "NetworkInterfaceId": "eni-0bb", "Origin": "CreateRoute", "State": "active"}
-    assert route(raw) == {"destination": "0.0.0.0/0", "target": "i-0aa"}
+    assert route(raw) == {"destination": "0.0.0.0/0", "target": "i-0aa", "state": "active"}
     assert route({"DestinationIpv6CidrBlock": "::/0", "EgressOnlyInternetGatewayId": "eigw-01"}) == {
-        "destination": "::/0", "target": "eigw-01"}
+        "destination": "::/0", "target": "eigw-01", "state": "active"}
     blackhole = {"DestinationCidrBlock": "10.9.0.0/16", "TransitGatewayId": "tgw-01", "State": "blackhole"}
-    assert route(blackhole) == {"destination": "10.9.0.0/16", "target": "tgw-01"}  # as is; generate decides
+    assert route(blackhole) == {"destination": "10.9.0.0/16", "target": "tgw-01",
+                                "state": "blackhole"}  # kept with its state; generate decides
+
+
+def test_an_unknown_target_field_is_ignored_with_a_warning_never_taken_for_a_target(caplog) -> None:
+    raw = {"DestinationCidrBlock": "0.0.0.0/0", "OdbNetworkArn": "arn:aws:odb:us-east-1:1:odb-network/x",
+           "State": "active"}
+    assert route(raw, "rtb-9") == {"destination": "0.0.0.0/0", "target": None, "state": "active"}
+    assert "rtb-9" in caplog.text and "OdbNetworkArn" in caplog.text and "ignored" in caplog.text
 
 
 def test_route_table_keeps_explicit_associations_only() -> None:

@@ -133,3 +133,35 @@ def test_a_malformed_http_request_gets_a_400_not_a_hang(emu):
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
         conn.sendall(b"POST /api/ HTTP/1.1\r\nHost: x\r\nContent-Length: lots\r\n\r\n")
         assert conn.recv(200).startswith(b"HTTP/1.1 400")
+
+
+def test_python_dash_m_plays_the_device_it_is_told(tmp_path):
+    """--sw-version / --multi-vsys / --ha-state: `show system info` and HA state answer as that device."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "--port", "0", "--sw-version", "10.0.3",
+         "--multi-vsys", "--ha-state", "passive", "--release-locks-on-commit"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        url = proc.stdout.readline().split(" on ", 1)[1].split("/api/")[0]
+        key = etree.fromstring(requests.post(url + "/api/", data={
+            "type": "keygen", "user": "automation", "password": "automation"}, timeout=10).content
+        ).findtext("result/key")
+        caller = Caller(url, key)
+        info = caller.ok(type="op", cmd="<show><system><info></info></system></show>")
+        assert (info.findtext("result/system/sw-version"), info.findtext("result/system/multi-vsys")) == (
+            "10.0.3", "on")
+        ha = caller.ok(type="op", cmd="<show><high-availability><state></state></high-availability></show>")
+        assert ha.findtext("result/group/local-info/state") == "passive"
+        refused = caller.call(type="config", action="multi-config",
+                              element=f"<m><set xpath=\"{ADDRESS}\"><entry name='a'><ip-netmask>10.0.0.1"
+                                      "</ip-netmask></entry></set></m>")
+        assert refused.get("status") == "error"  # 10.0: disabled until enabled
+        caller.ok(type="op", cmd="<request><multi-config><enabled></enabled></multi-config></request>")
+        caller.ok(type="config", action="multi-config",
+                  element=f"<m><set xpath=\"{ADDRESS}\"><entry name='a'><ip-netmask>10.0.0.1"
+                          "</ip-netmask></entry></set></m>")
+        caller.close()
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=10) == 0

@@ -89,20 +89,33 @@ def shuffle_lists(data: Any, rnd: random.Random) -> Any:
 # -- the oracle ---------------------------------------------------------------------------------
 
 
-def _service_key(perm: dict[str, Any], apps: dict[str, str]) -> tuple[Any, ...]:
+ALL_ICMP = {"icmp": ("icmp", "ping", "traceroute"), "icmpv6": ("ipv6-icmp", "ping")}
+"""PAN-OS names echo `ping` and traceroute `traceroute` apart from `icmp` (docs/panos-fidelity.md)."""
+ECHO = {"icmp": 8, "icmpv6": 128}
+
+
+def _service_keys(perm: dict[str, Any], apps: dict[str, str]) -> list[tuple[Any, ...]]:
     proto = {"6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6", "-1": "all"}.get(
         perm["protocol"], perm["protocol"]
     )
     if proto == "all":
-        return ("any",)
+        return [("any",)]
     if proto in ("tcp", "udp"):
         lo, hi = perm["from_port"], perm["to_port"]
         key = f"{proto}/{lo}" if lo == hi else f"{proto}/{lo}-{hi}"
         if key in apps:
-            return ("app", apps[key])
-        return (proto, lo, hi)
-    table = {"icmp": "icmp", "icmpv6": "ipv6-icmp", "47": "gre", "50": "ipsec-esp", "51": "ipsec-ah"}
-    return ("app", table[proto])
+            return [("app", apps[key])]
+        return [(proto, lo, hi)]
+    if proto in ALL_ICMP:
+        icmp_type, code = perm["from_port"], perm["to_port"]
+        if icmp_type == -1:
+            return [("app", a) for a in ALL_ICMP[proto]]
+        keys: list[tuple[Any, ...]] = [("icmp-type", proto, icmp_type, None if code == -1 else code)]
+        if icmp_type == ECHO[proto] and code in (-1, 0):
+            keys.append(("app", "ping"))
+        return keys
+    table = {"47": "gre", "50": "ipsec-esp", "51": "ipsec-ah"}
+    return [("app", table[proto])]
 
 
 def expected_pairs(state: dict[str, Any], policy: Policy) -> dict[tuple[str, tuple], netaddr.IPSet]:
@@ -133,6 +146,7 @@ def expected_pairs(state: dict[str, Any], policy: Policy) -> dict[tuple[str, tup
                     for r in table.get("routes", [])
                     if not r["destination"].startswith("pl-")
                     and r.get("target") in targets
+                    and r.get("state", "active") not in ("blackhole", "filtered")  # AWS forwards nothing
                     and netaddr.IPNetwork(r["destination"]).prefixlen == 0
                 }
                 addrs = [
@@ -146,11 +160,11 @@ def expected_pairs(state: dict[str, Any], policy: Policy) -> dict[tuple[str, tup
                             sources += plists[pl]
                         nets = [netaddr.IPNetwork(s) for s in sources]
                         nets = [n for n in nets if n not in inside]
-                        svc = _service_key(perm, apps)
-                        for a in addrs:
-                            for n in nets:
-                                if n.version == a.version:
-                                    out[(str(a), svc)].add(n)
+                        for svc in _service_keys(perm, apps):
+                            for a in addrs:
+                                for n in nets:
+                                    if n.version == a.version:
+                                        out[(str(a), svc)].add(n)
     return {k: v for k, v in out.items() if v}
 
 
@@ -169,6 +183,14 @@ def fragment_pairs(xml: bytes) -> dict[tuple[str, tuple], netaddr.IPSet]:
         port = proto.findtext("port")
         lo, _, hi = port.partition("-")
         services[e.get("name")] = (proto.tag, int(lo), int(hi or lo))
+    custom = {}
+    for e in root.iterfind(".//application/entry"):
+        for proto, tag in (("icmp", "ident-by-icmp-type"), ("icmpv6", "ident-by-icmp6-type")):
+            ident = e.find(f"default/{tag}")
+            if ident is not None:
+                code = ident.findtext("code")
+                custom[e.get("name")] = ("icmp-type", proto, int(ident.findtext("type")),
+                                         None if code is None else int(code))
     out: dict[tuple[str, tuple], netaddr.IPSet] = defaultdict(netaddr.IPSet)
     for rule in root.iterfind(".//rules/entry"):
         src = [m.text for m in rule.iterfind("source/member")]
@@ -181,7 +203,7 @@ def fragment_pairs(xml: bytes) -> dict[tuple[str, tuple], netaddr.IPSet]:
         if svcs == ["any"] and apps == ["any"]:
             keys = [("any",)]
         elif svcs == ["application-default"]:
-            keys = [("app", a) for a in apps]
+            keys = [custom.get(a, ("app", a)) for a in apps]
         else:
             assert apps == ["any"], rule.get("name")
             keys = [services[s] for s in svcs]

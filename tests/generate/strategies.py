@@ -40,7 +40,10 @@ _perm = st.one_of(
     st.sampled_from(
         [
             {"protocol": "icmp", "from_port": 8, "to_port": -1},
+            {"protocol": "icmp", "from_port": -1, "to_port": -1},
+            {"protocol": "icmp", "from_port": 3, "to_port": 4},
             {"protocol": "icmpv6", "from_port": -1, "to_port": -1},
+            {"protocol": "icmpv6", "from_port": 128, "to_port": 0},
             {"protocol": "all", "from_port": None, "to_port": None},
             {"protocol": "-1", "from_port": None, "to_port": None},
             {"protocol": "50", "from_port": None, "to_port": None},
@@ -74,7 +77,8 @@ def states(draw: Any) -> dict[str, Any]:
         tables = []
         for t in range(draw(st.integers(1, 3))):
             routes = [
-                {"destination": d, "target": draw(st.sampled_from(TARGETS))}
+                {"destination": d, "target": draw(st.sampled_from(TARGETS)),
+                 "state": draw(st.sampled_from(["active", "active", "blackhole", "filtered"]))}
                 for d in draw(
                     st.lists(st.sampled_from(["0.0.0.0/0", "::/0", "10.10.0.0/16"]), unique=True, max_size=3)
                 )

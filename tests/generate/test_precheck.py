@@ -113,3 +113,28 @@ def test_broken_rulebase_is_an_error_and_writes_nothing(tmp_path, capsys):
     rc, out, err = _run(capsys, tmp_path, "<config><devices>")
     assert rc == 1 and "rulebase.xml" in err and "Traceback" not in err
     assert not out.exists() and not (tmp_path / "precheck.yaml").exists()
+
+
+DENY_ONE_HOST = """
+                <entry name="deny-one-web-host">
+                  <from><member>any</member></from><to><member>any</member></to>
+                  <source><member>any</member></source><destination><member>10.10.1.10/32</member></destination>
+                  <source-user><member>any</member></source-user><category><member>any</member></category>
+                  <application><member>any</member></application><service><member>any</member></service>
+                  <action>deny</action>
+                </entry>"""
+
+
+def test_a_candidate_decided_in_part_by_allow_and_in_part_by_deny_is_shadowed_and_left_out(tmp_path, capsys):
+    """Issue 10: all its flows are decided by rules above (one host denied, the rest allowed)."""
+    snapshot = SNAPSHOT.replace('<rules>\n                <entry name="allow-web">',
+                                "<rules>" + DENY_ONE_HOST + '\n                <entry name="allow-web">', 1)
+    assert "deny-one-web-host" in snapshot
+    rc, out, err = _run(capsys, tmp_path, snapshot)
+    assert rc == 0, err
+    rules = [e.get("name") for e in etree.fromstring(out.read_bytes()).iterfind(".//rules/entry")]
+    assert WEB_443 not in rules
+    assert f"left out {WEB_443}: shadowed by rule(s) deny-one-web-host, allow-web" in err
+    by_rule = {d["rule"]: d for d in yaml.safe_load((tmp_path / "precheck.yaml").read_text())["decisions"]}
+    assert by_rule[WEB_443]["verdict"] == "shadowed"
+    assert "adds nothing" in by_rule[WEB_443]["reason"]

@@ -41,24 +41,24 @@ def test_a_lock_of_another_admin_names_the_admin(emu, tmp_path, run, monkeypatch
 
 
 def test_a_live_awspan_run_is_still_running_not_killed(emu, tmp_path, run, monkeypatch):
-    emu.lock_as("automation", "config", "vsys1", comment=lock_comment(pid=os.getpid()))
+    emu.lock_as("automation", "config", "shared", comment=lock_comment(pid=os.getpid()))
     result = push_once(run, tmp_path, emu, monkeypatch)
     line = one_line(result.err)
     assert f"held by awspan pid {os.getpid()} on host {this_host()} since" in line
     assert "(still running?" in line and "gone" not in line and "killed" not in line
-    assert emu.config_locks() == {"vsys1": "automation"}  # not ours to take away
+    assert emu.config_locks() == {"shared": "automation"}  # not ours to take away
 
 
 def test_a_run_that_is_gone_is_named_stale(emu, tmp_path, run, monkeypatch):
     pid = gone_pid()
-    emu.lock_as("automation", "config", "vsys1", comment=lock_comment(pid=pid))
+    emu.lock_as("automation", "config", "shared", comment=lock_comment(pid=pid))
     line = one_line(push_once(run, tmp_path, emu, monkeypatch).err)
     assert f"held by awspan pid {pid}" in line and f"that run is gone (no pid {pid} on this host)" in line
     assert "docs/push.md" in line
 
 
 def test_a_run_on_another_host_may_still_be_running(emu, tmp_path, run, monkeypatch):
-    emu.lock_as("automation", "config", "vsys1", comment=lock_comment(pid=gone_pid(), host="ci-runner-7"))
+    emu.lock_as("automation", "config", "shared", comment=lock_comment(pid=gone_pid(), host="ci-runner-7"))
     line = one_line(push_once(run, tmp_path, emu, monkeypatch).err)
     assert "on host ci-runner-7" in line and "(still running?" in line and "gone" not in line
 

@@ -46,8 +46,20 @@ def group(name: str, static: list[str], *, tag: str | None = TAG) -> str:
             + (members("tag", [tag]) if tag else "") + "</entry>")
 
 
+def icmp_app(name: str, icmp_type: int, code: int | None = None, *, v6: bool = False,
+             tag: str | None = TAG) -> str:
+    """A custom application identified by ICMP type/code, in the KB's and Aerleon's shape."""
+    ident = "ident-by-icmp6-type" if v6 else "ident-by-icmp-type"
+    code_xml = "" if code is None else f"<code>{code}</code>"
+    return (f"<entry name={quoteattr(name)}><category>networking</category><subcategory>ip-protocol"
+            f"</subcategory><technology>network-protocol</technology><default><{ident}><type>{icmp_type}"
+            f"</type>{code_xml}</{ident}></default><risk>4</risk>" + (members("tag", [tag]) if tag else "")
+            + "</entry>")
+
+
 def fragment(rules: list[str] = (), *, addresses: list[str] = (), services: list[str] = (),
-             groups: list[str] = (), tags: bool = True, location: Location | None = None) -> str:
+             groups: list[str] = (), applications: list[str] = (), tags: bool = True,
+             location: Location | None = None) -> str:
     """A fragment document in design.md's shape (one vsys, or a device group's pre-rulebase)."""
     loc = location or Location()
     inner = ""
@@ -60,6 +72,8 @@ def fragment(rules: list[str] = (), *, addresses: list[str] = (), services: list
         inner += "<address-group>" + "".join(groups) + "</address-group>"
     if services:
         inner += "<service>" + "".join(services) + "</service>"
+    if applications:
+        inner += "<application>" + "".join(applications) + "</application>"
     rb = loc.rulebase_elements()
     inner += f"<{rb[0]}><security><rules>" + "".join(rules) + f"</rules></security></{rb[0]}>"
     head = "<config>"

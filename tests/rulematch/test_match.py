@@ -93,15 +93,20 @@ def test_first_match_wins_deny_above_allow() -> None:
     assert (d.verdict, d.covering) == ("allowed", ("allow-later",))
 
 
-def test_traffic_split_between_allow_and_deny_is_partial() -> None:
+def test_traffic_split_between_allow_and_deny_is_shadowed() -> None:
+    """Every flow is decided above (web-2 denied, the rest allowed): the candidate adds nothing."""
     rules = [
         Rule("deny-web-2", dst=("web-2-fw",), action="deny"),
         Rule("allow-all-web", dst=("10.0.0.0/16",)),
     ]
     objs = Objects(address={"web-2-fw": ("ip-netmask", "10.0.2.5/32")})
     d = verdict(rules, cand("c", dst="sg-web"), fw_objects=objs)
-    assert d.verdict == "partial"
+    assert d.verdict == "shadowed"
     assert d.covering == ("deny-web-2", "allow-all-web")
+    assert "allowed in part by allow-all-web" in d.reason and "blocked in part by deny-web-2" in d.reason
+    # the same split with part of the traffic left to the rules below is partial: kept whole
+    narrow = [rules[0], Rule("allow-web-1", dst=("10.0.1.0/24",), svc=("tcp-443",))]
+    assert verdict(narrow, cand("c", dst="sg-web"), fw_objects=objs).verdict == "partial"
 
 
 def test_several_rules_together_cover_all_pieces() -> None:
@@ -250,7 +255,8 @@ def test_fqdn_never_covers_and_makes_a_rule_above_doubtful() -> None:
         cand("c"),
         fw_objects=objs,
     )
-    assert (d.verdict, d.covering) == ("partial", ("ok",))
+    # every flow is decided above (by the fqdn rule or by ok), so not "allowed", but shadowed
+    assert (d.verdict, d.covering) == ("shadowed", ("ok",))
     assert "deny-name may match (fqdn address site)" in d.reason
     # ... but only for the traffic it may match: its service is tcp/80, the candidate's tcp/80-90
     d = verdict(
@@ -258,7 +264,7 @@ def test_fqdn_never_covers_and_makes_a_rule_above_doubtful() -> None:
         cand("c", svc=("tcp-80-90",)),
         fw_objects=objs,
     )
-    assert (d.verdict, d.covering) == ("partial", ("ok",))
+    assert (d.verdict, d.covering) == ("shadowed", ("ok",))
 
 
 def test_dynamic_group_and_wildcard_never_cover() -> None:
@@ -378,7 +384,7 @@ def test_unknown_reference_warns_and_never_covers() -> None:
 
 def test_unknown_deny_rule_above_makes_allow_uncertain() -> None:
     d = verdict([Rule("typo-deny", dst=("ghost",), action="deny"), Rule("ok", dst=("any",))], cand("c"))
-    assert d.verdict == "partial" and "typo-deny" in d.reason
+    assert d.verdict == "shadowed" and "typo-deny" in d.reason  # decided above either way
     # an unknown allow rule above a sure allow: allowed either way
     d = verdict([Rule("typo-allow", dst=("ghost",)), Rule("ok", dst=("any",))], cand("c"))
     assert (d.verdict, d.covering) == ("allowed", ("ok",))
@@ -425,8 +431,9 @@ def test_panorama_post_rulebase_is_never_sure_of_local_rules() -> None:
     decisions, warnings = run([Rule("post-allow", dst=("any",))], [cand("c")], location=location)
     d = decisions["c"]
     assert any("local rules" in w for w in warnings)
-    # the firewall's own rules sit between pre- and post-rules and are not in a Panorama snapshot
-    assert (d.verdict, d.covering) == ("partial", ("post-allow",))
+    # the firewall's own rules sit between pre- and post-rules and are not in a Panorama snapshot:
+    # not sure to be allowed, but every flow is decided above the candidate
+    assert (d.verdict, d.covering) == ("shadowed", ("post-allow",))
     assert "local device rules" in d.reason
 
 

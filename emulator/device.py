@@ -1,0 +1,49 @@
+"""What kind of device the emulator plays: version, vsys mode, lock and HA behaviour, managed firewalls.
+
+Each option stands for a behaviour real devices differ in (docs/panos-fidelity.md):
+
+- `sw_version`: `show system info` reports it. Below 10.0 there is no multi-config (the request
+  is refused as an unknown action); on 10.0 multi-config is disabled until the op command
+  `request multi-config enabled` (XML API guide 10.0, "Multi-config Request (API)"); from 10.1
+  it is on.
+- `multi_vsys`: `show system info` reports `multi-vsys: on|off`.
+- `release_config_locks_on_commit`: whether a successful commit releases the committer's config
+  locks. Public evidence does not settle it for every version, so awspan must work either way.
+- `ha_state`: `show high-availability state` answers `enabled: no` (None) or the local state
+  (`active`, `passive`, `initial`, `suspended`, ...), like pan-os-python reads it.
+- `managed_devices`: on Panorama, the serials of the firewalls in the device group, for
+  commit-all jobs with one result per device; `failing_devices` end FAIL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+
+@dataclass
+class DeviceProfile:
+    sw_version: str = "10.1.0"
+    multi_vsys: bool = False
+    release_config_locks_on_commit: bool = False
+    ha_state: str | None = None
+    ha_peer: str = ""
+    managed_devices: tuple[str, ...] = ("007051000000001", "007051000000002")
+    failing_devices: tuple[str, ...] = ()
+    multi_config_enabled: bool = field(default=False)
+
+    def __post_init__(self) -> None:
+        self.multi_config_enabled = self.version >= (10, 1)
+
+    @property
+    def version(self) -> tuple[int, int]:
+        m = re.match(r"(\d+)\.(\d+)", self.sw_version)
+        return (int(m.group(1)), int(m.group(2))) if m else (0, 0)
+
+    def multi_config_refusal(self) -> str | None:
+        """Why a multi-config request is refused on this version, or None."""
+        if self.version < (10, 0):
+            return "Unknown config action: multi-config"
+        if not self.multi_config_enabled:
+            return "multi-config is not enabled (request multi-config enabled)"
+        return None

@@ -1,0 +1,88 @@
+"""Panorama with firewall.push_to_devices: commit-all of the device group, one result per firewall."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from emulator import EmulatorServer
+from emulator.device import DeviceProfile
+from generator.cli import main
+from generator.location import Location
+from tests.panos.helpers import address, fragment, rule, write_policy
+
+LOC = Location(vsys=None, device_group="dg1", rulebase="pre")
+DG = "{device_group: dg1, rulebase: pre}"
+
+
+def _push(server: EmulatorServer, tmp_path: Path, monkeypatch, capsys, *, push_to_devices: bool = True):
+    monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
+    extra = "  push_to_devices: true" if push_to_devices else ""
+    policy = write_policy(tmp_path, server.url, location=DG, extra_fw=extra)
+    frag = tmp_path / "fragment.xml"
+    frag.write_text(fragment([rule("sg-1", destination=["web-1"])],
+                             addresses=[address("web-1", "10.0.1.10/32")], location=LOC))
+    capsys.readouterr()
+    code = main(["push", "--config", str(policy), "--fragment", str(frag)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _commit_all_requests(server: EmulatorServer) -> list[dict]:
+    return [r for r in server.requests if r["type"] == "commit" and r["action"] == "all"]
+
+
+def test_commit_all_follows_the_panorama_commit_and_reports_every_device(tmp_path, monkeypatch, capsys):
+    with EmulatorServer(panorama=True) as server:
+        code, out, err = _push(server, tmp_path, monkeypatch, capsys)
+        assert code == 0, err
+        [request] = _commit_all_requests(server)
+        assert '<device-group><entry name="dg1"/></device-group>' in request["cmd"]
+        kinds = [(r["type"], r["action"]) for r in server.requests if r["type"] == "commit"]
+        assert kinds == [("commit", "partial"), ("commit", "all")]  # Panorama's own commit first
+        assert "device 007051000000001 (fw-0001): OK" in out
+        assert "device 007051000000002 (fw-0002): OK" in out
+
+
+def test_a_failing_device_fails_the_push_naming_it(tmp_path, monkeypatch, capsys):
+    profile = DeviceProfile(failing_devices=("007051000000002",))
+    with EmulatorServer(panorama=True, device=profile) as server:
+        code, _, err = _push(server, tmp_path, monkeypatch, capsys)
+        assert code == 1
+        assert "007051000000002 (fw-0002): FAIL" in err and "injected device failure" in err
+        assert "007051000000001" not in err  # the device that succeeded is not blamed
+        assert "sg-1" in [e.get("name") for e in server.running().xpath(LOC.rules_xpath + "/entry")]
+        assert server.config_locks() == {}
+
+
+def test_no_device_in_the_group_is_an_error(tmp_path, monkeypatch, capsys):
+    with EmulatorServer(panorama=True, device=DeviceProfile(managed_devices=())) as server:
+        code, _, err = _push(server, tmp_path, monkeypatch, capsys)
+        assert code == 1 and "reported no device" in err
+
+
+def test_without_push_to_devices_there_is_no_commit_all(tmp_path, monkeypatch, capsys):
+    with EmulatorServer(panorama=True) as server:
+        code, _, err = _push(server, tmp_path, monkeypatch, capsys, push_to_devices=False)
+        assert code == 0, err
+        assert _commit_all_requests(server) == []
+
+
+def test_push_to_devices_on_a_firewall_location_is_a_policy_error(tmp_path, monkeypatch, capsys):
+    with EmulatorServer() as server:
+        monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
+        policy = write_policy(tmp_path, server.url, extra_fw="  push_to_devices: true")
+        capsys.readouterr()
+        assert main(["plan", "--config", str(policy)]) == 1
+        err = capsys.readouterr().err
+        assert "firewall.push_to_devices" in err and "Panorama" in err
+        assert server.request_count == 0
+
+
+@pytest.mark.parametrize("steps", [0, 3])
+def test_device_results_are_read_only_once_the_job_ends(tmp_path, monkeypatch, capsys, steps):
+    with EmulatorServer(panorama=True, job_steps=steps) as server:
+        code, out, err = _push(server, tmp_path, monkeypatch, capsys)
+        assert code == 0, err
+        assert "PEND" not in out and out.count(": OK") == 2
