@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -228,27 +230,49 @@ class _StrictLoader(_SafeLoader):  # type: ignore[misc, valid-type]
         return super().construct_mapping(node, deep=deep)
 
 
-def load_yaml_text(text: str, where: str, *, fast: bool = False) -> Any:
+SLOW_NOTE_BYTES = 4_000_000
+"""From this size on (about 5,000 instances of state.yaml), reading with PyYAML takes seconds: say why."""
+
+
+def _note_slow(text: str, where: str, why: str) -> None:
+    if len(text) >= SLOW_NOTE_BYTES:
+        print(f"note: {where}: {len(text) / 1e6:.0f} MB read with PyYAML (slow): {why}", file=sys.stderr)
+
+
+def load_yaml_text(
+    text: str, where: str, *, fast: bool = False, usable: Callable[[str, Any], bool] | None = None
+) -> Any:
     """Parse one YAML document of plain data; errors name `where` and the line.
 
     Both loaders see only text that passed `check_characters`, and both refuse duplicate keys.
     `fast=True` asks yaml_rs first when the text stays inside the subset both loaders read
     alike (see _OUTSIDE_COMMON_SUBSET); whatever yaml_rs refuses, PyYAML reads again so that
     the message (or the acceptance) is the reference's. Scalars still differ between YAML 1.2
-    and 1.1 (`on`, `012`): a caller of the fast path checks the result (state.fast_result_usable).
+    and 1.1 (`on`, `012`): `usable(text, data)` says whether yaml_rs's data is certainly what
+    PyYAML reads (state.fast_result_usable; agrees_with_reference is the generic test); without
+    it the caller checks. A large file on the slow path gets a one-line note on stderr.
     """
     text = check_characters(text, where)
-    if fast and _yaml_rs is not None and _fast_path_allowed(text):
-        try:
-            limits = _yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EXPANSION)
-            return _yaml_rs.loads(
-                text,
-                parse_datetime=False,
-                alias_limits=limits,
-                duplicate_key_policy=_yaml_rs.DuplicateKeyPolicy.Error,
-            )
-        except Exception:  # noqa: BLE001 - fall through to PyYAML for the precise message
-            pass
+    if fast:
+        if _yaml_rs is None:
+            _note_slow(text, where, "the yaml-rs package is not installed (pip install yaml-rs)")
+        elif not _fast_path_allowed(text):
+            _note_slow(text, where, "it uses tabs, tags, anchors or document markers")
+        else:
+            try:
+                limits = _yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EXPANSION)
+                data = _yaml_rs.loads(
+                    text,
+                    parse_datetime=False,
+                    alias_limits=limits,
+                    duplicate_key_policy=_yaml_rs.DuplicateKeyPolicy.Error,
+                )
+            except Exception:  # noqa: BLE001 - fall through to PyYAML for the precise message
+                pass
+            else:
+                if usable is None or usable(text, data):
+                    return data
+                _note_slow(text, where, "yaml_rs (YAML 1.2) may read some of its values differently")
     try:
         _check_alias_expansion(text, where)  # inside: its parse reports broken YAML like the load
         return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a safe loader

@@ -203,3 +203,19 @@ def test_merge_keys_are_no_duplicates() -> None:
 def test_leading_byte_order_mark_is_read_alike() -> None:
     for fast in (True, False):
         assert yamlio.load_yaml_text("\ufeffa: 1\n", "x.yaml", fast=fast) == {"a": 1}
+
+
+def test_large_file_on_the_slow_path_gets_one_note(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
+    text = "items:\n" + "- {a: 1, b: two}\n" * 300_000
+    monkeypatch.setattr(yamlio, "SLOW_NOTE_BYTES", len(text) - 1)
+    assert len(yamlio.load_yaml_text(text, "big.yaml", fast=True)["items"]) == 300_000
+    assert capsys.readouterr().err == ""  # yaml_rs read it: no note
+    _reference_only(monkeypatch)
+    assert len(yamlio.load_yaml_text(text, "big.yaml", fast=True)["items"]) == 300_000
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(
+        "note: big.yaml: 5 MB read with PyYAML (slow): the yaml-rs package is not installed"
+    )
+    yamlio.load_yaml_text("a: 1\n", "small.yaml", fast=True)
+    assert capsys.readouterr().err == ""  # small files are not worth a note

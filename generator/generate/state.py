@@ -27,7 +27,7 @@ from generator.generate.cidrs import canonical_v4_cidr, is_canonical_v4
 from generator.generate.schemacheck import Check, compile_schema
 from generator.resources import load_json_schema
 from generator.validate import validate_document
-from generator.yamlio import fast_loader_available, load_yaml_text, read_text
+from generator.yamlio import load_yaml_text, read_text
 
 SCHEMA = "state.schema.json"
 
@@ -103,11 +103,14 @@ def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     where = str(path)
     text = read_text(path, "state file")
-    if fast_loader_available():
-        data = load_yaml_text(text, where, fast=True)
-        if fast_result_usable(text, data):
-            return parse_state(data, where, checked=True)
-    return parse_state(load_yaml_text(text, where, fast=False), where)
+    verdicts: list[bool] = []  # fast_result_usable's verdict: the schema check it ran need not run again
+
+    def usable(text: str, data: Any) -> bool:
+        verdicts.append(fast_result_usable(text, data))
+        return verdicts[-1]
+
+    data = load_yaml_text(text, where, fast=True, usable=usable)
+    return parse_state(data, where, checked=verdicts == [True])
 
 
 def parse_state(data: Any, where: str = "state.yaml", *, checked: bool = False) -> dict[str, Any]:
