@@ -15,19 +15,23 @@ Every error names the file and the key path, e.g. `vpcs[0].security_groups[2].in
 from __future__ import annotations
 
 import os
-import re
 from functools import lru_cache
 from typing import Any
 
 import netaddr
-import yaml
 
 from generator.errors import AwspanError
 from generator.generate.cidrs import canonical_v4_cidr, is_canonical_v4
 from generator.generate.schemacheck import Check, compile_schema
 from generator.resources import load_json_schema
 from generator.validate import validate_document
-from generator.yamlio import load_yaml_text, read_text
+from generator.yamlio import (
+    YAML12_NUMBER,
+    appears_plain,
+    load_yaml_text,
+    read_text,
+    typed_differently_by_pyyaml,
+)
 
 SCHEMA = "state.schema.json"
 
@@ -40,31 +44,6 @@ def _fast_check() -> Check:
     return compile_schema(load_json_schema(SCHEMA))
 
 
-_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
-
-_YAML12_NUMBER = re.compile(
-    r"(?:[:\-][ \t]+|[\[,{][ \t]*)[-+]?(?:0o[0-7]|0[0-9]|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]|\.[0-9]+[eE])"
-)
-"""A plain scalar that may be a number YAML 1.2 (yaml_rs) reads differently from YAML 1.1 (PyYAML):
-0o17, 012, 1e3. Rare in a state file; when present, PyYAML reads the file."""
-
-_PLAIN_BEFORE = frozenset(" \t\n[,{")
-_PLAIN_AFTER = frozenset(" \t\n,]}#:")
-
-
-def _appears_plain(text: str, value: str) -> bool:
-    """Does `value` occur in `text` unquoted, as a whole scalar? (Quoted it is a string in both.)"""
-    pos = text.find(value)
-    while pos != -1:
-        end = pos + len(value)
-        before = text[pos - 1] if pos else "\n"
-        after = text[end] if end < len(text) else "\n"
-        if before in _PLAIN_BEFORE and after in _PLAIN_AFTER:
-            return True
-        pos = text.find(value, end)
-    return False
-
-
 def fast_result_usable(text: str, data: Any) -> bool:
     """True when yaml_rs's `data` is certainly what PyYAML would read from `text`, and valid.
 
@@ -75,7 +54,7 @@ def fast_result_usable(text: str, data: Any) -> bool:
     "111122223333" are the usual ones); the document is usable only if none of them appears
     unquoted in the text and no YAML-1.2-only number does.
     """
-    if _YAML12_NUMBER.search(text):
+    if YAML12_NUMBER.search(text):
         return False
     ambiguous: set[str] = set()
 
@@ -85,14 +64,14 @@ def fast_result_usable(text: str, data: Any) -> bool:
             value
             and "/" not in value
             and value.count(".") < 2
-            and any(rx.match(value) for _, rx in _RESOLVERS.get(value[0], ()))
+            and typed_differently_by_pyyaml(value)
         ):
             ambiguous.add(value)
         return True
 
     if not compile_schema(load_json_schema(SCHEMA), string_guard=guard)(data):
         return False
-    return not any(_appears_plain(text, value) for value in ambiguous)
+    return not any(appears_plain(text, value) for value in ambiguous)
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
