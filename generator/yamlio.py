@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -90,17 +92,190 @@ def _check_alias_expansion(text: str, where: str) -> None:
         )
 
 
-def load_yaml_text(text: str, where: str, *, fast: bool = False) -> Any:
-    """Parse one YAML document of plain data; errors name `where` and the line."""
-    if fast and _yaml_rs is not None:
-        try:
-            limits = _yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EXPANSION)
-            return _yaml_rs.loads(text, parse_datetime=False, alias_limits=limits)
-        except Exception:  # noqa: BLE001 - fall through to PyYAML for the precise message
-            pass
-    _check_alias_expansion(text, where)
+# --- the one gate both loaders pass through --------------------------------------------------
+
+_ALLOWED_BYTES = b"\t\n\r" + bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100))
+"""Bytes that may appear in UTF-8 YAML: every C0 control but tab, LF and CR is forbidden, and DEL."""
+
+_FORBIDDEN_CHAR = re.compile(
+    "[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+"""What YAML forbids (C0 and C1 controls, DEL, surrogates, U+FFFE/U+FFFF) and three characters it
+allows but the two loaders read differently: NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR are line
+breaks to PyYAML (YAML 1.1) and text to yaml_rs (YAML 1.2), and a byte-order mark anywhere but at
+the start. awspan itself writes all of them escaped ("\\N", "\\L", "\\P", "\\ufeff")."""
+
+_MULTIBYTE_SUSPECTS = (b"\xc2", b"\xe2\x80", b"\xef\xbb", b"\xef\xbf")
+"""UTF-8 lead bytes of the non-ASCII characters _FORBIDDEN_CHAR refuses: C1 controls and NEL
+(C2 80-9F), U+2028/9 (E2 80 A8/9), U+FEFF (EF BB BF), U+FFFE/F (EF BF BE/F)."""
+
+
+def check_characters(text: str, where: str) -> str:
+    """Refuse text holding a character YAML forbids; returns it without a leading byte-order mark.
+
+    One gate for both loaders: yaml_rs stops silently at a NUL (a truncated state.yaml became a
+    smaller fragment with exit 0) and accepts other control characters that PyYAML refuses, so
+    neither loader is asked until the text passes here. The scan is over bytes (a C loop, about
+    0.1 s per 100 MB); the regex runs only when a suspect byte is present.
+    """
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    raw = text.encode("utf-8", "surrogatepass")
+    if raw.translate(None, _ALLOWED_BYTES) or (
+        not raw.isascii() and any(s in raw for s in _MULTIBYTE_SUSPECTS)
+    ):
+        match = _FORBIDDEN_CHAR.search(text)
+        if match is not None:
+            pos = match.start()
+            line = text.count("\n", 0, pos) + 1
+            column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+            raise AwspanError(
+                f"invalid YAML: line {line}, column {column}: character U+{ord(text[pos]):04X} "
+                "is not allowed in a YAML file (control characters, NUL and non-characters are "
+                "refused; write them escaped inside double quotes)",
+                where=where,
+            )
+    return text
+
+
+_OUTSIDE_COMMON_SUBSET = re.compile(r"(?m)\t|^(?:%|---|\.\.\.)|(?:^|[\s\[{,])(?:[!&*]|\?\s|<<\s*:)")
+"""Constructs where yaml_rs and PyYAML disagree on acceptance or result: directives and document
+markers (yaml_rs returns several documents, PyYAML refuses them), tabs (the two apply YAML's
+tab rules differently), tags (yaml_rs ignores unknown
+ones, PyYAML refuses them), complex keys, merge keys, anchors and aliases (whose expansion PyYAML's
+path bounds). awspan never writes them; a text that may hold one is read by PyYAML alone. The pattern
+errs on the side of a false positive, which only costs speed."""
+
+_SUBSET_HINTS = ("\t", "%", "---", "...", "!", "?", "<<", "&", "*")
+
+
+def _fast_path_allowed(text: str) -> bool:
+    if not any(h in text for h in _SUBSET_HINTS):  # `in` is a fast C search: the usual case ends here
+        return True
+    return _OUTSIDE_COMMON_SUBSET.search(text) is None
+
+
+_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
+
+YAML12_NUMBER = re.compile(
+    r"(?:[:\-][ \t]+|[\[,{][ \t]*)[-+]?(?:0o[0-7]|0[0-9]|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]|\.[0-9]+[eE])"
+)
+"""A plain scalar that may be a number YAML 1.2 (yaml_rs) reads differently from YAML 1.1 (PyYAML):
+0o17, 012, 1e3. Rare in awspan's files; when present, PyYAML reads the file."""
+
+_PLAIN_BEFORE = frozenset(" \t\n[,{")
+_PLAIN_AFTER = frozenset(" \t\n,]}#:")
+
+
+def appears_plain(text: str, value: str) -> bool:
+    """Does `value` occur in `text` unquoted, as a whole scalar? (Quoted it is a string in both.)"""
+    pos = text.find(value)
+    while pos != -1:
+        end = pos + len(value)
+        before = text[pos - 1] if pos else "\n"
+        after = text[end] if end < len(text) else "\n"
+        if before in _PLAIN_BEFORE and after in _PLAIN_AFTER:
+            return True
+        pos = text.find(value, end)
+    return False
+
+
+def typed_differently_by_pyyaml(value: str) -> bool:
+    """Would PyYAML's YAML 1.1 resolvers read `value`, written plain, as something other than a str?"""
+    return bool(value) and any(rx.match(value) for _, rx in _RESOLVERS.get(value[0], ()))
+
+
+def agrees_with_reference(text: str, data: Any) -> bool:
+    """Is yaml_rs's `data` certainly what PyYAML reads from `text`? (A generic walk; the state
+    loader folds the same test into its schema check to walk a large file once.)"""
+    if YAML12_NUMBER.search(text):
+        return False
+    ambiguous: set[str] = set()
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and typed_differently_by_pyyaml(item):
+            ambiguous.add(item)
+        elif isinstance(item, float):  # 1e3 is a float to YAML 1.2 only; `.5`/`1.5` agree
+            return False
+    return not any(appears_plain(text, value) for value in ambiguous)
+
+
+class _StrictLoader(_SafeLoader):  # type: ignore[misc, valid-type]
+    """PyYAML's safe loader, refusing duplicate mapping keys (its default is "last one wins").
+
+    A duplicate key in policy.yaml or state.yaml is a mistake whose silent resolution changes
+    what awspan allows; yaml_rs refuses it too, so the loaders agree."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":  # `<<: *base` merges; it is no duplicate
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:  # unhashable: PyYAML's own message follows
+                continue
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r} in one mapping", key_node.start_mark
+                )
+        return super().construct_mapping(node, deep=deep)
+
+
+SLOW_NOTE_BYTES = 4_000_000
+"""From this size on (about 5,000 instances of state.yaml), reading with PyYAML takes seconds: say why."""
+
+
+def _note_slow(text: str, where: str, why: str) -> None:
+    if len(text) >= SLOW_NOTE_BYTES:
+        print(f"note: {where}: {len(text) / 1e6:.0f} MB read with PyYAML (slow): {why}", file=sys.stderr)
+
+
+def load_yaml_text(
+    text: str, where: str, *, fast: bool = False, usable: Callable[[str, Any], bool] | None = None
+) -> Any:
+    """Parse one YAML document of plain data; errors name `where` and the line.
+
+    Both loaders see only text that passed `check_characters`, and both refuse duplicate keys.
+    `fast=True` asks yaml_rs first when the text stays inside the subset both loaders read
+    alike (see _OUTSIDE_COMMON_SUBSET); whatever yaml_rs refuses, PyYAML reads again so that
+    the message (or the acceptance) is the reference's. Scalars still differ between YAML 1.2
+    and 1.1 (`on`, `012`): `usable(text, data)` says whether yaml_rs's data is certainly what
+    PyYAML reads (state.fast_result_usable; agrees_with_reference is the generic test); without
+    it the caller checks. A large file on the slow path gets a one-line note on stderr.
+    """
+    text = check_characters(text, where)
+    if fast:
+        if _yaml_rs is None:
+            _note_slow(text, where, "the yaml-rs package is not installed (pip install yaml-rs)")
+        elif not _fast_path_allowed(text):
+            _note_slow(text, where, "it uses tabs, tags, anchors or document markers")
+        else:
+            try:
+                limits = _yaml_rs.AliasLimits(max_total_replayed_events=MAX_ALIAS_EXPANSION)
+                data = _yaml_rs.loads(
+                    text,
+                    parse_datetime=False,
+                    alias_limits=limits,
+                    duplicate_key_policy=_yaml_rs.DuplicateKeyPolicy.Error,
+                )
+            except Exception:  # noqa: BLE001 - fall through to PyYAML for the precise message
+                pass
+            else:
+                if usable is None or usable(text, data):
+                    return data
+                _note_slow(text, where, "yaml_rs (YAML 1.2) may read some of its values differently")
     try:
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a safe loader
+        _check_alias_expansion(text, where)  # inside: its parse reports broken YAML like the load
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a safe loader
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""

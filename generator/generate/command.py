@@ -25,13 +25,11 @@ def generate(
     policy = load_policy(config)
     state = load_state(state_file)
     fragment = build_fragment(state, policy, where=state_file)
-    data, root = render_fragment(fragment, templates, tree=rulebase is not None)
+    del state  # the model holds all that is needed: let the parsed YAML go before rendering
     report = None
-    if rulebase is not None and root is not None:
-        kept, report = run_precheck(fragment, root, rulebase, policy)
-        if kept is not fragment:  # rules were left out: render what remains
-            fragment = kept
-            data, _ = render_fragment(fragment, templates)
+    if rulebase is not None:  # the already-allowed check, on the model: then one render
+        fragment, report = run_precheck(fragment, rulebase, policy)
+    data, _ = render_fragment(fragment, templates)
     counts = {
         "rules": len(fragment.rules),
         "addresses": len(fragment.addresses),

@@ -6,6 +6,11 @@ traffic is wholly allowed there would never be hit; one wholly denied there woul
 work; one whose every flow is decided there (some allowed, the rest denied) is shadowed and
 adds nothing: all three are left out, said on stderr, and recorded with the reason in precheck.yaml
 beside the fragment, so a reviewer sees in the pull request why a rule is missing.
+
+The check runs on the model, once, before the fragment is rendered (once): the candidates are
+handed to the matcher as a bare tree of only what it reads (zones, members, address values,
+service ports), built from the Fragment, never by rendering and parsing back the 100 MB
+document. A site's --templates change how the fragment is written, not what it allows.
 """
 
 from __future__ import annotations
@@ -27,14 +32,53 @@ def precheck_path(output: str | Path) -> Path:
     return Path(output).parent / PRECHECK_FILE
 
 
-def run_precheck(
-    fragment: Fragment, root: etree._Element, rulebase: str | Path, policy: Policy
-) -> tuple[Fragment, str]:
+def _members(parent: etree._Element, tag: str, names: tuple[str, ...] | list[str]) -> None:
+    holder = etree.SubElement(parent, tag)
+    for name in names:
+        etree.SubElement(holder, "member").text = name
+
+
+def candidate_tree(fragment: Fragment) -> etree._Element:
+    """The fragment's objects and rules as the matcher reads them, along the location's path.
+
+    Only the fields generator.rulematch looks at: a tree proportional to the rules checked,
+    without the descriptions, tags and indentation of the rendered document."""
+    root = etree.Element("config")
+    node = root
+    for tag, name in fragment.location.path_elements():
+        node = etree.SubElement(node, tag, name=name) if name else etree.SubElement(node, tag)
+    addresses = etree.SubElement(node, "address")
+    for a in fragment.addresses:
+        etree.SubElement(etree.SubElement(addresses, "entry", name=a.name), "ip-netmask").text = a.value
+    groups = etree.SubElement(node, "address-group")
+    for g in fragment.groups:
+        _members(etree.SubElement(groups, "entry", name=g.name), "static", g.members)
+    services = etree.SubElement(node, "service")
+    for s in fragment.services:
+        protocol = etree.SubElement(etree.SubElement(services, "entry", name=s.name), "protocol")
+        etree.SubElement(etree.SubElement(protocol, s.protocol), "port").text = s.port
+    rules = node
+    for tag in fragment.location.rulebase_elements():
+        rules = etree.SubElement(rules, tag)
+    zones_from, zones_to = [fragment.from_zone], [fragment.to_zone]
+    for r in fragment.rules:
+        entry = etree.SubElement(rules, "entry", name=r.name)
+        _members(entry, "from", zones_from)
+        _members(entry, "to", zones_to)
+        _members(entry, "source", r.sources)
+        _members(entry, "destination", r.destinations)
+        _members(entry, "application", r.applications)
+        _members(entry, "service", r.services)
+    return root
+
+
+def run_precheck(fragment: Fragment, rulebase: str | Path, policy: Policy) -> tuple[Fragment, str]:
     """Return the fragment without left-out rules (`fragment` itself when none is) and the text
     of precheck.yaml."""
     from generator.rulematch import check_candidates, load_rulebase  # only a run with a snapshot needs it
 
     snapshot = load_rulebase(str(rulebase))
+    root = candidate_tree(fragment)
     decisions, warnings = check_candidates(
         root,
         snapshot,
@@ -60,6 +104,7 @@ def run_precheck(
             print(f"kept {d.rule}: partly decided by rule(s) {by} ({d.reason})", file=sys.stderr)
     for w in sorted(warnings):
         print(f"warning: {w}", file=sys.stderr)
+    del root  # the candidates' tree is not needed to render
     left_out = {d.rule for d in decisions if d.verdict in LEFT_OUT}
     kept = fragment
     if left_out:

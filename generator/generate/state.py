@@ -15,11 +15,8 @@ Every error names the file and the key path, e.g. `vpcs[0].security_groups[2].in
 from __future__ import annotations
 
 import os
-import re
 from functools import lru_cache
 from typing import Any
-
-import yaml
 
 from generator.addresses import AddressError, canonical_address, canonical_cidr, canonical_v4_cidr
 from generator.errors import AwspanError
@@ -28,7 +25,13 @@ from generator.generate.schemacheck import Check, compile_schema
 from generator.panos.vocab import STATE_PROTOCOLS
 from generator.resources import load_json_schema
 from generator.validate import validate_document
-from generator.yamlio import fast_loader_available, load_yaml_text, read_text
+from generator.yamlio import (
+    YAML12_NUMBER,
+    appears_plain,
+    load_yaml_text,
+    read_text,
+    typed_differently_by_pyyaml,
+)
 
 SCHEMA = "state.schema.json"
 
@@ -36,31 +39,6 @@ SCHEMA = "state.schema.json"
 @lru_cache(maxsize=1)
 def _fast_check() -> Check:
     return compile_schema(load_json_schema(SCHEMA))
-
-
-_RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
-
-_YAML12_NUMBER = re.compile(
-    r"(?:[:\-][ \t]+|[\[,{][ \t]*)[-+]?(?:0o[0-7]|0[0-9]|[0-9]+(?:\.[0-9]*)?[eE][-+]?[0-9]|\.[0-9]+[eE])"
-)
-"""A plain scalar that may be a number YAML 1.2 (yaml_rs) reads differently from YAML 1.1 (PyYAML):
-0o17, 012, 1e3. Rare in a state file; when present, PyYAML reads the file."""
-
-_PLAIN_BEFORE = frozenset(" \t\n[,{")
-_PLAIN_AFTER = frozenset(" \t\n,]}#:")
-
-
-def _appears_plain(text: str, value: str) -> bool:
-    """Does `value` occur in `text` unquoted, as a whole scalar? (Quoted it is a string in both.)"""
-    pos = text.find(value)
-    while pos != -1:
-        end = pos + len(value)
-        before = text[pos - 1] if pos else "\n"
-        after = text[end] if end < len(text) else "\n"
-        if before in _PLAIN_BEFORE and after in _PLAIN_AFTER:
-            return True
-        pos = text.find(value, end)
-    return False
 
 
 def fast_result_usable(text: str, data: Any) -> bool:
@@ -73,7 +51,7 @@ def fast_result_usable(text: str, data: Any) -> bool:
     "111122223333" are the usual ones); the document is usable only if none of them appears
     unquoted in the text and no YAML-1.2-only number does.
     """
-    if _YAML12_NUMBER.search(text):
+    if YAML12_NUMBER.search(text):
         return False
     ambiguous: set[str] = set()
 
@@ -83,14 +61,14 @@ def fast_result_usable(text: str, data: Any) -> bool:
             value
             and "/" not in value
             and value.count(".") < 2
-            and any(rx.match(value) for _, rx in _RESOLVERS.get(value[0], ()))
+            and typed_differently_by_pyyaml(value)
         ):
             ambiguous.add(value)
         return True
 
     if not compile_schema(load_json_schema(SCHEMA), string_guard=guard)(data):
         return False
-    return not any(_appears_plain(text, value) for value in ambiguous)
+    return not any(appears_plain(text, value) for value in ambiguous)
 
 
 def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
@@ -101,11 +79,14 @@ def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     """
     where = str(path)
     text = read_text(path, "state file")
-    if fast_loader_available():
-        data = load_yaml_text(text, where, fast=True)
-        if fast_result_usable(text, data):
-            return parse_state(data, where, checked=True)
-    return parse_state(load_yaml_text(text, where, fast=False), where)
+    verdicts: list[bool] = []  # fast_result_usable's verdict: the schema check it ran need not run again
+
+    def usable(text: str, data: Any) -> bool:
+        verdicts.append(fast_result_usable(text, data))
+        return verdicts[-1]
+
+    data = load_yaml_text(text, where, fast=True, usable=usable)
+    return parse_state(data, where, checked=verdicts == [True])
 
 
 def parse_state(data: Any, where: str = "state.yaml", *, checked: bool = False) -> dict[str, Any]:
