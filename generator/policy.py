@@ -16,7 +16,7 @@ import netaddr
 
 from generator.errors import AwspanError
 from generator.location import Location
-from generator.validate import validate_document
+from generator.validate import Problem, problems_error, schema_problems
 from generator.yamlio import load_yaml_file
 
 
@@ -32,8 +32,11 @@ class Firewall:
     commit_timeout: float = 900.0
 
     def resolved_url(self) -> str | None:
-        """PANOS_URL wins over policy.yaml, so that CI can point one policy at a lab box."""
-        return os.environ.get("PANOS_URL") or self.url
+        """PANOS_URL (or PANOS_HOSTNAME) wins over policy.yaml, so that CI can point one policy at a
+        lab box."""
+        from generator.panos.env import firewall_url
+
+        return firewall_url(self.url)
 
     def resolved_admin(self) -> str | None:
         return self.admin or os.environ.get("PANOS_USERNAME")
@@ -105,38 +108,53 @@ class Policy:
     source: str = "policy.yaml"
 
 
-def _check_cidrs(values: list[str], path: str, where: str) -> tuple[str, ...]:
-    out = []
+def _cidr_problems(values: list[str], path: tuple[str, ...]) -> list[Problem]:
+    out: list[Problem] = []
     for i, value in enumerate(values):
         try:
             net = netaddr.IPNetwork(value)
         except (netaddr.AddrFormatError, ValueError, TypeError):
-            raise AwspanError(f"{path}[{i}]: {value!r} is not a valid CIDR block", where=where) from None
+            out.append(((*path, i), f"{value!r} is not a valid CIDR block"))
+            continue
         if net.ip != net.network:
-            raise AwspanError(
-                f"{path}[{i}]: {value!r} has host bits set (did you mean {net.cidr}?)", where=where
-            )
-        out.append(str(net.cidr))
-    return tuple(out)
+            out.append(((*path, i), f"{value!r} has host bits set (did you mean {net.cidr}?)"))
+    return out
 
 
-def _check_port_key(key: str, where: str) -> None:
-    proto, _, ports = key.partition("/")
-    low, _, high = ports.partition("-")
-    lo, hi = int(low), int(high or low)
-    if not (0 <= lo <= hi <= 65535):
-        raise AwspanError(f"rules.applications.{key}: ports must be 0-65535 with from <= to", where=where)
+def _canonical_cidrs(values: list[str]) -> tuple[str, ...]:
+    return tuple(str(netaddr.IPNetwork(value).cidr) for value in values)
+
+
+def _port_key_problems(keys: list[str]) -> list[Problem]:
+    out: list[Problem] = []
+    for key in keys:
+        proto, _, ports = key.partition("/")
+        low, _, high = ports.partition("-")
+        lo, hi = int(low), int(high or low)
+        if not (0 <= lo <= hi <= 65535):
+            out.append((("rules", "applications", key), "ports must be 0-65535 with from <= to"))
+    return out
+
+
+def _check(data: Any, where: str) -> None:
+    """Every problem of the file at once: the schema's, then (on a valid shape) the values'."""
+    problems = schema_problems(data, "policy.schema.json")
+    if not problems:
+        rules = data["rules"]
+        problems = _port_key_problems(list(rules.get("applications", {}))) + _cidr_problems(
+            rules.get("internal_cidrs", []), ("rules", "internal_cidrs"))
+    error = problems_error(problems, where)
+    if error is not None:
+        raise error
 
 
 def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
     """Validate plain data (from YAML) and build the Policy; errors name `where` and the key path."""
     if data is None:
         raise AwspanError("the file is empty", where=where)
-    validate_document(data, "policy.schema.json", where)
+    _check(data, where)
     fw, rules, aws = data["firewall"], data["rules"], data["aws"]
     events, applications = data.get("events", {}), rules.get("applications", {})
-    for key in applications:
-        _check_port_key(key, where)
     return Policy(
         firewall=Firewall(
             instance_id=fw["instance_id"],
@@ -156,7 +174,7 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
             log_setting=rules.get("log_setting"),
             tag=rules.get("tag", Rules.tag),
             layout=rules.get("layout", Rules.layout),
-            internal_cidrs=_check_cidrs(rules.get("internal_cidrs", []), "rules.internal_cidrs", where),
+            internal_cidrs=_canonical_cidrs(rules.get("internal_cidrs", [])),
             applications=tuple(sorted(applications.items())),
         ),
         aws=Aws(

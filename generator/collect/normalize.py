@@ -21,7 +21,7 @@ import netaddr
 
 from generator.collect.read_ec2 import RawRegion
 
-log = logging.getLogger("awspan.collect")
+log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 

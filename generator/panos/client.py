@@ -27,12 +27,16 @@ import requests
 from lxml import etree
 
 from generator.errors import AwspanError
+from generator.panos.env import credentials, require_url
+from generator.panos.neterrors import describe_connection
 from generator.xmlsafe import safe_parser
 
 log = logging.getLogger(__name__)
 
 _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)
 CONNECT_TIMEOUT = 10.0
+API_PATHS = frozenset({"", "/", "/api", "/api/"})
+"""Paths accepted in a firewall URL (PANOS_URL or firewall.url): none, or the API's own."""
 
 
 class PanosError(AwspanError):
@@ -101,6 +105,8 @@ def api_endpoint(url: str) -> str:
         )
     if parts.username or parts.password or parts.query:
         raise AwspanError("the firewall URL must not hold credentials or a query; use PANOS_API_KEY")
+    if parts.path not in API_PATHS:
+        raise AwspanError(f"firewall URL {url!r}: the path must be empty or /api/ (awspan adds /api/ itself)")
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/api/", "", ""))
 
 
@@ -149,12 +155,13 @@ class PanosClient:
 
     @classmethod
     def from_env(cls, url: str | None, *, ca_bundle: str | None = None, timeout: float = 60.0) -> PanosClient:
-        """Build a client from PANOS_URL/PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD."""
-        if not url:
-            raise AwspanError("no firewall URL: set firewall.url in policy.yaml or PANOS_URL")
-        return cls(url, api_key=os.environ.get("PANOS_API_KEY") or None,
-                   username=os.environ.get("PANOS_USERNAME") or None,
-                   password=os.environ.get("PANOS_PASSWORD") or None,
+        """Build a client from PANOS_URL/PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD.
+
+        `url` is the resolved one (generator.panos.env.firewall_url: PANOS_URL, PANOS_HOSTNAME,
+        firewall.url); a missing URL or half a credential pair names the variable to set."""
+        url = require_url(url)
+        api_key, username, password = credentials()
+        return cls(url, api_key=api_key, username=username, password=password,
                    ca_bundle=ca_bundle, timeout=timeout)
 
     # --- transport -------------------------------------------------------------------------
@@ -169,13 +176,12 @@ class PanosClient:
             resp = self.session.post(self.endpoint, data=params, headers=headers,
                                      timeout=(self.timeout[0], timeout) if timeout else self.timeout)
         except requests.exceptions.SSLError as exc:
-            raise PanosError(f"TLS verification of {self.endpoint} failed ({_short(exc)}); "
-                             "name the firewall's CA with PANOS_CA_BUNDLE or firewall.ca_bundle") from None
+            raise PanosError(describe_connection(exc, self.endpoint)) from None
         except requests.exceptions.Timeout:
             raise PanosError(f"the firewall did not answer {what} within {timeout or self.timeout[1]:g} s"
                              ) from None
         except requests.exceptions.RequestException as exc:
-            raise PanosError(f"cannot reach the firewall at {self.endpoint}: {_short(exc)}") from None
+            raise PanosError(describe_connection(exc, self.endpoint)) from None
         body = resp.content
         try:
             root = parse_xml(body)
