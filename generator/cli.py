@@ -57,7 +57,7 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
 
     def _get_help_string(self, action: argparse.Action) -> str:
         text = action.help or ""
-        if "default" in text or not action.option_strings:
+        if "%(default)" in text or "(default" in text or not action.option_strings:
             return text
         if action.default in (None, False, 0, argparse.SUPPRESS) and not isinstance(action.default, float):
             return text

@@ -53,8 +53,9 @@ def run_precheck(
                 f"BLOCKED {d.rule}: denied by rule(s) {by} above the managed rules ({d.reason}); left out",
                 file=sys.stderr,
             )
-        elif d.verdict == "partial":
-            print(f"kept {d.rule}: partly decided by rule(s) {by} ({d.reason})", file=sys.stderr)
+        elif d.verdict == "partial":  # the reason names the rules: "blocked in part by X; kept whole"
+            said = d.reason.removesuffix("; kept whole") if d.reason else f"partly decided by rule(s) {by}"
+            print(f"kept {d.rule}: {said} (the rest of its traffic needs the rule)", file=sys.stderr)
     for w in sorted(warnings):
         print(f"warning: {w}", file=sys.stderr)
     left_out = {d.rule for d in decisions if d.verdict in LEFT_OUT}

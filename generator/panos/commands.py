@@ -21,6 +21,7 @@ from generator.panos.push import PushSettings, push
 from generator.panos.report import load_precheck, render, render_text
 from generator.panos.snapshot import take_snapshot
 from generator.policy import Policy, load_policy
+from generator.text import count
 
 log = logging.getLogger(__name__)
 
@@ -84,5 +85,7 @@ def run_push(args: argparse.Namespace) -> int:
         job = result.job
         detail = "; ".join(job.details)
         print(f"  commit job {job.id}: {job.status}/{job.result}" + (f": {detail}" if detail else ""))
-    print(f"  {result.requests} firewall requests")
+    # every request of this run, keygen included (result.requests counts push's own)
+    keygen = " (1 of them keygen)" if client.key_owner else ""
+    print(f"  {count(client.request_count, 'firewall request')}{keygen}")
     return 0
