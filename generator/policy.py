@@ -8,6 +8,7 @@ default lives in exactly one place: the dataclass fields below, which mirror the
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ import netaddr
 
 from generator.errors import AwspanError
 from generator.location import Location
-from generator.validate import Problem, problems_error, schema_problems
+from generator.validate import Problem, problems_error, schema_problems, sort_problems
 from generator.yamlio import load_yaml_file
 
 
@@ -108,9 +109,11 @@ class Policy:
     source: str = "policy.yaml"
 
 
-def _cidr_problems(values: list[str], path: tuple[str, ...]) -> list[Problem]:
+def _cidr_problems(values: Any, path: tuple[str, ...]) -> list[Problem]:
     out: list[Problem] = []
-    for i, value in enumerate(values):
+    for i, value in enumerate(values if isinstance(values, list) else []):
+        if not isinstance(value, str):
+            continue  # the schema says so
         try:
             net = netaddr.IPNetwork(value)
         except (netaddr.AddrFormatError, ValueError, TypeError):
@@ -125,24 +128,30 @@ def _canonical_cidrs(values: list[str]) -> tuple[str, ...]:
     return tuple(str(netaddr.IPNetwork(value).cidr) for value in values)
 
 
-def _port_key_problems(keys: list[str]) -> list[Problem]:
+_PORT_KEY = re.compile(r"^(tcp|udp)/([0-9]{1,5})(?:-([0-9]{1,5}))?$")
+
+
+def _port_key_problems(applications: Any) -> list[Problem]:
     out: list[Problem] = []
-    for key in keys:
-        proto, _, ports = key.partition("/")
-        low, _, high = ports.partition("-")
-        lo, hi = int(low), int(high or low)
+    for key in applications if isinstance(applications, dict) else {}:
+        match = _PORT_KEY.match(str(key))
+        if match is None:
+            continue  # the schema's propertyNames says so
+        lo, hi = int(match.group(2)), int(match.group(3) or match.group(2))
         if not (0 <= lo <= hi <= 65535):
             out.append((("rules", "applications", key), "ports must be 0-65535 with from <= to"))
     return out
 
 
 def _check(data: Any, where: str) -> None:
-    """Every problem of the file at once: the schema's, then (on a valid shape) the values'."""
+    """Every problem of the file at once: the schema's, and the values' it cannot express."""
     problems = schema_problems(data, "policy.schema.json")
-    if not problems:
-        rules = data["rules"]
-        problems = _port_key_problems(list(rules.get("applications", {}))) + _cidr_problems(
-            rules.get("internal_cidrs", []), ("rules", "internal_cidrs"))
+    rules = data.get("rules") if isinstance(data, dict) else None
+    if isinstance(rules, dict):
+        more = _port_key_problems(rules.get("applications")) + _cidr_problems(
+            rules.get("internal_cidrs"), ("rules", "internal_cidrs"))
+        specific = {path for path, _ in more}  # "not a valid CIDR block" says more than a pattern
+        problems = sort_problems([p for p in problems if p[0] not in specific] + more)
     error = problems_error(problems, where)
     if error is not None:
         raise error

@@ -48,6 +48,7 @@ def _word(error: ValidationError) -> list[Problem]:
         what = error.schema.get("description")
         if what:
             return [(path, f"{error.instance!r} is not valid: expected {what}")]
+        return [(path, f"{error.instance!r} is not in the expected form (pattern {error.validator_value})")]
     return [(path, error.message)]
 
 
@@ -56,12 +57,17 @@ def _sort_key(problem: Problem) -> tuple[Any, ...]:
     return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in problem[0]), problem[1]
 
 
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """De-duplicated, sorted by key path (a parent before its children)."""
+    return sorted(set(problems), key=_sort_key)
+
+
 def schema_problems(data: Any, schema_file: str) -> list[Problem]:
     """Every violation of the schema, worded, de-duplicated and sorted by key path."""
-    problems: set[Problem] = set()
+    problems: list[Problem] = []
     for error in _validator(schema_file).iter_errors(data):
-        problems.update(_word(error))
-    return sorted(problems, key=_sort_key)
+        problems += _word(error)
+    return sort_problems(problems)
 
 
 def problems_error(problems: Iterable[Problem], where: str) -> AwspanError | None:

@@ -12,19 +12,20 @@ from __future__ import annotations
 import difflib
 from functools import cache
 
-import boto3
+from botocore.loaders import create_loader
 
 from generator.policy import Policy
 
 
 @cache
 def known_regions() -> frozenset[str]:
-    """Every EC2 region of every partition in the installed botocore's endpoint data."""
-    session = boto3.Session()
-    names: set[str] = set()
-    for partition in session.get_available_partitions():
-        names.update(session.get_available_regions("ec2", partition_name=partition))
-    return frozenset(names)
+    """Every region of every partition in the installed botocore's endpoint data.
+
+    Read from the data file itself, not through a Session: a Session reads AWS_PROFILE, and
+    this check must work offline, whatever the profile (`awspan validate`)."""
+    data = create_loader().load_data("endpoints")
+    return frozenset(region for partition in data.get("partitions", [])
+                     for region in partition.get("regions", {}))
 
 
 def _stem(region: str) -> str:

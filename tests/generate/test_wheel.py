@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 import sysconfig
+import zipfile
 
 import pytest
 
@@ -26,6 +27,14 @@ def test_wheel_install_generates_the_golden_fragment(tmp_path):
         pytest.skip("hatchling is not installed in this environment")
     assert build.returncode == 0, build.stderr
     (wheel,) = wheels.glob("awspan-*.whl")
+    with zipfile.ZipFile(wheel) as archive:  # what PyPI and `pip show` will show a user
+        names = archive.namelist()
+        licences = [n for n in names if n.endswith("/LICENSE") and ".dist-info/" in n]
+        assert licences and b"Apache License" in archive.read(licences[0])
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "License-Expression: Apache-2.0" in metadata and "Author: awspan contributors" in metadata
+    assert "Classifier: Topic :: System :: Networking :: Firewalls" in metadata
+    assert "Project-URL: Repository, https://github.com/" in metadata
     install = subprocess.run(
         [*pip, "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
         capture_output=True,
