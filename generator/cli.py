@@ -59,7 +59,9 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         text = action.help or ""
         if "%(default)" in text or "(default" in text or not action.option_strings:
             return text
-        if action.default in (None, False, 0, argparse.SUPPRESS) and not isinstance(action.default, float):
+        if action.default is None or action.default is False or action.default == argparse.SUPPRESS:
+            return text
+        if isinstance(action, argparse._CountAction):  # -v: counted, nothing to show
             return text
         return f"{text} (default: %(default)s)"
 

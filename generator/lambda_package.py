@@ -220,17 +220,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     here = f"python{sys.version_info.major}.{sys.version_info.minor}"
     try:
-        if args.policy is None and not args.policy_from_env:
-            raise AwspanError("no policy: the function reads /var/task/policy.yaml unless AWSPAN_CONFIG says "
-                              "otherwise; give --policy policy.yaml (make lambda-zip POLICY=policy.yaml), or "
-                              "--policy-from-env if AWSPAN_CONFIG will name one (make lambda-zip "
-                              "POLICY_FROM_ENV=1)")
         if args.runtime != here:
             raise AwspanError(f"this environment runs {here} but the function runs {args.runtime}: compiled "
                               f"dependencies would not load; build with {args.runtime}")
         if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
             raise AwspanError(f"build on Linux x86_64 (this is {platform.system()} {platform.machine()}): "
                               "the zip carries this machine's compiled wheels")
+        if args.policy is None and not args.policy_from_env:
+            raise AwspanError("no policy: the function reads /var/task/policy.yaml unless AWSPAN_CONFIG says "
+                              "otherwise; give --policy policy.yaml (make lambda-zip POLICY=policy.yaml), or "
+                              "--policy-from-env if AWSPAN_CONFIG will name one (make lambda-zip "
+                              "POLICY_FROM_ENV=1)")
         summary = build(args.output, args.policy, include_boto3=args.include_boto3)
     except AwspanError as exc:
         print(f"lambda_package: error: {exc}", file=sys.stderr)

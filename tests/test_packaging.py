@@ -74,7 +74,8 @@ def test_lambda_zip_without_a_policy_source_fails_and_says_both_ways(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from generator.lambda_package import main as package_main
 
-    assert package_main(["--output", str(tmp_path / "x.zip")]) == 1
+    here = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert package_main(["--output", str(tmp_path / "x.zip"), "--runtime", here]) == 1
     err = capsys.readouterr().err
     assert "no policy: the function reads /var/task/policy.yaml unless AWSPAN_CONFIG says otherwise" in err
     assert "POLICY=policy.yaml" in err and "POLICY_FROM_ENV=1" in err
