@@ -49,6 +49,6 @@ def run(args: argparse.Namespace) -> int:
     factory = SessionFactory(endpoint_url=check_endpoint_url(args.endpoint_url))
     state = collect_to_file(policy, args.output, factory)
     log.info("wrote %s: %s (%.1f s)", args.output, summary(state), time.perf_counter() - started)
-    for warning in suspicious(state, policy):
+    for warning in suspicious(state, policy, regions=False):  # regions: said per account/region
         log.warning("warning: %s", warning)
     return 0

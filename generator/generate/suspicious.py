@@ -15,8 +15,10 @@ from generator.policy import Policy
 from generator.text import count
 
 
-def suspicious(state: dict[str, Any], policy: Policy) -> list[str]:
-    """The warnings for this state and policy, in a fixed order (empty: nothing odd)."""
+def suspicious(state: dict[str, Any], policy: Policy, *, regions: bool = True) -> list[str]:
+    """The warnings for this state and policy, in a fixed order (empty: nothing odd).
+
+    `regions=False` leaves out the regions without a VPC: collect has said so per account."""
     out: list[str] = []
     fw = policy.firewall.instance_id
     instances = {i["id"] for v in state["vpcs"] for i in v.get("instances", [])}
@@ -32,7 +34,7 @@ def suspicious(state: dict[str, Any], policy: Policy) -> list[str]:
     wanted = set(policy.aws.regions)
     for account in policy.aws.accounts:
         wanted.update(account.regions or ())
-    for region in sorted(wanted - regions_seen):
+    for region in sorted(wanted - regions_seen) if regions else ():
         out.append(f"aws.regions: the state holds no VPC in {region} (is the region right? is it enabled "
                    "for the account? was collect run after it was added?)")
     return out

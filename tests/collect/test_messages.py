@@ -102,3 +102,31 @@ def test_an_endpoint_answering_html_is_one_line_naming_the_likely_causes(
     assert text.startswith("account (default credentials) us-east-1: GetCallerIdentity: ")
     assert text.endswith("the AWS endpoint answered with something that is not an AWS API response (an "
                          "HTML error page?): check --endpoint-url and that the region name is real"), text
+
+
+def _empty_region(region: str) -> None:
+    """Delete moto's default VPC of `region` (and what it holds), as in a region never used."""
+    import boto3
+
+    ec2 = boto3.client("ec2", region_name=region)
+    for vpc in ec2.describe_vpcs()["Vpcs"]:
+        vpc_filter = [{"Name": "vpc-id", "Values": [vpc["VpcId"]]}]
+        for subnet in ec2.describe_subnets(Filters=vpc_filter)["Subnets"]:
+            ec2.delete_subnet(SubnetId=subnet["SubnetId"])
+        for igw in ec2.describe_internet_gateways(
+                Filters=[{"Name": "attachment.vpc-id", "Values": [vpc["VpcId"]]}])["InternetGateways"]:
+            ec2.detach_internet_gateway(InternetGatewayId=igw["InternetGatewayId"], VpcId=vpc["VpcId"])
+            ec2.delete_internet_gateway(InternetGatewayId=igw["InternetGatewayId"])
+        ec2.delete_vpc(VpcId=vpc["VpcId"])
+
+
+def test_collect_warns_once_about_a_region_without_a_vpc(mocked: None, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    _empty_region("eu-west-1")
+    policy, out = write_policy(tmp_path / "policy.yaml", ["us-east-1", "eu-west-1"]), tmp_path / "state.yaml"
+    assert cli_main(["collect", "--config", str(policy), "--output", str(out)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings[0] == ("warning: 123456789012 eu-west-1: no VPC in this region (is the region right? "
+                           "is it enabled for the account?)")
+    assert sum("eu-west-1" in w for w in warnings) == 1  # said once, not again for the whole state
+    assert out.is_file()  # a warning, not a failure
