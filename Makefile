@@ -12,7 +12,8 @@ help:
 	@echo "make test    - the whole test suite (sets up .venv)"
 	@echo "make bench   - benchmarks (generate, collect, push, plan, already-allowed check)"
 	@echo "make collect|generate|snapshot|plan|push - the pipeline steps, for CI jobs"
-	@echo "make lambda-zip [POLICY=policy.yaml] - the Lambda deployment package in deploy/build/"
+	@echo "make lambda-zip POLICY=policy.yaml - the Lambda deployment package in deploy/build/, the policy inside"
+	@echo "make lambda-zip POLICY_FROM_ENV=1  - the same without a policy: the function's AWSPAN_CONFIG names one"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -51,7 +52,8 @@ push: $(STAMP)
 	$(AWSPAN) push
 
 lambda-zip: $(STAMP)
-	$(BIN)/python -m devtools.lambda_package --output deploy/build/awspan-lambda.zip $(if $(POLICY),--policy $(POLICY))
+	$(BIN)/python -m generator.lambda_package --output deploy/build/awspan-lambda.zip \
+	  $(if $(POLICY),--policy $(POLICY)) $(if $(POLICY_FROM_ENV),--policy-from-env)
 
 clean:
 	rm -rf $(VENV) build dist deploy/build .pytest_cache .ruff_cache

@@ -68,7 +68,9 @@ class Runner:
         self.config = config
 
     def __call__(self, command: str, *options: str, ok: tuple[int, ...] = (0,),
-                 hide: set[str] | None = None) -> str:
+                 hide: set[str] | None = None, hide_from: str | None = None) -> str:
+        """Run one step and show its output, less the lines in `hide` and everything from the first
+        line starting with `hide_from` on (facts an earlier step already printed)."""
         argv = [command, "--config", _display(self.config), *options]
         _say(f"$ awspan {shlex.join(argv)}")
         result = subprocess.run(  # noqa: S603 - our own interpreter and package
@@ -81,6 +83,8 @@ class Runner:
             raise KeyboardInterrupt
         output = (result.stderr + result.stdout).rstrip("\n")
         for line in output.splitlines():
+            if hide_from is not None and line.startswith(hide_from):
+                break
             if hide is None or line not in hide:
                 _say(f"  {line}")
         if result.returncode not in ok:
@@ -165,7 +169,10 @@ def run_demo(out: Path) -> None:
             awspan("collect", "--endpoint-url", aws_url, "--output", state)
             awspan("snapshot", "--output", rulebase)
             awspan("generate", "--state", state, "--rulebase", rulebase, "--output", fragment)
-            plan = awspan("plan", "--fragment", fragment, "--detailed-exitcode", ok=(0, 2))
+            # generate has just said what the already-allowed check decided: the plan's copy of
+            # those decisions (for a pull request, where generate's output is not seen) is not shown
+            plan = awspan("plan", "--fragment", fragment, "--detailed-exitcode", ok=(0, 2),
+                          hide_from="already-allowed check (")
             # push prints the plan again: show only what it adds (the batch, the commit job)
             awspan("push", "--fragment", fragment, hide=set(plan.splitlines()) - {""})
             _heading("the firewall's running security rules (vsys1), top to bottom")

@@ -1,6 +1,7 @@
 """Build the AWS Lambda deployment zip from the installed project and its runtime dependencies.
 
-    python -m devtools.lambda_package --output deploy/build/awspan-lambda.zip [--policy policy.yaml]
+    python -m devtools.lambda_package --output deploy/build/awspan-lambda.zip --policy policy.yaml
+    python -m devtools.lambda_package ... --policy-from-env   # AWSPAN_CONFIG names the policy
 
 Why from the *installed* environment instead of `pip install --target` from an index: the
 build must work offline and ship exactly the versions the tests ran against. The cost is
@@ -206,8 +207,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="python -m devtools.lambda_package",
         description="Build the awspan Lambda deployment zip from this environment.")
     parser.add_argument("--output", default="deploy/build/awspan-lambda.zip", type=Path)
-    parser.add_argument("--policy", type=Path,
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument("--policy", type=Path,
                         help="policy.yaml to ship as /var/task/policy.yaml (validated)")
+    source.add_argument("--policy-from-env", action="store_true",
+                        help="ship no policy: the function's AWSPAN_CONFIG names one it can read "
+                             "(e.g. in a Lambda layer under /opt)")
     parser.add_argument("--runtime", default="python3.11",
                         help="the function's runtime (default: python3.11)")
     parser.add_argument("--include-boto3", action="store_true",
@@ -221,6 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         if platform.system() != "Linux" or platform.machine() not in ("x86_64", "AMD64"):
             raise AwspanError(f"build on Linux x86_64 (this is {platform.system()} {platform.machine()}): "
                               "the zip carries this machine's compiled wheels")
+        if args.policy is None and not args.policy_from_env:
+            raise AwspanError("no policy: the function reads /var/task/policy.yaml unless AWSPAN_CONFIG says "
+                              "otherwise; give --policy policy.yaml (make lambda-zip POLICY=policy.yaml), or "
+                              "--policy-from-env if AWSPAN_CONFIG will name one (make lambda-zip "
+                              "POLICY_FROM_ENV=1)")
         summary = build(args.output, args.policy, include_boto3=args.include_boto3)
     except AwspanError as exc:
         print(f"lambda_package: error: {exc}", file=sys.stderr)
@@ -229,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
           f"({summary['unzipped_bytes']:,} unzipped)")
     print("bundled: " + ", ".join(summary["distributions"]))  # type: ignore[arg-type]
     if summary["policy"] is None:
-        print("note: no --policy given: set AWSPAN_CONFIG on the function to a policy.yaml it can read")
+        print("note: no policy inside: set AWSPAN_CONFIG on the function to a policy.yaml it can read")
     if int(summary["unzipped_bytes"]) > LAMBDA_UNZIPPED_LIMIT:  # type: ignore[call-overload]
         print("warning: over Lambda's 250 MB unzipped limit", file=sys.stderr)
     return 0

@@ -158,13 +158,19 @@ def _serve() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        description="Run a moto server on 127.0.0.1 (a free port) until stdin closes."
+        prog="python -m devtools.moto_server",
+        description="Run a moto server on 127.0.0.1 (a free port), print its URL, and serve until "
+                    "Ctrl-C or SIGTERM.",
     )
     parser.add_argument("--serve", action="store_true", help="(child mode) serve and print the port")
     args = parser.parse_args(argv)
     if args.serve:
         _serve()
         return 0
+    import signal
+
+    # SIGTERM (kill, a CI runner's cleanup) stops the server like Ctrl-C: the child is stopped too
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     with MotoServer() as url:
         print(url, flush=True)
         try:

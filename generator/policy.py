@@ -8,6 +8,7 @@ default lives in exactly one place: the dataclass fields below, which mirror the
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from generator.addresses import AddressError, canonical_cidr
 from generator.errors import AwspanError
 from generator.location import Location
 from generator.panos.safety import Safety  # the one safety object: thresholds and the checks
-from generator.validate import validate_document
+from generator.validate import Problem, problems_error, schema_problems, sort_problems
 from generator.yamlio import load_yaml_file
 
 
@@ -34,17 +35,15 @@ class Firewall:
     push_to_devices: bool = False  # Panorama: commit-all to the device group after the commit
 
     def resolved_urls(self) -> tuple[str, ...]:
-        """PANOS_URL (comma-separated for an HA pair) wins over policy.yaml's url (one, or both peers)."""
-        env = os.environ.get("PANOS_URL")
-        if env:
-            return tuple(u.strip() for u in env.split(",") if u.strip())
-        if isinstance(self.url, tuple):
-            return self.url
-        return (self.url,) if self.url else ()
+        """PANOS_URL (comma-separated for an HA pair), else PANOS_HOSTNAME (https assumed), wins
+        over policy.yaml's url (one, or both peers): see generator.panos.env."""
+        from generator.panos.env import firewall_urls
+
+        return firewall_urls(self.url)
 
     def resolved_url(self) -> str | None:
-        """PANOS_URL wins over policy.yaml, so that CI can point one policy at a lab box (the first
-        peer of an HA pair; generator.panos.ha picks the active one)."""
+        """PANOS_URL (or PANOS_HOSTNAME) wins over policy.yaml, so that CI can point one policy at a
+        lab box (the first peer of an HA pair; generator.panos.ha picks the active one)."""
         urls = self.resolved_urls()
         return urls[0] if urls else None
 
@@ -113,22 +112,49 @@ class Policy:
     source: str = "policy.yaml"
 
 
-def _check_cidrs(values: list[str], path: str, where: str) -> tuple[str, ...]:
-    out = []
-    for i, value in enumerate(values):
+def _cidr_problems(values: Any, path: tuple[str, ...]) -> list[Problem]:
+    out: list[Problem] = []
+    for i, value in enumerate(values if isinstance(values, list) else []):
+        if not isinstance(value, str):
+            continue  # the schema says so
         try:
-            out.append(canonical_cidr(value))
+            canonical_cidr(value)
         except AddressError as exc:
-            raise AwspanError(f"{path}[{i}]: {exc}", where=where) from None
-    return tuple(out)
+            out.append(((*path, i), str(exc)))
+    return out
 
 
-def _check_port_key(key: str, where: str) -> None:
-    proto, _, ports = key.partition("/")
-    low, _, high = ports.partition("-")
-    lo, hi = int(low), int(high or low)
-    if not (0 <= lo <= hi <= 65535):
-        raise AwspanError(f"rules.applications.{key}: ports must be 0-65535 with from <= to", where=where)
+def _canonical_cidrs(values: list[str]) -> tuple[str, ...]:
+    return tuple(canonical_cidr(value) for value in values)
+
+
+_PORT_KEY = re.compile(r"^(tcp|udp)/([0-9]{1,5})(?:-([0-9]{1,5}))?$")
+
+
+def _port_key_problems(applications: Any) -> list[Problem]:
+    out: list[Problem] = []
+    for key in applications if isinstance(applications, dict) else {}:
+        match = _PORT_KEY.match(str(key))
+        if match is None:
+            continue  # the schema's propertyNames says so
+        lo, hi = int(match.group(2)), int(match.group(3) or match.group(2))
+        if not (0 <= lo <= hi <= 65535):
+            out.append((("rules", "applications", key), "ports must be 0-65535 with from <= to"))
+    return out
+
+
+def _check(data: Any, where: str) -> None:
+    """Every problem of the file at once: the schema's, and the values' it cannot express."""
+    problems = schema_problems(data, "policy.schema.json")
+    rules = data.get("rules") if isinstance(data, dict) else None
+    if isinstance(rules, dict):
+        more = _port_key_problems(rules.get("applications")) + _cidr_problems(
+            rules.get("internal_cidrs"), ("rules", "internal_cidrs"))
+        specific = {path for path, _ in more}  # "not a valid CIDR block" says more than a pattern
+        problems = sort_problems([p for p in problems if p[0] not in specific] + more)
+    error = problems_error(problems, where)
+    if error is not None:
+        raise error
 
 
 def _push_to_devices(fw: dict[str, Any], where: str) -> bool:
@@ -143,11 +169,9 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
     """Validate plain data (from YAML) and build the Policy; errors name `where` and the key path."""
     if data is None:
         raise AwspanError("the file is empty", where=where)
-    validate_document(data, "policy.schema.json", where)
+    _check(data, where)
     fw, rules, aws = data["firewall"], data["rules"], data["aws"]
     events, applications = data.get("events", {}), rules.get("applications", {})
-    for key in applications:
-        _check_port_key(key, where)
     return Policy(
         firewall=Firewall(
             instance_id=fw["instance_id"],
@@ -169,7 +193,7 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
             log_setting=rules.get("log_setting"),
             tag=rules.get("tag", Rules.tag),
             layout=rules.get("layout", Rules.layout),
-            internal_cidrs=_check_cidrs(rules.get("internal_cidrs", []), "rules.internal_cidrs", where),
+            internal_cidrs=_canonical_cidrs(rules.get("internal_cidrs", [])),
             applications=tuple(sorted(applications.items())),
         ),
         aws=Aws(

@@ -1,4 +1,11 @@
-"""JSON Schema validation that reports the first problem as `file: key.path: message`.
+"""JSON Schema validation that reports every problem at once, as `file: key.path: message`.
+
+A user who fixes one mistake per run needs as many runs as mistakes; so every violation is
+listed, sorted by key path, one per line (capped, with "and N more"). jsonschema's wording
+is turned into something a firewall engineer can act on: an unknown key is named (and
+added to the path), a missing one "is required", a pattern is explained by the schema's
+`description` instead of the raw regular expression. Values are quoted bounded and escaped
+(generator.errors.quote).
 
 `pattern` is applied with ECMA-262's meaning (generator.ecma): `$` is the end of the value,
 so "vsys1\n" does not pass `^vsys[0-9]+$` here while every editor refuses it.
@@ -6,7 +13,7 @@ so "vsys1\n" does not pass `^vsys[0-9]+$` here while every editor refuses it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -17,10 +24,16 @@ from generator.ecma import compile_pattern
 from generator.errors import AwspanError, key_path, quote
 from generator.resources import load_json_schema
 
+MAX_LISTED = 20
+"""Problems listed in one message; the rest are counted ("and N more")."""
+
+Problem = tuple[tuple[str | int, ...], str]
+"""(key path parts, message)."""
+
 
 def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
     if validator.is_type(instance, "string") and compile_pattern(pattern).search(instance) is None:
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+        yield ValidationError(f"{quote(instance)} does not match {pattern!r}")
 
 
 @lru_cache(maxsize=8)
@@ -31,24 +44,75 @@ def _validator(schema_file: str) -> jsonschema.protocols.Validator:
     return cls(schema, format_checker=base.FORMAT_CHECKER)
 
 
-def validate_document(data: Any, schema_file: str, where: str) -> None:
-    """Raise AwspanError naming the key path of the most relevant schema violation.
-
-    jsonschema's wording is turned into something a firewall engineer can act on: an
-    unknown key is named (and added to the path), a missing one "is required".
-    """
-    error = best_match(_validator(schema_file).iter_errors(data))
-    if error is None:
-        return
-    path = list(error.absolute_path)
+def _word(error: ValidationError) -> list[Problem]:
+    """One validation error as problems (an object with three unknown keys is three problems)."""
+    if error.context and error.validator in ("oneOf", "anyOf"):
+        # the branch the value was meant for: not one that only says "wrong type"
+        best = best_match([e for e in error.context if e.validator != "type"] or error.context)
+        if best is not None and list(best.absolute_path) != list(error.absolute_path):
+            return _word(best)
+        if best is not None and best.validator == "pattern":  # one URL or a list: the URL's form
+            what = best.schema.get("description") or error.schema.get("description")
+            if what:
+                return [(tuple(best.absolute_path), f"{quote(best.instance)} is not valid: expected {what}")]
+    path = tuple(error.absolute_path)
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        extra = sorted(set(map(str, error.instance)) - set(error.schema.get("properties", {})))
+        if extra:
+            return [(path + (key,), f"unknown key {quote(key)}") for key in extra]
+    if error.validator == "required":
+        return [(path, error.message.replace("is a required property", "is required"))]
+    if error.validator == "pattern":
+        what = error.schema.get("description")
+        if what:
+            return [(path, f"{quote(error.instance)} is not valid: expected {what}")]
+        form = f"pattern {error.validator_value}"
+        return [(path, f"{quote(error.instance)} is not in the expected form ({form})")]
     message = error.message
     if not isinstance(error.instance, (dict, list)):  # jsonschema echoes the whole value: bound it
         message = message.replace(repr(error.instance), quote(error.instance))
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
-        if extra:
-            path.append(extra[0])
-            message = f"unknown key {quote(extra[0])}"
-    elif error.validator == "required":
-        message = message.replace("is a required property", "is required")
-    raise AwspanError(f"{key_path(path)}: {message}", where=where)
+    return [(path, message)]
+
+
+def _sort_key(problem: Problem) -> tuple[Any, ...]:
+    # keys and indexes compare within their own kind; a shorter path (the parent) first
+    return tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in problem[0]), problem[1]
+
+
+def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
+    """De-duplicated, sorted by key path (a parent before its children)."""
+    return sorted(set(problems), key=_sort_key)
+
+
+def schema_problems(data: Any, schema_file: str) -> list[Problem]:
+    """Every violation of the schema, worded, de-duplicated and sorted by key path."""
+    problems: list[Problem] = []
+    for error in _validator(schema_file).iter_errors(data):
+        problems += _word(error)
+    return sort_problems(problems)
+
+
+def problems_error(problems: Iterable[Problem], where: str) -> AwspanError | None:
+    """One AwspanError listing the problems (None when there are none).
+
+    One problem reads as one line, `file: key.path: message`; several as a first line that
+    counts them and one indented line each, so that all can be fixed in one go.
+    """
+    items = [f"{key_path(path)}: {message}" for path, message in problems]
+    if not items:
+        return None
+    if len(items) == 1:
+        return AwspanError(items[0], where=where)
+    listed = items[:MAX_LISTED]
+    more = len(items) - len(listed)
+    text = f"{len(items)} problems:\n" + "\n".join(f"  {item}" for item in listed)
+    if more:
+        text += f"\n  and {more} more"
+    return AwspanError(text, where=where)
+
+
+def validate_document(data: Any, schema_file: str, where: str) -> None:
+    """Raise AwspanError listing every schema violation (see problems_error)."""
+    error = problems_error(schema_problems(data, schema_file), where)
+    if error is not None:
+        raise error

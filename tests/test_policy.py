@@ -126,3 +126,53 @@ def test_invalid_yaml_names_the_line(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(AwspanError, match="policy file not found"):
         load_policy(tmp_path / "nope.yaml")
+
+
+def test_every_problem_is_reported_at_once_sorted_by_key_path(tmp_path: Path) -> None:
+    """Six mistakes, one run: each named with its key path, sorted, no raw regex."""
+    text = GOOD.replace("  instance_id: i-0123456789abcdef0\n",
+                        "  instance_id: vm-1\n  url: ftp://fw\n  colour: blue\n")
+    text = text.replace("  to_zone: trust\n", "  to_zone: trust\n  layout: grouped\n")
+    text = text.replace("  regions: [us-east-1]\n", "  regions: []\n  extra: 1\n")
+    path = write(tmp_path, text)
+    with pytest.raises(AwspanError) as info:
+        load_policy(path)
+    lines = str(info.value).splitlines()
+    assert lines[0] == f"{path}: 6 problems:"
+    assert [line.split(":")[0].strip() for line in lines[1:]] == [
+        "aws.extra", "aws.regions", "firewall.colour", "firewall.instance_id", "firewall.url", "rules.layout"]
+    assert any(line.startswith("  firewall.url: 'ftp://fw' is not valid: expected the firewall's URL, "
+                               "https://host[:port]") for line in lines), lines
+    assert "^" not in str(info.value)  # the schema's description, not its pattern
+
+
+def test_value_problems_are_all_reported_too(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace(
+        "  to_zone: trust\n",
+        "  to_zone: trust\n  internal_cidrs: [10.0.0.1/8, 192.168.0.0/16, nonsense]\n"
+        "  applications: {tcp/70000: gopher}\n"))
+    with pytest.raises(AwspanError) as info:
+        load_policy(path)
+    text = str(info.value)
+    assert text.startswith(f"{path}: 3 problems:\n")
+    assert "rules.internal_cidrs[0]: '10.0.0.1/8' has host bits set (did you mean 10.0.0.0/8?)" in text
+    assert "rules.internal_cidrs[2]: 'nonsense' is not a valid CIDR block" in text
+    assert "rules.applications.tcp/70000: ports must be 0-65535" in text
+
+
+def test_many_problems_are_capped_with_a_count(tmp_path: Path) -> None:
+    extra = "".join(f"  key{i:02d}: 1\n" for i in range(30))
+    path = write(tmp_path, GOOD.replace("  to_zone: trust\n", "  to_zone: trust\n" + extra))
+    with pytest.raises(AwspanError) as info:
+        load_policy(path)
+    lines = str(info.value).splitlines()
+    assert lines[0] == f"{path}: 30 problems:"
+    assert lines[1] == "  rules.key00: unknown key 'key00'" and len(lines) == 1 + 20 + 1
+    assert lines[-1] == "  and 10 more"
+
+
+def test_one_problem_stays_one_line(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD.replace("  to_zone: trust\n", "  to_zone: trust\n  colour: blue\n"))
+    with pytest.raises(AwspanError) as info:
+        load_policy(path)
+    assert str(info.value) == f"{path}: rules.colour: unknown key 'colour'"

@@ -17,14 +17,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from generator.collect.normalize import build_state, normalize_region
 from generator.collect.read_ec2 import Aborted, CallFailed, describe_error, read_region
 from generator.collect.sessions import AccountCredentials, SessionFactory
 from generator.errors import AwspanError
 from generator.policy import Policy
+from generator.text import count
 
-log = logging.getLogger("awspan.collect")
+log = logging.getLogger(__name__)
 
 ROLE_SESSION_NAME = "awspan-collect"
 _ROLE_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:iam::([0-9]{12}):role/")
@@ -77,10 +79,12 @@ def account_specs(policy: Policy) -> list[AccountSpec]:
 def resolve_account(factory: SessionFactory, spec: AccountSpec, where: str) -> AccountCredentials:
     """Credentials for one account: STS AssumeRole, or the default chain checked by identity."""
     region = spec.regions[0]
-    session = factory.session()
-    sts = factory.client(session, "sts", region)
     operation = "AssumeRole" if spec.role_arn else "GetCallerIdentity"
-    try:
+    log.info("%s", f"account {spec.label}: assuming {spec.role_arn}" if spec.role_arn
+             else "default credentials: checking which account they belong to")
+    try:  # the session too: a missing AWS_PROFILE is raised when it is built
+        session = factory.session()
+        sts = factory.client(session, "sts", region)
         if spec.role_arn:
             params: dict[str, Any] = {"RoleArn": spec.role_arn, "RoleSessionName": ROLE_SESSION_NAME}
             if spec.external_id:
@@ -91,7 +95,7 @@ def resolve_account(factory: SessionFactory, spec: AccountSpec, where: str) -> A
                 spec.account_id, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
             )
         actual = sts.get_caller_identity()["Account"]
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
         raise AwspanError(f"account {spec.label} {region}: {operation}: {describe_error(exc)}") from None
     if spec.account_id and actual != spec.account_id:
         raise AwspanError(
@@ -107,6 +111,8 @@ def read_pair(
 ) -> PairResult:
     """Read and normalize one pair with its own Session (Sessions are not thread-safe)."""
     started = time.perf_counter()
+    log.info("%s %s: reading VPCs, subnets, route tables, security groups, instances",
+             creds.account_id, region)
     session = factory.session(creds)
     raw = read_region(factory.client(session, "ec2", region), abort)
     vpcs = normalize_region(raw, creds.account_id, region)
@@ -114,14 +120,32 @@ def read_pair(
 
 
 def _summary(result: PairResult) -> str:
-    def count(key: str) -> int:
-        return sum(len(v[key]) for v in result.vpcs)
+    def total(key: str, word: str) -> str:
+        return count(sum(len(v[key]) for v in result.vpcs), word)
 
     return (
-        f"{result.account} {result.region}: {len(result.vpcs)} VPCs, {count('subnets')} subnets, "
-        f"{count('route_tables')} route tables, {count('security_groups')} security groups, "
-        f"{count('prefix_lists')} prefix lists, {count('instances')} instances ({result.seconds:.1f} s)"
+        f"{result.account} {result.region}: {count(len(result.vpcs), 'VPC')}, {total('subnets', 'subnet')}, "
+        f"{total('route_tables', 'route table')}, {total('security_groups', 'security group')}, "
+        f"{total('prefix_lists', 'prefix list')}, {total('instances', 'instance')} ({result.seconds:.1f} s)"
     )
+
+
+def _report_pair(result: PairResult) -> None:
+    log.info("%s", _summary(result))
+    if not result.vpcs:
+        log.warning("warning: %s %s: no VPC in this region (is the region right? is it enabled for "
+                    "the account?)", result.account, result.region)
+
+
+def check_regions(policy: Policy) -> None:
+    """Refuse a region name that is a typo of a known one (before any call: against a custom
+    endpoint a typo is answered with an HTML page); warn about one botocore does not know."""
+    from generator.collect.regions import region_problems
+
+    for message, fatal in region_problems(policy):
+        if fatal:
+            raise AwspanError(message, where=policy.source)
+        log.warning("warning: %s", message)
 
 
 def _run_all(
@@ -170,6 +194,10 @@ def collect(policy: Policy, factory: SessionFactory | None = None) -> dict[str, 
     """Read every account/region pair and return the whole state document (nothing written)."""
     factory = factory or SessionFactory()
     specs = account_specs(policy)
+    check_regions(policy)
+    pairs = sum(len(s.regions) for s in specs)
+    log.info("collect: %s in %s (%d at a time)", count(pairs, "account/region pair"),
+             count(len(specs), "account"), max(1, min(policy.aws.max_workers, pairs)))
     accounts: list[AccountCredentials] = _run_all(
         [(s.label, s.regions[0], lambda _abort, s=s: resolve_account(factory, s, policy.source))
          for s in specs],
@@ -181,6 +209,5 @@ def collect(policy: Policy, factory: SessionFactory | None = None) -> dict[str, 
         for creds, spec in zip(accounts, specs, strict=True)
         for region in spec.regions
     ]
-    results: list[PairResult] = _run_all(jobs, policy.aws.max_workers,
-                                         on_done=lambda r: log.info("%s", _summary(r)))
+    results: list[PairResult] = _run_all(jobs, policy.aws.max_workers, on_done=_report_pair)
     return build_state(v for r in results for v in r.vpcs)

@@ -13,10 +13,11 @@ from generator.atomicio import write_atomic
 from generator.collect.collector import collect
 from generator.collect.sessions import SessionFactory
 from generator.errors import AwspanError, quote
+from generator.generate.suspicious import summary, suspicious
 from generator.policy import Policy, load_policy
 from generator.yamlio import dump_yaml
 
-log = logging.getLogger("awspan.collect")
+log = logging.getLogger(__name__)
 
 
 def check_endpoint_url(url: str | None) -> str | None:
@@ -47,10 +48,7 @@ def run(args: argparse.Namespace) -> int:
     policy = load_policy(args.config)
     factory = SessionFactory(endpoint_url=check_endpoint_url(args.endpoint_url))
     state = collect_to_file(policy, args.output, factory)
-    vpcs = state["vpcs"]
-    log.info(
-        "wrote %s: %d VPCs, %d security groups, %d instances (%.1f s)",
-        args.output, len(vpcs), sum(len(v["security_groups"]) for v in vpcs),
-        sum(len(v["instances"]) for v in vpcs), time.perf_counter() - started,
-    )
+    log.info("wrote %s: %s (%.1f s)", args.output, summary(state), time.perf_counter() - started)
+    for warning in suspicious(state, policy, regions=False):  # regions: said per account/region
+        log.warning("warning: %s", warning)
     return 0

@@ -23,7 +23,7 @@ from generator.addresses import sorted_addresses as sort_addresses
 from generator.collect.read_ec2 import RawRegion
 from generator.panos.vocab import STATE_PROTOCOLS
 
-log = logging.getLogger("awspan.collect")
+log = logging.getLogger(__name__)
 
 STATE_VERSION = 1
 

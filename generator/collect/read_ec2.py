@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+from generator.messages import aws_hint, one_line
 
 # The largest MaxResults each operation accepts (botocore's service model: min/max).
 PAGE_SIZES: dict[str, int] = {
@@ -73,8 +76,8 @@ def describe_error(exc: BaseException) -> str:
         err = exc.response.get("Error", {})
         text = f"{err.get('Code') or 'Error'}: {err.get('Message') or exc}"
     else:
-        text = f"{type(exc).__name__}: {exc}"
-    return " ".join(text.split())
+        text = aws_hint(exc) or f"{type(exc).__name__}: {exc}"
+    return one_line(text)
 
 
 def paginate(
@@ -90,7 +93,7 @@ def paginate(
             yield from page.get(result_key, [])
             if abort is not None and abort.is_set():
                 raise Aborted
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
         raise CallFailed(operation, describe_error(exc)) from exc
 
 

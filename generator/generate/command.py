@@ -7,7 +7,7 @@ then atomically: a failed run leaves the previous fragment exactly as it was.
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from pathlib import Path
 
 from generator.atomicio import write_atomic
@@ -15,15 +15,21 @@ from generator.generate.model import build_fragment
 from generator.generate.precheck import precheck_path, run_precheck
 from generator.generate.render import render_fragment
 from generator.generate.state import load_state
+from generator.generate.suspicious import suspicious
 from generator.policy import load_policy
+from generator.text import count
+
+log = logging.getLogger(__name__)
 
 
 def generate(
     config: str, state_file: str, *, rulebase: str | None = None, templates: str | None = None
 ) -> tuple[bytes, str | None, dict[str, int]]:
-    """(fragment bytes, precheck.yaml text or None, counts) for the given files; writes nothing."""
+    """(fragment bytes, precheck.yaml text or None, counts by singular noun); writes nothing."""
     policy = load_policy(config)
     state = load_state(state_file)
+    for warning in suspicious(state, policy):
+        log.warning("warning: %s", warning)
     fragment = build_fragment(state, policy, where=state_file)
     del state  # the model holds all that is needed: let the parsed YAML go before rendering
     report = None
@@ -31,10 +37,10 @@ def generate(
         fragment, report = run_precheck(fragment, rulebase, policy)
     data, _ = render_fragment(fragment, templates)
     counts = {
-        "rules": len(fragment.rules),
-        "addresses": len(fragment.addresses),
-        "address-groups": len(fragment.groups),
-        "services": len(fragment.services),
+        "rule": len(fragment.rules),
+        "address": len(fragment.addresses),
+        "address group": len(fragment.groups),
+        "service": len(fragment.services),
     }
     return data, report, counts
 
@@ -48,9 +54,6 @@ def run(args: argparse.Namespace) -> int:
     write_atomic(args.output, data)
     if report is None and side.exists():
         side.unlink()  # a stale precheck.yaml would explain rules that are no longer left out
-    summary = ", ".join(f"{n} {k}" for k, n in counts.items())
-    print(
-        f"wrote {args.output}: {summary}" + (f"; checked against {rulebase}" if rulebase else ""),
-        file=sys.stderr,
-    )
+    summary = ", ".join(count(n, k) for k, n in counts.items())
+    log.info("wrote %s: %s%s", args.output, summary, f"; checked against {rulebase}" if rulebase else "")
     return 0

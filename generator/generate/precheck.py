@@ -15,7 +15,7 @@ document. A site's --templates change how the fragment is written, not what it a
 
 from __future__ import annotations
 
-import sys
+import logging
 from pathlib import Path
 
 from lxml import etree
@@ -23,6 +23,8 @@ from lxml import etree
 from generator.generate.model import Fragment
 from generator.policy import Policy
 from generator.yamlio import dump_yaml
+
+log = logging.getLogger(__name__)
 
 PRECHECK_FILE = "precheck.yaml"
 LEFT_OUT = frozenset({"allowed", "blocked", "shadowed"})
@@ -92,18 +94,17 @@ def run_precheck(fragment: Fragment, rulebase: str | Path, policy: Policy) -> tu
     for d in decisions:
         by = ", ".join(d.covering) or "-"
         if d.verdict == "allowed":
-            print(f"left out {d.rule}: already allowed by rule(s) {by}", file=sys.stderr)
+            log.info("left out %s: already allowed by rule(s) %s", d.rule, by)
         elif d.verdict == "blocked":
-            print(
-                f"BLOCKED {d.rule}: denied by rule(s) {by} above the managed rules ({d.reason}); left out",
-                file=sys.stderr,
-            )
+            log.warning("BLOCKED %s: denied by rule(s) %s above the managed rules (%s); left out",
+                        d.rule, by, d.reason)
         elif d.verdict == "shadowed":
-            print(f"left out {d.rule}: shadowed by rule(s) {by} ({d.reason})", file=sys.stderr)
-        elif d.verdict == "partial":
-            print(f"kept {d.rule}: partly decided by rule(s) {by} ({d.reason})", file=sys.stderr)
+            log.info("left out %s: shadowed by rule(s) %s (%s)", d.rule, by, d.reason)
+        elif d.verdict == "partial":  # the reason names the rules: "blocked in part by X; kept whole"
+            said = d.reason.removesuffix("; kept whole") if d.reason else f"partly decided by rule(s) {by}"
+            log.info("kept %s: %s (the rest of its traffic needs the rule)", d.rule, said)
     for w in sorted(warnings):
-        print(f"warning: {w}", file=sys.stderr)
+        log.warning("warning: %s", w)
     del root  # the candidates' tree is not needed to render
     left_out = {d.rule for d in decisions if d.verdict in LEFT_OUT}
     kept = fragment

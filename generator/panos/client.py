@@ -30,6 +30,8 @@ from lxml import etree
 
 from generator.errors import AwspanError, quote, shorten
 from generator.panos import transport
+from generator.panos.env import credentials, require_url
+from generator.panos.neterrors import describe_connection, describe_tls
 from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ log = logging.getLogger(__name__)
 _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)
 FIREWALL_TEXT = 300
 """Characters of the firewall's own error text kept in a message (the rest is counted)."""
+API_PATHS = frozenset({"", "/", "/api", "/api/"})
+"""Paths accepted in a firewall URL (PANOS_URL or firewall.url): none, or the API's own."""
 
 
 class PanosError(AwspanError):
@@ -107,6 +111,8 @@ def api_endpoint(url: str) -> str:
         )
     if parts.username or parts.password or parts.query:
         raise AwspanError("the firewall URL must not hold credentials or a query; use PANOS_API_KEY")
+    if parts.path not in API_PATHS:
+        raise AwspanError(f"firewall URL {url!r}: the path must be empty or /api/ (awspan adds /api/ itself)")
     return urllib.parse.urlunsplit((parts.scheme, parts.netloc, "/api/", "", ""))
 
 
@@ -155,12 +161,13 @@ class PanosClient:
     @classmethod
     def from_env(cls, url: str | None, *, ca_bundle: str | None = None, timeout: float = 60.0,
                  max_answer_bytes: int = transport.DEFAULT_MAX_ANSWER) -> PanosClient:
-        """Build a client from PANOS_URL/PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD."""
-        if not url:
-            raise AwspanError("no firewall URL: set firewall.url in policy.yaml or PANOS_URL")
-        return cls(url, api_key=os.environ.get("PANOS_API_KEY") or None,
-                   username=os.environ.get("PANOS_USERNAME") or None,
-                   password=os.environ.get("PANOS_PASSWORD") or None,
+        """Build a client from PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD.
+
+        `url` is the resolved one (generator.panos.env.firewall_urls: PANOS_URL, PANOS_HOSTNAME,
+        firewall.url); a missing URL or half a credential pair names the variable to set."""
+        url = require_url(url)
+        api_key, username, password = credentials()
+        return cls(url, api_key=api_key, username=username, password=password,
                    ca_bundle=ca_bundle, timeout=timeout, max_answer_bytes=max_answer_bytes)
 
     # --- transport -------------------------------------------------------------------------
@@ -284,11 +291,10 @@ def _transport_error(exc: transport.TransportError, what: str, endpoint: str, de
         return PanosError(f"the firewall did not answer {what} within {deadline:g} s (firewall.timeout: "
                           "connect and the whole answer)")
     if exc.kind == "tls":
-        return PanosError(f"TLS verification of {endpoint} failed ({shorten(exc.detail)}); name the "
-                          "firewall's CA with PANOS_CA_BUNDLE or firewall.ca_bundle")
+        return PanosError(describe_tls(exc, endpoint))
     if exc.kind == "too-large":
         return PanosError(f"the firewall's answer to {what} was refused: {exc.detail} "
                           f"(firewall.max_answer_mb is {cap / 2**20:g})")
     if exc.kind == "connect":
-        return PanosError(f"cannot reach the firewall at {endpoint}: {shorten(exc.detail)}")
+        return PanosError(describe_connection(exc, endpoint))
     return PanosError(f"the connection to the firewall broke during {what}: {shorten(exc.detail)}")

@@ -29,6 +29,7 @@ from generator.panos.savedplan import load_saved_plan, saved_block
 from generator.panos.snapshot import take_snapshot
 from generator.panos.sysinfo import check_version, read_system_info
 from generator.policy import Policy, load_policy
+from generator.text import count
 
 log = logging.getLogger(__name__)
 
@@ -123,5 +124,7 @@ def run_push(args: argparse.Namespace) -> int:
         print(f"  commit job {job.id}: {job.status}/{job.result}" + (f": {detail}" if detail else ""))
     for device in result.devices:
         print(f"  device {device.describe()}")
-    print(f"  {result.requests} firewall requests")
+    # every request of this run, keygen included (result.requests counts push's own)
+    keygen = " (1 of them keygen)" if client.key_owner else ""
+    print(f"  {count(client.request_count, 'firewall request')}{keygen}")
     return 0

@@ -62,9 +62,14 @@ def test_pairs_run_on_a_pool_bounded_by_max_workers(mocked: None, tmp_path: Path
         threads.add(threading.current_thread().name)
 
     policy = load_policy(write_policy(tmp_path / "policy.yaml", regions, max_workers=2))
-    with caplog.at_level(logging.INFO, logger="awspan.collect"):
+    with caplog.at_level(logging.INFO, logger="generator.collect"):
         state = collect(policy, SessionFactory(hooks=(("before-call.ec2", record_thread),)))
     assert {v["region"] for v in state["vpcs"]} == set(regions)  # moto's default VPC in each
     assert 1 <= len(threads) <= 2 and all(t.startswith("awspan-collect") for t in threads)
-    progress = [r.getMessage() for r in caplog.records if r.name == "awspan.collect"]
-    assert sorted(line.split(":")[0] for line in progress) == sorted(f"123456789012 {r}" for r in regions)
+    progress = [r.getMessage() for r in caplog.records if r.name.startswith("generator.collect")]
+    # from the first second: the pairs to read, then each pair as it starts and as it ends, with counts
+    assert progress[0] == "collect: 3 account/region pairs in 1 account (2 at a time)"
+    started = [line.split(":")[0] for line in progress if line.endswith(": reading VPCs, subnets, route "
+                                                                        "tables, security groups, instances")]
+    done = [line.split(":")[0] for line in progress if ": 1 VPC, " in line and "security group" in line]
+    assert sorted(started) == sorted(done) == sorted(f"123456789012 {r}" for r in regions)

@@ -45,10 +45,14 @@ def test_collect_command_against_a_moto_server(server: MotoServer, tmp_path: Pat
     first = _collect(server.url, policy, out)
     assert first.returncode == 0, first.stderr
     lines = first.stderr.strip().splitlines()
-    # one progress line per account/region as it finishes, then the summary
-    assert sorted(line.split(":")[0] for line in lines[:-1]) == ["123456789012 eu-central-1",
-                                                                  "123456789012 us-east-1"]
-    assert "2 VPCs" in next(line for line in lines if "us-east-1" in line)
+    # from the first second: what will be read; then each account/region as it starts and as it
+    # finishes (with counts); then the summary
+    assert lines[0] == "collect: 2 account/region pairs in 1 account (2 at a time)"
+    finished = [line for line in lines[1:-1] if line.endswith(" s)")]
+    assert sorted(line.split(":")[0] for line in finished) == ["123456789012 eu-central-1",
+                                                                "123456789012 us-east-1"]
+    assert "2 VPCs" in next(line for line in finished if "us-east-1" in line)
+    assert "1 VPC," in next(line for line in finished if "eu-central-1" in line)  # singular
     assert lines[-1].startswith(f"wrote {out}: 3 VPCs")
 
     state = load_yaml_file(out, "state")

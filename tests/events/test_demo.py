@@ -64,6 +64,15 @@ def test_demo_runs_the_loop_twice_and_leaves_nothing_running(tmp_path):
     assert "delete rule" in plan and "tcp-8443" in plan
     assert "+ create" not in plan
     assert "tcp-8443" not in second.split("running security rules")[1]
+    # each fact once: a rule the operator's deny rule partly blocks is said by generate, not again
+    # by plan, and the sentence names the blocking rule once
+    for loop in (first, second):
+        kept = [line for line in loop.splitlines() if "block-known-bad" in line and "sg-" in line
+                and "running security rules" not in line and " deny" not in line]
+        rules = [line.split(":")[0].split()[-1] for line in kept]
+        assert rules and len(rules) == len(set(rules)), kept
+        assert all(line.count("block-known-bad") == 1 for line in kept), kept
+    assert "already-allowed check (" not in output
     for name in ("policy.yaml", "state.yaml", "rulebase.xml", "fragment.xml"):
         assert (out / name).is_file() and f"demo-out/{name}" in output
     assert "PANOS_API_KEY" not in (out / "policy.yaml").read_text()

@@ -25,8 +25,15 @@ def test_wheel_install_generates_the_golden_fragment(tmp_path):
     )
     assert build.returncode == 0, build.stderr  # hatchling is in the test extra: no skip
     (wheel,) = wheels.glob("awspan-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
-        tops = {name.split("/", 1)[0] for name in archive.namelist()}
+    with zipfile.ZipFile(wheel) as archive:  # what PyPI and `pip show` will show a user
+        names = archive.namelist()
+        licences = [n for n in names if n.endswith("/LICENSE") and ".dist-info/" in n]
+        assert licences and b"Apache License" in archive.read(licences[0])
+        metadata = archive.read(next(n for n in names if n.endswith(".dist-info/METADATA"))).decode()
+    assert "License-Expression: Apache-2.0" in metadata and "Author: awspan contributors" in metadata
+    assert "Classifier: Topic :: System :: Networking :: Firewalls" in metadata
+    assert "Project-URL: Repository, https://github.com/" in metadata
+    tops = {name.split("/", 1)[0] for name in names}
     # the product only: the emulator, the moto/demo tooling and the benchmarks stay in the repository
     assert not tops & {"emulator", "devtools", "bench", "tests"}, tops
     install = subprocess.run(
