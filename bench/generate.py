@@ -178,7 +178,7 @@ def main() -> None:
     print(f"   estate: {instances:,} instances, state.yaml {state.stat().st_size / 1e6:.1f} MB")
 
     t = time.perf_counter()
-    data, _, counts = generate(str(policy), str(state))
+    data, _, counts, _ = generate(str(policy), str(state))
     wall = time.perf_counter() - t
     print(f"   generate: {wall:.2f} s -> {len(data) / 1e6:.1f} MB, {counts}")
 

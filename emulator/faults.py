@@ -26,6 +26,7 @@ KINDS = frozenset(
         "commit",
         "job",
         "op",
+        "user-id",
     }
 )
 

@@ -213,6 +213,7 @@ class EmulatorServer:
         users: dict[str, str] | None = None,
         panorama: bool = False,
         job_steps: int = 2,
+        commit_seconds: float = 0.0,
         tls: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -221,6 +222,7 @@ class EmulatorServer:
             config_xml if config_xml is not None else default_config(panorama),
             panorama=panorama,
             job_steps=job_steps,
+            commit_seconds=commit_seconds,
         )
         self._users = Users(users if users is not None else DEFAULT_USERS)
         self.api = Api(self.store, self._users)
