@@ -47,7 +47,7 @@ def membership_lines(desired: Desired, current: dict[str, frozenset[str]]) -> li
     d = delta(desired.tags, current)
     lines = []
     for ip in sorted(set(d.register) | set(d.unregister)):
-        who = desired.who.get(ip) or "no longer protected (or registered by hand)"
+        who = desired.who.get(ip) or "(not in registrations.yaml: stopped, gone, or registered by hand)"
         adds = ", ".join(sorted(d.register.get(ip, ())))
         drops = ", ".join(sorted(d.unregister.get(ip, ())))
         if adds:
