@@ -9,7 +9,7 @@ import importlib
 import sys
 import time
 
-BENCHES = ("generate", "rulematch", "collect", "push")
+BENCHES = ("generate", "rulematch", "collect", "push", "membership")
 
 
 def main(argv: list[str]) -> int:

@@ -255,7 +255,7 @@ def reconcile(
                 f"the firewall's registrations are not what awspan sent: {a} tag(s) still "
                 f"missing and {b} still registered after reconciling"
             )
-    log.info(
+    log.debug(
         "registrations: %d tag(s) registered, %d unregistered in %d message(s)", reg, unreg, len(messages)
     )
     return Reconciled(reg, unreg, len(messages), after)
