@@ -108,3 +108,27 @@ def test_golden_dynamic_fragment_and_registrations(tmp_path, capsys):
     rc, _, err = generate_cli(capsys, out, "--no-rulebase", policy=policy)
     assert rc == 0, err
     assert not (tmp_path / "registrations.yaml").exists()
+
+
+def test_the_already_allowed_check_leaves_out_the_same_rules_as_in_static(tmp_path, capsys):
+    from lxml import etree
+
+    from tests.generate.test_precheck import SCANNER, SNAPSHOT, WEB_443
+
+    rulebase = tmp_path / "rulebase.xml"
+    rulebase.write_text(SNAPSHOT)
+    names = {}
+    for membership in ("static", "dynamic"):
+        data = example_policy_data()
+        data["rules"]["membership"] = membership
+        policy = tmp_path / f"{membership}.yaml"
+        policy.write_text(yaml.safe_dump(data))
+        out = tmp_path / membership / "fragment.xml"
+        out.parent.mkdir()
+        rc, _, err = generate_cli(capsys, out, "--rulebase", str(rulebase), policy=policy)
+        assert rc == 0, err
+        assert f"left out {WEB_443}: already allowed" in err
+        names[membership] = [e.get("name") for e in etree.parse(str(out)).iterfind(".//rules/entry")]
+    assert names["static"] == names["dynamic"] and WEB_443 not in names["dynamic"]
+    assert SCANNER not in names["dynamic"]
+    assert (tmp_path / "dynamic" / "registrations.yaml").is_file()
