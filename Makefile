@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m devtools.demo
+	$(BIN)/python -m devtools.demo $(if $(MEMBERSHIP),--membership $(MEMBERSHIP))
 
 test: $(STAMP)
 	$(BIN)/ruff check generator emulator devtools tests bench

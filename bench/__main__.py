@@ -14,7 +14,7 @@ import inspect
 import os
 import time
 
-BENCHES = ("generate", "rulematch", "collect", "push", "plan", "aerleon", "lambda_reaction")
+BENCHES = ("generate", "rulematch", "collect", "push", "plan", "membership", "aerleon", "lambda_reaction")
 
 
 def build_parser() -> argparse.ArgumentParser:

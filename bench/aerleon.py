@@ -86,7 +86,7 @@ def main(instances: int | None = None) -> None:
     definitions, policy, terms = aerleon_inputs(load_yaml_file(state_file, "state", fast=True))
 
     started = time.perf_counter()
-    data, _, counts = generate(str(policy_file), str(state_file))
+    data, _, counts, _ = generate(str(policy_file), str(state_file))
     ours = time.perf_counter() - started
 
     started = time.perf_counter()

@@ -123,8 +123,11 @@ def show_rules(rules: list[dict[str, str]]) -> None:
         _say("  " + "  ".join(rule[c].ljust(width[c]) for c in columns).rstrip())
 
 
-def run_demo(out: Path) -> None:
-    """Start both servers, run the loop twice around an AWS change, stop both servers."""
+def run_demo(out: Path, membership: str = "static") -> None:
+    """Start both servers, run the loop twice around an AWS change, stop both servers.
+
+    With membership `dynamic` the change is an instance stop only: the second push then sends
+    User-ID registrations and commits nothing (docs/membership.md)."""
     # imported here so that `--help` is instant and a missing test extra is reported cleanly
     from devtools.moto_server import MotoServer, moto_env
     from devtools.seed import policy_for, seed_estate
@@ -152,6 +155,7 @@ def run_demo(out: Path) -> None:
         _say(f"  PAN-OS (emulator)   {emulator.url}: vsys1, zones trust/untrust/dmz, "
              "admin rules ending in deny rule clean-up")
         policy = policy_for(estate, url=emulator.url)
+        policy["rules"]["membership"] = membership
         header = "# written by `make demo` for the seeded moto estate\n"
         write_atomic(files["policy.yaml"], header + dump_yaml(policy))
         _say(f"  policy              {_display(files['policy.yaml'])} "
@@ -177,6 +181,12 @@ def run_demo(out: Path) -> None:
             awspan("push", "--fragment", fragment, hide=set(plan.splitlines()) - {""})
             _heading("the firewall's running security rules (vsys1), top to bottom")
             show_rules(running_rules(emulator.running(), location, "awspan"))
+            if membership == "dynamic":
+                _heading("registered IPs with awspan tags (User-ID: runtime state, not config)")
+                for ip, tags in sorted(emulator.store.registry.snapshot().items()):
+                    ours = sorted(t for t in tags if t.startswith("awspan."))
+                    if ours:
+                        _say(f"  {ip:<26} {', '.join(ours)}")
 
         loop("first run")
 
@@ -187,14 +197,19 @@ def run_demo(out: Path) -> None:
         web2 = estate.instances["web-2"]
         ec2.stop_instances(InstanceIds=[web2])
         _say(f"  stopped instance web-2 ({web2}, {estate.private_ips['web-2']})")
-        app = estate.security_groups["app"]
-        ec2.revoke_security_group_ingress(GroupId=app, IpPermissions=[{
-            "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
-            "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}])
-        _say(f"  revoked tcp/8443 from 203.0.113.0/24 on security group app ({app})")
+        if membership == "dynamic":
+            loop("second run (membership dynamic: the stop is enforced by registrations, no commit)")
+        else:
+            app = estate.security_groups["app"]
+            ec2.revoke_security_group_ingress(GroupId=app, IpPermissions=[{
+                "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443,
+                "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}])
+            _say(f"  revoked tcp/8443 from 203.0.113.0/24 on security group app ({app})")
+            loop("second run (the plan shows exactly that change)")
+    _finish(out, started)
 
-        loop("second run (the plan shows exactly that change)")
 
+def _finish(out: Path, started: float) -> None:
     _heading(f"artefacts in {_display(out)}/ (the same files a policy repository commits in out/)")
     for path in sorted(out.iterdir()):
         if path.is_file() and not path.name.startswith("."):
@@ -206,9 +221,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devtools.demo", description=__doc__.splitlines()[0])
     parser.add_argument("--out", default=DEFAULT_OUT, type=Path,
                         help=f"artefact directory (default: {DEFAULT_OUT})")
+    parser.add_argument("--membership", choices=("static", "dynamic"), default="static",
+                        help="rules.membership of the demo's policy (default: static); dynamic shows an "
+                             "instance stop enforced through User-ID registrations, with no commit")
     args = parser.parse_args(argv)
     try:
-        run_demo(args.out)
+        run_demo(args.out, args.membership)
     except DemoError as exc:
         print(f"demo failed: {exc} (both servers stopped)", file=sys.stderr)
         return 1

@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--panorama", action="store_true", help="behave as Panorama (device groups)")
     parser.add_argument("--job-steps", type=int, default=2, help="polls a commit job stays ACT (default 2)")
+    parser.add_argument("--commit-seconds", type=float, default=0.0,
+                        help="seconds a commit job stays ACT, as on a real firewall (default 0)")
     parser.add_argument("--tls", action="store_true", help="serve HTTPS with a fresh self-signed certificate")
     parser.add_argument("--sw-version", default="10.1.0",
                         help="PAN-OS version to answer as (default 10.1.0; 10.0.x needs "
@@ -72,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
             users=users,
             panorama=args.panorama,
             job_steps=args.job_steps,
+            commit_seconds=args.commit_seconds,
             tls=args.tls,
             host=args.host,
             port=args.port,

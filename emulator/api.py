@@ -32,6 +32,7 @@ from emulator.responses import (
     serialize,
 )
 from emulator.store import BatchError, Store
+from emulator.userid import user_id_response
 
 CONFIG_ACTIONS = ("get", "show", "set", "edit", "delete", "move", "rename", "multi-config")
 
@@ -107,6 +108,10 @@ class Api:
                 return Reply(200, serialize(self._op(admin, params)))
             if req_type == "commit":
                 return Reply(200, serialize(self._commit(admin, params)))
+            if req_type == "user-id":
+                self._record({"type": "user-id", "action": None, "admin": admin})
+                self._fault("user-id")
+                return Reply(200, serialize(user_id_response(self.store.registry, params.get("cmd"))))
             self._record({"type": req_type, "action": params.get("action"), "admin": admin})
             raise ApiError(CODE_UNKNOWN_COMMAND, f"Unknown command: type={req_type or '(missing)'}")
         except _Prebuilt as err:

@@ -7,6 +7,7 @@ that clients exercise their polling loop.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -25,17 +26,18 @@ class Job:
     warnings: list[str] = field(default_factory=list)
     finished: str = ""
     devices: list[tuple[str, str, bool]] = field(default_factory=list)  # commit-all: (serial, name, ok)
+    ready_at: float = 0.0  # time.monotonic() before which the job stays ACT (--commit-seconds)
 
     def poll(self, now: str) -> None:
         """One `show jobs` request: the job advances one step towards FIN."""
         if self.polls_left > 0:
             self.polls_left -= 1
-            if self.polls_left == 0:
-                self.finished = now
+        if self.status == "FIN" and not self.finished:
+            self.finished = now
 
     @property
     def status(self) -> str:
-        return "FIN" if self.polls_left == 0 else "ACT"
+        return "FIN" if self.polls_left == 0 and time.monotonic() >= self.ready_at else "ACT"
 
     def to_xml(self, total_steps: int) -> etree._Element:
         job = etree.Element("job")

@@ -34,6 +34,7 @@ KINDS = frozenset(
         "commit-nothing",
         "job",
         "op",
+        "user-id",
     }
 )
 

@@ -21,6 +21,7 @@ from emulator.responses import (
     result_success,
 )
 from emulator.store import Store
+from emulator.userid import show_registered
 from generator.xmlsafe import safe_parser
 
 _PARSER = safe_parser()
@@ -42,7 +43,7 @@ def _path(cmd: etree._Element) -> str:
     while len(node) > 0 and node[0].tag not in ("comment", "id", "partial", "vsys", "admin"):
         node = node[0]
         words.append(node.tag)
-        if words[:2] == ["test", "security-policy-match"]:
+        if words[:2] == ["test", "security-policy-match"] or words[:3] == ["show", "object", "registered-ip"]:
             break
     return " ".join(words)
 
@@ -170,7 +171,7 @@ def _policy_match(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         if not scopes:
             raise ApiError(CODE_NOT_PRESENT, f"vsys {name} does not exist")
         try:
-            hits = Matcher(scopes[0], root.find("shared")).matches(flow)
+            hits = Matcher(scopes[0], root.find("shared"), ctx.store.registry).matches(flow)
         except ValueError as exc:
             raise ApiError(CODE_MALFORMED, f"test security-policy-match: {exc}") from None
         if _text(query.find("show-all")) != "yes":
@@ -249,6 +250,7 @@ HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
     "show system info": _system_info,
     "request multi-config enabled": _enable_multi_config,
     "show high-availability state": _ha_state,
+    "show object registered-ip": lambda ctx, cmd: show_registered(ctx.store.registry, cmd),
     "show config running": _show_config("running"),
     "show config candidate": _show_config("candidate"),
 }

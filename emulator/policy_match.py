@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from emulator.model import members, security_rules
+from emulator.userid import Registry, compile_filter
 from generator.addresses import contains, is_ip_literal, parse_address
 from generator.generate.icmp import ident_of
 from generator.panos.vocab import PREDEFINED_SERVICES, PROTOCOL_NUMBERS, SERVICE_PROTOCOLS
@@ -116,9 +117,11 @@ def _ports_contain(spec: str, port: int) -> bool:
 class Matcher:
     """Resolves the names of one scope (with shared as fallback) and tests rules."""
 
-    def __init__(self, scope: etree._Element, shared: etree._Element | None) -> None:
+    def __init__(self, scope: etree._Element, shared: etree._Element | None,
+                 registry: Registry | None = None) -> None:
         self.scope = scope
         self.shared = shared
+        self.registry = registry
 
     def _find(self, container: str, name: str) -> etree._Element | None:
         for holder in (self.scope, self.shared):
@@ -149,7 +152,28 @@ class Matcher:
             return False  # fqdn / ip-wildcard: not resolved by the emulator
         group = self._find("address-group", name)
         if group is not None and name not in seen:
+            text = group.findtext("dynamic/filter")
+            if text is not None:
+                return self._dynamic_contains(text, ip)
             return any(self.address_contains(m, ip, seen | {name}) for m in members(group, "static"))
+        return False
+
+    def _dynamic_contains(self, text: str, ip: str) -> bool:
+        """A DAG holds the registered IPs and the address objects whose tags match its filter."""
+        try:
+            matches = compile_filter(text)
+        except ValueError as exc:
+            raise ValueError(f"dynamic address group filter {text!r}: {exc}") from None
+        if self.registry is not None and matches(self.registry.tags_of(ip)):
+            return True
+        for holder in (self.scope, self.shared):
+            if holder is None:
+                continue
+            for entry in holder.iterfind("address/entry"):
+                tags = frozenset((m.text or "").strip() for m in entry.iterfind("tag/member"))
+                name = entry.get("name", "")
+                if tags and matches(tags) and self.address_contains(name, ip, frozenset({"*"})):
+                    return True
         return False
 
     def addresses_match(self, rule: etree._Element, field: str, value: str | None) -> bool:

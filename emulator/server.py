@@ -214,6 +214,7 @@ class EmulatorServer:
         users: dict[str, str] | None = None,
         panorama: bool = False,
         job_steps: int = 2,
+        commit_seconds: float = 0.0,
         tls: bool = False,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -226,6 +227,7 @@ class EmulatorServer:
             job_steps=job_steps,
             decorate=decorate,
             device=device,
+            commit_seconds=commit_seconds,
         )
         self._users = Users(users if users is not None else DEFAULT_USERS)
         self.api = Api(self.store, self._users)

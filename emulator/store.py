@@ -39,6 +39,7 @@ from emulator.responses import (
     CODE_REFERENCE_COUNT,
     ApiError,
 )
+from emulator.userid import Registry
 from emulator.validate import Validator
 from generator.xmlsafe import safe_parser
 
@@ -85,12 +86,15 @@ class Store:
     """Running + candidate configs and everything that changes them."""
 
     def __init__(self, config_xml: bytes | str, panorama: bool = False, job_steps: int = 2,
-                 decorate: bool = True, device: DeviceProfile | None = None) -> None:
+                 decorate: bool = True, device: DeviceProfile | None = None,
+                 commit_seconds: float = 0.0) -> None:
         self.mutex = threading.RLock()
         self.device = device or DeviceProfile()
         self.panorama = panorama
         self.decorate = decorate  # answers carry what a real device adds (decorate.py)
         self.job_steps = max(0, int(job_steps))
+        self.commit_seconds = max(0.0, float(commit_seconds))  # a real commit takes tens of seconds
+        self.registry = Registry()  # User-ID: registered IP -> tags (runtime state, not config)
         self.running = parse_config(config_xml)
         self.candidate = copy.deepcopy(self.running)
         self.journal: list[ConfigOp] = []
@@ -310,8 +314,9 @@ class Store:
                 details=details,
                 polls_left=self.job_steps,
                 enqueued=now_text(),
+                ready_at=time.monotonic() + self.commit_seconds,
             )
-            if self.job_steps == 0:
+            if self.job_steps == 0 and not self.commit_seconds:
                 job.finished = job.enqueued
             self.jobs[job.id] = job
             self._next_job += 1

@@ -63,6 +63,7 @@ class Rules:
     log_setting: str | None = None
     tag: str = "awspan"
     layout: str = "group"
+    membership: str = "static"  # static: address groups in config; dynamic: DAGs fed by User-ID registrations
     internal_cidrs: tuple[str, ...] = ()
     applications: tuple[tuple[str, str], ...] = ()  # sorted (proto/port, app) pairs
 
@@ -193,6 +194,7 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
             log_setting=rules.get("log_setting"),
             tag=rules.get("tag", Rules.tag),
             layout=rules.get("layout", Rules.layout),
+            membership=rules.get("membership", Rules.membership),
             internal_cidrs=_canonical_cidrs(rules.get("internal_cidrs", [])),
             applications=tuple(sorted(applications.items())),
         ),

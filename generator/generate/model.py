@@ -26,7 +26,13 @@ from generator.errors import AwspanError
 from generator.generate.icmp import IcmpApp
 from generator.generate.names import address_name, check_name, clip_description, rule_name
 from generator.generate.permissions import Offer, OfferTable, ServiceObject, SourceResolver
-from generator.generate.protect import DEFAULT_V4, DEFAULT_V6, protected_interfaces
+from generator.generate.protect import (
+    DEFAULT_V4,
+    DEFAULT_V6,
+    LIVE_STATES,
+    PARKED_STATES,
+    protected_interfaces,
+)
 from generator.location import Location
 from generator.policy import Policy
 
@@ -43,6 +49,18 @@ class AddressGroup:
     name: str
     members: tuple[str, ...]
     description: str
+    dynamic_tags: tuple[str, ...] = ()  # membership dynamic: a DAG matching any of these tags; no members
+
+
+@dataclass(frozen=True)
+class Member:
+    """Who stands behind one address object: what registrations.yaml says of an IP."""
+
+    ip: str
+    instance: str
+    interface: str
+    name: str | None
+    live: bool  # pending/running: protected now (registered in membership dynamic)
 
 
 @dataclass(frozen=True)
@@ -144,6 +162,9 @@ class _Builder:
         self.applications: dict[str, IcmpApp] = {}
         self.rules: dict[str, tuple[tuple[Any, ...], Rule]] = {}
         self.groups: dict[str, AddressGroup] = {}
+        self.members: dict[str, Member] = {}  # address name -> who stands behind it
+        # membership dynamic keeps the rules of stopped instances (their addresses stay unregistered)
+        self.states = LIVE_STATES | PARKED_STATES if policy.rules.membership == "dynamic" else LIVE_STATES
         self._sg_index: list[dict[str, int]] = []
         self._resolvers: list[SourceResolver] = []
         self._sg_offers: dict[tuple[int, str], dict[Offer, _Acc]] = {}
@@ -187,6 +208,10 @@ class _Builder:
         self, pi_inst: dict[str, Any], eni: dict[str, Any], vpc: dict[str, Any], ip: str, prefix: int
     ) -> str:
         name = check_name(address_name(pi_inst["id"], ip), f"address {ip} of {pi_inst['id']}", self.where)
+        if name not in self.members:
+            self.members[name] = Member(
+                ip, pi_inst["id"], eni["id"], pi_inst.get("name"), pi_inst["state"] in LIVE_STATES
+            )
         if name not in self.addresses:
             label = f" ({pi_inst['name']})" if pi_inst.get("name") else ""
             self.addresses[name] = Address(
@@ -223,7 +248,7 @@ class _Builder:
     # -- layouts ------------------------------------------------------------------------------
     def group_layout(self) -> None:
         dests: dict[tuple[int, str], tuple[set[str], set[str]]] = {}
-        for pi in protected_interfaces(self.state, self.policy):
+        for pi in protected_interfaces(self.state, self.policy, self.states):
             v = pi.vpc_index
             names4 = {self.add_address(pi.instance, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4}
             names6 = {self.add_address(pi.instance, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6}
@@ -270,7 +295,7 @@ class _Builder:
         # instance id -> offer -> interface id -> what that interface allows for that offer
         per: dict[str, dict[Offer, dict[str, _Slice]]] = {}
         labels: dict[str, str] = {}
-        for pi in protected_interfaces(self.state, self.policy):
+        for pi in protected_interfaces(self.state, self.policy, self.states):
             v = pi.vpc_index
             inst = pi.instance
             name = f" ({inst['name']})" if inst.get("name") else ""
@@ -312,13 +337,14 @@ class _Builder:
                     )
                     notes = "; ".join(sorted(set().union(*(p.notes for p in parts))))
                     where = f"{labels[inst_id]} {eni_id}" if eni_id else labels[inst_id]
+                    destinations = tuple(sorted(set().union(*(p.destinations for p in parts))))
                     self.add_rule(
                         f"rule for {offer.label} to {where}",
                         (inst_id, eni_id, offer.order),
                         rule_name(f"{inst_id}-{eni_id}" if eni_id else inst_id, offer.suffix),
                         offer,
                         sources,
-                        tuple(sorted(set().union(*(p.destinations for p in parts)))),
+                        destinations,
                         f"awspan: instance {where}: {notes}",
                     )
 
@@ -346,11 +372,28 @@ class _Builder:
         return frag.keep_rules(r.name for r in rules)  # drop objects no rule references
 
 
-def build_fragment(state: dict[str, Any], policy: Policy, where: str = "state.yaml") -> Fragment:
-    """The pure heart of generate: validated state + policy -> Fragment."""
+@dataclass(frozen=True)
+class Built:
+    """The static-form fragment, and what membership `dynamic` needs to turn it into DAGs."""
+
+    fragment: Fragment
+    members: dict[str, Member]  # address name -> who stands behind it
+
+
+def build(state: dict[str, Any], policy: Policy, where: str = "state.yaml") -> Built:
+    """The pure heart of generate: validated state + policy -> the static-form model.
+
+    With membership `dynamic` the model also covers stopped instances (see PARKED_STATES);
+    generator.generate.membership turns it into DAGs plus registrations of the live addresses.
+    """
     builder = _Builder(state, policy, where)
     if policy.rules.layout == "instance":
         builder.instance_layout()
     else:
         builder.group_layout()
-    return builder.fragment()
+    return Built(builder.fragment(), builder.members)
+
+
+def build_fragment(state: dict[str, Any], policy: Policy, where: str = "state.yaml") -> Fragment:
+    """The static-form fragment of state + policy (see build)."""
+    return build(state, policy, where).fragment

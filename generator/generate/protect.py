@@ -23,6 +23,9 @@ from generator.policy import Policy
 log = logging.getLogger("awspan.generate")
 
 LIVE_STATES = frozenset({"pending", "running"})
+PARKED_STATES = frozenset({"stopping", "stopped"})
+"""An instance in these states keeps its interfaces and addresses: membership `dynamic` keeps
+its rules in the config (unregistered, so they match nothing) so that a start needs no commit."""
 DEFAULT_V4 = "0.0.0.0/0"
 DEFAULT_V6 = "::/0"
 
@@ -84,15 +87,18 @@ def subnet_families(
     return explicit, _families(main, targets)
 
 
-def protected_interfaces(state: dict[str, Any], policy: Policy) -> Iterator[ProtectedInterface]:
-    """Every interface with at least one address behind the firewall (the firewall's own excluded)."""
+def protected_interfaces(
+    state: dict[str, Any], policy: Policy, states: frozenset[str] = LIVE_STATES
+) -> Iterator[ProtectedInterface]:
+    """Every interface with at least one address behind the firewall (the firewall's own excluded),
+    of instances in `states` (default: the live ones, which are the protected ones)."""
     targets = firewall_targets(state, policy)
     for v, vpc in enumerate(state["vpcs"]):
         explicit, fallback = subnet_families(vpc, targets)
         if not (fallback[0] or fallback[1] or any(a or b for a, b in explicit.values())):
             continue
         for i, inst in enumerate(vpc.get("instances", [])):
-            if inst["state"] not in LIVE_STATES or inst["id"] == policy.firewall.instance_id:
+            if inst["state"] not in states or inst["id"] == policy.firewall.instance_id:
                 continue
             for n, eni in enumerate(inst.get("interfaces", [])):
                 if eni["subnet"] is None:

@@ -77,6 +77,8 @@ def message_lines(root: etree._Element) -> list[str]:
     nodes = list(root.iter("line")) or list(root.iter("msg"))
     lines: list[str] = []
     for node in nodes:
+        if node.find(".//uid-response") is not None:
+            continue  # its entries are read below; its bare text is only the version
         text = " ".join("".join(node.itertext()).split())
         if not text:
             continue
@@ -87,6 +89,9 @@ def message_lines(root: etree._Element) -> list[str]:
         line = f"[{op_id}] {text}" if op_id else text
         if line not in lines:
             lines.append(line)
+    # a User-ID answer says per entry what it did not do (e.g. "tag t already exists, ignore")
+    for entry in root.iterfind(".//uid-response/payload/*/entry[@message]"):
+        lines.append(f"{entry.getparent().tag} {entry.get('ip', '?')}: {entry.get('message')}")
     return lines
 
 
@@ -243,6 +248,13 @@ class PanosClient:
 
     def op(self, cmd: str, *, vsys: str | None = None) -> etree._Element:
         params = {"type": "op", "cmd": cmd}
+        if vsys:
+            params["vsys"] = vsys
+        return self._post(params)
+
+    def user_id(self, message: str, *, vsys: str | None = None) -> etree._Element:
+        """Send one uid-message (User-ID API: IP tag registrations, no commit needed)."""
+        params = {"type": "user-id", "cmd": message}
         if vsys:
             params["vsys"] = vsys
         return self._post(params)

@@ -221,6 +221,25 @@ def _decision(d: Any) -> str:
             + (f" ({d['reason']})" if d.get("reason") else ""))
 
 
+MEMBERSHIP_LINES = 200
+"""Registration lines shown in text and markdown; the JSON plan and registrations.yaml hold all."""
+
+
+def membership_lines(m: dict[str, Any], limit: int = MEMBERSHIP_LINES) -> list[str]:
+    """Membership dynamic: the User-ID registrations push would send (no commit needed)."""
+    reg, unreg = m["register"], m["unregister"]
+    if not reg and not unreg:
+        return ["membership (User-ID registrations): the firewall holds exactly registrations.yaml"]
+    lines = [f"  + register {e['ip']} {e['who'] or ''}: {', '.join(e['tags'])}" for e in reg]
+    gone = "(not in registrations.yaml: stopped, gone, or registered by hand)"
+    lines += [f"  - unregister {e['ip']} {e['who'] or gone}: {', '.join(e['tags'])}" for e in unreg]
+    tags_in, tags_out = sum(len(e["tags"]) for e in reg), sum(len(e["tags"]) for e in unreg)
+    head = (f"membership (User-ID registrations, no commit): {tags_in} tag(s) to register, "
+            f"{tags_out} to unregister")
+    more = len(lines) - limit
+    return [head, *lines[:limit]] + ([f"  and {more} more: see the JSON plan"] if more > 0 else [])
+
+
 def render_text(doc: dict[str, Any]) -> str:
     out = [f"awspan plan for {doc['location']}: {headline(doc)}", f"  {_objects_line(doc)}"]
     if doc.get("device"):
@@ -241,6 +260,8 @@ def render_text(doc: dict[str, Any]) -> str:
                    f"{_plural(len(doc['precheck'].get('decisions', [])), 'decision')}")
         out += [f"  = {_decision(d)}" for d in decisions]
         out += [f"  warning: {w}" for w in warnings]
+    if doc.get("membership") is not None:
+        out += membership_lines(doc["membership"])
     return "\n".join(out) + "\n"
 
 
@@ -293,6 +314,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
         lines = [_decision(d) for d in decisions] + [f"warning: {w}" for w in warnings]
         tail = [f"<details><summary>Already-allowed check: {_plural(len(decisions), 'other decision')}"
                 "</summary>", "", *_block(lines), "", "</details>", ""]
+    if doc.get("membership") is not None:
+        head, *lines = membership_lines(doc["membership"])
+        tail += [f"<details><summary>{html.escape(head)}</summary>", "", *_block(lines), "", "</details>", ""]
     size = sum(len(line) + 1 for line in out) + sum(len(line) + 1 for line in tail)
     for i, (title, body) in enumerate(sections):
         piece = [f"<details><summary>{html.escape(title)}</summary>", ""]

@@ -64,6 +64,12 @@ class EmptyFragment(Guarded):
     """The fragment has no rules while rules are managed: everything would go."""
 
 
+class TooManyUnregisters(Guarded):
+    """Membership dynamic: more than max_delete_percent of awspan's registered addresses would
+    lose their tags (once min_existing are registered): the same partial-collect hazard as
+    mass rule deletes, in the form an outage takes when membership is runtime state."""
+
+
 @dataclass(frozen=True)
 class Safety:
     """policy.yaml `safety:` — the thresholds of the guards."""
@@ -84,6 +90,19 @@ class Safety:
             return [TooManyDeletes(
                 f"push would delete {deleted_rules} of {managed_rules} managed rules ({pct:.0f}%), over "
                 f"safety.max_delete_percent ({self.max_delete_percent:g}%); check the state (a failed "
+                "or partial collect?) or use --force")]
+        return []
+
+
+    def registration_guards(self, registered: int, leaving: int) -> list[Guarded]:
+        """Membership dynamic: addresses that would lose every awspan tag, against the floor."""
+        if registered < max(self.min_existing, 1):
+            return []
+        if leaving * 100.0 > self.max_delete_percent * registered:
+            pct = 100.0 * leaving / registered
+            return [TooManyUnregisters(
+                f"push would unregister {leaving} of {registered} addresses with awspan tags ({pct:.0f}%), "
+                f"over safety.max_delete_percent ({self.max_delete_percent:g}%); check the state (a failed "
                 "or partial collect?) or use --force")]
         return []
 

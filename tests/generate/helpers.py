@@ -19,7 +19,8 @@ import netaddr
 from lxml import etree
 
 from generator.cli import main as cli_main
-from generator.generate.model import build_fragment
+from generator.generate.membership import to_dynamic
+from generator.generate.model import build, build_fragment
 from generator.generate.render import render_fragment
 from generator.generate.state import parse_state
 from generator.policy import Policy, parse_policy
@@ -66,6 +67,14 @@ def example_policy_data() -> dict[str, Any]:
 
 def example_state_data() -> dict[str, Any]:
     return load_yaml_file(STATE, "state")
+
+
+def generate_dynamic(state: dict[str, Any], policy: Policy) -> tuple[bytes, dict[str, list[str]]]:
+    """The pure pipeline with membership dynamic: (fragment bytes, registrations ip -> tags)."""
+    built = build(parse_state(copy.deepcopy(state)), policy)
+    fragment, regs = to_dynamic(built, policy.rules.tag)
+    data, _ = render_fragment(fragment)
+    return data, {e.ip: list(e.tags) for e in regs.entries}
 
 
 def generate_bytes(state: dict[str, Any], policy: Policy) -> bytes:
@@ -168,7 +177,11 @@ def expected_pairs(state: dict[str, Any], policy: Policy) -> dict[tuple[str, tup
     return {k: v for k, v in out.items() if v}
 
 
-def fragment_pairs(xml: bytes) -> dict[tuple[str, tuple], netaddr.IPSet]:
+def fragment_pairs(
+    xml: bytes, registrations: dict[str, list[str]] | None = None
+) -> dict[tuple[str, tuple], netaddr.IPSet]:
+    """What a fragment allows; a dynamic address group holds the IPs `registrations` (ip -> tags)
+    gives its filter's tag, as the firewall would once push has registered them."""
     root = etree.fromstring(xml)
     addresses = {
         e.get("name"): e.findtext("ip-netmask").split("/")[0] for e in root.iterfind(".//address/entry")
@@ -177,6 +190,11 @@ def fragment_pairs(xml: bytes) -> dict[tuple[str, tuple], netaddr.IPSet]:
         e.get("name"): [m.text for m in e.iterfind("static/member")]
         for e in root.iterfind(".//address-group/entry")
     }
+    for e in root.iterfind(".//address-group/entry[dynamic]"):
+        tag = e.findtext("dynamic/filter").strip().strip("'")
+        members = [ip for ip, tags in (registrations or {}).items() if tag in tags]
+        groups[e.get("name")] = members
+        addresses.update({ip: ip for ip in members})
     services = {}
     for e in root.iterfind(".//service/entry"):
         proto = e.find("protocol")[0]
