@@ -141,10 +141,7 @@ def change_lines(r: dict[str, Any]) -> tuple[str, list[str]]:
     if r.get("drift"):
         body.append(f"drift: {r['drift']}")
     for dec in r.get("verdicts", []):
-        cov = dec.get("covering")
-        cov = ", ".join(map(str, cov)) if isinstance(cov, list) else (cov or "")
-        body.append(f"verdict: {dec.get('verdict', '?')}" + (f" by {cov}" if cov else "")
-                    + (f" ({dec['reason']})" if dec.get("reason") else ""))
+        body.append(f"verdict: {_verdict(dec)}")
     return title, body
 
 
@@ -212,13 +209,24 @@ def _precheck_rest(doc: dict[str, Any]) -> tuple[list[dict], list[str]]:
             list(pc.get("warnings", [])))
 
 
+def _verdict(d: dict[str, Any]) -> str:
+    """`partial (blocked in part by block-known-bad; kept whole)`: the covering rules are named
+    once, by the reason when it names them, else after the verdict."""
+    covering = d.get("covering")
+    if not isinstance(covering, list):
+        covering = [covering] if covering else []
+    names = [str(c) for c in covering]
+    reason = str(d.get("reason") or "")
+    text = str(d.get("verdict", "?"))
+    if names and not all(n in reason for n in names):
+        text += f" by {', '.join(names)}"
+    return text + (f" ({reason})" if reason else "")
+
+
 def _decision(d: Any) -> str:
     if not isinstance(d, dict):
         return str(d)
-    cov = d.get("covering")
-    cov = ", ".join(map(str, cov)) if isinstance(cov, list) else (cov or "")
-    return (f"{d.get('rule', '?')}: {d.get('verdict', '?')}" + (f" by {cov}" if cov else "")
-            + (f" ({d['reason']})" if d.get("reason") else ""))
+    return f"{d.get('rule', '?')}: {_verdict(d)}"
 
 
 MEMBERSHIP_LINES = 200
