@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 POLICY = EXAMPLES / "policy.yaml"
 STATE = EXAMPLES / "state.yaml"
-GOLDEN = ROOT / "out" / "fragment.xml"
+GOLDEN = EXAMPLES / "out" / "fragment.xml"
 BUILTIN_TEMPLATE = ROOT / "templates" / "fragment.xml.j2"
 
 

@@ -1,4 +1,4 @@
-"""The committed out/fragment.xml is exactly what generate makes of the examples, every time."""
+"""The committed examples/out/fragment.xml is exactly what generate makes of the examples, every time."""
 
 from __future__ import annotations
 
