@@ -5,11 +5,12 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 AWSPAN := $(BIN)/awspan
 
-.PHONY: help demo test lint bench collect generate snapshot plan push lambda-zip clean
+.PHONY: help demo test test-fast lint bench collect generate snapshot plan push lambda-zip clean
 
 help:
 	@echo "make demo    - the whole loop on loopback: moto server + PAN-OS emulator, collect -> generate -> plan -> push"
 	@echo "make test    - the whole test suite (sets up .venv)"
+	@echo "make test-fast - the suite without the tests marked slow (demo runs, servers, wheel and zip builds)"
 	@echo "make bench   - benchmarks (generate, collect, push, plan, already-allowed check)"
 	@echo "make collect|generate|snapshot|plan|push - the pipeline steps, for CI jobs"
 	@echo "make lambda-zip POLICY=policy.yaml - the Lambda deployment package in deploy/build/, the policy inside"
@@ -29,6 +30,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check generator emulator devtools tests bench
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/ruff check generator emulator devtools tests bench
+	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator emulator devtools tests bench
@@ -52,7 +57,7 @@ push: $(STAMP)
 	$(AWSPAN) push
 
 lambda-zip: $(STAMP)
-	$(BIN)/python -m generator.lambda_package --output deploy/build/awspan-lambda.zip \
+	$(BIN)/python -m devtools.lambda_package --output deploy/build/awspan-lambda.zip \
 	  $(if $(POLICY),--policy $(POLICY)) $(if $(POLICY_FROM_ENV),--policy-from-env)
 
 clean:

@@ -172,8 +172,8 @@ def main(argv: list[str] | None = None) -> int:
     # SIGTERM (kill, a CI runner's cleanup) stops the server like Ctrl-C: the child is stopped too
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with MotoServer() as url:
-        print(url, flush=True)
-        try:
+        try:  # the print too: a SIGTERM may arrive as soon as the reader has the line
+            print(url, flush=True)
             while True:
                 time.sleep(3600)
         except KeyboardInterrupt:

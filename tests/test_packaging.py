@@ -84,6 +84,7 @@ def test_lambda_zip_without_a_policy_source_fails_and_says_both_ways(
     assert "POLICY_FROM_ENV=1" in (ROOT / "docs" / "events.md").read_text()
 
 
+@pytest.mark.slow
 def test_moto_server_help_says_what_it_does_and_sigterm_stops_it(tmp_path: Path) -> None:
     helped = subprocess.run([sys.executable, "-m", "devtools.moto_server", "--help"],
                             capture_output=True, text=True, timeout=60, check=True)

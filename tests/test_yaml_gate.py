@@ -218,6 +218,7 @@ def test_leading_byte_order_mark_is_read_alike() -> None:
         assert yamlio.load_yaml_text("\ufeffa: 1\n", "x.yaml", fast=fast) == {"a": 1}
 
 
+@pytest.mark.slow
 def test_large_file_on_the_slow_path_gets_one_note(monkeypatch: pytest.MonkeyPatch, capsys: Any) -> None:
     text = "items:\n" + "- {a: 1, b: two}\n" * 300_000
     monkeypatch.setattr(yamlio, "SLOW_NOTE_BYTES", len(text) - 1)

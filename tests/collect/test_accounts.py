@@ -20,6 +20,7 @@ SPOKE = "111111111111"
 ROLE = f"arn:aws:iam::{SPOKE}:role/awspan-collect"
 
 
+@pytest.mark.slow
 def test_assume_role_per_account_and_regions_per_account(mocked: None, tmp_path: Path) -> None:
     creds = boto3.client("sts", region_name="us-east-1").assume_role(
         RoleArn=ROLE, RoleSessionName="seed")["Credentials"]

@@ -16,6 +16,8 @@ from generator.validate import validate_document
 from generator.yamlio import load_yaml_file
 from tests.collect.estate import build_estate, find, write_policy
 
+pytestmark = pytest.mark.slow  # collect against a real moto server process
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -62,6 +62,7 @@ def two_regions(mocked: None, tmp_path: Path) -> tuple[Any, Path]:
     return policy, out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("operation", ["DescribeInstances", "DescribeVpcs", "GetManagedPrefixListEntries"])
 def test_denied_call_in_one_region_of_two_leaves_state_untouched(
     two_regions: tuple[Any, Path], operation: str
@@ -75,6 +76,7 @@ def test_denied_call_in_one_region_of_two_leaves_state_untouched(
     assert sorted(os.listdir(out.parent)) == files_before  # no temp file left behind
 
 
+@pytest.mark.slow
 def test_the_same_collect_without_the_denial_succeeds(two_regions: tuple[Any, Path]) -> None:
     """Control for the test above: the estate itself is readable in both regions."""
     policy, out = two_regions

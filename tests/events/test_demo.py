@@ -10,6 +10,10 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the demo runs whole (a moto server, the emulator, the loop twice)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -50,11 +50,13 @@ def _cfn_lint(path: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_template_passes_cfn_lint():
     result = _cfn_lint(TEMPLATE)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_cfn_lint_would_catch_a_broken_template(tmp_path):
     broken = tmp_path / "template.yaml"
     broken.write_text(TEMPLATE.read_text().replace("ReservedConcurrentExecutions: 1",

@@ -34,6 +34,7 @@ def package(tmp_path_factory) -> Path:
     return output
 
 
+@pytest.mark.slow
 def test_zip_holds_the_project_its_dependencies_and_the_policy(package):
     with zipfile.ZipFile(package) as archive:
         names = set(archive.namelist())
@@ -53,6 +54,7 @@ def test_zip_holds_the_project_its_dependencies_and_the_policy(package):
     assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
 
 
+@pytest.mark.slow
 def test_two_builds_are_byte_identical(package, tmp_path):
     again = tmp_path / "again.zip"
     policy = tmp_path / "policy.yaml"
@@ -62,6 +64,7 @@ def test_two_builds_are_byte_identical(package, tmp_path):
     assert again.read_bytes() == package.read_bytes()
 
 
+@pytest.mark.slow
 def test_handler_runs_from_the_unpacked_zip_with_only_the_runtime_boto3(package, tmp_path):
     task = tmp_path / "task"
     with zipfile.ZipFile(package) as archive:

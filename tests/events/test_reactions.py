@@ -76,6 +76,7 @@ def emulator():
         yield emu
 
 
+@pytest.mark.slow
 def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator, tmp_path, monkeypatch,
                                                                     caplog, capsys):
     estate = seed_estate(aws)
@@ -118,6 +119,7 @@ def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator,
         assert key.encode() not in artefact.read_bytes(), artefact
 
 
+@pytest.mark.slow
 def test_push_mode_reads_the_key_from_ssm_and_reports_a_failed_step(aws, emulator, tmp_path, monkeypatch):
     estate = seed_estate(aws)
     ssm = boto3.client("ssm", region_name=estate.region)

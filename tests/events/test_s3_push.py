@@ -6,10 +6,13 @@ collect -> snapshot -> generate -> push (one commit) for the whole batch."""
 from __future__ import annotations
 
 import boto3
+import pytest
 
 from devtools.seed import seed_estate
 from tests.events.test_reactions import SECRET, addresses, emulator, rules_of, write_policy  # noqa: F401
 from tests.events.trail import MEMBER, digest_key, put_log, record, s3_event, sns_envelope, sqs_event
+
+pytestmark = pytest.mark.slow  # the whole event loop against a moto server and the emulator
 
 FIXTURE_INSTANCE = "i-0a1b2c3d4e5f60718"
 

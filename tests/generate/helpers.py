@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import netaddr
+import pytest
 from lxml import etree
 
 from generator.cli import main as cli_main
@@ -30,8 +31,32 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
 POLICY = EXAMPLES / "policy.yaml"
 STATE = EXAMPLES / "state.yaml"
-GOLDEN = ROOT / "out" / "fragment.xml"
+GOLDEN = EXAMPLES / "out" / "fragment.xml"
 BUILTIN_TEMPLATE = ROOT / "templates" / "fragment.xml.j2"
+
+
+def compare_golden(actual: bytes, golden: Path) -> None:
+    """Fail unless `actual` is byte-for-byte the golden file; on a mismatch (or no golden yet) the
+    output is written beside it as *.actual, with the command that accepts it."""
+    side = golden.with_name(golden.name + ".actual")
+    if not golden.is_file() or actual != golden.read_bytes():
+        side.write_bytes(actual)
+        pytest.fail(
+            f"{golden} differs from generate's output, written to {side}. Review the diff; "
+            f"if the change is intended, accept it with: mv {side} {golden}"
+        )
+    side.unlink(missing_ok=True)
+
+
+def fast_loader_required() -> bool:
+    """True where the install rule (the yaml-rs dependency's environment marker) says the fast YAML
+    loader must be installed: there a missing yaml_rs is a failure, not a reason to skip."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    wanted = [r for r in map(Requirement, metadata.requires("awspan") or []) if r.name == "yaml-rs"]
+    return any(r.marker is None or r.marker.evaluate({"extra": ""}) for r in wanted)
 
 
 def run_cli(capsys: Any, *argv: str) -> tuple[int, str, str]:

@@ -1,11 +1,10 @@
-"""The committed out/fragment.xml is exactly what generate makes of the examples, every time."""
+"""The committed examples/out/fragment.xml is exactly what generate makes of the examples, every time."""
 
 from __future__ import annotations
 
 import random
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -15,6 +14,7 @@ from tests.generate.helpers import (
     BUILTIN_TEMPLATE,
     GOLDEN,
     ROOT,
+    compare_golden,
     example_policy_data,
     example_state_data,
     generate_argv,
@@ -26,22 +26,12 @@ from tests.generate.helpers import (
 )
 
 
-def _compare_golden(actual: bytes, golden: Path) -> None:
-    if actual != golden.read_bytes():
-        side = golden.with_name(golden.name + ".actual")
-        side.write_bytes(actual)
-        pytest.fail(
-            f"{golden} differs from generate's output, written to {side}. Review the diff; if the "
-            f"change is intended, accept it with: mv {side} {golden}"
-        )
-
-
 def test_golden_fragment(tmp_path, capsys):
     out = tmp_path / "fragment.xml"
     rc, _, err = generate_cli(capsys, out, "--no-rulebase")
     assert rc == 0, err
     assert "11 rules" in err
-    _compare_golden(out.read_bytes(), GOLDEN)
+    compare_golden(out.read_bytes(), GOLDEN)
 
 
 def test_golden_examples_cover_what_the_issue_lists():

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.generate.helpers import (
+    compare_golden,
     example_policy_data,
     example_state_data,
     expected_pairs,
@@ -81,16 +82,6 @@ def test_a_terminated_instance_is_no_member_and_keeps_no_rule_of_its_own():
     assert b'name="i-0a00000000000a003-' not in data and "10.10.5.30" not in regs
 
 
-def _compare_golden(actual: bytes, golden: Path) -> None:
-    if not golden.is_file() or actual != golden.read_bytes():
-        side = golden.with_name(golden.name + ".actual")
-        side.write_bytes(actual)
-        pytest.fail(
-            f"{golden} differs from generate's output, written to {side}. Review the diff; "
-            f"if the change is intended, accept it with: mv {side} {golden}"
-        )
-
-
 def test_golden_dynamic_fragment_and_registrations(tmp_path, capsys):
     policy = tmp_path / "policy.yaml"
     data = example_policy_data()
@@ -100,8 +91,8 @@ def test_golden_dynamic_fragment_and_registrations(tmp_path, capsys):
     rc, _, err = generate_cli(capsys, out, "--no-rulebase", policy=policy)
     assert rc == 0, err
     assert "7 registered addresses" in err
-    _compare_golden(out.read_bytes(), GOLDEN / "fragment.xml")
-    _compare_golden((tmp_path / "registrations.yaml").read_bytes(), GOLDEN / "registrations.yaml")
+    compare_golden(out.read_bytes(), GOLDEN / "fragment.xml")
+    compare_golden((tmp_path / "registrations.yaml").read_bytes(), GOLDEN / "registrations.yaml")
     # back to static: the registrations file goes, so push cannot reconcile a stale map
     data["rules"]["membership"] = "static"
     policy.write_text(yaml.safe_dump(data))

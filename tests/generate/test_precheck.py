@@ -2,17 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-
-import pytest
 import yaml
 from lxml import etree
 
 from tests.generate.helpers import GOLDEN, generate_cli
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("generator.rulematch") is None, reason="generator.rulematch is not built yet"
-)
 
 SNAPSHOT = """\
 <config>

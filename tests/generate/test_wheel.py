@@ -12,6 +12,8 @@ import pytest
 
 from tests.generate.helpers import GOLDEN, ROOT, generate_argv
 
+pytestmark = pytest.mark.slow  # builds and installs a wheel
+
 
 @pytest.mark.slow
 def test_wheel_install_generates_the_golden_fragment(tmp_path):

@@ -16,7 +16,7 @@ from generator.panos.lockinfo import lock_comment, this_host
 from tests.hostile.conftest import error_line, one_line, policy_file
 from tests.hostile.server import HostileServer
 from tests.hostile.test_signals import WAIT, HoldBack, start_push
-from tests.panos.test_push import first_fragment
+from tests.panos.helpers import first_fragment
 
 
 def push_once(run, tmp_path: Path, emu: EmulatorServer, monkeypatch):

@@ -9,7 +9,7 @@ from pathlib import Path
 from generator.panos.canonical import canonical_text
 from tests.hostile.conftest import error_line, policy_file
 from tests.hostile.server import HostileServer, Reply, gzip_bomb, xml
-from tests.panos.test_push import first_fragment, rule_names
+from tests.panos.helpers import first_fragment, rule_names
 
 DTD = '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><response status="success">&x;</response>'
 

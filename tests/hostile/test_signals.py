@@ -18,7 +18,7 @@ from emulator import EmulatorServer
 from generator.panos.canonical import canonical_text
 from tests.hostile.conftest import error_line, policy_file
 from tests.hostile.server import HostileServer
-from tests.panos.test_push import first_fragment, rule_names
+from tests.panos.helpers import first_fragment, rule_names
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 30  # bound of every wait; a passing test waits well under a second for each

@@ -15,8 +15,7 @@ from generator.errors import AwspanError
 from generator.location import Location
 from generator.panos.client import PanosClient, PanosError
 from tests.hostile.server import HostileServer
-from tests.panos.helpers import address, write_policy
-from tests.panos.test_push import first_fragment
+from tests.panos.helpers import address, first_fragment, write_policy
 
 
 def test_the_key_travels_only_in_the_header(emu: EmulatorServer):

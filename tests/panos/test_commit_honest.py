@@ -10,7 +10,7 @@ from generator.location import Location
 from generator.panos.device import parse_container
 from generator.panos.fragment import parse_fragment
 from generator.panos.verify import check_running
-from tests.panos.test_push import first_fragment, rule_names
+from tests.panos.helpers import first_fragment, rule_names
 
 LOC = Location()
 

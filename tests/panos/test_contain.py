@@ -53,7 +53,7 @@ def test_below_the_top_level_children_are_compared_exactly():
 
 def test_push_against_a_decorating_device_is_idempotent(awspan, emu):
     """The emulator decorates every answer (uuid, defaults): the second push must see no change."""
-    from tests.panos.test_push import first_fragment
+    from tests.panos.helpers import first_fragment
 
     assert awspan("push", fragment=first_fragment()).code == 0
     rule = emu.view(False).xpath("//rules/entry[@name='sg-web-tcp-443']")[0]

@@ -11,8 +11,7 @@ from emulator import EmulatorServer
 from emulator.device import DeviceProfile
 from generator.cli import main
 from tests.panos.conftest import add_rule_below_cleanup
-from tests.panos.helpers import write_policy
-from tests.panos.test_push import first_fragment, rule_names
+from tests.panos.helpers import first_fragment, rule_names, write_policy
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 
 from emulator import EmulatorServer
 from generator.panos.canonical import canonical_text
-from tests.panos.test_push import first_fragment, rule_names, second_fragment
+from tests.panos.helpers import first_fragment, rule_names, second_fragment
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ import pytest
 from emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.canonical import canonical_text
-from tests.panos.helpers import address, fragment, rule, write_policy
-from tests.panos.test_push import first_fragment, rule_names
+from tests.panos.helpers import address, first_fragment, fragment, rule, rule_names, write_policy
 
 
 @pytest.fixture

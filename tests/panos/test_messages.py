@@ -111,7 +111,7 @@ def test_another_path_is_refused_in_both_places_alike(tmp_path: Path):
 
 
 def test_push_counts_every_request_keygen_included(emu: EmulatorServer, clean_env, tmp_path: Path, capsys):
-    from tests.panos.test_push import first_fragment
+    from tests.panos.helpers import first_fragment
 
     clean_env.setenv("PANOS_USERNAME", "automation")
     clean_env.setenv("PANOS_PASSWORD", "automation")

@@ -9,8 +9,7 @@ from pathlib import Path
 from emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.canonical import canonical_text
-from tests.panos.helpers import rule
-from tests.panos.test_push import first_fragment, second_fragment
+from tests.panos.helpers import first_fragment, rule, second_fragment
 
 LOC = Location()
 

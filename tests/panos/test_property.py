@@ -21,8 +21,7 @@ from generator.panos.diff import build_plan
 from generator.panos.fragment import parse_fragment
 from generator.panos.push import PushFailed, PushSettings, push
 from tests.panos.conftest import add_rule_below_cleanup
-from tests.panos.helpers import address, fragment, group, rule, service
-from tests.panos.test_push import unmanaged
+from tests.panos.helpers import address, fragment, group, rule, service, unmanaged
 
 LOC = Location()
 SETTINGS = PushSettings(tag="awspan", bottom_rule="clean-up", max_delete_percent=100, admin="automation",

@@ -8,59 +8,24 @@ from lxml import etree
 from emulator import EmulatorServer
 from generator.cli import main
 from generator.location import Location
-from generator.panos.canonical import canonical_text
 from tests.panos.conftest import add_rule_below_cleanup
-from tests.panos.helpers import address, fragment, group, rule, service, write_policy
+from tests.panos.helpers import (
+    address,
+    first_fragment,
+    fragment,
+    rule,
+    rule_names,
+    second_fragment,
+    unmanaged,
+    write_policy,
+)
 
 LOC = Location()
-
-
-def rule_names(config: etree._Element) -> list[str]:
-    return [e.get("name") for e in config.xpath(LOC.rules_xpath + "/entry")]
 
 
 def entry(config: etree._Element, kind: str, name: str) -> etree._Element | None:
     found = config.xpath(LOC.entry_xpath(kind, name))
     return found[0] if found else None
-
-
-def unmanaged(config: etree._Element) -> dict[str, str]:
-    """Canonical text of every object and rule that does not carry the awspan tag."""
-    out = {}
-    for kind in ("tag", "address", "address-group", "service", "service-group", "rules"):
-        for e in config.xpath(LOC.xpath(kind) + "/entry"):
-            if "awspan" not in [m.text for m in e.iterfind("tag/member")] and not (
-                    kind == "tag" and e.get("name") == "awspan"):
-                out[f"{kind}/{e.get('name')}"] = canonical_text(e)
-    shared = config.find("shared")
-    out["shared"] = canonical_text(shared) if shared is not None else ""
-    return out
-
-
-def first_fragment() -> str:
-    return fragment(
-        [rule("sg-web-tcp-443", destination=["web-1", "web-2"], service=["tcp-443"]),
-         rule("sg-web-tcp-8080", destination=["web-1"], service=["tcp-8080"]),
-         rule("sg-db-all", source=["10.20.0.0/16"], destination=["db-servers"], service=["any"]),
-         rule("sg-old", destination=["old-1"], service=["tcp-443"])],
-        addresses=[address("web-1", "10.0.1.10/32"), address("web-2", "10.0.1.11/32"),
-                   address("db-1", "10.0.2.10/32"), address("old-1", "10.0.3.10/32")],
-        groups=[group("db-servers", ["db-1"])],
-        services=[service("tcp-443", "443"), service("tcp-8080", "8080")])
-
-
-def second_fragment() -> str:
-    """Changed, deleted, created and re-ordered: sg-old and old-1 go, web-2 goes while the rule
-    that names it is edited in the same batch, sg-new arrives, sg-db-all moves to the top."""
-    return fragment(
-        [rule("sg-db-all", source=["10.20.0.0/16"], destination=["db-servers"], service=["any"]),
-         rule("sg-web-tcp-443", destination=["web-1"], service=["tcp-443"], description="now one host"),
-         rule("sg-new", destination=["web-3"], service=["tcp-8080"]),
-         rule("sg-web-tcp-8080", destination=["web-1"], service=["tcp-8080"])],
-        addresses=[address("web-1", "10.0.1.10/32"), address("db-1", "10.0.2.10/32"),
-                   address("db-2", "10.0.2.11/32"), address("web-3", "10.0.1.12/32")],
-        groups=[group("db-servers", ["db-1", "db-2"])],
-        services=[service("tcp-443", "443"), service("tcp-8080", "8080")])
 
 
 def test_first_push_places_rules_directly_above_the_bottom_rule(emu: EmulatorServer, awspan):
