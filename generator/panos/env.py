@@ -36,9 +36,15 @@ def require_url(url: str | None) -> str:
 
 def credentials() -> tuple[str | None, str | None, str | None]:
     """(api_key, username, password) from the environment; an incomplete pair is named."""
-    key = os.environ.get("PANOS_API_KEY") or None
-    user = os.environ.get("PANOS_USERNAME") or None
-    password = os.environ.get("PANOS_PASSWORD") or None
+    return checked_credentials(os.environ.get("PANOS_API_KEY") or None,
+                               os.environ.get("PANOS_USERNAME") or None,
+                               os.environ.get("PANOS_PASSWORD") or None)
+
+
+def checked_credentials(key: str | None, user: str | None, password: str | None
+                        ) -> tuple[str | None, str | None, str | None]:
+    """(api_key, username, password) when they let awspan log in; an incomplete pair is named
+    (by the variables the command line reads them from)."""
     if key:
         return key, user, password
     if user and not password:
