@@ -15,12 +15,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.errors import AwspanError, shorten
+from generator.errors import AwspanError
 from generator.inputs import read_input
 from generator.location import OBJECT_KINDS, Location
 from generator.panos.canonical import tagged_with
 from generator.panos.vocab import OBJECT_NAME, NameRule, name_rule
-from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
+from generator.xmlsafe import parse_file_bytes, safe_parser
 
 _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)  # comments kept: they are refused below
 
@@ -41,12 +41,7 @@ class Fragment:
 
 def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fragment:
     """Parse and check a fragment; every error names the file and the xpath of the problem."""
-    try:
-        root = safe_fromstring(data, _PARSER)
-    except UnsafeXML as exc:
-        raise AwspanError(f"refused: {exc}", where=where) from None
-    except etree.XMLSyntaxError as exc:
-        raise AwspanError(f"not well-formed XML: {shorten(exc)}", where=where) from None
+    root = parse_file_bytes(data, _PARSER, where)
     if root.tag != "config":
         raise AwspanError(f"the root element is <{root.tag}>, expected <config>", where=where)
     for node in root.iter(etree.Comment, etree.ProcessingInstruction):
