@@ -178,10 +178,9 @@ def operator_references(device: DeviceConfig, tag: str,
 
 
 def desired_entries(fragment: Fragment) -> dict[str, dict[str, etree._Element]]:
-    """The fragment's entries per kind of KINDS (rules by name), the shape of DeviceConfig.entries."""
-    desired = {k: dict(fragment.objects.get(k, {})) for k in OBJECT_KINDS}
-    desired["rules"] = {r.get("name"): r for r in fragment.rules}
-    return desired
+    """The fragment's entries per kind of KINDS (rules by name): the same view as the device's
+    (view.py), copied so that a caller may edit its dicts."""
+    return {k: dict(fragment.entries(k)) for k in KINDS}
 
 
 def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rule: str,
