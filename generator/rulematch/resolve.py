@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from lxml import etree
 
@@ -34,6 +35,8 @@ from generator.rulematch.sets import (
     app_set,
     normalize,
 )
+
+_T = TypeVar("_T")
 
 MAX_DEPTH = 32  # nested groups deeper than this are treated as a loop
 
@@ -105,6 +108,23 @@ class _Acc:
         return Resolved(normalize(self.under), normalize(self.over), tuple(self.unknown), tuple(self.vague))
 
 
+def _memo(cache: dict[str, _T], compute: Callable[[str, int], _T], name: str, depth: int) -> _T:
+    """The resolution of `name`, computed once per resolver (keyed by name: depth only stops loops)."""
+    found = cache.get(name)
+    if found is None:
+        found = cache[name] = compute(name, depth)
+    return found
+
+
+def _any_or_loop(name: str, depth: int, everything: Intervals, groups: str) -> Resolved | None:
+    """`any` is everything; a name nested deeper than MAX_DEPTH is a loop of `groups` (unknown)."""
+    if name == "any":
+        return Resolved(everything, everything)
+    if depth > MAX_DEPTH:
+        return Resolved(EMPTY, everything, unknown=(f"{name} ({groups} nested in a loop)",))
+    return None
+
+
 class Resolver:
     """Resolves names against one set of Tables, caching each name (a snapshot reuses them a lot)."""
 
@@ -139,18 +159,12 @@ class Resolver:
         return self._union(names, self._addr_lists, self._address)
 
     def _address(self, name: str, depth: int) -> Resolved:
-        cached = self._addr.get(name)
-        if cached is not None:
-            return cached
-        res = self._address_uncached(name, depth)
-        self._addr[name] = res
-        return res
+        return _memo(self._addr, self._address_uncached, name, depth)
 
     def _address_uncached(self, name: str, depth: int) -> Resolved:
-        if name == "any":
-            return Resolved(ADDR_ALL, ADDR_ALL)
-        if depth > MAX_DEPTH:
-            return Resolved(EMPTY, ADDR_ALL, unknown=(f"{name} (address groups nested in a loop)",))
+        trivial = _any_or_loop(name, depth, ADDR_ALL, "address groups")
+        if trivial is not None:
+            return trivial
         kind, entry = self.tables.find_first(("address", "address-group"), name)
         if entry is None:
             try:  # a rule may hold a literal address instead of an object name
@@ -191,17 +205,12 @@ class Resolver:
         return self._union(names, self._svc_lists, self._service)
 
     def _service(self, name: str, depth: int) -> Resolved:
-        cached = self._svc.get(name)
-        if cached is None:
-            cached = self._service_uncached(name, depth)
-            self._svc[name] = cached
-        return cached
+        return _memo(self._svc, self._service_uncached, name, depth)
 
     def _service_uncached(self, name: str, depth: int) -> Resolved:
-        if name == "any":
-            return Resolved(SVC_ALL, SVC_ALL)
-        if depth > MAX_DEPTH:
-            return Resolved(EMPTY, SVC_ALL, unknown=(f"{name} (service groups nested in a loop)",))
+        trivial = _any_or_loop(name, depth, SVC_ALL, "service groups")
+        if trivial is not None:
+            return trivial
         kind, entry = self.tables.find_first(("service", "service-group"), name)
         if entry is None:
             if name in PREDEFINED_SERVICES:
@@ -254,11 +263,7 @@ class Resolver:
         return ResolvedApps(app_set(under), over_set, tuple(unknown), tuple(vague))
 
     def _application(self, name: str, depth: int) -> ResolvedApps:
-        cached = self._apps.get(name)
-        if cached is None:
-            cached = self._application_uncached(name, depth)
-            self._apps[name] = cached
-        return cached
+        return _memo(self._apps, self._application_uncached, name, depth)
 
     def _application_uncached(self, name: str, depth: int) -> ResolvedApps:
         if depth > MAX_DEPTH:
