@@ -109,9 +109,11 @@ class Generated:
     registrations: Path | None = None
 
 
-def generate(policy: Policy, state_file: str, output: str, *, rulebase: str | None = None,
+def generate(policy: Policy | str, state_file: str, output: str, *, rulebase: str | None = None,
              templates: str | None = None) -> Generated:
     """state.yaml + policy -> fragment.xml (precheck.yaml, registrations.yaml beside it).
+
+    `policy`: the Policy, or policy.yaml's path (then loaded first, as `awspan generate` does).
 
     `rulebase`: a snapshot for the already-allowed check, or None. Nothing is written until
     everything is rendered; then each file atomically, and a stale sidecar is removed.

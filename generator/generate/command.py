@@ -58,6 +58,6 @@ def generate(
 
 def run(args: argparse.Namespace) -> int:
     rulebase = None if args.no_rulebase or not Path(args.rulebase).is_file() else args.rulebase
-    pipeline.generate(load_policy(args.config), args.state, args.output, rulebase=rulebase,
+    pipeline.generate(args.config, args.state, args.output, rulebase=rulebase,
                       templates=args.templates)
     return 0
