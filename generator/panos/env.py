@@ -1,4 +1,6 @@
-"""Where the firewall's URL and credentials come from: policy.yaml and the environment.
+"""Where the firewall's URL and credentials come from: policy.yaml and the environment
+(read only by generator.pipeline.Credentials.from_env: the command line, and the event
+reaction for what no secret names).
 
 The names follow what firewall engineers already use: `PANOS_HOSTNAME`, `PANOS_API_KEY`,
 `PANOS_USERNAME`, `PANOS_PASSWORD` are the variables of the Terraform provider and
@@ -32,13 +34,6 @@ def require_url(url: str | None) -> str:
         raise AwspanError("no firewall URL: set firewall.url in policy.yaml, or PANOS_URL "
                           "(https://host[:port]) or PANOS_HOSTNAME (a host name; https is assumed)")
     return url
-
-
-def credentials() -> tuple[str | None, str | None, str | None]:
-    """(api_key, username, password) from the environment; an incomplete pair is named."""
-    return checked_credentials(os.environ.get("PANOS_API_KEY") or None,
-                               os.environ.get("PANOS_USERNAME") or None,
-                               os.environ.get("PANOS_PASSWORD") or None)
 
 
 def checked_credentials(key: str | None, user: str | None, password: str | None
