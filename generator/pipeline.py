@@ -121,7 +121,7 @@ def generate(policy: Policy | str, state_file: str, output: str, *, rulebase: st
     from generator.atomicio import write_atomic
     from generator.generate.command import generate as render
     from generator.generate.membership import registrations_path
-    from generator.generate.precheck import precheck_path
+    from generator.generate.precheck_file import precheck_path
     from generator.text import count
 
     data, report, counts, registrations = render(policy, state_file, rulebase=rulebase, templates=templates)
@@ -169,6 +169,7 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
          ) -> Planned:
     """What push would change, read from the device; with `out`, also the saved plan (push --plan)."""
     from generator.atomicio import write_atomic
+    from generator.generate.precheck_file import load_precheck
     from generator.panos.device import read_location
     from generator.panos.diff import build_plan
     from generator.panos.fragment import load_fragment
@@ -176,7 +177,6 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.panos.plan_build import build_document, load_prefix_lists
     from generator.panos.plan_render import render_json
     from generator.panos.registrations import read_registered
-    from generator.panos.report import load_precheck
     from generator.panos.safety import refusal
     from generator.panos.savedplan import saved_block
     from generator.panos.sysinfo import check_version, read_system_info

@@ -9,30 +9,15 @@ reported because an operator's deny rule blocks it); the plan shows them beside 
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.errors import AwspanError
 from generator.panos.diff import KIND_LABEL, Plan
 from generator.text import count
-from generator.yamlio import load_yaml_file
 
 if TYPE_CHECKING:
     from generator.pipeline import Pushed
 
 ACTION_ORDER = {"delete": 0, "create": 1, "change": 2, "move": 3}
-
-
-def load_precheck(fragment_path: str | Path) -> dict[str, Any] | None:
-    """precheck.yaml beside the fragment, when generate wrote one; None when absent."""
-    path = Path(fragment_path).parent / "precheck.yaml"
-    if not path.is_file():
-        return None
-    data = load_yaml_file(path, "precheck file")
-    if not isinstance(data, dict) or not isinstance(data.get("decisions", []), list):
-        raise AwspanError("expected a mapping with a `decisions` list", where=str(path))
-    return {"path": str(path), "decisions": data.get("decisions") or [],
-            "warnings": data.get("warnings") or []}
 
 
 def _sorted_changes(plan: Plan) -> list:
