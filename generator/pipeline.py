@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from generator.collect.sessions import SessionFactory
     from generator.panos.client import PanosClient
-    from generator.panos.diff import Plan
+    from generator.panos.planning import Plan
     from generator.panos.push import PushResult
     from generator.panos.safety import Guarded
     from generator.policy import Policy
@@ -171,11 +171,11 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.atomicio import write_atomic
     from generator.generate.precheck_file import load_precheck
     from generator.panos.device import read_location
-    from generator.panos.diff import build_plan
     from generator.panos.fragment import load_fragment
     from generator.panos.membership import load_membership, membership_delta, registration_guards
     from generator.panos.plan_build import build_document, load_prefix_lists
     from generator.panos.plan_render import render_json
+    from generator.panos.planning import build_plan
     from generator.panos.registrations import read_registered
     from generator.panos.safety import refusal
     from generator.panos.savedplan import saved_block

@@ -47,7 +47,7 @@ from generator.panos.commit import (  # noqa: F401 - commit_cmd, wait_for_job: u
 )
 from generator.panos.commitall import DeviceResult, commit_all, failure_text
 from generator.panos.device import DeviceConfig, read_location
-from generator.panos.diff import Plan, build_plan, predict, restore_diff
+from generator.panos.diff import predict, restore_diff
 from generator.panos.fragment import Fragment
 from generator.panos.lockinfo import lock_comment
 from generator.panos.locks import (  # noqa: F401 - PushFailed: imported from here by callers
@@ -58,6 +58,7 @@ from generator.panos.locks import (  # noqa: F401 - PushFailed: imported from he
     retake_lock,
     take_lock,
 )
+from generator.panos.planning import Plan, build_plan
 from generator.panos.progress import Progress, interrupted
 from generator.panos.safety import Safety, raise_if_unsafe
 from generator.panos.savedplan import SavedPlanCheck

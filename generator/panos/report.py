@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from generator.panos.diff import KIND_LABEL, Plan
+from generator.panos.diff import KIND_LABEL
+from generator.panos.planning import Plan
 from generator.text import count
 
 if TYPE_CHECKING:

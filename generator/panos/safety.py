@@ -109,7 +109,7 @@ class Safety:
 def refusal(plan: object, force: bool = False) -> UnsafePlan | None:
     """The first reason push would refuse this plan (blockers first), or None.
 
-    `plan` is a generator.panos.diff.Plan: its `refusals` hold the typed problems found while
+    `plan` is a generator.panos.planning.Plan: its `refusals` hold the typed problems found while
     planning.
     """
     refusals: list[UnsafePlan] = list(getattr(plan, "refusals", []))

@@ -13,8 +13,9 @@ from lxml import etree
 from generator.panos.canonical import equal
 from generator.panos.contain import differences, holds
 from generator.panos.device import DeviceConfig
-from generator.panos.diff import KINDS, Plan, desired_entries
+from generator.panos.diff import KINDS, desired_entries
 from generator.panos.fragment import Fragment
+from generator.panos.planning import Plan
 
 # --- the two read-back checks of a push ---------------------------------------------------
 
