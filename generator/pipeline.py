@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from generator.panos.client import PanosClient
     from generator.panos.planning import Plan
     from generator.panos.push import PushResult
-    from generator.panos.safety import Guarded
+    from generator.panos.safety import UnsafePlan
     from generator.policy import Policy
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class Planned:
 
     document: dict[str, Any]
     plan: Plan
-    refusal: Guarded | None
+    refusal: UnsafePlan | None
 
 
 def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: str | None = None
