@@ -30,10 +30,10 @@ from emulator.server import default_config
 from generator.location import Location
 from generator.panos.client import PanosClient
 from generator.panos.device import read_location
-from generator.panos.diff import build_plan
 from generator.panos.fragment import parse_fragment
 from generator.panos.plan_build import build_document
 from generator.panos.plan_render import RENDERERS
+from generator.panos.planning import build_plan
 from generator.panos.safety import Safety
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -87,8 +87,16 @@ def _global_options(p: argparse.ArgumentParser, *, top: bool) -> None:
                    help="show only warnings and errors")
 
 
-def _common(p: argparse.ArgumentParser) -> None:
+def _step(sub: argparse._SubParsersAction, name: str, help: str) -> argparse.ArgumentParser:  # noqa: A002
+    """A subcommand's parser, with the global options it also accepts after its name."""
+    p = sub.add_parser(name, help=help)
     _global_options(p, top=False)
+    return p
+
+
+def _fragment_option(p: argparse.ArgumentParser) -> None:
+    """--fragment of plan and push: the file generate wrote."""
+    p.add_argument("--fragment", default="out/fragment.xml", metavar="PATH", help="fragment (from generate)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -104,13 +112,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND",
                                 parser_class=_SubParser)
 
-    p = sub.add_parser("collect", help="read AWS and write out/state.yaml")
-    _common(p)
+    p = _step(sub, "collect", "read AWS and write out/state.yaml")
     p.add_argument("--output", default="out/state.yaml", metavar="PATH", help="state file to write")
     p.add_argument("--endpoint-url", metavar="URL", help="send every AWS call here (e.g. a moto server)")
 
-    p = sub.add_parser("generate", help="turn state.yaml + policy.yaml into out/fragment.xml")
-    _common(p)
+    p = _step(sub, "generate", "turn state.yaml + policy.yaml into out/fragment.xml")
     p.add_argument("--state", default="out/state.yaml", metavar="PATH", help="state file (from collect)")
     p.add_argument(
         "--rulebase",
@@ -125,16 +131,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--templates", metavar="DIR", help="use this site's Jinja2 templates instead of the built-in ones"
     )
 
-    p = sub.add_parser("snapshot", help="write the firewall's security rules to out/rulebase.xml")
-    _common(p)
+    p = _step(sub, "snapshot", "write the firewall's security rules to out/rulebase.xml")
     p.add_argument("--output", default="out/rulebase.xml", metavar="PATH", help="snapshot file to write")
     p.add_argument(
         "--candidate", action="store_true", help="read the candidate instead of the running config"
     )
 
-    p = sub.add_parser("plan", help="show what push would change (changes nothing)")
-    _common(p)
-    p.add_argument("--fragment", default="out/fragment.xml", metavar="PATH", help="fragment (from generate)")
+    p = _step(sub, "plan", "show what push would change (changes nothing)")
+    _fragment_option(p)
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text",
                    help="text for a terminal, json for a pipeline, markdown for a pull request")
     p.add_argument(
@@ -144,9 +148,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", metavar="FILE", help="also write the plan with its fingerprints (for push --plan)"
     )
 
-    p = sub.add_parser("push", help="apply the fragment to the firewall in one batch and commit it")
-    _common(p)
-    p.add_argument("--fragment", default="out/fragment.xml", metavar="PATH", help="fragment (from generate)")
+    p = _step(sub, "push", "apply the fragment to the firewall in one batch and commit it")
+    _fragment_option(p)
     p.add_argument("--force", action="store_true", help="allow deletions over safety.max_delete_percent")
     p.add_argument(
         "--plan", metavar="FILE", help="apply only if the change set still equals this saved plan"
@@ -155,20 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--description", metavar="TEXT", help="commit description (default names awspan and the change)"
     )
 
-    p = sub.add_parser("event", help="classify one CloudTrail event and run the configured reaction")
-    _common(p)
+    p = _step(sub, "event", "classify one CloudTrail event and run the configured reaction")
     p.add_argument("file", nargs="?", default="-", help="event JSON file, or - for stdin (default)")
     p.add_argument("--decide-only", action="store_true", help="print the decision, run no reaction")
 
-    p = sub.add_parser("validate", help="check policy.yaml, state.yaml and the fragment offline")
-    _common(p)
+    p = _step(sub, "validate", "check policy.yaml, state.yaml and the fragment offline")
     p.add_argument("--state", default="out/state.yaml", metavar="PATH",
                    help="state file to check (skipped when the default is absent)")
     p.add_argument("--fragment", default="out/fragment.xml", metavar="PATH",
                    help="fragment to check against schemas/fragment.xsd (skipped when the default is absent)")
 
-    p = sub.add_parser("completion", help="print a shell completion script (bash or zsh)")
-    _common(p)
+    p = _step(sub, "completion", "print a shell completion script (bash or zsh)")
     p.add_argument("shell", choices=["bash", "zsh"], help='the shell; e.g. eval "$(awspan completion bash)"')
     return parser
 

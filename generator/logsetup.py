@@ -2,8 +2,7 @@
 so all of awspan's messages sit under one root, the `generator` logger, whose level
 `--verbose`/`--quiet`/`--debug` set.
 
-Why a context manager: `main()` runs several times in one process (the Lambda's push
-reaction runs four steps, `awspan event` runs them nested in its own run, the tests run
+Why a context manager: `main()` runs several times in one process (the tests run
 hundreds), so each run installs its stderr handler and levels and puts the previous ones
 back. While a run lasts, awspan's records go only to its handler (not also to a root
 handler that Lambda's runtime may have installed, which would print every line twice);

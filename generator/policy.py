@@ -47,9 +47,6 @@ class Firewall:
         urls = self.resolved_urls()
         return urls[0] if urls else None
 
-    def resolved_admin(self) -> str | None:
-        return self.admin or os.environ.get("PANOS_USERNAME")
-
     def resolved_ca_bundle(self) -> str | None:
         return os.environ.get("PANOS_CA_BUNDLE") or self.ca_bundle
 

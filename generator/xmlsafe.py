@@ -14,6 +14,8 @@ from types import MappingProxyType
 
 from lxml import etree
 
+from generator.errors import AwspanError, shorten
+
 SAFE_OPTIONS: Mapping[str, bool] = MappingProxyType(
     {"resolve_entities": False, "no_network": True, "load_dtd": False}
 )
@@ -76,3 +78,14 @@ def safe_fromstring(data: bytes, parser: etree.XMLParser) -> etree._Element:
     for _node in root.iter(etree.Entity):
         raise UnsafeXML("it holds an entity reference; entities are never accepted")
     return root
+
+
+def parse_file_bytes(data: bytes, parser: etree.XMLParser, where: str) -> etree._Element:
+    """safe_fromstring for a file a user handed awspan (fragment.xml, rulebase.xml): a refused
+    or malformed document is one AwspanError naming the file (and lxml's line)."""
+    try:
+        return safe_fromstring(data, parser)
+    except UnsafeXML as exc:
+        raise AwspanError(f"refused: {exc}", where=where) from None
+    except etree.XMLSyntaxError as exc:
+        raise AwspanError(f"not well-formed XML: {shorten(exc)}", where=where) from None

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -13,7 +12,6 @@ from generator.atomicio import write_atomic
 from generator.collect.collector import collect
 from generator.collect.sessions import SessionFactory
 from generator.errors import AwspanError, quote
-from generator.generate.suspicious import summary, suspicious
 from generator.policy import Policy, load_policy
 from generator.yamlio import dump_yaml
 
@@ -44,11 +42,8 @@ def collect_to_file(policy: Policy, output: str | os.PathLike[str], factory: Ses
 
 
 def run(args: argparse.Namespace) -> int:
-    started = time.perf_counter()
+    from generator import pipeline
+
     policy = load_policy(args.config)
-    factory = SessionFactory(endpoint_url=check_endpoint_url(args.endpoint_url))
-    state = collect_to_file(policy, args.output, factory)
-    log.info("wrote %s: %s (%.1f s)", args.output, summary(state), time.perf_counter() - started)
-    for warning in suspicious(state, policy, regions=False):  # regions: said per account/region
-        log.warning("warning: %s", warning)
+    pipeline.collect(policy, args.output, endpoint_url=check_endpoint_url(args.endpoint_url))
     return 0

@@ -24,6 +24,7 @@ from generator.errors import AwspanError
 from generator.events.classify import Decision
 from generator.events.intake import Intake, gather
 from generator.events.reaction import config_path, in_scope, react
+from generator.logsetup import THIRD_PARTY
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     """Classify everything the invocation holds, then react once for what is relevant."""
     for name in ("generator", "awspan"):  # Lambda's root logger defaults to WARNING
         logging.getLogger(name).setLevel(logging.INFO)
+    for name in THIRD_PARTY:  # botocore's debug logs hold response bodies: the secrets fetched
+        logging.getLogger(name).setLevel(logging.WARNING)
     policy = _PolicyOnce(own_account(context))
     intake = gather(event, wanted=policy.wanted)
     result: dict[str, Any] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from generator.events.classify import Decision
 from generator.events.partial_collect import collect_changed, mark_full
 from generator.events.pipeline import names_and_ids, run_pipeline
 from generator.events.secrets import firewall_api_key
+from generator.inputs import os_reason
 
 log = logging.getLogger(__name__)
 
@@ -32,28 +34,6 @@ def config_path() -> Path:
     if os.environ.get("AWSPAN_CONFIG"):
         return Path(os.environ["AWSPAN_CONFIG"])
     return Path(os.environ.get("LAMBDA_TASK_ROOT", ".")) / "policy.yaml"
-
-
-@contextlib.contextmanager
-def _environment(name: str, value: str | None) -> Iterator[None]:
-    """Set one variable for the duration of a run, then restore it.
-
-    The key goes into the process environment only, where the firewall client reads it:
-    never into argv, a file or a log. Restoring it matters in Lambda, whose process is
-    reused across invocations.
-    """
-    if value is None:
-        yield
-        return
-    before = os.environ.get(name)
-    os.environ[name] = value
-    try:
-        yield
-    finally:
-        if before is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = before
 
 
 def describe_change(decisions: list[Decision]) -> str:
@@ -70,41 +50,53 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     collect reads only the account/region pairs of the decisions when the last run's
     state.yaml is recent (generator.events.partial_collect), else everything.
 
-    The steps run through the command line's own entry (generator.cli.main), so that the
-    Lambda does exactly what `make collect generate push` does in a pipeline. snapshot
-    refreshes the firewall's own rules for generate's already-allowed check, as the
-    scheduled pipeline does. A failed step stops the chain: collect writes nothing on a
-    partial read, and push never runs on a stale fragment.
+    The steps are the library calls the command line makes (generator.pipeline, imported
+    here so that the handler's import stays light), so that the Lambda does exactly what
+    `make collect generate push` does in a pipeline. The API key fetched from Secrets
+    Manager or SSM goes into the Credentials object only: never the environment, argv, a
+    file or a log. snapshot refreshes the firewall's own rules for generate's
+    already-allowed check, as the scheduled pipeline does. A failed step stops the chain:
+    collect writes nothing on a partial read, and push never runs on a stale fragment.
     """
-    from generator.cli import main as cli_main
+    from generator import pipeline
+    from generator.panos.commands import PUSH_LISTING
+    from generator.panos.report import push_report
 
     work = Path(policy.events.work_dir)
     work.mkdir(parents=True, exist_ok=True)
     state, rulebase, fragment = work / "state.yaml", work / "rulebase.xml", work / "fragment.xml"
-    cfg = str(config)
-    steps = [
-        ["collect", "--config", cfg, "--output", str(state)],
-        ["snapshot", "--config", cfg, "--output", str(rulebase)],
-        ["generate", "--config", cfg, "--state", str(state), "--rulebase", str(rulebase),
-         "--output", str(fragment)],
-        ["push", "--config", cfg, "--fragment", str(fragment), "--description", describe_change(decisions)],
-    ]
+    # the secret first: when it cannot be read, nothing runs (and nothing is written)
+    credentials = pipeline.Credentials.from_env(policy, api_key=firewall_api_key(policy))
     pairs = collect_changed(policy, work, decisions)
     if pairs is not None:
         log.info("awspan event: collected only %s; the other accounts/regions are from the last run",
                  ", ".join(pairs))
-        steps = steps[1:]
-    with _environment("PANOS_API_KEY", firewall_api_key(policy)):
-        for argv in steps:
-            log.info("awspan event: running awspan %s", argv[0])
-            code = cli_main(argv)
-            if code != 0:
-                raise AwspanError(f"push reaction stopped: `awspan {argv[0]}` failed (exit {code}); "
-                                  "the later steps did not run (its message is above)")
-            if argv[0] == "collect":
-                mark_full(work, policy)
+    else:
+        with _step("collect"):
+            pipeline.collect(policy, state)
+        mark_full(work, policy)
+    with _step("snapshot"):
+        pipeline.snapshot(policy, credentials, str(rulebase))
+    with _step("generate"):
+        pipeline.generate(policy, str(state), str(fragment),
+                          rulebase=str(rulebase) if rulebase.is_file() else None)
+    with _step("push"):
+        pushed = pipeline.push(policy, credentials, str(fragment), description=describe_change(decisions))
+    sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
     return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment),
             "collected": pairs if pairs is not None else "all"}
+
+
+@contextlib.contextmanager
+def _step(name: str) -> Iterator[None]:
+    """Run one step; its failure stops the chain with one message naming the step."""
+    log.info("awspan event: running awspan %s", name)
+    try:
+        yield
+    except (AwspanError, OSError) as exc:
+        reason = str(exc) if isinstance(exc, AwspanError) else f"{exc.filename or ''}: {os_reason(exc)}"
+        raise AwspanError(f"push reaction stopped: `awspan {name}` failed: {reason}; "
+                          "the later steps did not run") from None
 
 
 def collected_regions(policy: Any) -> set[str]:

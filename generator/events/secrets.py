@@ -1,7 +1,8 @@
 """Secrets for the reactions: the PAN-OS API key and the pipeline token, read by name.
 
 They come from Secrets Manager or SSM at the moment they are needed, and go no further
-than the process environment or one HTTP header: never argv, a file or a log.
+than a Credentials object (generator.pipeline) or one HTTP header: never the environment,
+argv, a file or a log.
 """
 
 from __future__ import annotations

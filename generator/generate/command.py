@@ -1,5 +1,7 @@
 """`awspan generate`: read policy.yaml and state.yaml, write fragment.xml (and precheck.yaml).
 
+`generate` computes the files' contents; pipeline.generate writes them and `run` is the command.
+
 Nothing is written until everything has been read, checked, rendered and validated, and
 then atomically: a failed run leaves the previous fragment exactly as it was.
 """
@@ -10,25 +12,24 @@ import argparse
 import logging
 from pathlib import Path
 
-from generator.atomicio import write_atomic
-from generator.generate.membership import registrations_path, to_dynamic
+from generator import pipeline
+from generator.generate.membership import to_dynamic
 from generator.generate.model import Built, build
-from generator.generate.precheck import precheck_path, run_precheck
+from generator.generate.precheck import run_precheck
 from generator.generate.render import render_fragment
 from generator.generate.state import load_state
 from generator.generate.suspicious import suspicious
-from generator.policy import load_policy
-from generator.text import count
+from generator.policy import Policy, load_policy
 
 log = logging.getLogger(__name__)
 
 
 def generate(
-    config: str, state_file: str, *, rulebase: str | None = None, templates: str | None = None
+    config: str | Policy, state_file: str, *, rulebase: str | None = None, templates: str | None = None
 ) -> tuple[bytes, str | None, dict[str, int], str | None]:
     """(fragment bytes, precheck.yaml text or None, counts by singular noun, registrations.yaml
-    text or None with membership dynamic); writes nothing."""
-    policy = load_policy(config)
+    text or None with membership dynamic); writes nothing. `config`: policy.yaml or its Policy."""
+    policy = config if isinstance(config, Policy) else load_policy(config)
     state = load_state(state_file)
     for warning in suspicious(state, policy):
         log.warning("warning: %s", warning)
@@ -57,20 +58,6 @@ def generate(
 
 def run(args: argparse.Namespace) -> int:
     rulebase = None if args.no_rulebase or not Path(args.rulebase).is_file() else args.rulebase
-    data, report, counts, registrations = generate(
-        args.config, args.state, rulebase=rulebase, templates=args.templates
-    )
-    side = precheck_path(args.output)
-    regs = registrations_path(args.output)
-    if report is not None:
-        write_atomic(side, report)
-    if registrations is not None:
-        write_atomic(regs, registrations)
-    write_atomic(args.output, data)
-    if report is None and side.exists():
-        side.unlink()  # a stale precheck.yaml would explain rules that are no longer left out
-    if registrations is None and regs.exists():
-        regs.unlink()  # membership static: push must not find registrations to reconcile
-    summary = ", ".join(count(n, k) for k, n in counts.items())
-    log.info("wrote %s: %s%s", args.output, summary, f"; checked against {rulebase}" if rulebase else "")
+    pipeline.generate(args.config, args.state, args.output, rulebase=rulebase,
+                      templates=args.templates)
     return 0

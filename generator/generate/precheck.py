@@ -5,7 +5,8 @@ against the unmanaged rules above the bottom rule (generator.rulematch). A candi
 traffic is wholly allowed there would never be hit; one wholly denied there would never
 work; one whose every flow is decided there (some allowed, the rest denied) is shadowed and
 adds nothing: all three are left out, said on stderr, and recorded with the reason in precheck.yaml
-beside the fragment, so a reviewer sees in the pull request why a rule is missing.
+beside the fragment (precheck_file.py owns that format), so a reviewer sees in the pull request why
+a rule is missing.
 
 The check runs on the model, once, before the fragment is rendered (once): the candidates are
 handed to the matcher as a bare tree of only what it reads (zones, members, address values,
@@ -21,17 +22,12 @@ from pathlib import Path
 from lxml import etree
 
 from generator.generate.model import Fragment
+from generator.generate.precheck_file import precheck_text
 from generator.policy import Policy
-from generator.yamlio import dump_yaml
 
 log = logging.getLogger(__name__)
 
-PRECHECK_FILE = "precheck.yaml"
 LEFT_OUT = frozenset({"allowed", "blocked", "shadowed"})
-
-
-def precheck_path(output: str | Path) -> Path:
-    return Path(output).parent / PRECHECK_FILE
 
 
 def _members(parent: etree._Element, tag: str, names: tuple[str, ...] | list[str]) -> None:
@@ -110,12 +106,4 @@ def run_precheck(fragment: Fragment, rulebase: str | Path, policy: Policy) -> tu
     kept = fragment
     if left_out:
         kept = fragment.keep_rules(r.name for r in fragment.rules if r.name not in left_out)
-    report = {
-        "version": 1,
-        "decisions": [
-            {"rule": d.rule, "verdict": d.verdict, "covering": list(d.covering), "reason": d.reason}
-            for d in decisions
-        ],
-        "warnings": sorted(warnings),
-    }
-    return kept, dump_yaml(report)
+    return kept, precheck_text(decisions, warnings)

@@ -30,7 +30,6 @@ from lxml import etree
 
 from generator.errors import AwspanError, quote, shorten
 from generator.panos import transport
-from generator.panos.env import credentials, require_url
 from generator.panos.neterrors import describe_connection, describe_tls
 from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
 
@@ -162,18 +161,6 @@ class PanosClient:
 
     def __repr__(self) -> str:  # never show the key, even in a debugger or a traceback
         return f"PanosClient({self.endpoint!r})"
-
-    @classmethod
-    def from_env(cls, url: str | None, *, ca_bundle: str | None = None, timeout: float = 60.0,
-                 max_answer_bytes: int = transport.DEFAULT_MAX_ANSWER) -> PanosClient:
-        """Build a client from PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD.
-
-        `url` is the resolved one (generator.panos.env.firewall_urls: PANOS_URL, PANOS_HOSTNAME,
-        firewall.url); a missing URL or half a credential pair names the variable to set."""
-        url = require_url(url)
-        api_key, username, password = credentials()
-        return cls(url, api_key=api_key, username=username, password=password,
-                   ca_bundle=ca_bundle, timeout=timeout, max_answer_bytes=max_answer_bytes)
 
     # --- transport -------------------------------------------------------------------------
 

@@ -1,4 +1,6 @@
-"""Where the firewall's URL and credentials come from: policy.yaml and the environment.
+"""Where the firewall's URL and credentials come from: policy.yaml and the environment
+(read only by generator.pipeline.Credentials.from_env: the command line, and the event
+reaction for what no secret names).
 
 The names follow what firewall engineers already use: `PANOS_HOSTNAME`, `PANOS_API_KEY`,
 `PANOS_USERNAME`, `PANOS_PASSWORD` are the variables of the Terraform provider and
@@ -34,11 +36,10 @@ def require_url(url: str | None) -> str:
     return url
 
 
-def credentials() -> tuple[str | None, str | None, str | None]:
-    """(api_key, username, password) from the environment; an incomplete pair is named."""
-    key = os.environ.get("PANOS_API_KEY") or None
-    user = os.environ.get("PANOS_USERNAME") or None
-    password = os.environ.get("PANOS_PASSWORD") or None
+def checked_credentials(key: str | None, user: str | None, password: str | None
+                        ) -> tuple[str | None, str | None, str | None]:
+    """(api_key, username, password) when they let awspan log in; an incomplete pair is named
+    (by the variables the command line reads them from)."""
     if key:
         return key, user, password
     if user and not password:

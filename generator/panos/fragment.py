@@ -10,43 +10,33 @@ delete it again.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from lxml import etree
 
-from generator.errors import AwspanError, shorten
+from generator.errors import AwspanError
 from generator.inputs import read_input
 from generator.location import OBJECT_KINDS, Location
 from generator.panos.canonical import tagged_with
+from generator.panos.view import ConfigView, read_view
 from generator.panos.vocab import OBJECT_NAME, NameRule, name_rule
-from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
+from generator.xmlsafe import parse_file_bytes, safe_parser
 
 _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)  # comments kept: they are refused below
 
 
 @dataclass
-class Fragment:
-    """What push makes the firewall's managed objects equal to."""
+class Fragment(ConfigView):
+    """What push makes the firewall's managed objects equal to: the one view (view.py) of the
+    fragment file, read as the device's config is, after the checks below."""
 
-    location: Location
-    objects: dict[str, dict[str, etree._Element]] = field(default_factory=dict)  # kind -> name -> entry
-    rules: list[etree._Element] = field(default_factory=list)  # in final order
     source: str = "out/fragment.xml"
-
-    @property
-    def rule_names(self) -> list[str]:
-        return [r.get("name") for r in self.rules]
 
 
 def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fragment:
     """Parse and check a fragment; every error names the file and the xpath of the problem."""
-    try:
-        root = safe_fromstring(data, _PARSER)
-    except UnsafeXML as exc:
-        raise AwspanError(f"refused: {exc}", where=where) from None
-    except etree.XMLSyntaxError as exc:
-        raise AwspanError(f"not well-formed XML: {shorten(exc)}", where=where) from None
+    root = parse_file_bytes(data, _PARSER, where)
     if root.tag != "config":
         raise AwspanError(f"the root element is <{root.tag}>, expected <config>", where=where)
     for node in root.iter(etree.Comment, etree.ProcessingInstruction):
@@ -69,22 +59,26 @@ def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fra
         path += f"/{tag_name}" + (f"[@name='{name}']" if name else "")
     container = node
 
-    frag = Fragment(location=location, source=where)
     rulebase_path = location.rulebase_elements()
+    seen: set[str] = set()
     for child in container:
+        if child.tag in seen:  # read_view reads the first one: a second would be dropped unseen
+            raise AwspanError(f"{path}/{child.tag}: appears twice (one <{child.tag}> holds all its entries)",
+                              where=where)
+        seen.add(child.tag)
         if child.tag in OBJECT_KINDS:
-            frag.objects[child.tag] = _entries(child, f"{path}/{child.tag}", tag, where,
-                                               name_rule(child.tag), need_tag=child.tag != "tag")
+            _check_entries(child, f"{path}/{child.tag}", tag, where, name_rule(child.tag),
+                           need_tag=child.tag != "tag")
         elif child.tag == rulebase_path[0]:
             rules = _descend(child, rulebase_path[1:], f"{path}/{child.tag}", where)
             if rules is not None:
-                frag.rules = list(_entries(rules, location.rules_xpath, tag, where, OBJECT_NAME,
-                                           need_tag=True).values())
+                _check_entries(rules, location.rules_xpath, tag, where, OBJECT_NAME, need_tag=True)
         else:
             raise AwspanError(f"{path}/{child.tag}: awspan manages only {', '.join(OBJECT_KINDS)} "
                               f"and {'/'.join(rulebase_path)}; this element does not belong in a fragment",
                               where=where)
-    return frag
+    view = read_view(container, location)  # checked: now read exactly as the device's config is
+    return Fragment(location=location, objects=view.objects, rules=view.rules, source=where)
 
 
 def _descend(node: etree._Element, steps: list[str], path: str, where: str) -> etree._Element | None:
@@ -100,8 +94,9 @@ def _descend(node: etree._Element, steps: list[str], path: str, where: str) -> e
     return node
 
 
-def _entries(container: etree._Element, path: str, tag: str, where: str, rule: NameRule, *,
-             need_tag: bool) -> dict[str, etree._Element]:
+def _check_entries(container: etree._Element, path: str, tag: str, where: str, rule: NameRule, *,
+                   need_tag: bool) -> None:
+    """Every child an owned, well-named <entry name=...>, each name once."""
     out: dict[str, etree._Element] = {}
     for entry in container:
         if not isinstance(entry.tag, str):
@@ -122,7 +117,6 @@ def _entries(container: etree._Element, path: str, tag: str, where: str, rule: N
             raise AwspanError(f"{here}: does not carry the ownership tag {tag!r}; pushed, it would be an "
                               "object awspan could never update or delete", where=where)
         out[name] = entry
-    return out
 
 
 def load_fragment(path: str | Path, location: Location, tag: str) -> Fragment:

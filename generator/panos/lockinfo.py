@@ -74,12 +74,10 @@ def describe(holder: Holder) -> str:
     """`held by awspan pid 123 on host x since ... (still running?)`, or `held by admin jdoe ...`."""
     run = holder.awspan
     if run is None:
-        text = f"held by admin {shorten(holder.admin, 63)}"
-        if holder.created:
-            text += f" since {shorten(holder.created, 40)}"
-        if holder.comment:
-            text += f" (comment: {shorten(holder.comment, 80)})"
-        return text
+        parts = (f"held by admin {shorten(holder.admin, 63)}",
+                 f"since {shorten(holder.created, 40)}" if holder.created else "",
+                 f"(comment: {shorten(holder.comment, 80)})" if holder.comment else "")
+        return " ".join(p for p in parts if p)
     pid, host, since = run
     text = f"held by awspan pid {pid} on host {host} since {since} (admin {shorten(holder.admin, 63)})"
     if host == this_host() and not pid_alive(pid):

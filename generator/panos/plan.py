@@ -1,6 +1,6 @@
 """The traffic-level plan: what a change opens and closes, in terms a reviewer knows.
 
-diff.py says which objects push writes; this module says what that means for traffic, as
+planning.py says which objects push writes; this module says what that means for traffic, as
 one JSON-ready document (schemas/plan.schema.json) that the text and markdown views
 (plan_render.py) only format, so the three never disagree:
 

@@ -1,4 +1,4 @@
-"""Build the plan document (schemas/plan.schema.json) from a diff.Plan and what it was read from.
+"""Build the plan document (schemas/plan.schema.json) from a planning.Plan and what it was read from.
 
 Only what changes is resolved: with 20,000 managed rules and 1 % changed, the work is in
 the 200 changed rules plus one pass over the rules' member lists to find those that a
@@ -14,10 +14,11 @@ from lxml import etree
 
 from generator.location import OBJECT_KINDS
 from generator.panos.device import DeviceConfig
-from generator.panos.diff import KINDS, Plan, desired_entries
+from generator.panos.diff import KINDS, desired_entries
 from generator.panos.fields import field_changes, field_value
 from generator.panos.fragment import Fragment
 from generator.panos.plan import ACTION_ORDER, PLAN_FORMAT, Objects, flows_between, rule_view, width_key
+from generator.panos.planning import Plan
 from generator.panos.safety import refusal
 from generator.yamlio import load_yaml_file
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from generator.interrupt import Interrupted
 from generator.panos.client import PanosError
 from generator.panos.device import DeviceConfig
-from generator.panos.diff import Plan
+from generator.panos.planning import Plan
 
 
 @dataclass

@@ -9,26 +9,16 @@ reported because an operator's deny rule blocks it); the plan shows them beside 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from generator.errors import AwspanError
-from generator.panos.diff import KIND_LABEL, Plan
-from generator.yamlio import load_yaml_file
+from generator.panos.diff import KIND_LABEL
+from generator.panos.planning import Plan
+from generator.text import count
+
+if TYPE_CHECKING:
+    from generator.pipeline import Pushed
 
 ACTION_ORDER = {"delete": 0, "create": 1, "change": 2, "move": 3}
-
-
-def load_precheck(fragment_path: str | Path) -> dict[str, Any] | None:
-    """precheck.yaml beside the fragment, when generate wrote one; None when absent."""
-    path = Path(fragment_path).parent / "precheck.yaml"
-    if not path.is_file():
-        return None
-    data = load_yaml_file(path, "precheck file")
-    if not isinstance(data, dict) or not isinstance(data.get("decisions", []), list):
-        raise AwspanError("expected a mapping with a `decisions` list", where=str(path))
-    return {"path": str(path), "decisions": data.get("decisions") or [],
-            "warnings": data.get("warnings") or []}
 
 
 def _sorted_changes(plan: Plan) -> list:
@@ -89,4 +79,22 @@ def render_text(plan: Plan, precheck: dict[str, Any] | None = None, limit: int |
         out.append(f"already-allowed check ({precheck['path']}): {len(precheck['decisions'])} decisions")
         out += [f"  = {_decision_line(d)}" for d in precheck["decisions"]]
         out += [f"  warning: {w}" for w in precheck["warnings"]]
+    return "\n".join(out) + "\n"
+
+
+def push_report(pushed: Pushed, limit: int | None = None) -> str:
+    """What `awspan push` prints: the changes (cut at `limit`), the device, notes, the commit
+    job, the devices of a commit-all, and every firewall request of the run."""
+    result = pushed.result
+    out = [render_text(result.plan, limit=limit).rstrip("\n")]
+    if result.system is not None:
+        out.append(f"  device: {result.system.describe()}")
+    out += [f"  {note}" for note in result.notes]
+    if result.job is not None:
+        job = result.job
+        detail = "; ".join(job.details)
+        out.append(f"  commit job {job.id}: {job.status}/{job.result}" + (f": {detail}" if detail else ""))
+    out += [f"  device {device.describe()}" for device in result.devices]
+    keygen = " (1 of them keygen)" if pushed.keygen else ""
+    out.append(f"  {count(pushed.requests, 'firewall request')}{keygen}")
     return "\n".join(out) + "\n"

@@ -83,34 +83,33 @@ class Safety:
             return [EmptyFragment(
                 f"the fragment has no rules while {managed_rules} managed rules are on the firewall: "
                 "pushing it deletes them all (use --force if that is what you want)")]
-        if managed_rules < max(self.min_existing, 1):
+        over = self._over_limit(managed_rules, deleted_rules)
+        if over is None:
             return []
-        if deleted_rules * 100.0 > self.max_delete_percent * managed_rules:
-            pct = 100.0 * deleted_rules / managed_rules
-            return [TooManyDeletes(
-                f"push would delete {deleted_rules} of {managed_rules} managed rules ({pct:.0f}%), over "
-                f"safety.max_delete_percent ({self.max_delete_percent:g}%); check the state (a failed "
-                "or partial collect?) or use --force")]
-        return []
+        return [TooManyDeletes(f"push would delete {deleted_rules} of {managed_rules} managed rules {over}")]
 
+    def _over_limit(self, total: int, going: int) -> str | None:
+        """`(P%), over safety.max_delete_percent ...` when `going` of `total` is too many; None when
+        it is not, or when `total` is under the floor (safety.min_existing) where no percentage applies."""
+        if total < max(self.min_existing, 1) or going * 100.0 <= self.max_delete_percent * total:
+            return None
+        limit = f"safety.max_delete_percent ({self.max_delete_percent:g}%)"
+        return (f"({100.0 * going / total:.0f}%), over {limit}; "
+                "check the state (a failed or partial collect?) or use --force")
 
     def registration_guards(self, registered: int, leaving: int) -> list[Guarded]:
         """Membership dynamic: addresses that would lose every awspan tag, against the floor."""
-        if registered < max(self.min_existing, 1):
+        over = self._over_limit(registered, leaving)
+        if over is None:
             return []
-        if leaving * 100.0 > self.max_delete_percent * registered:
-            pct = 100.0 * leaving / registered
-            return [TooManyUnregisters(
-                f"push would unregister {leaving} of {registered} addresses with awspan tags ({pct:.0f}%), "
-                f"over safety.max_delete_percent ({self.max_delete_percent:g}%); check the state (a failed "
-                "or partial collect?) or use --force")]
-        return []
+        return [TooManyUnregisters(
+            f"push would unregister {leaving} of {registered} addresses with awspan tags {over}")]
 
 
 def refusal(plan: object, force: bool = False) -> UnsafePlan | None:
     """The first reason push would refuse this plan (blockers first), or None.
 
-    `plan` is a generator.panos.diff.Plan: its `refusals` hold the typed problems found while
+    `plan` is a generator.panos.planning.Plan: its `refusals` hold the typed problems found while
     planning.
     """
     refusals: list[UnsafePlan] = list(getattr(plan, "refusals", []))

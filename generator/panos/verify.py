@@ -8,11 +8,14 @@ in running (another admin's commit took the batch, a partial commit of the wrong
 
 from __future__ import annotations
 
+from lxml import etree
+
 from generator.panos.canonical import equal
 from generator.panos.contain import differences, holds
 from generator.panos.device import DeviceConfig
-from generator.panos.diff import KINDS, Plan, desired_entries
+from generator.panos.diff import KINDS, desired_entries
 from generator.panos.fragment import Fragment
+from generator.panos.planning import Plan
 
 # --- the two read-back checks of a push ---------------------------------------------------
 
@@ -23,13 +26,7 @@ def check_candidate(after: DeviceConfig, before: DeviceConfig, fragment: Fragmen
     desired = desired_entries(fragment)
     for kind in KINDS:
         have = after.entries(kind)
-        for name, want in desired[kind].items():
-            got = have.get(name)
-            if got is None:
-                problems.append(f"{kind} {name!r} is missing")
-            elif not holds(got, want, kind):
-                problems.append(f"{kind} {name!r} differs from the fragment "
-                                f"({', '.join(differences(got, want, kind))})")
+        problems += _not_held(kind, have, desired[kind], missing="is missing", differs="differs")
         if kind != "tag":
             extra = sorted(set(after.managed(kind, tag)) - set(desired[kind]) - plan.kept.get(kind, set()))
             problems += [f"{kind} {n!r} should have been deleted" for n in extra]
@@ -51,15 +48,23 @@ def check_running(running: DeviceConfig, fragment: Fragment, bottom_rule: str) -
     problems: list[str] = []
     desired = desired_entries(fragment)
     for kind in KINDS:
-        have = running.entries(kind)
-        for name, want in desired[kind].items():
-            got = have.get(name)
-            if got is None:
-                problems.append(f"{kind} {name!r} is not in running")
-            elif not holds(got, want, kind):
-                problems.append(f"{kind} {name!r} in running differs from the fragment "
-                                f"({', '.join(differences(got, want, kind))})")
+        problems += _not_held(kind, running.entries(kind), desired[kind], missing="is not in running",
+                              differs="in running differs")
     problems += placement_problems(running.rule_names, fragment.rule_names, bottom_rule)
+    return problems
+
+
+def _not_held(kind: str, have: dict[str, etree._Element], want: dict[str, etree._Element], *,
+              missing: str, differs: str) -> list[str]:
+    """One problem per wanted entry that `have` lacks or holds with other values."""
+    problems: list[str] = []
+    for name, entry in want.items():
+        got = have.get(name)
+        if got is None:
+            problems.append(f"{kind} {name!r} {missing}")
+        elif not holds(got, entry, kind):
+            problems.append(f"{kind} {name!r} {differs} from the fragment "
+                            f"({', '.join(differences(got, entry, kind))})")
     return problems
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 
 from lxml import etree
 
-from generator.errors import AwspanError, shorten
+from generator.errors import AwspanError
 from generator.inputs import read_input
 from generator.location import Location
 from generator.panos.vocab import RULE_REFERENCE_KINDS
-from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
+from generator.xmlsafe import parse_file_bytes, safe_parser
 
 
 def _parser() -> etree.XMLParser:
@@ -26,12 +26,7 @@ def _parser() -> etree.XMLParser:
 
 def parse_config_bytes(data: bytes, where: str) -> etree._Element:
     """Parse a `<config>` document; AwspanError (naming `where` and the line) when it is not one."""
-    try:
-        root = safe_fromstring(data, _parser())
-    except UnsafeXML as exc:
-        raise AwspanError(f"refused: {exc}", where=where) from None
-    except etree.XMLSyntaxError as exc:
-        raise AwspanError(f"not well-formed XML: {shorten(exc)}", where=where) from None
+    root = parse_file_bytes(data, _parser(), where)
     if root.tag != "config":
         raise AwspanError(f"expected a <config> document, found <{root.tag}>", where=where)
     return root

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from lxml import etree
 
 from generator.location import Location
+from generator.rulematch.boxes import rule_boxes
 from generator.rulematch.config import RuleBase, members, tables_for, text_of
-from generator.rulematch.resolve import Resolver, rule_boxes
+from generator.rulematch.resolve import Resolver
 from generator.rulematch.sets import (
     ADDR_ALL,
     APP_ANY,

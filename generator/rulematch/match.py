@@ -18,9 +18,10 @@ from lxml import etree
 from generator.errors import AwspanError, quote
 from generator.location import Location
 from generator.panos.vocab import PORT_PROTOCOLS, PROTOCOL_NUMBERS
+from generator.rulematch.boxes import candidate_boxes
 from generator.rulematch.config import Fields, RuleBase, container, rule_entries, tables_for
 from generator.rulematch.index import ANY_ZONE, CountedRule, FirewallIndex
-from generator.rulematch.resolve import Resolver, candidate_boxes, ip_interval
+from generator.rulematch.resolve import Resolver, ip_interval
 from generator.rulematch.sets import (
     APP_ANY,
     OTHER_BASE,

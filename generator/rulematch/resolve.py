@@ -11,38 +11,32 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 from lxml import etree
 
 from generator.addresses import AddressError, interval_of
 from generator.errors import quote
-from generator.generate.icmp import parse_app_name
 from generator.panos.vocab import PREDEFINED_SERVICES
-from generator.rulematch.config import Fields, Tables, members, text_of
+from generator.rulematch.config import Tables, members, text_of
 from generator.rulematch.sets import (
     ADDR_ALL,
     ADDR_V4,
     ADDR_V6,
     APP_ANY,
-    DEFAULT_PORTED,
-    DEFAULT_PORTLESS,
     EMPTY,
     PORTS,
     PROTO_BASE,
     SVC_ALL,
-    SVC_DEFAULTS,
-    SVC_REAL,
     V6_BASE,
     AppSet,
-    Box,
     Interval,
     Intervals,
-    app_empty,
     app_set,
-    iv_and,
-    iv_sub,
     normalize,
 )
+
+_T = TypeVar("_T")
 
 MAX_DEPTH = 32  # nested groups deeper than this are treated as a loop
 
@@ -114,6 +108,23 @@ class _Acc:
         return Resolved(normalize(self.under), normalize(self.over), tuple(self.unknown), tuple(self.vague))
 
 
+def _memo(cache: dict[str, _T], compute: Callable[[str, int], _T], name: str, depth: int) -> _T:
+    """The resolution of `name`, computed once per resolver (keyed by name: depth only stops loops)."""
+    found = cache.get(name)
+    if found is None:
+        found = cache[name] = compute(name, depth)
+    return found
+
+
+def _any_or_loop(name: str, depth: int, everything: Intervals, groups: str) -> Resolved | None:
+    """`any` is everything; a name nested deeper than MAX_DEPTH is a loop of `groups` (unknown)."""
+    if name == "any":
+        return Resolved(everything, everything)
+    if depth > MAX_DEPTH:
+        return Resolved(EMPTY, everything, unknown=(f"{name} ({groups} nested in a loop)",))
+    return None
+
+
 class Resolver:
     """Resolves names against one set of Tables, caching each name (a snapshot reuses them a lot)."""
 
@@ -148,18 +159,12 @@ class Resolver:
         return self._union(names, self._addr_lists, self._address)
 
     def _address(self, name: str, depth: int) -> Resolved:
-        cached = self._addr.get(name)
-        if cached is not None:
-            return cached
-        res = self._address_uncached(name, depth)
-        self._addr[name] = res
-        return res
+        return _memo(self._addr, self._address_uncached, name, depth)
 
     def _address_uncached(self, name: str, depth: int) -> Resolved:
-        if name == "any":
-            return Resolved(ADDR_ALL, ADDR_ALL)
-        if depth > MAX_DEPTH:
-            return Resolved(EMPTY, ADDR_ALL, unknown=(f"{name} (address groups nested in a loop)",))
+        trivial = _any_or_loop(name, depth, ADDR_ALL, "address groups")
+        if trivial is not None:
+            return trivial
         kind, entry = self.tables.find_first(("address", "address-group"), name)
         if entry is None:
             try:  # a rule may hold a literal address instead of an object name
@@ -200,17 +205,12 @@ class Resolver:
         return self._union(names, self._svc_lists, self._service)
 
     def _service(self, name: str, depth: int) -> Resolved:
-        cached = self._svc.get(name)
-        if cached is None:
-            cached = self._service_uncached(name, depth)
-            self._svc[name] = cached
-        return cached
+        return _memo(self._svc, self._service_uncached, name, depth)
 
     def _service_uncached(self, name: str, depth: int) -> Resolved:
-        if name == "any":
-            return Resolved(SVC_ALL, SVC_ALL)
-        if depth > MAX_DEPTH:
-            return Resolved(EMPTY, SVC_ALL, unknown=(f"{name} (service groups nested in a loop)",))
+        trivial = _any_or_loop(name, depth, SVC_ALL, "service groups")
+        if trivial is not None:
+            return trivial
         kind, entry = self.tables.find_first(("service", "service-group"), name)
         if entry is None:
             if name in PREDEFINED_SERVICES:
@@ -263,11 +263,7 @@ class Resolver:
         return ResolvedApps(app_set(under), over_set, tuple(unknown), tuple(vague))
 
     def _application(self, name: str, depth: int) -> ResolvedApps:
-        cached = self._apps.get(name)
-        if cached is None:
-            cached = self._application_uncached(name, depth)
-            self._apps[name] = cached
-        return cached
+        return _memo(self._apps, self._application_uncached, name, depth)
 
     def _application_uncached(self, name: str, depth: int) -> ResolvedApps:
         if depth > MAX_DEPTH:
@@ -280,130 +276,3 @@ class Resolver:
         if kind == "application-filter":
             return ResolvedApps(app_set(()), APP_ANY, vague=(f"application filter {name}",))
         return self._union_apps([self._application(m, depth + 1) for m in members(entry, "members")])
-
-
-# ---- whole rules -------------------------------------------------------------------------------
-# Applications that are not tcp/udp/sctp at all: a port-based service can never match them.
-PORTLESS_APPS = frozenset({"icmp", "ipv6-icmp", "ping", "gre", "ipsec-esp", "ipsec-ah"})
-# Match criteria that awspan does not model: a rule that narrows on one of them never covers.
-NARROWING_LISTS = ("source-user", "category", "source-hip", "destination-hip", "source-imei", "source-imsi")
-_DEFAULT_PORTED_IV: Intervals = ((DEFAULT_PORTED, DEFAULT_PORTED),)
-_DEFAULT_PORTLESS_IV: Intervals = ((DEFAULT_PORTLESS, DEFAULT_PORTLESS),)
-
-
-@dataclass(frozen=True)
-class RuleBoxes:
-    """A firewall rule's traffic: `under` (surely matched; None = never counts), `over` (maybe)."""
-
-    under: Box | None
-    over: Box | None  # None: the rule cannot match anything
-    unknown: tuple[str, ...]
-    doubts: tuple[str, ...]  # why under and over differ, for the decision's reason
-
-
-def _negated(res: Resolved, negate: bool) -> tuple[Intervals, Intervals]:
-    if not negate:
-        return res.under, res.over
-    return iv_sub(ADDR_ALL, res.over), iv_sub(ADDR_ALL, res.under)
-
-
-def _is_yes(entry: etree._Element, field: str) -> bool:
-    return (text_of(entry, field) or "no") == "yes"
-
-
-def rule_boxes(entry: etree._Element, resolver: Resolver) -> RuleBoxes:
-    """Resolve one firewall rule (zones and action are the index's business)."""
-    unknown: list[str] = []
-    doubts: list[str] = []
-    under_ok = True
-
-    def named(field: str) -> list[str]:
-        nonlocal under_ok
-        names = members(entry, field)
-        if not names:  # PAN-OS requires every one of them: a malformed rule may match, never covers
-            under_ok = False
-            doubts.append(f"no <{field}> members")
-        return names
-
-    src = resolver.addresses(named("source") or ["any"])
-    dst = resolver.addresses(named("destination") or ["any"])
-    apps = resolver.applications(named("application") or ["any"])
-    svc_names = named("service") or ["any"]
-    for res in (src, dst, apps):
-        unknown.extend(res.unknown)
-        doubts.extend(res.vague)
-    src_under, src_over = _negated(src, _is_yes(entry, "negate-source"))
-    dst_under, dst_over = _negated(dst, _is_yes(entry, "negate-destination"))
-
-    if "application-default" in svc_names:
-        svc_over = SVC_ALL
-        if apps.under[0] or not apps.under[1]:
-            svc_under = EMPTY  # "any application on its default ports" is not a set awspan knows
-            doubts.append("application-default with application any")
-        else:
-            svc_under = SVC_DEFAULTS
-            doubts.append("application-default: which ports that is, only App-ID knows")
-    else:
-        svc = resolver.services(svc_names)
-        unknown.extend(svc.unknown)
-        doubts.extend(svc.vague)
-        svc_under = svc.under
-        # an application's default ports may lie inside these ports: maybe, never surely
-        svc_over = normalize(svc.over + _DEFAULT_PORTED_IV) if svc.over else EMPTY
-        if svc.over and svc.over != SVC_ALL:
-            doubts.append("an application-default candidate's ports may be among these")
-
-    for field in NARROWING_LISTS:
-        names = members(entry, field)
-        if names and names != ["any"]:
-            under_ok = False
-            doubts.append(f"{field} {', '.join(names)}")
-    if entry.find("schedule") is not None:
-        under_ok = False
-        doubts.append(f"schedule {text_of(entry, 'schedule')}")
-    target = entry.find("target")
-    if target is not None and (target.find("devices/entry") is not None or _is_yes(target, "negate")):
-        under_ok = False
-        doubts.append("limited to some target devices")
-    if unknown:
-        under_ok = False
-
-    over: Box | None = (src_over, dst_over, svc_over, apps.over)
-    if not (src_over and dst_over and svc_over) or app_empty(apps.over):
-        over = None
-    under: Box | None = (src_under, dst_under, svc_under, apps.under)
-    if not under_ok or not (src_under and dst_under and svc_under) or app_empty(apps.under):
-        under = None
-    return RuleBoxes(under, over, tuple(unknown), tuple(doubts))
-
-
-def candidate_boxes(entry: etree._Element | Fields, resolver: Resolver) -> tuple[list[Box], tuple[str, ...]]:
-    """All the traffic a candidate rule allows, as boxes (over-approximated: more traffic to cover
-    can only make "already allowed" or "blocked" less likely), and the names it could not resolve."""
-    fields = entry if isinstance(entry, Fields) else Fields(entry)
-    src = resolver.addresses(fields.members("source") or ["any"])
-    dst = resolver.addresses(fields.members("destination") or ["any"])
-    apps = resolver.applications(fields.members("application") or ["any"])
-    svc_names = fields.members("service") or ["any"]
-    unknown = [*src.unknown, *dst.unknown, *apps.unknown]
-    src_over = _negated(src, fields.text("negate-source") == "yes")[1]
-    dst_over = _negated(dst, fields.text("negate-destination") == "yes")[1]
-    if not src_over or not dst_over or app_empty(apps.over):
-        return [], tuple(unknown)
-    if "application-default" in svc_names:
-        if apps.over[0]:
-            return [(src_over, dst_over, SVC_REAL, apps.over)], tuple(unknown)
-        boxes: list[Box] = []
-        portless = {a for a in apps.over[1] if a in PORTLESS_APPS or parse_app_name(a) is not None}
-        ported = apps.over[1] - portless
-        if ported:
-            boxes.append((src_over, dst_over, _DEFAULT_PORTED_IV, app_set(ported)))
-        if portless:
-            boxes.append((src_over, dst_over, _DEFAULT_PORTLESS_IV, app_set(portless)))
-        return boxes, tuple(unknown)
-    svc = resolver.services(svc_names)
-    unknown.extend(svc.unknown)
-    svc_over = iv_and(svc.over, SVC_REAL)
-    if not svc_over:
-        return [], tuple(unknown)
-    return [(src_over, dst_over, svc_over, apps.over)], tuple(unknown)

@@ -9,8 +9,9 @@ from generator.location import Location
 from generator.panos.batch import build_batch
 from generator.panos.canonical import equal
 from generator.panos.device import parse_container
-from generator.panos.diff import build_plan, predict, restore_diff
+from generator.panos.diff import predict, restore_diff
 from generator.panos.fragment import parse_fragment
+from generator.panos.planning import build_plan
 from tests.panos.helpers import address, fragment, group, rule
 
 LOC = Location()

@@ -10,10 +10,10 @@ from lxml import etree
 
 from generator.location import Location
 from generator.panos.device import parse_container
-from generator.panos.diff import build_plan
 from generator.panos.fragment import parse_fragment
 from generator.panos.plan_build import build_document
 from generator.panos.plan_render import render_json, render_markdown, render_text
+from generator.panos.planning import build_plan
 from generator.resources import load_json_schema
 from tests.panos import plan_scenarios as sc
 from tests.panos.helpers import fragment, rule

@@ -17,8 +17,8 @@ from generator.panos.canonical import canonical_text
 from generator.panos.client import PanosClient
 from generator.panos.contain import holds
 from generator.panos.device import read_location
-from generator.panos.diff import build_plan
 from generator.panos.fragment import parse_fragment
+from generator.panos.planning import build_plan
 from generator.panos.push import PushFailed, PushSettings, push
 from tests.panos.conftest import add_rule_below_cleanup
 from tests.panos.helpers import address, fragment, group, rule, service, unmanaged

@@ -9,10 +9,11 @@ from hypothesis import strategies as st
 
 from generator.location import Location
 from generator.rulematch import RuleBase
+from generator.rulematch.boxes import candidate_boxes
 from generator.rulematch.config import container, rule_entries, tables_for
 from generator.rulematch.index import FILTER_AFTER, CountedRule, ZoneView
 from generator.rulematch.match import _decide, _Walk, _walk
-from generator.rulematch.resolve import Resolver, candidate_boxes
+from generator.rulematch.resolve import Resolver
 from generator.rulematch.sets import (
     APP_ANY,
     app_and,

@@ -1,0 +1,269 @@
+"""The pipeline as a library: collect, snapshot, generate, plan and push as function calls.
+
+Each step takes the parsed Policy, the paths it reads and writes and, for the firewall,
+Credentials held by the caller; it returns what it did and raises AwspanError when it
+cannot. No step reads the environment for a secret: the command line builds Credentials
+from PANOS_* (Credentials.from_env), the event reaction from the secret it fetched, so a
+key never makes a round trip through os.environ. The commands (collect/command.py,
+generate/command.py, panos/commands.py) parse options, call these and print; as octoDNS's
+Manager.sync plans and applies in one call, `push` here reads, plans and applies.
+
+Heavy modules (boto3, lxml, the renderer) are imported inside each step, so that importing
+this module costs nothing (the Lambda handler imports it only when it reacts).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from generator.collect.sessions import SessionFactory
+    from generator.panos.client import PanosClient
+    from generator.panos.planning import Plan
+    from generator.panos.push import PushResult
+    from generator.panos.safety import UnsafePlan
+    from generator.policy import Policy
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Where the firewall is and how to log in: an API key, or a username/password for keygen.
+
+    Checked when a step connects (a missing URL or half a pair is named then, after the
+    step's files were read); the secrets never appear in repr().
+    """
+
+    urls: tuple[str, ...] = ()
+    api_key: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_bundle: str | None = None
+
+    @classmethod
+    def from_env(cls, policy: Policy, *, api_key: str | None = None) -> Credentials:
+        """The command line's: PANOS_URL/PANOS_HOSTNAME over firewall.url, PANOS_API_KEY (or
+        PANOS_USERNAME/PANOS_PASSWORD), PANOS_CA_BUNDLE over firewall.ca_bundle. `api_key`, a
+        secret the caller fetched, wins over PANOS_API_KEY."""
+        fw = policy.firewall
+        return cls(urls=fw.resolved_urls(), api_key=api_key or os.environ.get("PANOS_API_KEY") or None,
+                   username=os.environ.get("PANOS_USERNAME") or None,
+                   password=os.environ.get("PANOS_PASSWORD") or None,
+                   ca_bundle=fw.resolved_ca_bundle())
+
+
+def connect(policy: Policy, credentials: Credentials) -> PanosClient:
+    """A client of the firewall; of an HA pair's active peer when there are two URLs (ha.py)."""
+    from generator.panos.client import PanosClient
+    from generator.panos.env import checked_credentials, require_url
+    from generator.panos.ha import choose_active
+
+    fw = policy.firewall
+
+    def one(url: str | None) -> PanosClient:
+        url = require_url(url)
+        key, user, password = checked_credentials(credentials.api_key, credentials.username,
+                                                  credentials.password)
+        return PanosClient(url, api_key=key, username=user, password=password,
+                           ca_bundle=credentials.ca_bundle, timeout=fw.timeout,
+                           max_answer_bytes=int(fw.max_answer_mb * 2**20))
+
+    return choose_active(credentials.urls or (None,), one)  # type: ignore[arg-type]
+
+
+def admin_of(policy: Policy, credentials: Credentials, client: PanosClient) -> str | None:
+    """The admin whose changes push commits: firewall.admin, else the login's user, else the key's."""
+    return policy.firewall.admin or credentials.username or client.key_owner
+
+
+# --- collect, generate: AWS and files ---------------------------------------------------------
+
+def collect(policy: Policy, output: str | os.PathLike[str], *, endpoint_url: str | None = None,
+            factory: SessionFactory | None = None) -> dict[str, Any]:
+    """Read AWS and replace `output` (state.yaml) atomically; returns the state written."""
+    from generator.collect.command import collect_to_file
+    from generator.collect.sessions import SessionFactory
+    from generator.generate.suspicious import summary, suspicious
+
+    started = time.perf_counter()
+    state = collect_to_file(policy, output, factory or SessionFactory(endpoint_url=endpoint_url))
+    log.info("wrote %s: %s (%.1f s)", output, summary(state), time.perf_counter() - started)
+    for warning in suspicious(state, policy, regions=False):  # regions: said per account/region
+        log.warning("warning: %s", warning)
+    return state
+
+
+@dataclass
+class Generated:
+    """What generate wrote: object counts by singular noun; precheck/registrations when written."""
+
+    output: Path
+    counts: dict[str, int]
+    precheck: Path | None = None
+    registrations: Path | None = None
+
+
+def generate(policy: Policy | str, state_file: str, output: str, *, rulebase: str | None = None,
+             templates: str | None = None) -> Generated:
+    """state.yaml + policy -> fragment.xml (precheck.yaml, registrations.yaml beside it).
+
+    `policy`: the Policy, or policy.yaml's path (then loaded first, as `awspan generate` does).
+
+    `rulebase`: a snapshot for the already-allowed check, or None. Nothing is written until
+    everything is rendered; then each file atomically, and a stale sidecar is removed.
+    """
+    from generator.atomicio import write_atomic
+    from generator.generate.command import generate as render
+    from generator.generate.membership import registrations_path
+    from generator.generate.precheck_file import precheck_path
+    from generator.text import count
+
+    data, report, counts, registrations = render(policy, state_file, rulebase=rulebase, templates=templates)
+    side, regs = precheck_path(output), registrations_path(output)
+    if report is not None:
+        write_atomic(side, report)
+    if registrations is not None:
+        write_atomic(regs, registrations)
+    write_atomic(output, data)
+    if report is None and side.exists():
+        side.unlink()  # a stale precheck.yaml would explain rules that are no longer left out
+    if registrations is None and regs.exists():
+        regs.unlink()  # membership static: push must not find registrations to reconcile
+    summary = ", ".join(count(n, k) for k, n in counts.items())
+    log.info("wrote %s: %s%s", output, summary, f"; checked against {rulebase}" if rulebase else "")
+    return Generated(Path(output), counts, side if report is not None else None,
+                     regs if registrations is not None else None)
+
+
+# --- snapshot, plan, push: the firewall ------------------------------------------------------
+
+def snapshot(policy: Policy, credentials: Credentials, output: str, *, candidate: bool = False) -> int:
+    """Write the firewall's security rules to `output` (rulebase.xml); returns the rule count."""
+    from generator.atomicio import write_atomic
+    from generator.panos.snapshot import take_snapshot
+
+    client = connect(policy, credentials)
+    data, rules = take_snapshot(client, policy.firewall.location, candidate=candidate)
+    write_atomic(output, data)
+    log.info("wrote %s: %d security rules of %s (%s config)", output, rules,
+             policy.firewall.location.describe(), "candidate" if candidate else "running")
+    return rules
+
+
+@dataclass
+class Planned:
+    """The plan document (plan_render's input) and why push would refuse it (None: it would not)."""
+
+    document: dict[str, Any]
+    plan: Plan
+    refusal: UnsafePlan | None
+
+
+def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: str | None = None
+         ) -> Planned:
+    """What push would change, read from the device; with `out`, also the saved plan (push --plan)."""
+    from generator.atomicio import write_atomic
+    from generator.generate.precheck_file import load_precheck
+    from generator.panos.device import read_location
+    from generator.panos.fragment import load_fragment
+    from generator.panos.membership import load_membership, membership_delta, registration_guards
+    from generator.panos.plan_build import build_document, load_prefix_lists
+    from generator.panos.plan_render import render_json
+    from generator.panos.planning import build_plan
+    from generator.panos.registrations import read_registered
+    from generator.panos.safety import refusal
+    from generator.panos.savedplan import saved_block
+    from generator.panos.sysinfo import check_version, read_system_info
+
+    location = policy.firewall.location
+    fragment = load_fragment(fragment_path, location, policy.rules.tag)
+    precheck = load_precheck(fragment_path)
+    client = connect(policy, credentials)
+    info = read_system_info(client)  # plan refuses what push would refuse: the version gate
+    device_warnings = check_version(info)
+    device = read_location(client, location)
+    running = read_location(client, location, running=True)
+    the_plan = build_plan(fragment, device, tag=policy.rules.tag, bottom_rule=policy.rules.bottom_rule,
+                          admin=admin_of(policy, credentials, client), safety=policy.safety,
+                          running=running)
+    doc = build_document(the_plan, fragment, device, precheck=precheck,
+                         prefix_lists=load_prefix_lists(fragment_path))
+    doc["device"] = info.describe()
+    doc["warnings"] = [*device_warnings, *doc["warnings"]]
+    desired = load_membership(policy, fragment_path)
+    membership_refusal = None
+    if desired is not None:  # membership dynamic: the registrations push would send, no commit
+        current = read_registered(client, location, desired.prefix)
+        doc["membership"] = membership_delta(desired, current)
+        doc["summary"]["has_changes"] = doc["summary"]["has_changes"] or bool(
+            doc["membership"]["register"] or doc["membership"]["unregister"])
+        membership_refusal = next(iter(registration_guards(policy.safety, desired, current)), None)
+    if out:
+        saved = dict(doc, saved=saved_block(the_plan, device, Path(fragment_path).read_bytes()))
+        write_atomic(out, render_json(saved))
+    return Planned(doc, the_plan, refusal(the_plan) or membership_refusal)
+
+
+@dataclass
+class Pushed:
+    """push's result, with every firewall request of the run counted (keygen included)."""
+
+    result: PushResult
+    requests: int
+    keygen: bool
+
+
+def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force: bool = False,
+         description: str | None = None, plan_file: str | None = None) -> Pushed:
+    """Plan and apply in one call (octoDNS's sync): the fragment onto the firewall, committed.
+
+    `plan_file`: apply only if the change set still equals this saved plan. With membership
+    dynamic, unregistrations go first (less is always safe), registrations after the commit.
+    """
+    from generator.panos.fragment import load_fragment
+    from generator.panos.membership import load_membership, registration_guards
+    from generator.panos.push import PushSettings
+    from generator.panos.push import push as apply
+    from generator.panos.registrations import read_registered, reconcile
+    from generator.panos.savedplan import load_saved_plan
+
+    location = policy.firewall.location
+    fragment = load_fragment(fragment_path, location, policy.rules.tag)
+    client = connect(policy, credentials)
+    settings = PushSettings(
+        tag=policy.rules.tag,
+        bottom_rule=policy.rules.bottom_rule,
+        max_delete_percent=policy.safety.max_delete_percent,
+        admin=admin_of(policy, credentials, client),
+        commit_timeout=policy.firewall.commit_timeout,
+        force=force,
+        description=description,
+        min_existing=policy.safety.min_existing,
+        push_to_devices=policy.firewall.push_to_devices,
+    )
+    if plan_file:
+        settings.saved_plan = load_saved_plan(plan_file, Path(fragment_path).read_bytes())
+    desired = load_membership(policy, fragment_path)
+    before = None
+    if desired is not None:  # first take away what must go (less is always safe), unless it is too much
+        current = read_registered(client, location, desired.prefix)
+        for guard in [] if force else registration_guards(policy.safety, desired, current):
+            raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
+        before = reconcile(client, location, desired, current=current, phase="unregister")
+    result = apply(client, fragment, settings)
+    if desired is not None:
+        assert before is not None
+        done = reconcile(client, location, desired, current=before.after, phase="all")
+        result.notes.append(
+            f"registrations: {done.registered} tag(s) registered, {before.unregistered} unregistered "
+            f"({before.messages + done.messages} User-ID message(s), no commit); "
+            f"{len(done.after)} address(es) hold awspan tags"
+        )
+        result.requests = client.request_count  # the registrations' round trips count too
+    return Pushed(result, client.request_count, bool(client.key_owner))
