@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from lxml import etree
 
@@ -173,23 +173,21 @@ def compile_filter(text: str) -> Callable[[frozenset[str]], bool]:
             tokens.append(("op", low) if not quoted and low in ("and", "or") else ("tag", word))
     at = 0
 
-    def expr() -> Callable[[frozenset[str]], bool]:
+    def chain(word: str, operand: Callable[[], Callable[[frozenset[str]], bool]],
+              fold: Callable[[Iterable[bool]], bool]) -> Callable[[frozenset[str]], bool]:
+        """operand (word operand)*: `or` binds looser than `and`, as in PAN-OS filters."""
         nonlocal at
-        left = term()
-        while at < len(tokens) and tokens[at] == ("op", "or"):
+        parts = [operand()]
+        while at < len(tokens) and tokens[at] == ("op", word):
             at += 1
-            right = term()
-            left = (lambda a, b: lambda tags: a(tags) or b(tags))(left, right)
-        return left
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else (lambda tags: fold(p(tags) for p in parts))
+
+    def expr() -> Callable[[frozenset[str]], bool]:
+        return chain("or", term, any)
 
     def term() -> Callable[[frozenset[str]], bool]:
-        nonlocal at
-        left = atom()
-        while at < len(tokens) and tokens[at] == ("op", "and"):
-            at += 1
-            right = atom()
-            left = (lambda a, b: lambda tags: a(tags) and b(tags))(left, right)
-        return left
+        return chain("and", atom, all)
 
     def atom() -> Callable[[frozenset[str]], bool]:
         nonlocal at

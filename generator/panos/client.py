@@ -20,7 +20,6 @@ assert that their number does not grow with the number of rules.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import urllib.parse
@@ -28,6 +27,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from generator.addresses import is_loopback
 from generator.errors import AwspanError, quote, shorten
 from generator.panos import transport
 from generator.panos.neterrors import describe_connection, describe_tls
@@ -95,12 +95,8 @@ def message_lines(root: etree._Element) -> list[str]:
 
 
 def is_loopback_host(host: str) -> bool:
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
+    """Plain http:// is allowed only to this machine (the emulator in tests and the demo)."""
+    return is_loopback(host)
 
 
 def api_endpoint(url: str) -> str:

@@ -105,6 +105,9 @@ def test_a_fragment_for_another_vsys_is_refused(emu: EmulatorServer, awspan):
     (first_fragment().replace("<tag>", "<!-- hi --><tag>", 1), "comments are not allowed"),
     (first_fragment().replace("<tag>", "<zone><entry name='z'/></zone><tag>", 1),
      "does not belong in a fragment"),
+    # a second <tag> container would have silently replaced the first (and its entries)
+    (first_fragment().replace("<tag>", "<tag><entry name='x'><comments>c</comments></entry></tag><tag>", 1),
+     "appears twice"),
 ])
 def test_a_bad_fragment_is_one_readable_error(emu: EmulatorServer, awspan, frag, message):
     res = awspan("push", fragment=frag)

@@ -20,8 +20,8 @@ from lxml import etree
 from generator.location import Location
 from generator.panos.batch import Batch, Op, build_batch
 from generator.panos.device import parse_container
-from generator.panos.diff import Plan, build_plan
 from generator.panos.fragment import parse_fragment
+from generator.panos.planning import Plan, build_plan
 from tests.panos.helpers import TAG
 
 TABLES = Path(__file__).with_name("tables")
