@@ -14,7 +14,6 @@ import contextlib
 import copy
 import gzip
 import json
-import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +23,7 @@ import boto3
 import requests
 
 from tests.events.conftest import load_event
+from tests.loopback import LoopbackServer
 
 BUCKET = "acme-org-trail-logs"
 ORG = "o-a1b2c3d4e5"
@@ -125,7 +125,7 @@ def sqs_event(*bodies: Any) -> dict[str, Any]:
 _HOP_HEADERS = ("content-length", "transfer-encoding", "connection", "content-encoding")
 
 
-class FlakyS3:
+class FlakyS3(LoopbackServer):
     """A loopback HTTP front of the moto server whose GetObject answers 503 SlowDown for keys
     holding `flaky`: S3's own transient error, on the wire, without touching the code."""
 
@@ -165,15 +165,4 @@ class FlakyS3:
 
             do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = _forward  # noqa: N815
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    def __enter__(self) -> FlakyS3:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
+        self.serve(ThreadingHTTPServer(("127.0.0.1", 0), Handler))

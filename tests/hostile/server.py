@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.loopback import LoopbackServer
+
 
 @dataclass
 class Reply:
@@ -49,7 +51,11 @@ def gzip_bomb(inflated: int) -> Reply:
 Behave = Callable[[dict[str, str]], "Reply | None"]
 
 
-class HostileServer:
+class HostileServer(LoopbackServer):
+    """A firewall that answers what each test scripts (`behave`), or forwards to `upstream`."""
+
+    join_timeout = 5.0  # a dripping handler is not waited for
+
     def __init__(self, behave: Behave | None = None, upstream: str | None = None) -> None:
         self.behave: Behave = behave or (lambda form: Reply())
         self.upstream = upstream
@@ -102,11 +108,10 @@ class HostileServer:
                     pass  # the client gave up (its deadline or size cap): that is the point
                 self.close_connection = True
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False  # a dripping handler must not hold the test up at exit
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                       daemon=True)
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        httpd.daemon_threads = True
+        httpd.block_on_close = False  # a dripping handler must not hold the test up at exit
+        self.serve(httpd, poll_interval=0.05)
 
     def forward(self, raw: bytes, headers: dict[str, str]) -> Reply:
         assert self.upstream, "no upstream to forward to"
@@ -124,16 +129,3 @@ class HostileServer:
         key = self.requests[-1]["headers"].get("X-PAN-KEY", "") if self.requests else ""
         raw = urllib.parse.urlencode(form).encode()
         return self.forward(raw, {"Content-Type": "application/x-www-form-urlencoded", "X-PAN-KEY": key})
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def __enter__(self) -> HostileServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(5)

@@ -65,14 +65,16 @@ def start_push(tmp_path: Path, url: str, key: str) -> subprocess.Popen[str]:
                             text=True)
 
 
-def signal_at(step: str, signum: int, emu: EmulatorServer, tmp_path: Path) -> tuple[int, str]:
+def signal_at(step: str, signum: int, emu: EmulatorServer, tmp_path: Path, *more: int) -> tuple[int, str]:
+    """Run a real `awspan push`, hold it at `step`, send `signum` (then `more` signals at once)."""
     hold = HoldBack(step)
     with HostileServer(hold, upstream=emu.url) as proxy:
         hold.server = proxy
         proc = start_push(tmp_path, proxy.url, emu.api_key("automation"))
         try:
             assert hold.reached.wait(WAIT), proc.stderr.read() if proc.poll() is not None else "no request"
-            proc.send_signal(signum)
+            for sig in (signum, *more):
+                proc.send_signal(sig)
             _out, err = proc.communicate(timeout=WAIT)
         finally:
             hold.release.set()
@@ -124,21 +126,7 @@ def test_a_signal_while_the_commit_runs_lets_the_commit_stand(emu, tmp_path):
 
 def test_a_second_signal_does_not_cut_the_cleanup_short(emu, tmp_path):
     before = state(emu)
-    hold = HoldBack("verify")
-    with HostileServer(hold, upstream=emu.url) as proxy:
-        hold.server = proxy
-        proc = start_push(tmp_path, proxy.url, emu.api_key("automation"))
-        try:
-            assert hold.reached.wait(WAIT)
-            proc.send_signal(signal.SIGTERM)
-            proc.send_signal(signal.SIGINT)
-            proc.send_signal(signal.SIGTERM)
-            _out, err = proc.communicate(timeout=WAIT)
-        finally:
-            hold.release.set()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    assert proc.returncode in (130, 143)  # pending signals are handled in number order: SIGINT may come first
+    code, err = signal_at("verify", signal.SIGTERM, emu, tmp_path, signal.SIGINT, signal.SIGTERM)
+    assert code in (130, 143)  # pending signals are handled in number order: SIGINT may come first
     assert "put back as it was before the push" in err and "lock was released" in err
     assert emu.config_locks() == {} and state(emu) == before
