@@ -39,6 +39,17 @@ def write_policy(tmp_path, estate, monkeypatch, **kwargs) -> str:
     return str(path)
 
 
+def push_mode_estate(aws, emulator, tmp_path, monkeypatch):
+    """The seeded estate, the emulator's API key in Secrets Manager and a push-mode policy:
+    (estate, EC2 client) for a test that starts or stops batch-1 and lets the handler react."""
+    estate = seed_estate(aws)
+    key = emulator.api_key("automation")
+    boto3.client("secretsmanager", region_name=estate.region).create_secret(Name=SECRET, SecretString=key)
+    write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
+                 events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET})
+    return estate, boto3.client("ec2", region_name=estate.region)
+
+
 def minimal_policy(tmp_path, monkeypatch, events: dict) -> str:
     """A policy for reactions that never reach collect (no estate needed)."""
     path = tmp_path / "policy.yaml"
@@ -79,12 +90,8 @@ def emulator():
 @pytest.mark.slow
 def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator, tmp_path, monkeypatch,
                                                                     caplog, capsys):
-    estate = seed_estate(aws)
+    estate, ec2 = push_mode_estate(aws, emulator, tmp_path, monkeypatch)
     key = emulator.api_key("automation")
-    boto3.client("secretsmanager", region_name=estate.region).create_secret(Name=SECRET, SecretString=key)
-    write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
-                 events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET})
-    ec2 = boto3.client("ec2", region_name=estate.region)
     batch, batch_ip, batch_sg = (estate.instances["batch-1"], estate.private_ips["batch-1"],
                                  estate.security_groups["batch"])
     web_sg = estate.security_groups["web"]
@@ -111,7 +118,7 @@ def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator,
     assert rules_of(running, web_sg)
     assert (tmp_path / "work" / "fragment.xml").exists()
 
-    # the API key went no further than the process environment, and not even stayed there
+    # the API key went nowhere: not into the environment, the output, the logs or a file
     assert "PANOS_API_KEY" not in os.environ
     captured = capsys.readouterr()
     assert key not in caplog.text + captured.out + captured.err

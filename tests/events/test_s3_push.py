@@ -9,7 +9,14 @@ import boto3
 import pytest
 
 from devtools.seed import seed_estate
-from tests.events.test_reactions import SECRET, addresses, emulator, rules_of, write_policy  # noqa: F401
+from tests.events.test_reactions import (  # noqa: F401 - emulator is a fixture
+    SECRET,
+    addresses,
+    emulator,
+    push_mode_estate,
+    rules_of,
+    write_policy,
+)
 from tests.events.trail import MEMBER, digest_key, put_log, record, s3_event, sns_envelope, sqs_event
 
 pytestmark = pytest.mark.slow  # the whole event loop against a moto server and the emulator
@@ -28,12 +35,7 @@ def commits(emu) -> int:  # noqa: F811
 def test_s3_sqs_sns_batch_reaches_the_firewall_with_one_push(aws, emulator, tmp_path, monkeypatch):  # noqa: F811
     from generator.events import handler
 
-    estate = seed_estate(aws)
-    key = emulator.api_key("automation")
-    boto3.client("secretsmanager", region_name=estate.region).create_secret(Name=SECRET, SecretString=key)
-    write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
-                 events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET})
-    ec2 = boto3.client("ec2", region_name=estate.region)
+    estate, ec2 = push_mode_estate(aws, emulator, tmp_path, monkeypatch)
     batch, batch_ip, batch_sg = (estate.instances["batch-1"], estate.private_ips["batch-1"],
                                  estate.security_groups["batch"])
     ec2.start_instances(InstanceIds=[batch])
