@@ -241,11 +241,12 @@ def reconcile(
     messages = uid_messages(d)
     send(client, location, messages)
     reg, unreg = d.count()
-    after = {
-        ip: tags - d.unregister.get(ip, frozenset()) | d.register.get(ip, frozenset())
-        for ip, tags in {**have, **{ip: frozenset() for ip in d.register}}.items()
-    }
-    after = {ip: tags for ip, tags in after.items() if tags}
+    after = {}  # what the firewall holds now that the messages were taken
+    for ip in set(have) | set(d.register):
+        kept = have.get(ip, frozenset()) - d.unregister.get(ip, frozenset())
+        tags = kept | d.register.get(ip, frozenset())
+        if tags:
+            after[ip] = tags
     if phase == "all" and messages:
         after = read_registered(client, location, desired.prefix)
         left = delta(desired.tags, after)
