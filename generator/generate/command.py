@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 
 from generator import pipeline
+from generator.gcpause import paused_gc
 from generator.generate.membership import to_dynamic
 from generator.generate.model import Built, build
 from generator.generate.precheck import run_precheck
@@ -28,7 +29,17 @@ def generate(
     config: str | Policy, state_file: str, *, rulebase: str | None = None, templates: str | None = None
 ) -> tuple[bytes, str | None, dict[str, int], str | None]:
     """(fragment bytes, precheck.yaml text or None, counts by singular noun, registrations.yaml
-    text or None with membership dynamic); writes nothing. `config`: policy.yaml or its Policy."""
+    text or None with membership dynamic); writes nothing. `config`: policy.yaml or its Policy.
+
+    Runs with the cyclic garbage collector paused (generator.gcpause: millions of objects, no
+    cycles)."""
+    with paused_gc():
+        return _generate(config, state_file, rulebase=rulebase, templates=templates)
+
+
+def _generate(
+    config: str | Policy, state_file: str, *, rulebase: str | None, templates: str | None
+) -> tuple[bytes, str | None, dict[str, int], str | None]:
     policy = config if isinstance(config, Policy) else load_policy(config)
     state = load_state(state_file)
     for warning in suspicious(state, policy):

@@ -17,7 +17,7 @@ dropped. `0.0.0.0/0` is written `any` unless the rule also has IPv6 destinations
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -108,6 +108,19 @@ class Fragment:
         )
 
 
+class _PermissionPath:
+    """`vpcs[v].security_groups[g].ingress[p]`, written out only when a message says it: 100,000
+    permissions at scale, almost never an error."""
+
+    __slots__ = ("v", "g", "p")
+
+    def __init__(self, v: int, g: int, p: int) -> None:
+        self.v, self.g, self.p = v, g, p
+
+    def __str__(self) -> str:
+        return f"vpcs[{self.v}].security_groups[{self.g}].ingress[{self.p}]"
+
+
 @dataclass
 class _Acc:
     """Sources and provenance gathered for one rule."""
@@ -139,7 +152,8 @@ def source_members(v4: set[str], v6: set[str], has_v4_dest: bool, has_v6_dest: b
         v6 = {DEFAULT_V6}
     if DEFAULT_V4 in v4 and (not has_v6_dest or DEFAULT_V6 in v6):
         return ("any",)
-    return tuple(sorted(v4 | v6, key=sort_key))
+    both = v4 | v6
+    return tuple(both) if len(both) < 2 else tuple(sorted(both, key=sort_key))
 
 
 def _service_order(service: ServiceObject) -> tuple[str, int, int]:
@@ -191,23 +205,26 @@ class _Builder:
         out: dict[Offer, _Acc] = {}
         resolver = self._resolvers[v]
         for p, perm in enumerate(group.get("ingress", [])):
-            path = f"vpcs[{v}].security_groups[{g}].ingress[{p}]"
+            path = _PermissionPath(v, g, p)  # formatted only if a message needs it
             offer = self.offers.offer(perm, self.where, path)
             v4, v6 = resolver.sources(perm, self.where, path)
             if not (v4 or v6):
                 continue
-            acc = out.setdefault(offer, _Acc())
+            acc = out.get(offer)
+            if acc is None:
+                acc = out[offer] = _Acc()
             acc.v4 |= v4
             acc.v6 |= v6
-            note = offer.label + (f" ({perm['description']})" if perm.get("description") else "")
-            acc.notes.add(note)
+            description = perm.get("description")
+            acc.notes.add(f"{offer.label} ({description})" if description else offer.label)
         self._sg_offers[key] = out
         return out
 
     def add_address(
         self, pi_inst: dict[str, Any], eni: dict[str, Any], vpc: dict[str, Any], ip: str, prefix: int
     ) -> str:
-        name = check_name(address_name(pi_inst["id"], ip), f"address {ip} of {pi_inst['id']}", self.where)
+        name = address_name(pi_inst["id"], ip)
+        check_name(name, lambda: f"address {ip} of {pi_inst['id']}", self.where)
         if name not in self.members:
             self.members[name] = Member(
                 ip, pi_inst["id"], eni["id"], pi_inst.get("name"), pi_inst["state"] in LIVE_STATES
@@ -221,7 +238,7 @@ class _Builder:
 
     def add_rule(
         self,
-        what: str,
+        what: Callable[[], str],
         sort_key: tuple[Any, ...],
         name: str,
         offer: Offer,
@@ -250,13 +267,15 @@ class _Builder:
         dests: dict[tuple[int, str], tuple[set[str], set[str]]] = {}
         for pi in protected_interfaces(self.state, self.policy, self.states):
             v = pi.vpc_index
-            names4 = {self.add_address(pi.instance, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4}
-            names6 = {self.add_address(pi.instance, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6}
+            names4 = [self.add_address(pi.instance, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4]
+            names6 = [self.add_address(pi.instance, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6]
             for sg_id in pi.interface.get("security_groups", []):
-                self.sg_offers(v, sg_id, f"{pi.path}.security_groups ({pi.instance['id']})")
-                d4, d6 = dests.setdefault((v, sg_id), (set(), set()))
-                d4 |= names4
-                d6 |= names6
+                hit = dests.get((v, sg_id))
+                if hit is None:
+                    self.sg_offers(v, sg_id, f"{pi.path}.security_groups ({pi.instance['id']})")
+                    hit = dests[(v, sg_id)] = (set(), set())
+                hit[0].update(names4)
+                hit[1].update(names6)
         for (v, sg_id), (d4, d6) in dests.items():
             vpc = self.state["vpcs"][v]
             g = self._sg_index[v][sg_id]
@@ -274,7 +293,7 @@ class _Builder:
                 used = True
                 text = f"awspan: security group {label} in {where_txt}: " + "; ".join(sorted(acc.notes))
                 self.add_rule(
-                    f"vpcs[{v}].security_groups[{g}]: rule for {offer.label}",
+                    lambda v=v, g=g, offer=offer: f"vpcs[{v}].security_groups[{g}]: rule for {offer.label}",
                     (sg_id, "", offer.order),
                     rule_name(sg_id, offer.suffix),
                     offer,
@@ -339,7 +358,7 @@ class _Builder:
                     where = f"{labels[inst_id]} {eni_id}" if eni_id else labels[inst_id]
                     destinations = tuple(sorted(set().union(*(p.destinations for p in parts))))
                     self.add_rule(
-                        f"rule for {offer.label} to {where}",
+                        lambda offer=offer, where=where: f"rule for {offer.label} to {where}",
                         (inst_id, eni_id, offer.order),
                         rule_name(f"{inst_id}-{eni_id}" if eni_id else inst_id, offer.suffix),
                         offer,

@@ -9,6 +9,7 @@ one or stop matching the object push created last time.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from generator.errors import AwspanError
 from generator.panos.vocab import MAX_DESCRIPTION, OBJECT_NAME
@@ -18,15 +19,19 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 """XML 1.0 cannot carry these characters even escaped; AWS text can hold them."""
 
 
-def check_name(name: str, what: str, where: str) -> str:
-    """Return `name` if PAN-OS accepts it, else raise naming the AWS object it came from."""
+def check_name(name: str, what: str | Callable[[], str], where: str) -> str:
+    """Return `name` if PAN-OS accepts it, else raise naming the AWS object it came from.
+
+    `what` may be a function giving that text: the model checks 100,000s of names and words a
+    message only for a name that fails."""
+    if len(name) <= MAX_NAME and OBJECT_NAME.accepts(name):
+        return name
+    said = what if isinstance(what, str) else what()
     if len(name) > MAX_NAME:
         raise AwspanError(
-            f"{what}: the name {name!r} is {len(name)} characters, over PAN-OS's {MAX_NAME}", where=where
+            f"{said}: the name {name!r} is {len(name)} characters, over PAN-OS's {MAX_NAME}", where=where
         )
-    if not OBJECT_NAME.accepts(name):
-        raise AwspanError(f"{what}: the name {name!r} has characters PAN-OS does not allow", where=where)
-    return name
+    raise AwspanError(f"{said}: the name {name!r} has characters PAN-OS does not allow", where=where)
 
 
 def address_name(instance_id: str, address: str) -> str:

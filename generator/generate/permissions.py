@@ -57,7 +57,8 @@ class OfferTable:
         self._apps = applications
         self._cache: dict[tuple[str, Any, Any], Offer] = {}
 
-    def offer(self, perm: dict[str, Any], where: str, path: str) -> Offer:
+    def offer(self, perm: dict[str, Any], where: str, path: object) -> Offer:
+        """`path`: the permission's key path, or an object whose str() is it (made only for a message)."""
         proto = perm["protocol"]
         key = (proto, perm.get("from_port"), perm.get("to_port"))
         hit = self._cache.get(key)
@@ -65,7 +66,7 @@ class OfferTable:
             hit = self._cache[key] = self._build(*key, where=where, path=path)
         return hit
 
-    def _build(self, proto: str, low: Any, high: Any, *, where: str, path: str) -> Offer:
+    def _build(self, proto: str, low: Any, high: Any, *, where: str, path: object) -> Offer:
         if proto == "all":
             return Offer((0, "", 0, 0), "any", "all traffic", ("any",), ("any",), None)
         if proto in ("tcp", "udp"):
@@ -104,7 +105,7 @@ class OfferTable:
 
 
     @staticmethod
-    def _icmp(proto: str, low: Any, high: Any, *, where: str, path: str) -> Offer:
+    def _icmp(proto: str, low: Any, high: Any, *, where: str, path: object) -> Offer:
         try:
             app = icmp_app(proto, low, high)
         except (TypeError, ValueError) as exc:
@@ -132,10 +133,21 @@ class SourceResolver:
             hit = self._outside[cidr] = not self._inside.covers(cidr)
         return hit
 
-    def sources(self, perm: dict[str, Any], where: str, path: str) -> tuple[set[str], set[str]]:
+    def _outside_of(self, cidrs: list[str]) -> set[str]:
+        known = self._outside
+        out = set()
+        for cidr in cidrs:
+            hit = known.get(cidr)
+            if hit is None:
+                hit = known[cidr] = not self._inside.covers(cidr)
+            if hit:
+                out.add(cidr)
+        return out
+
+    def sources(self, perm: dict[str, Any], where: str, path: object) -> tuple[set[str], set[str]]:
         """(IPv4 sources, IPv6 sources) of one permission after dropping internal ones."""
-        v4 = {c for c in perm.get("cidrs", ()) if self._is_outside(c)}
-        v6 = {c for c in perm.get("ipv6_cidrs", ()) if self._is_outside(c)}
+        v4 = self._outside_of(perm.get("cidrs") or ())
+        v6 = self._outside_of(perm.get("ipv6_cidrs") or ())
         for k, pl_id in enumerate(perm.get("prefix_lists", ())):
             entries = self._prefix_lists.get(pl_id)
             if entries is None:

@@ -5,7 +5,7 @@ This is generate's hot path (a 50,000-instance estate is tens of MB of YAML), so
   schema check and is certainly what PyYAML (the reference, YAML 1.1 where yaml_rs is 1.2)
   reads from the same text (see `fast_result_usable`); otherwise PyYAML parses the file, so
   whatever we report or accept is what PyYAML reads;
-- the schema check is schemas/state.schema.json compiled to closures (schemacheck.py);
+- the schema check is schemas/state.schema.json compiled to Python (schemacheck.py);
   jsonschema runs only to word the message once the fast check has said "invalid";
 - addresses and CIDRs are parsed once here, checked (family, host bits, syntax), and replaced
   in place by their canonical text, so later steps compare plain strings.
@@ -18,7 +18,13 @@ import os
 from functools import lru_cache
 from typing import Any
 
-from generator.addresses import AddressError, canonical_address, canonical_cidr, canonical_v4_cidr
+from generator.addresses import (
+    AddressError,
+    canonical_address,
+    canonical_cidr,
+    canonical_v4_cidr,
+    is_canonical_v4,
+)
 from generator.errors import AwspanError
 from generator.generate.consistency import check_consistency
 from generator.generate.schemacheck import Check, compile_schema
@@ -26,11 +32,12 @@ from generator.panos.vocab import STATE_PROTOCOLS
 from generator.resources import load_json_schema
 from generator.validate import validate_document
 from generator.yamlio import (
-    YAML12_NUMBER,
+    PYYAML_RESOLVER_FIRST,
     appears_plain,
     load_yaml_text,
     read_text,
     typed_differently_by_pyyaml,
+    yaml12_int_suspect,
 )
 
 SCHEMA = "state.schema.json"
@@ -48,25 +55,25 @@ def fast_result_usable(text: str, data: Any) -> bool:
     strings for the first and booleans/numbers/dates for the second, while `0o17` and `1e3` are
     numbers for the first and strings for the second. The schema check collects every string
     PyYAML's resolvers would type differently if it were written plain (account ids such as
-    "111122223333" are the usual ones); the document is usable only if none of them appears
-    unquoted in the text and no YAML-1.2-only number does.
+    "111122223333" are the usual ones) and refuses every float (`1e3`: state.yaml's numbers are
+    ports, written as integers); the document is usable only if none of those strings appears
+    unquoted in the text and no plain `012` or `0o17` does (yaml12_int_suspect).
     """
-    if YAML12_NUMBER.search(text):
+    if yaml12_int_suspect(text):
         return False
     ambiguous: set[str] = set()
 
     def guard(value: str) -> bool:
-        # No YAML 1.1 bool/int/float/date/null has a '/' or two dots: skips every CIDR and IPv4 cheaply.
-        if (
-            value
-            and "/" not in value
-            and value.count(".") < 2
-            and typed_differently_by_pyyaml(value)
-        ):
+        # Called only for strings starting with a character a PyYAML resolver looks at. No YAML 1.1
+        # bool/int/float/date/null has a '/' or two dots: skips every CIDR and IPv4 cheaply.
+        if "/" not in value and value.count(".") < 2 and typed_differently_by_pyyaml(value):
             ambiguous.add(value)
         return True
 
-    if not compile_schema(load_json_schema(SCHEMA), string_guard=guard)(data):
+    check = compile_schema(
+        load_json_schema(SCHEMA), guard, guard_first=PYYAML_RESOLVER_FIRST, reject_floats=True
+    )
+    if not check(data):
         return False
     return not any(appears_plain(text, value) for value in ambiguous)
 
@@ -144,8 +151,23 @@ def _check_ports(perm: dict[str, Any], where: str, path: str) -> None:
                 raise _fail(where, f"{path}.{key}", f"{proto} type/code must be -1..255, not {value}")
 
 
+def _ports_plain(perm: dict[str, Any]) -> bool:
+    """The common permission, already as _check_ports leaves it: tcp/udp with int ports in order."""
+    low, high = perm.get("from_port"), perm.get("to_port")
+    return (
+        perm["protocol"] in ("tcp", "udp")
+        and type(low) is int
+        and type(high) is int
+        and 0 <= low <= high <= 65535
+    )
+
+
 def _normalize(data: dict[str, Any], where: str) -> None:
-    """Canonical addresses everywhere; ports checked per protocol. Walks every record once."""
+    """Canonical addresses everywhere; ports checked per protocol. Walks every record once.
+
+    The usual value is already canonical (collect writes canonical text): it is recognised
+    without building a key path (about 300,000 lists at 50,000 instances); a list holding
+    anything else goes through _normalize_list, which names the exact key on an error."""
     cidr_cache: dict[str, str] = {}
 
     def cidr(value: str, version: int | None, where: str, path: str) -> str:
@@ -156,6 +178,16 @@ def _normalize(data: dict[str, Any], where: str) -> None:
             hit = _cidr(value, version, where, path)
             cidr_cache[value] = hit
         return hit
+
+    v4_seen: set[str] = set()  # canonical IPv4 CIDRs met so far (office ranges repeat)
+
+    def v4_list_canonical(values: list[str]) -> bool:
+        for value in values:
+            if value not in v4_seen:
+                if not canonical_v4_cidr(value):
+                    return False
+                v4_seen.add(value)
+        return True
 
     for v, vpc in enumerate(data["vpcs"]):
         vp = f"vpcs[{v}]"
@@ -173,14 +205,22 @@ def _normalize(data: dict[str, Any], where: str) -> None:
                     subnet[key] = cidr(subnet[key], version, where, f"{vp}.subnets[{s}].{key}")
         for g, group in enumerate(vpc.get("security_groups", [])):
             for p, perm in enumerate(group.get("ingress", [])):
+                plain = _ports_plain(perm)
+                cidrs, v6 = perm.get("cidrs"), perm.get("ipv6_cidrs")
+                if plain and (not cidrs or v4_list_canonical(cidrs)) and not v6:
+                    continue
                 pp = f"{vp}.security_groups[{g}].ingress[{p}]"
-                _check_ports(perm, where, pp)
+                if not plain:
+                    _check_ports(perm, where, pp)
                 _normalize_list(perm.get("cidrs", []), 4, where, f"{pp}.cidrs", cidr)
                 _normalize_list(perm.get("ipv6_cidrs", []), 6, where, f"{pp}.ipv6_cidrs", cidr)
         for p, plist in enumerate(vpc.get("prefix_lists", [])):
             _normalize_list(plist.get("cidrs", []), None, where, f"{vp}.prefix_lists[{p}].cidrs", cidr)
         for i, inst in enumerate(vpc.get("instances", [])):
             for n, eni in enumerate(inst.get("interfaces", [])):
+                ips, ips6 = eni.get("private_ips"), eni.get("ipv6_addresses")
+                if (not ips or all(map(is_canonical_v4, ips))) and not ips6:
+                    continue
                 ip = f"{vp}.instances[{i}].interfaces[{n}]"
                 _normalize_list(eni.get("private_ips", []), 4, where, f"{ip}.private_ips", _address)
                 _normalize_list(eni.get("ipv6_addresses", []), 6, where, f"{ip}.ipv6_addresses", _address)

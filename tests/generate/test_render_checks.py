@@ -64,3 +64,24 @@ def test_builtin_output_is_valid_in_full_although_a_sample_was_checked() -> None
         etree.parse(str(Path(__file__).resolve().parents[2] / "schemas" / "fragment.xsd"))
     )
     assert schema.validate(etree.fromstring(data)), schema.error_log
+
+
+def test_comments_and_processing_instructions_are_refused_but_an_xml_declaration_is_not(
+    tmp_path: Path, capsys: Any
+) -> None:
+    """PAN-OS rejects comments and PIs in pushed config: the one expat pass over the output finds
+    them wherever the template puts them; the XML declaration is no PI and passes."""
+    src = BUILTIN_TEMPLATE.read_text()
+    custom = tmp_path / "tpl"
+    custom.mkdir()
+    out = tmp_path / "fragment.xml"
+    for text, ok in (
+        (src.replace("<action>allow</action>", "<action>allow</action><?pi x?>"), False),
+        (src.replace("<config>\n", "<config><!-- {{ fragment.tag }} -->\n", 1), False),
+        ('<?xml version="1.0" encoding="UTF-8"?>\n' + src.split("-#}\n", 1)[1], True),
+    ):
+        (custom / "fragment.xml.j2").write_text(text)
+        rc, _, err = generate_cli(capsys, out, "--no-rulebase", "--templates", str(custom))
+        assert (rc == 0) is ok, err
+        if not ok:
+            assert "comment or processing instruction" in err

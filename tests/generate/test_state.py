@@ -141,3 +141,103 @@ def test_the_fast_path_is_taken_for_ordinary_states():
     assert not fast_result_usable(plain, yaml_rs.loads(plain, parse_datetime=False))
     on = text.replace("name: web-1", "name: on")
     assert not fast_result_usable(on, yaml_rs.loads(on, parse_datetime=False))
+
+
+def _reference_state(text: str) -> object:
+    """What load_state must give for `text`: PyYAML's reading, checked and normalised (or its error)."""
+    from generator.generate.state import parse_state
+
+    try:
+        return parse_state(yaml.load(text, Loader=yaml.CSafeLoader))  # noqa: S506
+    except Exception as exc:  # noqa: BLE001 - the outcome is compared, whatever it is
+        return ("error", str(exc).split(": ", 1)[-1])
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("from_port: 443", "from_port: 0443"),  # YAML 1.1: octal; 1.2: 443
+        ("from_port: 443", "from_port: 012"),  # 10 for PyYAML, 12 for yaml_rs
+        ("from_port: 443", "from_port:   012"),
+        ("from_port: 443", "from_port:\n        012"),  # the value on the next line
+        ("from_port: 443", "from_port: -012"),
+        ("from_port: 443", "from_port: 0o17"),
+        ("from_port: 443", "from_port: 4.43e2"),  # a float for yaml_rs, a string for PyYAML
+        ("from_port: 443", "from_port: 1e3"),
+        ("from_port: 443", "from_port: 443.0"),  # a float for both: JSON Schema's integer admits it
+        ("from_port: 443", "from_port: 0x1BB"),  # 443 for both
+        ("version: 1", "version: 1e0"),  # const 1: yaml_rs's 1.0 would pass it, PyYAML's "1e0" not
+        ("version: 1", "version: 1.0"),
+    ],
+)
+def test_numbers_yaml_1_1_and_1_2_read_differently_are_read_as_pyyaml_reads_them(tmp_path, old, new):
+    """Every plain number whose reading differs between YAML 1.2 (yaml_rs) and 1.1 (PyYAML) ends
+    as PyYAML reads it, wherever it sits; ordinary ports keep the fast path."""
+    text = STATE.read_text()
+    assert old in text
+    changed = text.replace(old, new, 1)
+    path = tmp_path / "state.yaml"
+    path.write_text(changed)
+    try:
+        got: object = load_state(path)
+    except Exception as exc:  # noqa: BLE001
+        got = ("error", str(exc).split(": ", 1)[-1])
+    assert got == _reference_state(changed)
+
+
+def test_flow_style_leading_zero_numbers_leave_the_fast_path():
+    text = STATE.read_text().replace("from_port: 443", "from_port: [012]", 1)
+    from generator.yamlio import yaml12_int_suspect
+
+    assert yaml12_int_suspect(text)
+    assert yaml12_int_suspect('{"from_port":012}') and yaml12_int_suspect("a: [1, 012]")
+    assert not yaml12_int_suspect(STATE.read_text())  # ids such as sg-0123 are no numbers
+
+
+RECURSIVE = {
+    "$defs": {
+        "node": {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["name"],
+            "properties": {
+                "name": {"type": "string", "pattern": "^[a-z]+$"},
+                "children": {"type": "array", "items": {"$ref": "#/$defs/node"}},
+            },
+        }
+    },
+    "$ref": "#/$defs/node",
+}
+
+
+def _nested(depth: int, leaf: object) -> object:
+    node: object = {"name": "leaf", "children": []} if leaf is None else leaf
+    for _ in range(depth):
+        node = {"name": "a", "children": [node]}
+    return node
+
+
+@pytest.mark.parametrize("depth", [0, 1, 5, 30])
+@pytest.mark.parametrize("leaf", [None, {"name": "BAD"}, {"name": "x", "extra": 1}, {"children": []}, 5])
+def test_compiled_check_follows_recursive_refs_and_deep_nesting(depth, leaf):
+    """A recursive $ref and nesting deeper than one generated function may hold: jsonschema's answers."""
+    document = _nested(depth, leaf)
+    reference = jsonschema.Draft202012Validator(RECURSIVE)
+    assert compile_schema(RECURSIVE)(document) == reference.is_valid(document)
+
+
+def test_compiled_check_nests_past_pythons_block_limit():
+    """Python refuses more than 20 nested blocks; a schema nested deeper still compiles and agrees."""
+    schema: dict = {"type": "string"}
+    for _ in range(25):
+        schema = {"type": "array", "items": schema}
+    ok: object = "s"
+    for _ in range(25):
+        ok = [ok]
+    check = compile_schema(schema)
+    reference = jsonschema.Draft202012Validator(schema)
+    assert check(ok) and reference.is_valid(ok)
+    deep_wrong: object = 5
+    for _ in range(25):
+        deep_wrong = [deep_wrong]
+    assert not check(deep_wrong) and not reference.is_valid(deep_wrong)
