@@ -166,8 +166,17 @@ _LEADING_ZERO_NUMBER = tuple(
 `re` finds with a fast scan (about 30 ms per 40 MB, where one pattern with an alternation at its
 start took 0.6 s). False positives (`fe80::012`, "a, 012" in a description) only cost speed."""
 
-PYYAML_RESOLVER_FIRST = frozenset(key for key in _RESOLVERS if key)
+PYYAML_FIRST = frozenset(key for key in _RESOLVERS if key)
 """First characters of the plain scalars PyYAML may type as other than a string."""
+
+PYYAML_TYPED = re.compile(
+    "|".join(sorted({f"(?:{rx.pattern})" for resolvers in _RESOLVERS.values() for _, rx in resolvers})),
+    re.X,
+)
+"""Every PyYAML implicit resolver as one pattern: `match` says whether PyYAML, reading the value
+written plain, would make it a bool, int, float, null, timestamp or merge key. (PyYAML picks its
+resolvers by the value's first character, PYYAML_FIRST; each pattern only matches values starting
+with one of the characters it is filed under, so one pattern for all gives the same answer.)"""
 
 
 def yaml12_int_suspect(text: str) -> bool:
@@ -197,7 +206,7 @@ def appears_plain(text: str, value: str) -> bool:
 
 def typed_differently_by_pyyaml(value: str) -> bool:
     """Would PyYAML's YAML 1.1 resolvers read `value`, written plain, as something other than a str?"""
-    return bool(value) and any(rx.match(value) for _, rx in _RESOLVERS.get(value[0], ()))
+    return bool(value) and PYYAML_TYPED.match(value) is not None
 
 
 def agrees_with_reference(text: str, data: Any) -> bool:
@@ -254,6 +263,22 @@ def _note_slow(text: str, where: str, why: str) -> None:
         print(f"note: {where}: {len(text) / 1e6:.0f} MB read with PyYAML (slow): {why}", file=sys.stderr)
 
 
+def _has_null_key(data: Any) -> bool:
+    """Does a mapping hold a null key? yaml_rs reads a line `: value` (an empty key) as one where
+    PyYAML refuses the document; whoever has a null key is read again by PyYAML, which decides.
+    (state.yaml's schema check refuses every key it does not name, so its loader skips this walk.)"""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if None in item:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def load_yaml_text(
     text: str, where: str, *, fast: bool = False, usable: Callable[[str, Any], bool] | None = None
 ) -> Any:
@@ -265,7 +290,8 @@ def load_yaml_text(
     the message (or the acceptance) is the reference's. Scalars still differ between YAML 1.2
     and 1.1 (`on`, `012`): `usable(text, data)` says whether yaml_rs's data is certainly what
     PyYAML reads (state.fast_result_usable; agrees_with_reference is the generic test); without
-    it the caller checks. A large file on the slow path gets a one-line note on stderr.
+    it the caller checks, and a result with a null key is read again by PyYAML (_has_null_key).
+    A large file on the slow path gets a one-line note on stderr.
     """
     text = check_characters(text, where)
     if fast:
@@ -285,7 +311,7 @@ def load_yaml_text(
             except Exception:  # noqa: BLE001 - fall through to PyYAML for the precise message
                 pass
             else:
-                if usable is None or usable(text, data):
+                if usable is None and not _has_null_key(data) or usable is not None and usable(text, data):
                     return data
                 _note_slow(text, where, "yaml_rs (YAML 1.2) may read some of its values differently")
     try:

@@ -121,6 +121,7 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 @given(corruptions(STATE_BYTES))
 @example(STATE_BYTES[:2000] + b"\x00" + STATE_BYTES[2000:])
 @example(STATE_BYTES.replace(b"version: 1\n", b"version: 1\nversion: 1\n"))
+@example(STATE_BYTES.replace(b"version: 1\n", b"version: 1\n:  x: 1\n"))
 def test_state_yaml_corruptions_get_one_decision(tmp_path_factory: Any, corrupted: bytes) -> None:
     path = tmp_path_factory.mktemp("c") / "state.yaml"
     path.write_bytes(corrupted)
@@ -142,6 +143,7 @@ def _raw_outcomes(path: Path) -> tuple[tuple[str, Any], tuple[str, Any]]:
 @given(st.sampled_from([STATE_BYTES, POLICY_BYTES]).flatmap(corruptions))
 @example(POLICY_BYTES.replace(b"  tag: awspan", b"  tag: aws\x00pan"))
 @example(POLICY_BYTES.replace(b"  tag: awspan", b"  tag: awspan\n  tag: other"))
+@example(POLICY_BYTES.replace(b"  tag: awspan", b":  tag: awspan"))  # an empty key: yaml_rs read it as null
 def test_both_loaders_accept_and_refuse_the_same_bytes(tmp_path_factory: Any, corrupted: bytes) -> None:
     """The raw loaders: same acceptance; and when yaml_rs's data is what the fast path may keep
     (agrees_with_reference), it equals PyYAML's."""
@@ -233,3 +235,26 @@ def test_large_file_on_the_slow_path_gets_one_note(monkeypatch: pytest.MonkeyPat
     )
     yamlio.load_yaml_text("a: 1\n", "small.yaml", fast=True)
     assert capsys.readouterr().err == ""  # small files are not worth a note
+
+
+_SCALAR_TEXT = st.text(alphabet="0123456789-+._:eEoxXbB~nNuUlLtTrRfFaAsSyY<=!&* /", max_size=12)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(_SCALAR_TEXT, st.text(max_size=12)))
+@example("1_000")
+@example("0b101")
+@example("1:30")
+@example("2024-01-01 10:00:00")
+@example(".inf")
+@example("<<")
+def test_one_pattern_for_all_resolvers_says_what_pyyaml_says(value: str) -> None:
+    """PYYAML_TYPED (one pattern, used by the state loader's schema check) agrees with PyYAML's own
+    resolver choice, which picks resolvers by the value's first character."""
+    import yaml
+
+    by_first = bool(value) and any(
+        rx.match(value) for _, rx in yaml.resolver.Resolver.yaml_implicit_resolvers.get(value[0], ())
+    )
+    assert yamlio.typed_differently_by_pyyaml(value) == by_first
+    assert (value[:1] in yamlio.PYYAML_FIRST) or not by_first

@@ -32,11 +32,11 @@ from generator.panos.vocab import STATE_PROTOCOLS
 from generator.resources import load_json_schema
 from generator.validate import validate_document
 from generator.yamlio import (
-    PYYAML_RESOLVER_FIRST,
+    PYYAML_FIRST,
+    PYYAML_TYPED,
     appears_plain,
     load_yaml_text,
     read_text,
-    typed_differently_by_pyyaml,
     yaml12_int_suspect,
 )
 
@@ -63,15 +63,12 @@ def fast_result_usable(text: str, data: Any) -> bool:
         return False
     ambiguous: set[str] = set()
 
-    def guard(value: str) -> bool:
-        # Called only for strings starting with a character a PyYAML resolver looks at. No YAML 1.1
-        # bool/int/float/date/null has a '/' or two dots: skips every CIDR and IPv4 cheaply.
-        if "/" not in value and value.count(".") < 2 and typed_differently_by_pyyaml(value):
-            ambiguous.add(value)
+    def guard(value: str) -> bool:  # called only for the strings PYYAML_TYPED matches
+        ambiguous.add(value)
         return True
 
     check = compile_schema(
-        load_json_schema(SCHEMA), guard, guard_first=PYYAML_RESOLVER_FIRST, reject_floats=True
+        load_json_schema(SCHEMA), guard, guard_first=PYYAML_FIRST, guard_when=PYYAML_TYPED, reject_floats=True
     )
     if not check(data):
         return False
