@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 AWSPAN := $(BIN)/awspan
 
 .PHONY: help demo test test-fast lint bench collect generate snapshot plan push lambda-zip clean
@@ -11,7 +12,7 @@ help:
 	@echo "make demo    - the whole loop on loopback: moto server + PAN-OS emulator, collect -> generate -> plan -> push"
 	@echo "make test    - the whole test suite (sets up .venv)"
 	@echo "make test-fast - the suite without the tests marked slow (demo runs, servers, wheel and zip builds)"
-	@echo "make bench   - benchmarks (generate, collect, push, plan, already-allowed check)"
+	@echo "make bench   - benchmarks (generate, already-allowed check, collect, push, plan, membership, Aerleon, Lambda)"
 	@echo "make collect|generate|snapshot|plan|push - the pipeline steps, for CI jobs"
 	@echo "make lambda-zip POLICY=policy.yaml - the Lambda deployment package in deploy/build/, the policy inside"
 	@echo "make lambda-zip POLICY_FROM_ENV=1  - the same without a policy: the function's AWSPAN_CONFIG names one"
@@ -23,6 +24,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $(BENCH_STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python -m devtools.demo $(if $(MEMBERSHIP),--membership $(MEMBERSHIP))
@@ -38,7 +43,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check generator emulator devtools tests bench
 
-bench: $(STAMP)
+bench: $(BENCH_STAMP)
 	$(BIN)/python -m bench
 
 collect: $(STAMP)
