@@ -157,11 +157,14 @@ def _fast_path_allowed(text: str) -> bool:
 
 _RESOLVERS = yaml.resolver.Resolver.yaml_implicit_resolvers
 
-_LEADING_ZERO_NUMBER = tuple(
-    re.compile(re.escape(start) + r"[ \t\n]*[-+]?0[0-9oO]") for start in (":", "- ", "-\n", "[", ",", "{")
+_LEADING_ZERO_NUMBER = (
+    *(re.compile(re.escape(start) + r"[ \t\n]*[-+]?0[0-9oO]") for start in (":", "- ", "-\n", "[", ",", "{")),
+    re.compile(r"#[^\n]*\n[ \t\n]*[-+]?0[0-9oO]"),  # `key: # a comment` with the value on the next line
+    re.compile(r"\A[ \t\n]*[-+]?0[0-9oO]"),  # a document that is one number
 )
 """A plain scalar starting `0<digit>` or `0o` after what may precede one (`key: 012`, `- 012`,
-`[012`, `, 012`, `{012`, `"key":012`, or on the next line after `key:` or `-`): yaml_rs reads
+`[012`, `, 012`, `{012`, `"key":012`, on the next line after `key:`, `-` or a comment, or alone
+in the document): yaml_rs reads
 `012` as 12 and `0o17` as 15, PyYAML as 10 and "0o17". Each pattern starts with a literal, which
 `re` finds with a fast scan (about 30 ms per 40 MB, where one pattern with an alternation at its
 start took 0.6 s). False positives (`fe80::012`, "a, 012" in a description) only cost speed."""

@@ -160,6 +160,7 @@ def _reference_state(text: str) -> object:
         ("from_port: 443", "from_port: 012"),  # 10 for PyYAML, 12 for yaml_rs
         ("from_port: 443", "from_port:   012"),
         ("from_port: 443", "from_port:\n        012"),  # the value on the next line
+        ("from_port: 443", "from_port: # a comment\n        012"),
         ("from_port: 443", "from_port: -012"),
         ("from_port: 443", "from_port: 0o17"),
         ("from_port: 443", "from_port: 4.43e2"),  # a float for yaml_rs, a string for PyYAML
@@ -191,6 +192,7 @@ def test_flow_style_leading_zero_numbers_leave_the_fast_path():
 
     assert yaml12_int_suspect(text)
     assert yaml12_int_suspect('{"from_port":012}') and yaml12_int_suspect("a: [1, 012]")
+    assert yaml12_int_suspect("a: # the port\n  012\n") and yaml12_int_suspect("  0o17\n")
     assert not yaml12_int_suspect(STATE.read_text())  # ids such as sg-0123 are no numbers
 
 
