@@ -175,7 +175,7 @@ class _Compiler:
         if "oneOf" in schema:
             out += self.emit_one_of(schema["oneOf"], x, depth)
         out += self.emit_string(schema, kinds, x, depth)
-        out += self.emit_bounds(schema, kinds, x, pad)
+        out += self.emit_bounds(schema, x, pad)
         if "items" in schema:
             out += self.emit_items(schema["items"], kinds, x, depth)
         if {"properties", "required", "additionalProperties"} & set(schema):
@@ -244,13 +244,8 @@ class _Compiler:
         guarded = self.guard is not None and kinds is not None and "string" in kinds
         if not tests and not guarded:
             return []
-        pad = "    " * depth
-        out: list[str] = []
-        if kinds == {"string"}:
-            inner = pad
-        else:
-            out.append(f"{pad}if isinstance({x}, str):")
-            inner = pad + "    "
+        out, depth = self.opened(kinds, "string", f"isinstance({x}, str)", depth)
+        inner = "    " * depth
         if tests:
             out.append(f"{inner}if not ({' and '.join(tests)}): return False")
         if guarded:
@@ -258,7 +253,15 @@ class _Compiler:
             out.append(f"{inner}if {when}not {self.guard}({x}): return False")
         return out
 
-    def emit_bounds(self, schema: dict[str, Any], kinds: set[str] | None, x: str, pad: str) -> list[str]:
+    @staticmethod
+    def opened(kinds: set[str] | None, kind: str, test: str, depth: int) -> tuple[list[str], int]:
+        """The lines and depth for checks that apply to `kind` only: none when the type check
+        already ensured it, else an `if` that opens a block."""
+        if kinds == {kind}:
+            return [], depth
+        return [f"{'    ' * depth}if {test}:"], depth + 1
+
+    def emit_bounds(self, schema: dict[str, Any], x: str, pad: str) -> list[str]:
         out = []
         is_number = f"(type({x}) is int or type({x}) is float)"
         for key, op in (("minimum", ">="), ("maximum", "<=")):
@@ -268,23 +271,15 @@ class _Compiler:
         return out
 
     def emit_items(self, items: dict[str, Any], kinds: set[str] | None, x: str, depth: int) -> list[str]:
+        out, depth = self.opened(kinds, "array", f"isinstance({x}, list)", depth)
         pad = "    " * depth
-        out = []
-        if kinds != {"array"}:
-            out.append(f"{pad}if isinstance({x}, list):")
-            depth += 1
-            pad += "    "
         y = self.var()
         body = self.emit(items, y, depth + 1)
         return [*out, f"{pad}for {y} in {x}:", *body] if body else []
 
     def emit_object(self, schema: dict[str, Any], kinds: set[str] | None, x: str, depth: int) -> list[str]:
+        out, depth = self.opened(kinds, "object", f"isinstance({x}, dict)", depth)
         pad = "    " * depth
-        out = []
-        if kinds != {"object"}:
-            out.append(f"{pad}if isinstance({x}, dict):")
-            depth += 1
-            pad += "    "
         props = schema.get("properties", {})
         if schema.get("required"):
             out.append(f"{pad}if not {self.value(frozenset(schema['required']))} <= {x}.keys(): return False")
