@@ -23,6 +23,7 @@ from generator.rulematch.sets import (
     SVC_ALL,
     SVC_DEFAULTS,
     SVC_REAL,
+    AppSet,
     Box,
     Intervals,
     app_empty,
@@ -156,35 +157,56 @@ class Candidate(NamedTuple):
 _ANY = ("any",)
 
 
+class Traffic(NamedTuple):
+    """What a candidate's service and application lists allow, and the names they could not
+    resolve (`svc_unknown` is reported only when the candidate has traffic at all)."""
+
+    pairs: tuple[tuple[Intervals, AppSet], ...]  # (service, applications) of each box
+    app_unknown: tuple[str, ...]
+    svc_unknown: tuple[str, ...]
+    apps_empty: bool
+
+
+def address_side(
+    resolver: Resolver, names: tuple[str, ...], negate: bool
+) -> tuple[Intervals, tuple[str, ...]]:
+    """A candidate's sources or destinations: every address they may stand for, and unknown names."""
+    res = resolver.addresses(names or _ANY)
+    return (_negated(res, True)[1] if negate else res.over), res.unknown
+
+
+def traffic(resolver: Resolver, services: tuple[str, ...], applications: tuple[str, ...]) -> Traffic:
+    """A candidate's services and applications as (service, applications) pairs, one per box."""
+    apps = resolver.applications(applications or _ANY)
+    if app_empty(apps.over):
+        return Traffic((), apps.unknown, (), True)
+    svc_names = services or _ANY
+    if "application-default" in svc_names:
+        if apps.over[0]:
+            return Traffic(((SVC_REAL, apps.over),), apps.unknown, (), False)
+        pairs: list[tuple[Intervals, AppSet]] = []
+        portless = {a for a in apps.over[1] if a in PORTLESS_APPS or parse_app_name(a) is not None}
+        ported = apps.over[1] - portless
+        if ported:
+            pairs.append((_DEFAULT_PORTED_IV, app_set(ported)))
+        if portless:
+            pairs.append((_DEFAULT_PORTLESS_IV, app_set(portless)))
+        return Traffic(tuple(pairs), apps.unknown, (), False)
+    svc = resolver.services(svc_names)
+    svc_over = iv_and(svc.over, SVC_REAL)
+    return Traffic(((svc_over, apps.over),) if svc_over else (), apps.unknown, svc.unknown, False)
+
+
 def candidate_boxes(
     entry: etree._Element | Fields | Candidate, resolver: Resolver
 ) -> tuple[list[Box], tuple[str, ...]]:
     """All the traffic a candidate rule allows, as boxes (over-approximated: more traffic to cover
     can only make "already allowed" or "blocked" less likely), and the names it could not resolve."""
     c = entry if isinstance(entry, Candidate) else Candidate.of_entry(entry)
-    src = resolver.addresses(c.sources or _ANY)
-    dst = resolver.addresses(c.destinations or _ANY)
-    apps = resolver.applications(c.applications or _ANY)
-    svc_names = c.services or _ANY
-    unknown = [*src.unknown, *dst.unknown, *apps.unknown]
-    src_over = src.over if not c.negate_source else _negated(src, True)[1]
-    dst_over = dst.over if not c.negate_destination else _negated(dst, True)[1]
-    if not src_over or not dst_over or app_empty(apps.over):
-        return [], tuple(unknown)
-    if "application-default" in svc_names:
-        if apps.over[0]:
-            return [(src_over, dst_over, SVC_REAL, apps.over)], tuple(unknown)
-        boxes: list[Box] = []
-        portless = {a for a in apps.over[1] if a in PORTLESS_APPS or parse_app_name(a) is not None}
-        ported = apps.over[1] - portless
-        if ported:
-            boxes.append((src_over, dst_over, _DEFAULT_PORTED_IV, app_set(ported)))
-        if portless:
-            boxes.append((src_over, dst_over, _DEFAULT_PORTLESS_IV, app_set(portless)))
-        return boxes, tuple(unknown)
-    svc = resolver.services(svc_names)
-    unknown.extend(svc.unknown)
-    svc_over = iv_and(svc.over, SVC_REAL)
-    if not svc_over:
-        return [], tuple(unknown)
-    return [(src_over, dst_over, svc_over, apps.over)], tuple(unknown)
+    src_over, src_unknown = address_side(resolver, c.sources, c.negate_source)
+    dst_over, dst_unknown = address_side(resolver, c.destinations, c.negate_destination)
+    t = traffic(resolver, c.services, c.applications)
+    unknown = src_unknown + dst_unknown + t.app_unknown
+    if not src_over or not dst_over or t.apps_empty:
+        return [], unknown
+    return [(src_over, dst_over, svc, app) for svc, app in t.pairs], unknown + t.svc_unknown

@@ -145,6 +145,7 @@ class Resolver:
         self._apps: dict[str, ResolvedApps] = {}
         # whole member lists, as rules repeat them (a candidate's sources, a common service pair)
         self._addr_lists: dict[tuple[str, ...], Resolved] = {}
+        self._plain_names: set[str] = set()  # resolved by _address_list without a cache entry
         self._svc_lists: dict[tuple[str, ...], Resolved] = {}
         self._app_lists: dict[tuple[str, ...], ResolvedApps] = {}
 
@@ -163,29 +164,71 @@ class Resolver:
 
     # ---- addresses ---------------------------------------------------------------------
     def addresses(self, names: Sequence[str]) -> Resolved:
-        """The union of the addresses `names` stand for. _union, inlined for the hot path:
-        a candidate's sources are often a list seen once, of names seen once."""
-        cache = self._addr
+        """The union of the addresses `names` stand for, cached per list (a candidate's sources are
+        often a list seen once, of names seen once: _union, made for that)."""
         if len(names) == 1:
-            found = cache.get(names[0])
+            found = self._addr.get(names[0])
             return found if found is not None else self._address(names[0], 0)
         key = tuple(names)
         found = self._addr_lists.get(key)
         if found is None:
-            parts = []
-            for name in names:
-                res = cache.get(name)
-                if res is None:
-                    res = cache[name] = self._address_uncached(name, 0)
-                parts.append(res)
-            found = self._addr_lists[key] = _combine(parts)
+            found = self._addr_lists[key] = self._address_list(key, 0)
         return found
+
+    def _address_list(self, names: Sequence[str], depth: int) -> Resolved:
+        """The union of `names` at `depth`; a name that is one exact interval is not cached alone."""
+        cache = self._addr
+        under: list[Interval] = []
+        over: list[Interval] = []
+        unknown: list[str] = []
+        vague: list[str] = []
+        for name in names:
+            res = cache.get(name)
+            if res is None:
+                iv = self._plain_interval(name, depth)
+                if iv is not None:
+                    self._plain_names.add(name)
+                    under.append(iv)
+                    over.append(iv)
+                    continue
+                res = cache[name] = self._address_uncached(name, depth)
+            under += res.under
+            over += res.over
+            if res.unknown:
+                unknown += res.unknown
+            if res.vague:
+                vague += res.vague
+        under_set = normalize(under)
+        over_set = under_set if over == under else normalize(over)
+        return Resolved(under_set, over_set, tuple(unknown), tuple(vague))
+
+    def _plain_interval(self, name: str, depth: int) -> Interval | None:
+        """The one interval of a name that _address_uncached resolves to exactly that (an address
+        of the candidates' own, or a literal that no object shadows); None for any other name."""
+        if name == "any" or depth > MAX_DEPTH:
+            return None
+        text = None
+        if self.own is not None:
+            text = self.own.addresses.get(name)
+            if text is None and name in self.own.groups:
+                return None
+        if text is None:
+            if self.tables.find_first(("address", "address-group"), name)[1] is not None:
+                return None
+            text = name
+        try:
+            version, lo, hi, _ = interval_of(text.strip())
+        except AddressError:
+            return None  # the slow path says why
+        return (lo + V6_BASE, hi + V6_BASE) if version == 6 else (lo, hi)
 
     def _address(self, name: str, depth: int) -> Resolved:
         return _memo(self._addr, self._address_uncached, name, depth)
 
     def _address_uncached(self, name: str, depth: int) -> Resolved:
-        if name == "any" or depth > MAX_DEPTH:  # tested first: most names are neither
+        # A name resolved before is not in a loop, whatever the depth (the cache is by name); names
+        # _address_list found plain are not cached, so they are remembered here.
+        if name == "any" or (depth > MAX_DEPTH and name not in self._plain_names):
             trivial = _any_or_loop(name, depth, ADDR_ALL, "address groups")
             if trivial is not None:
                 return trivial
@@ -211,14 +254,7 @@ class Resolver:
         return Resolved(EMPTY, ADDR_ALL, vague=(f"dynamic address group {name}",))
 
     def _static_group(self, names: list[str], depth: int) -> Resolved:
-        cache = self._addr  # _memo, inlined: a group of the fragment has a member per instance
-        parts = []
-        for member in names:
-            res = cache.get(member)
-            if res is None:
-                res = cache[member] = self._address_uncached(member, depth + 1)
-            parts.append(res)
-        return _combine(parts)
+        return self._address_list(names, depth + 1)
 
     @staticmethod
     def _address_value(name: str, kind: str, value: str) -> Resolved:
