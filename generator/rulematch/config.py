@@ -132,15 +132,19 @@ class Tables:
         self.scopes.append(tables)
         self._merged.clear()
 
-    def find_first(self, kinds: tuple[str, ...], name: str) -> tuple[str | None, etree._Element | None]:
-        """The first object named `name` of one of `kinds` (kinds sharing a namespace), scope by scope."""
+    def first_of(self, kinds: tuple[str, ...]) -> dict[str, tuple[str, etree._Element]]:
+        """Name -> the first (kind, entry) of one of `kinds` (kinds sharing a namespace), scope by scope."""
         merged = self._merged.get(kinds)
         if merged is None:
             merged = self._merged[kinds] = {}
             for scope in reversed(self.scopes):  # earlier scopes and kinds overwrite later ones
                 for kind in reversed(kinds):
                     merged.update((n, (kind, e)) for n, e in scope[kind].items())
-        return merged.get(name, (None, None))
+        return merged
+
+    def find_first(self, kinds: tuple[str, ...], name: str) -> tuple[str | None, etree._Element | None]:
+        """The first object named `name` of one of `kinds` (kinds sharing a namespace), scope by scope."""
+        return self.first_of(kinds).get(name, (None, None))
 
 
 def tables_for(roots: list[etree._Element], location: Location) -> Tables:

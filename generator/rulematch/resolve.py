@@ -176,8 +176,14 @@ class Resolver:
         return found
 
     def _address_list(self, names: Sequence[str], depth: int) -> Resolved:
-        """The union of `names` at `depth`; a name that is one exact interval is not cached alone."""
+        """The union of `names` at `depth`. A name that _address_uncached would resolve to one exact
+        interval (an address of the candidates' own, or a literal that no object shadows) is taken
+        here without a cache entry of its own: 100,000s of sources are literals named once."""
         cache = self._addr
+        own_addresses = self.own.addresses if self.own is not None else {}
+        own_groups = self.own.groups if self.own is not None else {}
+        objects = self.tables.first_of(("address", "address-group"))
+        plain = depth <= MAX_DEPTH
         under: list[Interval] = []
         over: list[Interval] = []
         unknown: list[str] = []
@@ -185,12 +191,22 @@ class Resolver:
         for name in names:
             res = cache.get(name)
             if res is None:
-                iv = self._plain_interval(name, depth)
-                if iv is not None:
-                    self._plain_names.add(name)
-                    under.append(iv)
-                    over.append(iv)
-                    continue
+                text = None
+                if plain and name != "any":
+                    text = own_addresses.get(name)
+                    if text is None and name not in own_groups and name not in objects:
+                        text = name
+                if text is not None:
+                    try:
+                        version, lo, hi, _ = interval_of(text.strip())
+                    except AddressError:
+                        pass  # the slow path says why
+                    else:
+                        iv = (lo + V6_BASE, hi + V6_BASE) if version == 6 else (lo, hi)
+                        self._plain_names.add(name)
+                        under.append(iv)
+                        over.append(iv)
+                        continue
                 res = cache[name] = self._address_uncached(name, depth)
             under += res.under
             over += res.over
@@ -201,26 +217,6 @@ class Resolver:
         under_set = normalize(under)
         over_set = under_set if over == under else normalize(over)
         return Resolved(under_set, over_set, tuple(unknown), tuple(vague))
-
-    def _plain_interval(self, name: str, depth: int) -> Interval | None:
-        """The one interval of a name that _address_uncached resolves to exactly that (an address
-        of the candidates' own, or a literal that no object shadows); None for any other name."""
-        if name == "any" or depth > MAX_DEPTH:
-            return None
-        text = None
-        if self.own is not None:
-            text = self.own.addresses.get(name)
-            if text is None and name in self.own.groups:
-                return None
-        if text is None:
-            if self.tables.find_first(("address", "address-group"), name)[1] is not None:
-                return None
-            text = name
-        try:
-            version, lo, hi, _ = interval_of(text.strip())
-        except AddressError:
-            return None  # the slow path says why
-        return (lo + V6_BASE, hi + V6_BASE) if version == 6 else (lo, hi)
 
     def _address(self, name: str, depth: int) -> Resolved:
         return _memo(self._addr, self._address_uncached, name, depth)
