@@ -8,10 +8,11 @@ adds nothing: all three are left out, said on stderr, and recorded with the reas
 beside the fragment (precheck_file.py owns that format), so a reviewer sees in the pull request why
 a rule is missing.
 
-The check runs on the model, once, before the fragment is rendered (once): the candidates are
-handed to the matcher as a bare tree of only what it reads (zones, members, address values,
-service ports), built from the Fragment, never by rendering and parsing back the 100 MB
-document. A site's --templates change how the fragment is written, not what it allows.
+The check runs on the model, once, before the fragment is rendered (once): the candidates and
+the fragment's objects are handed to the matcher as they are (rulematch.check_rules), never by
+rendering and parsing back the 100 MB document, nor as an XML tree (candidate_tree builds the
+tree they stand for: the tests hold the two to the same decisions). A site's --templates change
+how the fragment is written, not what it allows.
 """
 
 from __future__ import annotations
@@ -48,7 +49,8 @@ def candidate_tree(fragment: Fragment) -> etree._Element:
     """The fragment's objects and rules as the matcher reads them, along the location's path.
 
     Only the fields generator.rulematch looks at: a tree proportional to the rules checked,
-    without the descriptions, tags and indentation of the rendered document."""
+    without the descriptions, tags and indentation of the rendered document. generate hands
+    over candidates() and own_objects() instead; this is what they stand for."""
     root = etree.Element("config")
     node = root
     for tag, name in fragment.location.path_elements():
