@@ -15,7 +15,8 @@ from pathlib import Path
 from lxml import etree
 
 from generator.location import Location
-from generator.rulematch import check_candidates, load_rulebase
+from generator.rulematch import Candidate, OwnObjects, check_candidates, check_rules, load_rulebase
+from generator.rulematch.config import container, rule_entries
 
 WORK = Path(__file__).resolve().parent / ".work" / "rulematch"  # other benches use .work/ too
 FIREWALL_RULES = 5_000
@@ -149,6 +150,18 @@ def build_fragment(rng: random.Random, subnets: list[tuple[int, int]]) -> bytes:
     return etree.tostring(root)
 
 
+def _as_model(fragment: etree._Element) -> tuple[list[Candidate], OwnObjects]:
+    """The candidates and their objects as generate's model holds them."""
+    vsys = container(fragment, Location())
+    addresses = {e.get("name"): e.findtext("ip-netmask") for e in vsys.iterfind("address/entry")}
+    services = {}
+    for e in vsys.iterfind("service/entry"):
+        proto = e.find("protocol")[0]
+        services[e.get("name")] = (proto.tag, proto.findtext("port"))
+    entries = rule_entries(vsys, "rulebase")
+    return [Candidate.of_entry(e, e.get("name")) for e in entries], OwnObjects(addresses, {}, services)
+
+
 def main() -> None:
     WORK.mkdir(parents=True, exist_ok=True)
     rng = random.Random(SEED)
@@ -174,6 +187,14 @@ def main() -> None:
     print(f"   check {len(decisions)} candidates: {done - loaded:.2f} s "
           f"({(done - loaded) / len(decisions) * 1e6:.0f} us each; target for load+check < 10 s)")
     print(f"   load + check: {done - started:.2f} s wall, {cpu:.2f} s CPU")
+    # generate's path: the same candidates handed over as tuples with their objects, no XML read
+    candidates, own = _as_model(fragment)
+    rulebase = load_rulebase(snapshot_path)
+    cpu = time.process_time()
+    same = check_rules(candidates, own, rulebase, location=Location(), from_zone="untrust", to_zone="trust",
+                       bottom_rule="clean-up", tag="awspan") == (decisions, warnings)
+    print(f"   check them as generate hands them over (check_rules): {time.process_time() - cpu:.2f} s CPU; "
+          f"same decisions: {'yes' if same else 'NO'}")
     verdicts = ("allowed", "blocked", "shadowed", "partial", "uncovered")
     print("   verdicts: " + ", ".join(f"{v} {counts.get(v, 0)}" for v in verdicts))
     print(f"   warnings: {len(warnings)}")

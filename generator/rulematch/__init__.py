@@ -9,10 +9,15 @@ docs/already-allowed.md for the semantics and the conservative choices.
     decisions, warnings = check_candidates(fragment_root, rb, location=..., from_zone=...,
                                            to_zone=..., bottom_rule=..., tag=...)
 
+`check_rules(candidates, own_objects, rb, ...)` is the same check on candidates handed over as
+`Candidate` tuples with their objects (generate's model), without building XML.
 `first_match` answers the same question for one flow, as `test security-policy-match` does.
 """
 
+from generator.rulematch.boxes import Candidate
 from generator.rulematch.config import RuleBase, load_rulebase
-from generator.rulematch.match import Decision, Flow, FlowMatch, check_candidates, first_match
+from generator.rulematch.match import Decision, Flow, FlowMatch, check_candidates, check_rules, first_match
+from generator.rulematch.resolve import OwnObjects
 
-__all__ = ["Decision", "Flow", "FlowMatch", "RuleBase", "check_candidates", "first_match", "load_rulebase"]
+__all__ = ["Candidate", "Decision", "Flow", "FlowMatch", "OwnObjects", "RuleBase", "check_candidates",
+           "check_rules", "first_match", "load_rulebase"]

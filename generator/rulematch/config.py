@@ -47,8 +47,20 @@ class Fields:
 
     __slots__ = ("_children",)
 
-    def __init__(self, entry: etree._Element) -> None:
-        self._children = {c.tag: c for c in entry if isinstance(c.tag, str)}
+    def __init__(self, entry: etree._Element, *, first: bool = False) -> None:
+        """`first`: a tag given twice means its first element, as find() and text_of() read it
+        (a firewall rule); otherwise its last (how candidates have always been read)."""
+        if first:
+            children: dict[str, etree._Element] = {}
+            for c in entry:
+                if isinstance(c.tag, str) and c.tag not in children:
+                    children[c.tag] = c
+            self._children = children
+        else:
+            self._children = {c.tag: c for c in entry if isinstance(c.tag, str)}
+
+    def child(self, tag: str) -> etree._Element | None:
+        return self._children.get(tag)
 
     def members(self, child: str) -> list[str]:
         holder = self._children.get(child)
@@ -103,6 +115,9 @@ class Tables:
     """Named objects visible from one location: first scope wins (location, then shared, ...)."""
 
     scopes: list[dict[str, dict[str, etree._Element]]] = field(default_factory=list)
+    # kinds -> name -> the first (kind, entry): one lookup instead of one per scope and kind
+    _merged: dict[tuple[str, ...], dict[str, tuple[str, etree._Element]]] = field(
+        default_factory=dict, compare=False, repr=False)
 
     def add_scope(self, node: etree._Element | None) -> None:
         tables: dict[str, dict[str, etree._Element]] = {kind: {} for kind in RULE_REFERENCE_KINDS}
@@ -115,15 +130,21 @@ class Tables:
                         if name is not None:
                             tables[kind].setdefault(name, entry)
         self.scopes.append(tables)
+        self._merged.clear()
+
+    def first_of(self, kinds: tuple[str, ...]) -> dict[str, tuple[str, etree._Element]]:
+        """Name -> the first (kind, entry) of one of `kinds` (kinds sharing a namespace), scope by scope."""
+        merged = self._merged.get(kinds)
+        if merged is None:
+            merged = self._merged[kinds] = {}
+            for scope in reversed(self.scopes):  # earlier scopes and kinds overwrite later ones
+                for kind in reversed(kinds):
+                    merged.update((n, (kind, e)) for n, e in scope[kind].items())
+        return merged
 
     def find_first(self, kinds: tuple[str, ...], name: str) -> tuple[str | None, etree._Element | None]:
         """The first object named `name` of one of `kinds` (kinds sharing a namespace), scope by scope."""
-        for scope in self.scopes:
-            for kind in kinds:
-                found = scope[kind].get(name)
-                if found is not None:
-                    return kind, found
-        return None, None
+        return self.first_of(kinds).get(name, (None, None))
 
 
 def tables_for(roots: list[etree._Element], location: Location) -> Tables:

@@ -1,9 +1,10 @@
 """The firewall rules that can pre-empt a managed rule, resolved once and indexed.
 
 Only unmanaged, enabled rules above the bottom rule count. They are resolved to boxes once per
-snapshot, filtered per zone pair, and indexed by destination interval, so a candidate looks at
-the handful of rules whose destination overlaps its own instead of all of them: the check is
-O(candidates x (log rules + hits)), not candidates x rules.
+snapshot and filtered per zone pair. A flow looks at the handful of rules whose destination
+overlaps its own (an index by destination interval); candidates go through the view's atoms
+(atoms.py): one walk per group of candidates that no rule tells apart, over only the rules
+that overlap them, so the check is not candidates x rules.
 """
 
 from __future__ import annotations
@@ -14,20 +15,11 @@ from dataclasses import dataclass
 from lxml import etree
 
 from generator.location import Location
+from generator.rulematch.atoms import Atoms
 from generator.rulematch.boxes import rule_boxes
-from generator.rulematch.config import RuleBase, members, tables_for, text_of
+from generator.rulematch.config import Fields, RuleBase, tables_for
 from generator.rulematch.resolve import Resolver
-from generator.rulematch.sets import (
-    ADDR_ALL,
-    APP_ANY,
-    SVC_ALL,
-    AppSet,
-    Box,
-    Intervals,
-    app_and,
-    app_empty,
-    iv_overlaps,
-)
+from generator.rulematch.sets import ADDR_ALL, APP_ANY, SVC_ALL, Box, Intervals
 
 ALLOW_ACTIONS = frozenset({"allow"})
 DENY_ACTIONS = frozenset({"deny", "drop", "reset-client", "reset-server", "reset-both"})
@@ -84,11 +76,7 @@ def _rule_type_fit(rule_type: str, from_zone: str, to_zone: str) -> tuple[bool, 
     return False, True
 
 
-WIDE_CLASS = 25          # destinations of 2**24 addresses or more: checked for every candidate
-FILTER_AFTER = 4         # a (service, application) key seen this often gets its own rule filter
-FILTER_BUDGET = 2_000_000  # rule checks spent on such filters at most (keeps the worst case linear)
-
-SvcAppKey = tuple[tuple[Intervals, AppSet], ...]
+WIDE_CLASS = 25          # destinations of 2**24 addresses or more: checked for every flow
 
 
 class ZoneView:
@@ -97,8 +85,8 @@ class ZoneView:
     Destination intervals are grouped by size class (bit length of the size); within a class an
     interval [s, e] overlapping [qs, qe] must start in [qs - 2**k + 1, qe], one bisect away.
     Very wide destinations (any, fqdn, /8) would be hits for every query, so they are kept apart.
-    Candidates share few (service, application) pairs: for a pair that recurs, the rules whose
-    service and application cannot overlap it are filtered out once, instead of per candidate.
+    That serves single flows (first_match); candidate rules go through `atoms` (atoms.py), which
+    also shares one walk between candidates that no rule tells apart.
     """
 
     def __init__(self, rules: list[CountedRule]) -> None:
@@ -118,43 +106,30 @@ class ZoneView:
             items.sort()
             starts = [i[0] for i in items]
             self._classes.append((1 << k, starts, [i[1] for i in items], [i[2] for i in items]))
-        self._unfiltered = (None, self._wide, [rules[i] for i in self._wide])
-        self._seen: dict[SvcAppKey, int] = {}
-        self._filters: dict[SvcAppKey, tuple[bytearray | None, list[int], list[CountedRule]]] = {}
-        self._budget = FILTER_BUDGET
+        self._wide_rules = [rules[i] for i in self._wide]
+        self._atoms: Atoms | None = None
 
-    def _filter(self, key: SvcAppKey) -> tuple[bytearray | None, list[int], list[CountedRule]]:
-        found = self._filters.get(key)
-        if found is not None:
-            return found
-        seen = self._seen[key] = self._seen.get(key, 0) + 1
-        if seen < FILTER_AFTER or self._budget < len(self.rules):
-            return self._unfiltered
-        self._budget -= len(self.rules)
-        ok = bytearray(len(self.rules))
-        for idx, rule in enumerate(self.rules):
-            svc, app = rule.over[2], rule.over[3]
-            ok[idx] = any(iv_overlaps(s, svc) and not app_empty(app_and(a, app)) for s, a in key)
-        wide = [i for i in self._wide if ok[i]]
-        found = self._filters[key] = (ok, wide, [self.rules[i] for i in wide])
-        return found
+    @property
+    def atoms(self) -> Atoms:
+        """The view's atoms and overlap masks (built on first use: flows do not need them)."""
+        if self._atoms is None:
+            self._atoms = Atoms(self.rules)
+        return self._atoms
 
-    def rules_for(self, destinations: Intervals, key: SvcAppKey = ()) -> list[CountedRule]:
-        """The rules whose destination overlaps `destinations` (and, with `key`, whose service and
-        application may overlap one of its pairs), in rule order; others cannot match.
+    def rules_for(self, destinations: Intervals) -> list[CountedRule]:
+        """The rules whose destination overlaps `destinations`, in rule order; others cannot match.
         The list returned may be shared: callers must not change it."""
-        ok, wide, wide_rules = self._filter(key) if key else self._unfiltered
         hits: list[int] = []
         for width, starts, ends, ids in self._classes:
             for qs, qe in destinations:
                 lo = bisect_left(starts, qs - width + 1)
                 for j in range(lo, bisect_right(starts, qe, lo)):
-                    if ends[j] >= qs and (ok is None or ok[ids[j]]):
+                    if ends[j] >= qs:
                         hits.append(ids[j])
         if not hits:
-            return wide_rules
+            return self._wide_rules
         rules = self.rules
-        return [rules[i] for i in sorted(set(hits).union(wide))]
+        return [rules[i] for i in sorted(set(hits).union(self._wide))]
 
 
 class FirewallIndex:
@@ -195,17 +170,18 @@ class FirewallIndex:
     def _add(self, position: int, entry: etree._Element, where: str, resolver: Resolver,
              tag: str | None) -> None:
         name = entry.get("name") or f"(unnamed rule #{position + 1})"
-        if (text_of(entry, "disabled") or "no") == "yes":
+        rule = Fields(entry, first=True)  # one pass over the entry's children, as find() reads them
+        if (rule.text("disabled") or "no") == "yes":
             return
-        if tag is not None and tag in members(entry, "tag"):
+        if tag is not None and tag in rule.members("tag"):
             return
-        boxes = rule_boxes(entry, resolver)
+        boxes = rule_boxes(rule, resolver)
         if boxes.unknown:
             self.warnings.append(f"firewall rule {name!r} ({where}) references unknown "
                                  f"{', '.join(boxes.unknown)}; it never counts as covering")
         if boxes.over is None:
             return
-        raw_action = text_of(entry, "action") or ""
+        raw_action = rule.text("action") or ""
         action = raw_action
         if raw_action in ALLOW_ACTIONS:
             action = "allow"
@@ -216,8 +192,8 @@ class FirewallIndex:
         if action not in ("allow", "deny"):
             under = None
             doubts.append(f"action {raw_action or '(none)'}")
-        self._rules.append(_Resolved(position, name, action, tuple(members(entry, "from")),
-                                     tuple(members(entry, "to")), text_of(entry, "rule-type") or "universal",
+        self._rules.append(_Resolved(position, name, action, tuple(rule.members("from")),
+                                     tuple(rule.members("to")), rule.text("rule-type") or "universal",
                                      under, boxes.over, "; ".join(doubts)))
 
     def view(self, from_zone: str, to_zone: str) -> ZoneView:

@@ -9,9 +9,9 @@ into "already allowed" nor into "blocked".
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TypeVar
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple, TypeVar
 
 from lxml import etree
 
@@ -41,8 +41,7 @@ _T = TypeVar("_T")
 MAX_DEPTH = 32  # nested groups deeper than this are treated as a loop
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):  # a tuple: made for each of 100,000s of names, where a dataclass costs 5x
     """What a list of names covers: surely (`under`) and possibly (`over`), with what went wrong."""
 
     under: Intervals
@@ -51,8 +50,7 @@ class Resolved:
     vague: tuple[str, ...] = ()    # names whose set is not knowable offline (fqdn, dynamic, ...)
 
 
-@dataclass(frozen=True)
-class ResolvedApps:
+class ResolvedApps(NamedTuple):
     under: AppSet
     over: AppSet
     unknown: tuple[str, ...] = ()
@@ -60,6 +58,19 @@ class ResolvedApps:
 
 
 _ANY_APPS = ResolvedApps(APP_ANY, APP_ANY)
+
+
+@dataclass(frozen=True)
+class OwnObjects:
+    """The candidates' own objects, read straight from generate's model instead of an XML tree.
+
+    They come first, as the fragment's vsys would in a tree (an address before a group of the
+    same name), and nothing else of the fragment is read: it holds no shared objects, service
+    groups or application groups. Values are what the tree's elements would hold."""
+
+    addresses: Mapping[str, str] = field(default_factory=dict)          # name -> ip-netmask
+    groups: Mapping[str, Sequence[str]] = field(default_factory=dict)   # name -> static members
+    services: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # name -> (protocol, ports)
 
 
 def ip_interval(text: str) -> Interval:
@@ -89,23 +100,21 @@ def port_intervals(protocol: str, ports: str) -> list[Interval]:
     return out
 
 
-class _Acc:
-    """Accumulates the union of several names' sets."""
-
-    def __init__(self) -> None:
-        self.under: list[Interval] = []
-        self.over: list[Interval] = []
-        self.unknown: list[str] = []
-        self.vague: list[str] = []
-
-    def add(self, res: Resolved) -> None:
-        self.under.extend(res.under)
-        self.over.extend(res.over)
-        self.unknown.extend(res.unknown)
-        self.vague.extend(res.vague)
-
-    def result(self) -> Resolved:
-        return Resolved(normalize(self.under), normalize(self.over), tuple(self.unknown), tuple(self.vague))
+def _combine(parts: list[Resolved]) -> Resolved:
+    """The union of several names' sets."""
+    under: list[Interval] = []
+    over: list[Interval] = []
+    unknown: list[str] = []
+    vague: list[str] = []
+    for res in parts:
+        under += res.under
+        over += res.over
+        if res.unknown:
+            unknown += res.unknown
+        if res.vague:
+            vague += res.vague
+    under_set = normalize(under)
+    return Resolved(under_set, under_set if over == under else normalize(over), tuple(unknown), tuple(vague))
 
 
 def _memo(cache: dict[str, _T], compute: Callable[[str, int], _T], name: str, depth: int) -> _T:
@@ -128,19 +137,21 @@ def _any_or_loop(name: str, depth: int, everything: Intervals, groups: str) -> R
 class Resolver:
     """Resolves names against one set of Tables, caching each name (a snapshot reuses them a lot)."""
 
-    def __init__(self, tables: Tables) -> None:
+    def __init__(self, tables: Tables, own: OwnObjects | None = None) -> None:
         self.tables = tables
+        self.own = own
         self._addr: dict[str, Resolved] = {}
         self._svc: dict[str, Resolved] = {}
         self._apps: dict[str, ResolvedApps] = {}
         # whole member lists, as rules repeat them (a candidate's sources, a common service pair)
         self._addr_lists: dict[tuple[str, ...], Resolved] = {}
+        self._plain_names: set[str] = set()  # resolved by _address_list without a cache entry
         self._svc_lists: dict[tuple[str, ...], Resolved] = {}
         self._app_lists: dict[tuple[str, ...], ResolvedApps] = {}
 
     @staticmethod
     def _union(
-        names: list[str], lists: dict[tuple[str, ...], Resolved], one: Callable[[str, int], Resolved]
+        names: Sequence[str], lists: dict[tuple[str, ...], Resolved], one: Callable[[str, int], Resolved]
     ) -> Resolved:
         """The union of `one(name, 0)` over `names`, cached per whole list in `lists`."""
         if len(names) == 1:
@@ -148,50 +159,114 @@ class Resolver:
         key = tuple(names)
         found = lists.get(key)
         if found is None:
-            acc = _Acc()
-            for name in names:
-                acc.add(one(name, 0))
-            found = lists[key] = acc.result()
+            found = lists[key] = _combine([one(name, 0) for name in names])
         return found
 
     # ---- addresses ---------------------------------------------------------------------
-    def addresses(self, names: list[str]) -> Resolved:
-        return self._union(names, self._addr_lists, self._address)
+    def addresses(self, names: Sequence[str]) -> Resolved:
+        """The union of the addresses `names` stand for, cached per list (a candidate's sources are
+        often a list seen once, of names seen once: _union, made for that)."""
+        if len(names) == 1:
+            found = self._addr.get(names[0])
+            return found if found is not None else self._address(names[0], 0)
+        key = tuple(names)
+        found = self._addr_lists.get(key)
+        if found is None:
+            found = self._addr_lists[key] = self._address_list(key, 0)
+        return found
+
+    def _address_list(self, names: Sequence[str], depth: int) -> Resolved:
+        """The union of `names` at `depth`. A name that _address_uncached would resolve to one exact
+        interval (an address of the candidates' own, or a literal that no object shadows) is taken
+        here without a cache entry of its own: 100,000s of sources are literals named once."""
+        cache = self._addr
+        own_addresses = self.own.addresses if self.own is not None else {}
+        own_groups = self.own.groups if self.own is not None else {}
+        objects = self.tables.first_of(("address", "address-group"))
+        plain = depth <= MAX_DEPTH
+        under: list[Interval] = []
+        over: list[Interval] = []
+        unknown: list[str] = []
+        vague: list[str] = []
+        for name in names:
+            res = cache.get(name)
+            if res is None:
+                text = None
+                if plain and name != "any":
+                    text = own_addresses.get(name)
+                    if text is None and name not in own_groups and name not in objects:
+                        text = name
+                if text is not None:
+                    try:
+                        version, lo, hi, _ = interval_of(text.strip())
+                    except AddressError:
+                        pass  # the slow path says why
+                    else:
+                        iv = (lo + V6_BASE, hi + V6_BASE) if version == 6 else (lo, hi)
+                        self._plain_names.add(name)
+                        under.append(iv)
+                        over.append(iv)
+                        continue
+                res = cache[name] = self._address_uncached(name, depth)
+            under += res.under
+            over += res.over
+            if res.unknown:
+                unknown += res.unknown
+            if res.vague:
+                vague += res.vague
+        under_set = normalize(under)
+        over_set = under_set if over == under else normalize(over)
+        return Resolved(under_set, over_set, tuple(unknown), tuple(vague))
 
     def _address(self, name: str, depth: int) -> Resolved:
         return _memo(self._addr, self._address_uncached, name, depth)
 
     def _address_uncached(self, name: str, depth: int) -> Resolved:
-        trivial = _any_or_loop(name, depth, ADDR_ALL, "address groups")
-        if trivial is not None:
-            return trivial
+        # A name resolved before is not in a loop, whatever the depth (the cache is by name); names
+        # _address_list found plain are not cached, so they are remembered here.
+        if name == "any" or (depth > MAX_DEPTH and name not in self._plain_names):
+            trivial = _any_or_loop(name, depth, ADDR_ALL, "address groups")
+            if trivial is not None:
+                return trivial
+        if self.own is not None:
+            value = self.own.addresses.get(name)
+            if value is not None:
+                return self._address_value(name, "ip-netmask", value.strip())
+            group = self.own.groups.get(name)
+            if group is not None:
+                return self._static_group([m.strip() for m in group], depth)
         kind, entry = self.tables.find_first(("address", "address-group"), name)
         if entry is None:
             try:  # a rule may hold a literal address instead of an object name
-                iv = ip_interval(name)
-            except ValueError:
+                version, lo, hi, _ = interval_of(name.strip())  # ip_interval, inlined: the hot path
+            except AddressError:
                 return Resolved(EMPTY, ADDR_ALL, unknown=(f"address {name}",))
-            return Resolved((iv,), (iv,))
+            ivs = ((lo + V6_BASE, hi + V6_BASE),) if version == 6 else ((lo, hi),)
+            return Resolved(ivs, ivs)
         if kind == "address":
             return self._address_object(name, entry)
-        static = entry.find("static")
-        if static is not None:
-            acc = _Acc()
-            for member in members(entry, "static"):
-                acc.add(self._address(member, depth + 1))
-            return acc.result()
+        if entry.find("static") is not None:
+            return self._static_group(members(entry, "static"), depth)
         return Resolved(EMPTY, ADDR_ALL, vague=(f"dynamic address group {name}",))
 
+    def _static_group(self, names: list[str], depth: int) -> Resolved:
+        return self._address_list(names, depth + 1)
+
+    @staticmethod
+    def _address_value(name: str, kind: str, value: str) -> Resolved:
+        try:
+            version, lo, hi, _ = interval_of(value.strip())  # ip_interval, inlined
+        except AddressError:
+            problem = f"address {name} ({kind} {quote(value)} is unreadable)"
+            return Resolved(EMPTY, ADDR_ALL, unknown=(problem,))
+        ivs = ((lo + V6_BASE, hi + V6_BASE),) if version == 6 else ((lo, hi),)
+        return Resolved(ivs, ivs)
+
     def _address_object(self, name: str, entry: etree._Element) -> Resolved:
-        for field in ("ip-netmask", "ip-range"):
-            value = text_of(entry, field)
+        for kind in ("ip-netmask", "ip-range"):
+            value = text_of(entry, kind)
             if value is not None:
-                try:
-                    iv = ip_interval(value)
-                except ValueError:
-                    problem = f"address {name} ({field} {quote(value)} is unreadable)"
-                    return Resolved(EMPTY, ADDR_ALL, unknown=(problem,))
-                return Resolved((iv,), (iv,))
+                return self._address_value(name, kind, value)
         wildcard = text_of(entry, "ip-wildcard")
         if wildcard is not None:  # a non-contiguous set: known family, unknown members
             family = ADDR_V6 if ":" in wildcard else ADDR_V4
@@ -201,7 +276,7 @@ class Resolver:
         return Resolved(EMPTY, ADDR_ALL, unknown=(f"address {name} (no ip-netmask, ip-range or fqdn)",))
 
     # ---- services ----------------------------------------------------------------------
-    def services(self, names: list[str]) -> Resolved:
+    def services(self, names: Sequence[str]) -> Resolved:
         return self._union(names, self._svc_lists, self._service)
 
     def _service(self, name: str, depth: int) -> Resolved:
@@ -211,6 +286,10 @@ class Resolver:
         trivial = _any_or_loop(name, depth, SVC_ALL, "service groups")
         if trivial is not None:
             return trivial
+        if self.own is not None:
+            found = self.own.services.get(name)
+            if found is not None:
+                return self._port_service(name, found[0], found[1].strip(), None)
         kind, entry = self.tables.find_first(("service", "service-group"), name)
         if entry is None:
             if name in PREDEFINED_SERVICES:
@@ -219,24 +298,28 @@ class Resolver:
                 return Resolved(ivs, ivs)
             return Resolved(EMPTY, SVC_ALL, unknown=(f"service {name}",))
         if kind == "service-group":
-            acc = _Acc()
-            for member in members(entry, "members"):
-                acc.add(self._service(member, depth + 1))
-            return acc.result()
+            return _combine([self._service(member, depth + 1) for member in members(entry, "members")])
         protocol = entry.find("protocol")
-        if protocol is None or len(protocol) != 1 or protocol[0].tag not in PROTO_BASE:
-            return Resolved(EMPTY, SVC_ALL, unknown=(f"service {name} (no tcp, udp or sctp protocol)",))
+        if protocol is None or len(protocol) != 1:
+            return self._port_service(name, None, "", None)
         proto = protocol[0]
+        ports = text_of(proto, "port") or ""
+        return self._port_service(name, proto.tag, ports, text_of(proto, "source-port"))
+
+    @staticmethod
+    def _port_service(name: str, protocol: object, ports: str, source_port: str | None) -> Resolved:
+        if protocol not in PROTO_BASE:
+            return Resolved(EMPTY, SVC_ALL, unknown=(f"service {name} (no tcp, udp or sctp protocol)",))
         try:
-            ivs = normalize(port_intervals(proto.tag, text_of(proto, "port") or ""))
+            ivs = normalize(port_intervals(str(protocol), ports))
         except ValueError:
             return Resolved(EMPTY, SVC_ALL, unknown=(f"service {name} (unreadable port list)",))
-        if text_of(proto, "source-port"):  # matches only some source ports: never the whole traffic
+        if source_port:  # matches only some source ports: never the whole traffic
             return Resolved(EMPTY, ivs, vague=(f"service {name} (source-port limited)",))
         return Resolved(ivs, ivs)
 
     # ---- applications ------------------------------------------------------------------
-    def applications(self, names: list[str]) -> ResolvedApps:
+    def applications(self, names: Sequence[str]) -> ResolvedApps:
         if "any" in names:
             return _ANY_APPS
         key = tuple(names)
