@@ -360,6 +360,22 @@ _NoAliasDumper.add_implicit_resolver(
 )
 
 
+_BREAKS_TO_PYYAML = re.compile("[\x85\u2028\u2029\ufeff]")
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    """A string holding NEL, LINE/PARAGRAPH SEPARATOR or a BOM is written double-quoted, where
+    PyYAML escapes them (`\\N`, `\\L`, `\\P`, `\\ufeff`): in its other styles it writes
+    them raw, and check_characters (rightly) refuses a file holding them raw, so an instance
+    Name with U+2028 made a state.yaml that generate could not read."""
+    if _BREAKS_TO_PYYAML.search(value):
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style='"')
+    return dumper.represent_str(value)
+
+
+_NoAliasDumper.add_representer(str, _represent_str)
+
+
 def dump_yaml(data: Any) -> str:
     """Deterministic YAML: key order as given (callers build ordered dicts), block style."""
     return yaml.dump(

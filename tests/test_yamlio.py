@@ -37,7 +37,9 @@ scalars = st.one_of(
     st.integers(min_value=-(2**40), max_value=2**40),
     st.text(max_size=20),
     st.sampled_from(
-        ["yes", "no", "on", "0123", "0o17", "1e3", "::/0", "10.0.0.0/8", "2024-01-01", "~", "null"]
+        ["yes", "no", "on", "0123", "0o17", "1e3", "::/0", "10.0.0.0/8", "2024-01-01", "~", "null",
+         # line breaks to YAML 1.1 only, and a BOM: an instance Name may hold them
+         "a\u2028b", "p\u2029", "n\x85l", "\ufeffbom", "x\n\u2028 y"]
     ),
 )
 documents = st.recursive(
@@ -56,6 +58,15 @@ def test_what_awspan_writes_reads_back_equal_with_both_loaders(doc: object) -> N
     assert yamlio.load_yaml_text(text, "x.yaml") == doc
     if yamlio.fast_loader_available():
         assert yamlio.load_yaml_text(text, "x.yaml", fast=True) == doc
+
+
+def test_separators_are_written_escaped_and_read_back() -> None:
+    """PyYAML writes U+2028/U+2029 raw in its plain and single-quoted styles, and awspan's loaders
+    refuse them raw: a state.yaml with such an instance Name could not be read by generate."""
+    doc = {"name": "web\u2028one", "list": ["p\u2029", "x\n\u2028 y"]}
+    text = yamlio.dump_yaml(doc)
+    assert "\u2028" not in text and "\u2029" not in text and '"web\\Lone"' in text
+    assert yamlio.load_yaml_text(text, "state.yaml") == doc == yamlio.load_yaml_text(text, "s", fast=True)
 
 
 def test_dump_keeps_key_order_and_writes_no_anchors() -> None:
