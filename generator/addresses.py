@@ -20,7 +20,6 @@ with one regular expression, and containment is integer arithmetic on (first, la
 from __future__ import annotations
 
 import ipaddress
-import re
 import socket
 from bisect import bisect_right
 from collections.abc import Iterable
@@ -30,10 +29,6 @@ from typing import Any
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
-_V4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}\Z")
-_V4_CIDR = re.compile(rf"({_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET})/(3[0-2]|[12]?[0-9])\Z")
-_V4_PREFIX = re.compile(rf"({_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET})(?:/(3[0-2]|[12]?[0-9]))?\Z")
 _BITS = {4: 32, 6: 128}
 
 
@@ -101,18 +96,42 @@ def cidr_text(net: IPNetwork | IPInterface) -> str:
     return f"{address_text(net.network_address)}/{net.prefixlen}"
 
 
+_PREFIX_TEXT = {str(n): n for n in range(33)}
+"""IPv4 prefix lengths as canonical text ("0".."32", no sign, no leading zero) -> their value."""
+
+
+def _v4_value(text: str) -> int | None:
+    """The address of canonical dotted-quad `text` (as address_text prints it), else None.
+
+    socket.inet_aton (C) parses; the round trip through inet_ntoa refuses every other spelling
+    it would also take (`1.2.3`, `010.0.0.1`, trailing text): one C call each way, where the
+    octet regex this replaces was three times slower on the 100,000s of CIDRs of a large state."""
+    try:
+        packed = socket.inet_aton(text)
+    except (OSError, ValueError):  # ValueError: a NUL or a character outside ASCII
+        return None
+    return int.from_bytes(packed, "big") if socket.inet_ntoa(packed) == text else None
+
+
 def is_canonical_v4(text: str) -> bool:
     """True when `text` is an IPv4 address exactly as address_text prints it."""
-    return _V4.match(text) is not None
+    return _v4_value(text) is not None
+
+
+def _v4_cidr_parts(text: str) -> tuple[int, int] | None:
+    """(address, prefix length) of canonical `a.b.c.d/n` (host bits not looked at), else None."""
+    addr, slash, plen = text.partition("/")
+    length = _PREFIX_TEXT.get(plen) if slash else None
+    if length is None:
+        return None
+    value = _v4_value(addr)
+    return None if value is None else (value, length)
 
 
 def canonical_v4_cidr(text: str) -> bool:
     """True when `text` is an IPv4 CIDR in canonical form with no host bits set."""
-    m = _V4_CIDR.match(text)
-    if m is None:
-        return False
-    value = int.from_bytes(socket.inet_aton(m.group(1)), "big")
-    return value & ((1 << (32 - int(m.group(2)))) - 1) == 0
+    parts = _v4_cidr_parts(text)
+    return parts is not None and parts[0] & ((1 << (32 - parts[1])) - 1) == 0
 
 
 def canonical_address(value: object, version: int | None = None) -> str:
@@ -160,10 +179,13 @@ def interval_of(value: str) -> tuple[int, int, int, int]:
 
     A range has prefix length -1. Canonical IPv4 is read without building objects (100,000s of
     rule members and interfaces)."""
-    m = _V4_PREFIX.match(value)
-    if m is not None:
-        first = int.from_bytes(socket.inet_aton(m.group(1)), "big")
-        plen = int(m.group(2)) if m.group(2) else 32
+    if "/" in value:
+        parts = _v4_cidr_parts(value)
+    else:
+        address = _v4_value(value)
+        parts = None if address is None else (address, 32)
+    if parts is not None:
+        first, plen = parts
         size = 1 << (32 - plen)
         first &= ~(size - 1)
         return 4, first, first + size - 1, plen

@@ -179,7 +179,9 @@ PYYAML_TYPED = re.compile(
 """Every PyYAML implicit resolver as one pattern: `match` says whether PyYAML, reading the value
 written plain, would make it a bool, int, float, null, timestamp or merge key. (PyYAML picks its
 resolvers by the value's first character, PYYAML_FIRST; each pattern only matches values starting
-with one of the characters it is filed under, so one pattern for all gives the same answer.)"""
+with one of the characters it is filed under, so behind that test one pattern for all gives the
+same answer. Alone it does not: null's empty alternative matches "\\n", as `$` does before a
+final newline.)"""
 
 
 def yaml12_int_suspect(text: str) -> bool:
@@ -209,7 +211,7 @@ def appears_plain(text: str, value: str) -> bool:
 
 def typed_differently_by_pyyaml(value: str) -> bool:
     """Would PyYAML's YAML 1.1 resolvers read `value`, written plain, as something other than a str?"""
-    return bool(value) and PYYAML_TYPED.match(value) is not None
+    return value[:1] in PYYAML_FIRST and PYYAML_TYPED.match(value) is not None
 
 
 def agrees_with_reference(text: str, data: Any) -> bool:

@@ -248,6 +248,7 @@ _SCALAR_TEXT = st.text(alphabet="0123456789-+._:eEoxXbB~nNuUlLtTrRfFaAsSyY<=!&* 
 @example("2024-01-01 10:00:00")
 @example(".inf")
 @example("<<")
+@example("\n")
 def test_one_pattern_for_all_resolvers_says_what_pyyaml_says(value: str) -> None:
     """PYYAML_TYPED (one pattern, used by the state loader's schema check) agrees with PyYAML's own
     resolver choice, which picks resolvers by the value's first character."""
