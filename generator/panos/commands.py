@@ -16,6 +16,7 @@ import argparse
 import sys
 
 from generator import pipeline
+from generator.gcpause import paused_gc
 from generator.panos.plan_render import RENDERERS
 from generator.panos.report import push_report
 from generator.pipeline import Credentials
@@ -34,9 +35,11 @@ def run_snapshot(args: argparse.Namespace) -> int:
 def run_plan(args: argparse.Namespace) -> int:
     """Exit 1 (after showing the plan) when push would refuse it, with or without --detailed-exitcode."""
     policy = load_policy(args.config)
-    planned = pipeline.plan(policy, Credentials.from_env(policy), args.fragment,
-                            out=getattr(args, "out", None))
-    sys.stdout.write(RENDERERS[args.format](planned.document))
+    with paused_gc():  # hundreds of thousands of short-lived objects, no cycles (gcpause.py)
+        planned = pipeline.plan(policy, Credentials.from_env(policy), args.fragment,
+                                out=getattr(args, "out", None))
+        text = RENDERERS[args.format](planned.document)
+    sys.stdout.write(text)
     sys.stdout.flush()
     if planned.refusal is not None:
         print(f"awspan plan: push would refuse this plan: {planned.refusal.reason}", file=sys.stderr)
