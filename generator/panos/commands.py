@@ -16,7 +16,6 @@ import argparse
 import sys
 
 from generator import pipeline
-from generator.gcpause import paused_gc
 from generator.panos.plan_render import RENDERERS
 from generator.panos.report import push_report
 from generator.pipeline import Credentials
@@ -35,11 +34,9 @@ def run_snapshot(args: argparse.Namespace) -> int:
 def run_plan(args: argparse.Namespace) -> int:
     """Exit 1 (after showing the plan) when push would refuse it, with or without --detailed-exitcode."""
     policy = load_policy(args.config)
-    with paused_gc():  # hundreds of thousands of short-lived objects, no cycles (gcpause.py)
-        planned = pipeline.plan(policy, Credentials.from_env(policy), args.fragment,
-                                out=getattr(args, "out", None))
-        text = RENDERERS[args.format](planned.document)
-    sys.stdout.write(text)
+    planned = pipeline.plan(policy, Credentials.from_env(policy), args.fragment,
+                            out=getattr(args, "out", None))
+    sys.stdout.write(RENDERERS[args.format](planned.document))
     sys.stdout.flush()
     if planned.refusal is not None:
         print(f"awspan plan: push would refuse this plan: {planned.refusal.reason}", file=sys.stderr)
