@@ -20,6 +20,7 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -149,15 +150,17 @@ def main() -> None:
             after = resource.getrusage(resource.RUSAGE_SELF)
             emu_cpu = after.ru_utime + after.ru_stime - own.ru_utime - own.ru_stime
             print(f"   plan --format {fmt:<8}: {wall:5.2f} s wall, {cpu:4.2f} s CPU (the emulator answering: "
-                  f"{emu_cpu:4.2f} s CPU), peak RSS {rss:4.0f} MiB, exit {code}, {size:,} bytes out",
-                  flush=True)
+                  f"{emu_cpu:4.2f} s CPU; together {cpu + emu_cpu:4.2f} s), peak RSS {rss:4.0f} MiB, "
+                  f"exit {code}, {size:,} bytes out", flush=True)
         # where the time goes, in-process
         client = PanosClient(emu.url, api_key=emu.api_key("automation"))
         t0 = time.perf_counter()
         frag = parse_fragment(frag_bytes, LOC, "awspan", str(frag_path))
         t1 = time.perf_counter()
+        own0 = time.thread_time()  # this thread only: the emulator answers from other threads
         cand = read_location(client, LOC)
         run = read_location(client, LOC, running=True)
+        reads_cpu = time.thread_time() - own0
         t2 = time.perf_counter()
         plan = build_plan(frag, cand, tag="awspan", bottom_rule="clean-up", admin="automation",
                           safety=Safety(), running=run)
@@ -167,26 +170,56 @@ def main() -> None:
         text = RENDERERS["markdown"](doc)
         t5 = time.perf_counter()
         s = doc["summary"]
-        print(f"   split: parse fragment {t1 - t0:.2f} s, read candidate+running {t2 - t1:.2f} s, build_plan "
-              f"{t3 - t2:.2f} s, traffic document {t4 - t3:.2f} s, markdown {t5 - t4:.2f} s "
+        running = "the candidate's tree" if cand.rules and run.rules[0] is cand.rules[0] else "parsed"
+        print(f"   split: parse fragment {t1 - t0:.2f} s, read candidate+running {t2 - t1:.2f} s "
+              f"({reads_cpu:.2f} s of it awspan's CPU, the rest the emulator's; running: {running}), "
+              f"build_plan {t3 - t2:.2f} s, traffic document {t4 - t3:.2f} s, markdown {t5 - t4:.2f} s "
               f"({len(text):,} chars)")
         print(f"   plan: {s['rules_opened']} rules opened, {s['rules_closed']} closed, {s['rules_changed']} "
               f"changed, {s['rules_affected']} affected; {s['flows_opened']} flows opened, "
               f"{s['flows_closed']} closed")
 
 
+_PEAK_MARK = "awspan-bench-peak-kib"
+_WITH_PEAK = (
+    "import atexit, runpy, sys\n"
+    "def _peak():\n"
+    "    try:\n"
+    "        with open('/proc/self/status') as f:\n"
+    "            kib = next((line.split()[1] for line in f if line.startswith('VmHWM:')), '')\n"
+    "    except OSError:\n"
+    "        kib = ''\n"
+    f"    sys.stderr.write('\\n{_PEAK_MARK} ' + kib + '\\n')\n"
+    "atexit.register(_peak)\n"
+    "runpy.run_module('generator', run_name='__main__', alter_sys=True)\n"
+)
+"""`python -m generator`, reporting its own peak RSS at exit. A child's ru_maxrss starts at the
+RSS of the process that forked it (Linux keeps the high-water mark across fork and exec), and
+this process holds the emulator's 20,000 rules: the child's VmHWM (its own memory since exec)
+is the figure that belongs to awspan."""
+
+
 def _run_wait4(argv: list[str], env: dict[str, str]) -> tuple[float, float, int, int, float]:
-    """Like _run, with the child's own rusage (RUSAGE_CHILDREN would mix the two formats' children)."""
+    """Run `python -m generator ARGS` (argv[3:]), with the child's own CPU (os.wait4: RUSAGE_CHILDREN
+    would mix the two formats' children) and its own peak RSS (VmHWM, see _WITH_PEAK)."""
+    assert argv[1:3] == ["-m", "generator"]
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
-    size = 0
-    assert proc.stdout is not None
-    for chunk in iter(lambda: proc.stdout.read(65536), b""):
-        size += len(chunk)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen([argv[0], "-c", _WITH_PEAK, *argv[3:]], env=env, stdout=subprocess.PIPE,
+                                stderr=err, cwd=ROOT)
+        size = 0
+        assert proc.stdout is not None
+        for chunk in iter(lambda: proc.stdout.read(65536), b""):
+            size += len(chunk)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - start
+        err.seek(0)
+        marks = [line.split()[1:] for line in err.read().decode("utf-8", "replace").splitlines()
+                 if line.startswith(_PEAK_MARK)]
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return wall, usage.ru_maxrss / 1024, proc.returncode, size, usage.ru_utime + usage.ru_stime
+    kib = marks[-1][0] if marks and marks[-1] else None
+    rss = int(kib) / 1024 if kib else usage.ru_maxrss / 1024  # no /proc: the inherited figure
+    return wall, rss, proc.returncode, size, usage.ru_utime + usage.ru_stime
 
 
 if __name__ == "__main__":

@@ -146,6 +146,7 @@ class PanosClient:
         except (OSError, ValueError) as exc:
             raise AwspanError(f"cannot use the CA bundle: {shorten(exc)}", where=ca_bundle) from None
         self.request_count = 0
+        self._last_read: tuple[bytes, etree._Element] | None = None  # the previous config read (_post)
         self.key_owner: str | None = None  # known only when the key was made here, by keygen
         self._key = api_key
         if not self._key:
@@ -160,9 +161,13 @@ class PanosClient:
 
     # --- transport -------------------------------------------------------------------------
 
-    def _post(self, params: dict[str, str], *, send_key: bool = True, timeout: float | None = None
-              ) -> etree._Element:
+    def _post(self, params: dict[str, str], *, send_key: bool = True, timeout: float | None = None,
+              reuse: bool = False) -> etree._Element:
+        """One request, its answer parsed and checked. `reuse` (config reads): an answer whose
+        <result> holds the same bytes as the previous config read's is not parsed again; its
+        tree is returned (see `_same_result`)."""
         what = params.get("type", "?") + (f"/{params['action']}" if "action" in params else "")
+        last, self._last_read = self._last_read, None
         headers = {"X-PAN-KEY": self._key} if send_key and self._key else {}
         self.request_count += 1
         log.debug("PAN-OS request %d: POST %s %s", self.request_count, self.endpoint, what)
@@ -176,6 +181,10 @@ class PanosClient:
             raise _transport_error(exc, what, self.endpoint, deadline, self.max_answer_bytes) from None
         if 300 <= resp.status < 400:
             raise redirect_error(what, resp.status, resp.location)
+        if reuse and resp.status == 200:
+            root = _same_result(resp.body, last)
+            if root is not None:
+                return root
         try:
             root = parse_xml(resp.body)
         except PanosError:
@@ -192,6 +201,10 @@ class PanosClient:
                 detail += " (check PANOS_API_KEY or PANOS_USERNAME/PANOS_PASSWORD)"
             raise PanosError(f"{what} failed: {detail}" + (f" (code {shorten(code, 20)})" if code else ""),
                              code=code, lines=lines, answered=True)
+        if reuse and resp.status == 200:
+            payload = _result_payload(resp.body)
+            if payload is not None:
+                self._last_read = (payload, root)
         return root
 
     # --- requests awspan uses --------------------------------------------------------------
@@ -205,12 +218,13 @@ class PanosClient:
         return key
 
     def get(self, xpath: str) -> etree._Element:
-        """Candidate config at xpath: the <result> element (its children are the matched nodes)."""
-        return _result(self._post({"type": "config", "action": "get", "xpath": xpath}))
+        """Candidate config at xpath: the <result> element (its children are the matched nodes).
+        Read-only: a `show` right after it that answers the same bytes returns this same tree."""
+        return _result(self._post({"type": "config", "action": "get", "xpath": xpath}, reuse=True))
 
     def show(self, xpath: str) -> etree._Element:
-        """Running config at xpath: the <result> element."""
-        return _result(self._post({"type": "config", "action": "show", "xpath": xpath}))
+        """Running config at xpath: the <result> element (read-only, like get's)."""
+        return _result(self._post({"type": "config", "action": "show", "xpath": xpath}, reuse=True))
 
     def set(self, xpath: str, element: str) -> None:
         self._post({"type": "config", "action": "set", "xpath": xpath, "element": element})
@@ -272,6 +286,39 @@ def redirect_error(what: str, status: int, location: str | None) -> PanosError:
     return PanosError(f"{what}: the firewall answered HTTP {status}, a redirect to {where}; awspan never "
                       "follows redirects (the API key would go along): if that address is the firewall, "
                       "set firewall.url (or PANOS_URL) to it", code=str(status), answered=True)
+
+
+def _result_payload(body: bytes) -> bytes | None:
+    """The bytes after the <result ...> start tag of an answer (None when it has no <result>)."""
+    at = body.find(b"<result")
+    if at < 0 or body[at + 7: at + 8] not in (b">", b" "):
+        return None
+    end = body.find(b">", at)
+    return None if end < 0 or body[end - 1: end] == b"/" else body[end + 1:]
+
+
+def _same_result(body: bytes, last: tuple[bytes, etree._Element] | None) -> etree._Element | None:
+    """The previous config read's tree when this answer differs from it only in the envelope
+    (`<response status="success" code="19"><result total-count=...>` for a get, plain for a show).
+
+    A plan reads the candidate and then running: with nothing pending the device answers the
+    same 20 MB twice, and parsing it once is enough. Only an answer whose envelope says
+    success and whose bytes after `<result ...>` are identical is taken (the same bytes parse
+    to the same tree); anything else is parsed as usual.
+    """
+    if last is None:
+        return None
+    payload = _result_payload(body)
+    if payload is None or payload != last[0]:
+        return None
+    head = body[: len(body) - len(payload)]
+    try:
+        envelope = parse_xml(head + b"</result></response>")
+    except PanosError:
+        return None
+    if envelope.tag != "response" or envelope.get("status") != "success" or len(envelope) != 1:
+        return None
+    return last[1]
 
 
 def _result(root: etree._Element) -> etree._Element:

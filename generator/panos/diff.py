@@ -16,8 +16,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from generator.location import OBJECT_KINDS
-from generator.panos.canonical import fast_equal
-from generator.panos.contain import holds
+from generator.panos.contain import covers
 from generator.panos.device import DeviceConfig
 from generator.panos.fragment import Fragment
 from generator.panos.order import Move, apply_moves, plan_moves
@@ -58,7 +57,7 @@ def diff_objects(desired: dict[str, dict[str, etree._Element]], current: DeviceC
             if old is None:
                 ups[name] = el
                 creates.add(name)
-            elif not fast_equal(old, el) and not holds(old, el, kind):  # tolerant of what the device adds
+            elif not covers(old, el, kind):  # tolerant of what the device adds
                 ups[name] = el
         d.upserts[kind] = ups
         d.creates[kind] = creates

@@ -96,8 +96,15 @@ def _descend(node: etree._Element, steps: list[str], path: str, where: str) -> e
 
 def _check_entries(container: etree._Element, path: str, tag: str, where: str, rule: NameRule, *,
                    need_tag: bool) -> None:
-    """Every child an owned, well-named <entry name=...>, each name once."""
-    out: dict[str, etree._Element] = {}
+    """Every child an owned, well-named <entry name=...>, each name once.
+
+    The first bad entry in document order is the one reported (its first problem, in the order
+    below). The ownership tag is looked up for the whole container in one XPath; the entries
+    it leaves in doubt (usually none) get the per-entry check.
+    """
+    doubtful = _maybe_untagged(container, tag) if need_tag else None
+    seen: set[str] = set()
+    max_length, accepts = rule.max_length, rule.accepts
     for entry in container:
         if not isinstance(entry.tag, str):
             continue
@@ -105,18 +112,40 @@ def _check_entries(container: etree._Element, path: str, tag: str, where: str, r
         if entry.tag != "entry" or not name:
             raise AwspanError(f"{path}: line {entry.sourceline}: expected <entry name=...>, "
                               f"found <{entry.tag}>", where=where)
-        here = f"{path}/entry[@name='{name}']"
-        if len(name) > rule.max_length:
-            raise AwspanError(f"{here}: the name is {len(name)} characters, PAN-OS allows {rule.max_length}",
-                              where=where)
-        if not rule.accepts(name):
-            raise AwspanError(f"{here}: PAN-OS names hold only {rule.allowed}", where=where)
-        if name in out:
-            raise AwspanError(f"{here}: the name appears twice", where=where)
-        if need_tag and not tagged_with(entry, tag):
-            raise AwspanError(f"{here}: does not carry the ownership tag {tag!r}; pushed, it would be an "
-                              "object awspan could never update or delete", where=where)
-        out[name] = entry
+        if len(name) > max_length or not accepts(name) or name in seen or (
+                need_tag and (doubtful is None or entry in doubtful) and not tagged_with(entry, tag)):
+            _entry_problem(entry, name, path, tag, where, rule, seen, need_tag=need_tag)
+        seen.add(name)
+
+
+def _entry_problem(entry: etree._Element, name: str, path: str, tag: str, where: str, rule: NameRule,
+                   seen: set[str], *, need_tag: bool) -> None:
+    """Raise the first problem of an entry that failed one of _check_entries's checks."""
+    here = f"{path}/entry[@name='{name}']"
+    if len(name) > rule.max_length:
+        raise AwspanError(f"{here}: the name is {len(name)} characters, PAN-OS allows {rule.max_length}",
+                          where=where)
+    if not rule.accepts(name):
+        raise AwspanError(f"{here}: PAN-OS names hold only {rule.allowed}", where=where)
+    if name in seen:
+        raise AwspanError(f"{here}: the name appears twice", where=where)
+    if need_tag and not tagged_with(entry, tag):
+        raise AwspanError(f"{here}: does not carry the ownership tag {tag!r}; pushed, it would be an "
+                          "object awspan could never update or delete", where=where)
+
+
+_NOT_SURELY_TAGGED = etree.XPath("entry[not(tag/member/text()[. = $t])]")
+
+
+def _maybe_untagged(container: etree._Element, tag: str) -> set[etree._Element] | None:
+    """The entries that may lack the ownership tag (None: check every entry).
+
+    An entry with a `tag/member` text exactly equal to the tag carries it (tagged_with strips
+    the text, and a stripped tag equals itself); the rest, usually none, are checked one by one.
+    """
+    if tag != tag.strip():
+        return None
+    return set(_NOT_SURELY_TAGGED(container, t=tag))
 
 
 def load_fragment(path: str | Path, location: Location, tag: str) -> Fragment:
