@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import stat
 import tempfile
+import threading
 from pathlib import Path
 
 from generator.errors import AwspanError
@@ -120,17 +122,121 @@ def _write(path: Path, data: bytes | str) -> None:
         with os.fdopen(fd, "wb") as fh:
             fh.write(payload)
             fh.flush()
-            os.fsync(fh.fileno())
-            _keep_owner(fh.fileno(), old)
-            os.fchmod(fh.fileno(), old.st_mode & 0o7777 if old else _mode_for(target))
-        os.replace(tmp, target)
+            _finish(fh.fileno(), tmp, target, old)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
-    # the rename itself is durable only once the directory entry is on disk
+    _sync_directory(target)
+
+
+def _finish(fd: int, tmp: str, target: Path, old: os.stat_result | None) -> None:
+    """The written temp file on disk, with the old file's owner and mode, renamed over `target`."""
+    os.fsync(fd)
+    _keep_owner(fd, old)
+    os.fchmod(fd, old.st_mode & 0o7777 if old else _mode_for(target))
+    os.replace(tmp, target)
+
+
+def _sync_directory(target: Path) -> None:
+    """The rename itself is durable only once the directory entry is on disk."""
     dir_fd = os.open(target.parent, os.O_RDONLY)
     try:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+class StreamedWrite:
+    """write_atomic for output that arrives in pieces (generate's 100 MB fragment).
+
+    The pieces go to the temp file from a background thread while the caller goes on making
+    the next ones: the kernel's copy of 100 MB into the page cache (0.5 s and more) runs while
+    Jinja2 renders, because os.write releases the GIL. Nothing is visible until `commit`, which
+    renames the finished file over the target as write_atomic does; `discard` (or an error)
+    removes the temp file and leaves the target as it was. Nothing is opened before the first
+    piece, so an error found before any output never touches the directory.
+    """
+
+    _QUEUED = 16  # pieces waiting for the writer at most (each a few 100 kB): bounded memory
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self._pieces: queue.Queue[bytes | None] = queue.Queue(self._QUEUED)
+        self._thread: threading.Thread | None = None
+        self._fd = -1
+        self._tmp = ""
+        self._old: os.stat_result | None = None
+        self._target = self.path
+        self._error: OSError | None = None
+
+    def write(self, piece: bytes) -> None:
+        if self._error is not None:  # the writer failed (disk full): stop the producer now
+            error = self._error
+            self.discard()
+            self._raise(error)
+        if self._thread is None:
+            self._open()
+        self._pieces.put(piece)
+
+    def commit(self) -> None:
+        """Wait for the writer, then fsync, keep owner and mode, rename; AwspanError on failure."""
+        if self._thread is None:
+            self._open()
+        self._stop()
+        try:
+            if self._error is not None:
+                raise self._error
+            _finish(self._fd, self._tmp, self._target, self._old)
+            self._tmp = ""  # renamed: nothing for discard to remove
+            os.close(self._fd)
+            self._fd = -1
+            _sync_directory(self._target)
+        except OSError as exc:
+            self.discard()
+            self._raise(exc)
+
+    def discard(self) -> None:
+        """Stop the writer and remove the temp file (idempotent; the target is untouched)."""
+        self._stop()
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1
+        if self._tmp:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self._tmp)
+            self._tmp = ""
+
+    def _open(self) -> None:
+        try:
+            self._target, self._old = _check_target(self.path)
+            self._target.parent.mkdir(parents=True, exist_ok=True)
+            self._fd, self._tmp = tempfile.mkstemp(
+                prefix=f".{self._target.name}.", suffix=".tmp", dir=self._target.parent
+            )
+        except OSError as exc:
+            self._raise(exc)
+        self._thread = threading.Thread(target=self._drain, name="awspan-writer", daemon=True)
+        self._thread.start()
+
+    def _drain(self) -> None:
+        while (piece := self._pieces.get()) is not None:
+            if self._error is not None:
+                continue  # keep taking pieces so that the producer never blocks on a full queue
+            view = memoryview(piece)
+            try:
+                while view:
+                    view = view[os.write(self._fd, view):]
+            except OSError as exc:
+                self._error = exc
+
+    def _stop(self) -> None:
+        if self._thread is not None:
+            self._pieces.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _raise(self, exc: OSError) -> None:
+        raise AwspanError(f"cannot write the file: {os_reason(exc)}; it was left as it was",
+                          where=str(self.path)) from None

@@ -116,21 +116,30 @@ def generate(policy: Policy | str, state_file: str, output: str, *, rulebase: st
     `policy`: the Policy, or policy.yaml's path (then loaded first, as `awspan generate` does).
 
     `rulebase`: a snapshot for the already-allowed check, or None. Nothing is written until
-    everything is rendered; then each file atomically, and a stale sidecar is removed.
+    everything is rendered, but the fragment: it goes into a temp file beside it as it is
+    rendered (generator.atomicio.StreamedWrite), renamed over fragment.xml only after every
+    check has passed and the sidecars are written (each atomically); an error removes it.
+    A stale sidecar is removed.
     """
-    from generator.atomicio import write_atomic
+    from generator.atomicio import StreamedWrite, write_atomic
     from generator.generate.command import generate as render
     from generator.generate.membership import registrations_path
     from generator.generate.precheck_file import precheck_path
     from generator.text import count
 
-    data, report, counts, registrations = render(policy, state_file, rulebase=rulebase, templates=templates)
-    side, regs = precheck_path(output), registrations_path(output)
-    if report is not None:
-        write_atomic(side, report)
-    if registrations is not None:
-        write_atomic(regs, registrations)
-    write_atomic(output, data)
+    fragment = StreamedWrite(output)  # rendered straight into its temp file; renamed only at the end
+    try:
+        _, report, counts, registrations = render(
+            policy, state_file, rulebase=rulebase, templates=templates, sink=fragment.write
+        )
+        side, regs = precheck_path(output), registrations_path(output)
+        if report is not None:
+            write_atomic(side, report)
+        if registrations is not None:
+            write_atomic(regs, registrations)
+        fragment.commit()
+    finally:
+        fragment.discard()  # after a commit: nothing left to do
     if report is None and side.exists():
         side.unlink()  # a stale precheck.yaml would explain rules that are no longer left out
     if registrations is None and regs.exists():

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.atomicio import write_atomic
+from generator.atomicio import StreamedWrite, write_atomic
 
 
 def mode(path: Path) -> int:
@@ -42,3 +42,37 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> 
         write_atomic(target, object())  # type: ignore[arg-type]
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.yaml"]
+
+
+def test_a_streamed_write_appears_whole_and_only_at_commit(tmp_path: Path) -> None:
+    """generate's fragment goes into a temp file piece by piece while it renders: the target
+    keeps its old content until commit, then holds every piece in order."""
+    target = tmp_path / "fragment.xml"
+    target.write_text("old\n")
+    target.chmod(0o640)
+    streamed = StreamedWrite(target)
+    pieces = [bytes([65 + i % 26]) * (1000 + i) for i in range(200)]
+    for piece in pieces:
+        streamed.write(piece)
+    assert target.read_text() == "old\n"
+    streamed.commit()
+    streamed.discard()  # after a commit: nothing to remove, the new file stays
+    assert target.read_bytes() == b"".join(pieces)
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["fragment.xml"]
+
+
+def test_a_discarded_stream_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "fragment.xml"
+    target.write_text("old\n")
+    streamed = StreamedWrite(target)
+    streamed.write(b"<config>" * 10_000)
+    streamed.discard()
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["fragment.xml"]
+
+
+def test_a_stream_that_got_nothing_touches_nothing(tmp_path: Path) -> None:
+    """An error before the first piece (a bad state.yaml) creates neither the directory nor a file."""
+    StreamedWrite(tmp_path / "out" / "fragment.xml").discard()
+    assert list(tmp_path.iterdir()) == []

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from generator import pipeline
@@ -26,19 +27,31 @@ log = logging.getLogger(__name__)
 
 
 def generate(
-    config: str | Policy, state_file: str, *, rulebase: str | None = None, templates: str | None = None
+    config: str | Policy,
+    state_file: str,
+    *,
+    rulebase: str | None = None,
+    templates: str | None = None,
+    sink: Callable[[bytes], None] | None = None,
 ) -> tuple[bytes, str | None, dict[str, int], str | None]:
     """(fragment bytes, precheck.yaml text or None, counts by singular noun, registrations.yaml
-    text or None with membership dynamic); writes nothing. `config`: policy.yaml or its Policy.
+    text or None with membership dynamic); writes nothing itself. `config`: policy.yaml or its
+    Policy. `sink`: takes the fragment's bytes piece by piece as they are rendered (then the
+    bytes returned may be b""; see render_fragment), good only if this returns.
 
     Runs with the cyclic garbage collector paused (generator.gcpause: millions of objects, no
     cycles)."""
     with paused_gc():
-        return _generate(config, state_file, rulebase=rulebase, templates=templates)
+        return _generate(config, state_file, rulebase=rulebase, templates=templates, sink=sink)
 
 
 def _generate(
-    config: str | Policy, state_file: str, *, rulebase: str | None, templates: str | None
+    config: str | Policy,
+    state_file: str,
+    *,
+    rulebase: str | None,
+    templates: str | None,
+    sink: Callable[[bytes], None] | None,
 ) -> tuple[bytes, str | None, dict[str, int], str | None]:
     policy = config if isinstance(config, Policy) else load_policy(config)
     state = load_state(state_file)
@@ -55,7 +68,7 @@ def _generate(
     if policy.rules.membership == "dynamic":
         fragment, regs = to_dynamic(Built(fragment, built.members), policy.rules.tag, where=state_file)
         registrations = regs.to_yaml()
-    data, _ = render_fragment(fragment, templates)
+    data, _ = render_fragment(fragment, templates, sink=sink)
     counts = {
         "rule": len(fragment.rules),
         "address": len(fragment.addresses),

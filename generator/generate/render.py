@@ -67,22 +67,31 @@ OBJECT_CONTAINERS = frozenset({"tag", "address", "address-group", "service", "ap
 
 
 def render_fragment(
-    fragment: Fragment, templates: str | os.PathLike[str] | None = None, *, tree: bool = False
+    fragment: Fragment,
+    templates: str | os.PathLike[str] | None = None,
+    *,
+    tree: bool = False,
+    sink: Callable[[bytes], None] | None = None,
 ) -> tuple[bytes, etree._Element | None]:
-    """Render and check; returns (the bytes to write, the validated <config> root if `tree` else None)."""
+    """Render and check; returns (the bytes to write, the validated <config> root if `tree` else None).
+
+    `sink` takes each encoded piece as it is made (pipeline.generate streams them into the
+    output's temp file while the rest renders); the bytes returned are then b"" unless the whole
+    output is validated (a site's template, `tree`). What the sink got is good only if this
+    returns: an error raised here means the caller throws it away."""
     directory = str(Path(templates) if templates else templates_dir())
     where = str(Path(directory) / TEMPLATE)
     if templates and not (Path(directory) / TEMPLATE).is_file():
         raise AwspanError(f"no {TEMPLATE} in the templates directory", where=directory)
     template = _template(directory, where)
-    data = _render(template, fragment, where)
-    _check_well_formed(data, where)
+    whole = tree or bool(templates)  # a site's template: its shape may depend on the values
+    if not whole:  # the built-in template: its shapes on a sample, before the real output is made
+        _validate(_render(template, sample(fragment), where), where)
+    data = _render(template, fragment, where, sink=sink, keep=whole or sink is None, check=True)
     if tree:
         return data, _validate(data, where, keep_tree=True)
-    if templates:  # a site's template: its shape may depend on the values, validate it all
+    if templates:
         _validate(data, where)
-    else:
-        _validate(_render(template, sample(fragment), where), where)
     return data, None
 
 
@@ -95,10 +104,20 @@ def _template(directory: str, where: str) -> jinja2.Template:
         raise AwspanError(f"template error: {exc}", where=where) from None
 
 
-def _render(template: jinja2.Template, fragment: Fragment, where: str) -> bytes:
-    """The template's output as UTF-8, built in one buffer from Jinja2's stream of pieces (joined
-    and encoded _BATCH at a time: `islice` hands them to `join` without a Python step per piece)."""
-    out = io.BytesIO()
+def _render(
+    template: jinja2.Template,
+    fragment: Fragment,
+    where: str,
+    *,
+    sink: Callable[[bytes], None] | None = None,
+    keep: bool = True,
+    check: bool = False,
+) -> bytes:
+    """The template's output as UTF-8: Jinja2's pieces joined and encoded _BATCH at a time
+    (`islice` hands them to `join` without a Python step per piece), each batch checked for
+    well-formedness as it comes when `check`, handed to `sink`, and kept in one buffer if `keep`."""
+    out = io.BytesIO() if keep else None
+    checker = _WellFormed(where) if check else None
     pieces = template.generate(
         fragment=fragment,
         path=fragment.location.path_elements(),
@@ -106,38 +125,59 @@ def _render(template: jinja2.Template, fragment: Fragment, where: str) -> bytes:
     )
     try:
         while batch := list(islice(pieces, _BATCH)):
-            out.write("".join(batch).encode("utf-8"))
+            chunk = "".join(batch).encode("utf-8")
+            if checker is not None:
+                checker.feed(chunk)
+            if sink is not None:
+                sink(chunk)
+            if out is not None:
+                out.write(chunk)
     except jinja2.TemplateError as exc:
         raise AwspanError(f"template error: {exc}", where=where) from None
-    return out.getvalue()
+    if checker is not None:
+        checker.close()
+    return out.getvalue() if out is not None else b""
+
+
+class _WellFormed:
+    """The output parses as XML (expat in C: no tree), fed piece by piece, with no DTD, entity
+    declaration, comment or processing instruction (PAN-OS rejects the last two pushed through
+    the API; an XML declaration is allowed). The handlers run only when such markup appears."""
+
+    def __init__(self, where: str) -> None:
+        self.where = where
+        self.parser = xml.parsers.expat.ParserCreate()
+        self.parser.StartDoctypeDeclHandler = self._refuse
+        self.parser.EntityDeclHandler = self._refuse
+        self.parser.CommentHandler = self._refuse_markup
+        self.parser.ProcessingInstructionHandler = self._refuse_markup
+
+    def _refuse(self, *_: object) -> None:
+        raise AwspanError("the template produced a DTD or an entity declaration", where=self.where)
+
+    def _refuse_markup(self, *_: object) -> None:
+        raise AwspanError(
+            "the fragment holds an XML comment or processing instruction (PAN-OS rejects them)",
+            where=self.where,
+        )
+
+    def feed(self, data: bytes, final: bool = False) -> None:
+        try:
+            self.parser.Parse(data, final)
+        except xml.parsers.expat.ExpatError as exc:
+            raise AwspanError(
+                f"the template produced malformed XML: {xml.parsers.expat.ErrorString(exc.code)}: "
+                f"line {exc.lineno}, column {exc.offset + 1}",
+                where=self.where,
+            ) from None
+
+    def close(self) -> None:
+        self.feed(b"", final=True)
 
 
 def _check_well_formed(data: bytes, where: str) -> None:
-    """The whole output parses as XML (expat in C: no tree), with no DTD, entity declaration,
-    comment or processing instruction (PAN-OS rejects the last two pushed through the API; an
-    XML declaration is allowed). The handlers run only when such markup appears."""
-    parser = xml.parsers.expat.ParserCreate()
-
-    def refuse(*_: object) -> None:
-        raise AwspanError("the template produced a DTD or an entity declaration", where=where)
-
-    def refuse_markup(*_: object) -> None:
-        raise AwspanError(
-            "the fragment holds an XML comment or processing instruction (PAN-OS rejects them)", where=where
-        )
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.CommentHandler = refuse_markup
-    parser.ProcessingInstructionHandler = refuse_markup
-    try:
-        parser.Parse(data, True)
-    except xml.parsers.expat.ExpatError as exc:
-        raise AwspanError(
-            f"the template produced malformed XML: {xml.parsers.expat.ErrorString(exc.code)}: "
-            f"line {exc.lineno}, column {exc.offset + 1}",
-            where=where,
-        ) from None
+    """The whole of `data` well-formed, as _render checks it piece by piece (bench/profile.py)."""
+    _WellFormed(where).feed(data, final=True)
 
 
 def _validate(data: bytes, where: str, *, keep_tree: bool = False) -> etree._Element | None:

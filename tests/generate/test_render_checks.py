@@ -33,6 +33,7 @@ def test_site_template_wrong_only_for_a_late_object_is_refused(tmp_path: Path, c
     assert rc == 1
     assert "does not match fragment.xsd" in err and "bogus" in err
     assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tpl"]  # the streamed temp file is gone too
 
 
 def test_malformed_output_is_refused_with_its_line(tmp_path: Path, capsys: Any) -> None:
