@@ -100,7 +100,7 @@ def main(instances: int | None = None) -> None:
     ratio = theirs / ours
     print(
         f"   {count:,} instances: awspan generate {ours:.2f} s "
-        f"({counts['rules']:,} rules, {len(data) / 1e6:.1f} MB); "
+        f"({counts['rule']:,} rules, {len(data) / 1e6:.1f} MB); "
         f"Aerleon paloaltofw {theirs:.2f} s ({terms:,} terms, {size / 1e6:.1f} MB)"
     )
     print(f"   awspan is {ratio:.1f}x faster (goal >= {GOAL:.0f}x: {'met' if ratio >= GOAL else 'NOT met'})")
