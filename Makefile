@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-BENCH_STAMP := $(VENV)/.bench-installed
 AWSPAN := $(BIN)/awspan
 
 .PHONY: help demo test test-fast lint bench collect generate snapshot plan push lambda-zip clean
@@ -25,10 +24,6 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-$(BENCH_STAMP): $(STAMP)
-	$(BIN)/pip install --quiet -e '.[test,bench]'
-	touch $(BENCH_STAMP)
-
 demo: $(STAMP)
 	$(BIN)/python -m devtools.demo $(if $(MEMBERSHIP),--membership $(MEMBERSHIP))
 
@@ -43,7 +38,7 @@ test-fast: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check generator emulator devtools tests bench
 
-bench: $(BENCH_STAMP)
+bench: $(STAMP)
 	$(BIN)/python -m bench
 
 collect: $(STAMP)

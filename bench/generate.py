@@ -21,10 +21,11 @@ import sys
 import time
 from pathlib import Path
 
+from bench.workdir import work_dir
 from generator.yamlio import dump_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / ".work"
+WORK = work_dir()
 FW = "i-0f1e2d3c4b5a69780"
 
 POLICY = f"""\
@@ -165,7 +166,7 @@ RSS_GOAL_MIB = 1024
 
 
 def prepare(instances: int) -> tuple[Path, Path, Path]:
-    """The estate's state.yaml, policy.yaml and a 5,000-rule rulebase.xml (cached in bench/.work/)."""
+    """The estate's state.yaml, policy.yaml and a 5,000-rule rulebase.xml (cached in the work dir)."""
     scale = instances / 50_000
     WORK.mkdir(parents=True, exist_ok=True)
     state = WORK / f"state-{instances}.yaml"
@@ -178,9 +179,10 @@ def prepare(instances: int) -> tuple[Path, Path, Path]:
         print(
             f"   wrote {state.name} ({state.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t:.1f} s"
         )
-    rulebase = WORK / "rulebase-5000.xml"
+    from bench.rulematch import FIREWALL_RULES, SEED, build_snapshot
+
+    rulebase = WORK / f"rulebase-{FIREWALL_RULES}.xml"
     if not rulebase.exists():
-        from bench.rulematch import SEED, build_snapshot
 
         rulebase.write_bytes(build_snapshot(random.Random(SEED), []))
     return state, policy, rulebase
@@ -265,7 +267,8 @@ def main(instances: int | None = None, profile: bool = False) -> None:
     for name, figures in runs.items():
         wall = statistics.median(w for w, _ in figures)
         peak = max(p for _, p in figures)
-        label = "generate" if name == "plain" else "generate with a 5,000-rule rulebase"
+        rules = int(rulebase.stem.split("-")[-1])
+        label = "generate" if name == "plain" else f"generate with a {rules:,}-rule rulebase"
         print(
             f"   {label}: median {wall:.2f} s = {wall / base:.2f}x the floor "
             f"({_verdict(wall / base, GOALS[name])}); "

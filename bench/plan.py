@@ -26,6 +26,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from bench.workdir import work_dir
 from emulator import EmulatorServer
 from emulator.server import default_config
 from generator.location import Location
@@ -38,7 +39,7 @@ from generator.panos.planning import build_plan
 from generator.panos.safety import Safety
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "bench" / ".work" / "plan"
+WORK = work_dir("plan")
 LOC = Location()
 RULES_PER_GROUP = 10
 MEMBERS = 5

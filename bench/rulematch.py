@@ -7,20 +7,21 @@ counts so that a run that "got faster" by deciding nothing shows up at once.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections import Counter
-from pathlib import Path
 
 from lxml import etree
 
+from bench.workdir import work_dir
 from generator.location import Location
 from generator.rulematch import Candidate, OwnObjects, check_candidates, check_rules, load_rulebase
 from generator.rulematch.config import container, rule_entries
 
-WORK = Path(__file__).resolve().parent / ".work" / "rulematch"  # other benches use .work/ too
-FIREWALL_RULES = 5_000
-CANDIDATES = 100_000
+WORK = work_dir("rulematch")  # other benches use the work dir too
+FIREWALL_RULES = int(os.environ.get("AWSPAN_BENCH_FIREWALL_RULES", "5000"))
+CANDIDATES = int(os.environ.get("AWSPAN_BENCH_CANDIDATES", "100000"))
 SEED = 20261126
 PORTS = (22, 80, 443, 3306, 5432, 8080, 8443, 25, 53, 123)
 
@@ -171,7 +172,7 @@ def main() -> None:
     snapshot_path.write_bytes(build_snapshot(rng, subnets))
     fragment_path.write_bytes(build_fragment(rng, subnets))
     print(f"   built {FIREWALL_RULES} firewall rules and {CANDIDATES} candidates "
-          f"in {time.perf_counter() - started:.1f} s (bench/.work/rulematch/)")
+          f"in {time.perf_counter() - started:.1f} s ({WORK})")
 
     started = time.perf_counter()
     cpu = time.process_time()
