@@ -370,6 +370,11 @@ class _Builder:
     def fragment(self) -> Fragment:
         r = self.policy.rules
         rules = tuple(rule for _, rule in sorted(self.rules.values(), key=lambda kv: kv[0]))
+        # Rules bring their services and applications, and a group exists only for its rules; an
+        # address is kept if a rule or a group names it (an interface whose groups open nothing
+        # from outside has none).
+        used = {d for rule in rules for d in rule.destinations}
+        used.update(m for g in self.groups.values() for m in g.members)
         frag = Fragment(
             location=self.policy.firewall.location,
             tag=r.tag,
@@ -377,7 +382,7 @@ class _Builder:
             to_zone=r.to_zone,
             profile_group=r.profile_group,
             log_setting=r.log_setting,
-            addresses=tuple(self.addresses[k] for k in sorted(self.addresses)),
+            addresses=tuple(self.addresses[k] for k in sorted(self.addresses) if k in used),
             groups=tuple(self.groups[k] for k in sorted(self.groups)),
             services=tuple(sorted(self.services.values(), key=_service_order)),
             applications=tuple(sorted(self.applications.values(), key=_app_order)),
@@ -388,7 +393,7 @@ class _Builder:
             raise AwspanError(
                 f"an address and an address-group would share the name {sorted(clash)[0]!r}", where=self.where
             )
-        return frag.keep_rules(r.name for r in rules)  # drop objects no rule references
+        return frag
 
 
 @dataclass(frozen=True)
