@@ -118,6 +118,30 @@ def is_canonical_v4(text: str) -> bool:
     return _v4_value(text) is not None
 
 
+_PREFIX6_TEXT = {str(n): n for n in range(129)}
+
+
+def _v6_value(text: str) -> int | None:
+    """The address of IPv6 `text` when it is spelled as the C library prints it, else None (the
+    caller then parses with ipaddress). Every spelling inet_ntop prints is one ipaddress accepts,
+    with the same value: the fast path takes nothing the slow one would refuse."""
+    try:
+        packed = socket.inet_pton(socket.AF_INET6, text)
+    except (OSError, ValueError):
+        return None
+    return int.from_bytes(packed, "big") if socket.inet_ntop(socket.AF_INET6, packed) == text else None
+
+
+def _v6_cidr_parts(text: str) -> tuple[int, int] | None:
+    """(address, prefix length) of `addr/n` with addr as inet_ntop spells it, else None."""
+    addr, slash, plen = text.partition("/")
+    length = _PREFIX6_TEXT.get(plen) if slash else 128
+    if length is None:
+        return None
+    value = _v6_value(addr)
+    return None if value is None else (value, length)
+
+
 def _v4_cidr_parts(text: str) -> tuple[int, int] | None:
     """(address, prefix length) of canonical `a.b.c.d/n` (host bits not looked at), else None."""
     addr, slash, plen = text.partition("/")
@@ -189,6 +213,13 @@ def interval_of(value: str) -> tuple[int, int, int, int]:
         size = 1 << (32 - plen)
         first &= ~(size - 1)
         return 4, first, first + size - 1, plen
+    if ":" in value and "-" not in value:
+        parts = _v6_cidr_parts(value)
+        if parts is not None:
+            first, plen = parts
+            size = 1 << (128 - plen)
+            first &= ~(size - 1)
+            return 6, first, first + size - 1, plen
     if "-" in value:
         low_text, _, high_text = value.partition("-")
         try:

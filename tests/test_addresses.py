@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator import addresses
 from generator.addresses import (
     AddressError,
     RangeSet,
@@ -114,3 +115,25 @@ def test_one_wording_for_the_wrong_family():
 def test_ranges_are_literals():
     assert is_ip_literal("10.0.0.1-10.0.0.9") and contains("10.0.0.1-10.0.0.9", "10.0.0.4")
     assert not contains("10.0.0.1-10.0.0.9", "10.0.0.10") and not contains("10.0.0.0/8", "::1")
+
+
+@settings(max_examples=300, deadline=None)
+@given(V6, st.integers(0, 128), st.sampled_from(["ntop", "compressed", "exploded", "upper"]))
+def test_ipv6_fast_path_reads_every_spelling_as_ipaddress_does(value: int, plen: int, spelling: str) -> None:
+    """interval_of takes IPv6 text as inet_ntop prints it without ipaddress (thousands of
+    addresses at scale); every spelling must still give ipaddress's interval."""
+    import ipaddress
+    import socket
+
+    address = ipaddress.IPv6Address(value)
+    text = {
+        "ntop": socket.inet_ntop(socket.AF_INET6, address.packed),
+        "compressed": address.compressed,
+        "exploded": address.exploded,
+        "upper": address.compressed.upper(),
+    }[spelling]
+    net = ipaddress.IPv6Interface(f"{text}/{plen}").network
+    expected = (6, int(net.network_address), int(net.broadcast_address), plen)
+    assert addresses.interval_of.__wrapped__(f"{text}/{plen}") == expected
+    if plen == 128:
+        assert addresses.interval_of.__wrapped__(text) == expected
