@@ -100,10 +100,11 @@ def port_intervals(protocol: str, ports: str) -> list[Interval]:
     return out
 
 
-def _combine(parts: list[Resolved]) -> Resolved:
-    """The union of several names' sets."""
-    under: list[Interval] = []
-    over: list[Interval] = []
+def _combine(parts: list[Resolved], exact: list[Interval] | None = None) -> Resolved:
+    """The union of several names' sets, and of `exact` intervals (names that stand for exactly
+    one interval: in both `under` and `over`)."""
+    under: list[Interval] = list(exact or ())
+    over: list[Interval] = list(under)
     unknown: list[str] = []
     vague: list[str] = []
     for res in parts:
@@ -184,10 +185,8 @@ class Resolver:
         own_groups = self.own.groups if self.own is not None else {}
         objects = self.tables.first_of(("address", "address-group"))
         plain = depth <= MAX_DEPTH
-        under: list[Interval] = []
-        over: list[Interval] = []
-        unknown: list[str] = []
-        vague: list[str] = []
+        exact: list[Interval] = []
+        parts: list[Resolved] = []
         for name in names:
             res = cache.get(name)
             if res is None:
@@ -202,21 +201,12 @@ class Resolver:
                     except AddressError:
                         pass  # the slow path says why
                     else:
-                        iv = (lo + V6_BASE, hi + V6_BASE) if version == 6 else (lo, hi)
                         self._plain_names.add(name)
-                        under.append(iv)
-                        over.append(iv)
+                        exact.append((lo + V6_BASE, hi + V6_BASE) if version == 6 else (lo, hi))
                         continue
                 res = cache[name] = self._address_uncached(name, depth)
-            under += res.under
-            over += res.over
-            if res.unknown:
-                unknown += res.unknown
-            if res.vague:
-                vague += res.vague
-        under_set = normalize(under)
-        over_set = under_set if over == under else normalize(over)
-        return Resolved(under_set, over_set, tuple(unknown), tuple(vague))
+            parts.append(res)
+        return _combine(parts, exact)
 
     def _address(self, name: str, depth: int) -> Resolved:
         return _memo(self._addr, self._address_uncached, name, depth)
