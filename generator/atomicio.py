@@ -168,7 +168,7 @@ class StreamedWrite:
         self._tmp = ""
         self._old: os.stat_result | None = None
         self._target = self.path
-        self._error: OSError | None = None
+        self._error: BaseException | None = None  # what stopped the writer thread
 
     def write(self, piece: bytes) -> None:
         if self._error is not None:  # the writer failed (disk full): stop the producer now
@@ -184,9 +184,11 @@ class StreamedWrite:
         if self._thread is None:
             self._open()
         self._stop()
+        if self._error is not None:
+            error = self._error
+            self.discard()
+            self._raise(error)
         try:
-            if self._error is not None:
-                raise self._error
             _finish(self._fd, self._tmp, self._target, self._old)
             self._tmp = ""  # renamed: nothing for discard to remove
             os.close(self._fd)
@@ -228,7 +230,7 @@ class StreamedWrite:
             try:
                 while view:
                     view = view[os.write(self._fd, view):]
-            except OSError as exc:
+            except BaseException as exc:  # noqa: BLE001 - the producer re-raises it; the thread must go on taking pieces
                 self._error = exc
 
     def _stop(self) -> None:
@@ -237,6 +239,8 @@ class StreamedWrite:
             self._thread.join()
             self._thread = None
 
-    def _raise(self, exc: OSError) -> None:
+    def _raise(self, exc: BaseException) -> None:
+        if not isinstance(exc, OSError):
+            raise exc
         raise AwspanError(f"cannot write the file: {os_reason(exc)}; it was left as it was",
                           where=str(self.path)) from None
