@@ -2,9 +2,11 @@
 
 Estate: 50,000 instances, 5,000 security groups, 100,000 ingress permissions over 50 VPCs
 (`--instances N` scales it; groups and permissions follow). Each figure is printed as a ratio
-to its floor measured in the same run, so a loaded machine slows both alike:
+to its floor measured in the same run, so a loaded machine slows both alike, and each is the
+median of REPEATS runs with the floor's and generate's interleaved:
 - floor: yaml_rs loading the state (the fastest way to read the input at all) + lxml
-  serialising the produced fragment (the fastest way to write the output);
+  serialising the produced fragment (the fastest way to write the output), in a fresh process
+  as generate runs in one;
 - generate as a user runs it (`awspan generate`, a separate process, default install):
   goal <= 2.5x the floor; with a 5,000-rule rulebase snapshot (the already-allowed check):
   goal <= 3x; the peak RSS of each process: goal < 1 GiB.
