@@ -127,13 +127,8 @@ class SourceResolver:
         self._prefix_lists = {pl["id"]: pl.get("cidrs", []) for pl in vpc.get("prefix_lists", [])}
         self._outside: dict[str, bool] = {}
 
-    def _is_outside(self, cidr: str) -> bool:
-        hit = self._outside.get(cidr)
-        if hit is None:
-            hit = self._outside[cidr] = not self._inside.covers(cidr)
-        return hit
-
     def _outside_of(self, cidrs: list[str]) -> set[str]:
+        """The CIDRs of `cidrs` not wholly inside, each decided once per resolver."""
         known = self._outside
         out = set()
         for cidr in cidrs:
@@ -156,7 +151,6 @@ class SourceResolver:
                     f"prefix_lists (re-run collect)",
                     where=where,
                 )
-            for cidr in entries:
-                if self._is_outside(cidr):
-                    (v6 if ":" in cidr else v4).add(cidr)
+            for cidr in self._outside_of(entries):
+                (v6 if ":" in cidr else v4).add(cidr)
         return v4, v6
