@@ -172,9 +172,7 @@ class StreamedWrite:
 
     def write(self, piece: bytes) -> None:
         if self._error is not None:  # the writer failed (disk full): stop the producer now
-            error = self._error
-            self.discard()
-            self._raise(error)
+            self._fail(self._error)
         if self._thread is None:
             self._open()
         self._pieces.put(piece)
@@ -185,9 +183,7 @@ class StreamedWrite:
             self._open()
         self._stop()
         if self._error is not None:
-            error = self._error
-            self.discard()
-            self._raise(error)
+            self._fail(self._error)
         try:
             _finish(self._fd, self._tmp, self._target, self._old)
             self._tmp = ""  # renamed: nothing for discard to remove
@@ -195,8 +191,7 @@ class StreamedWrite:
             self._fd = -1
             _sync_directory(self._target)
         except OSError as exc:
-            self.discard()
-            self._raise(exc)
+            self._fail(exc)
 
     def discard(self) -> None:
         """Stop the writer and remove the temp file (idempotent; the target is untouched)."""
@@ -238,6 +233,11 @@ class StreamedWrite:
             self._pieces.put(None)
             self._thread.join()
             self._thread = None
+
+    def _fail(self, exc: BaseException) -> None:
+        """Remove the temp file, then raise `exc` (an OSError as the one-line AwspanError)."""
+        self.discard()
+        self._raise(exc)
 
     def _raise(self, exc: BaseException) -> None:
         if not isinstance(exc, OSError):
