@@ -2,10 +2,13 @@
 
 One place for the ICMP vocabulary (the vocabulary module may fold it in):
 
-- **All ICMP.** PAN-OS identifies echo as the App-ID `ping` and traceroute as `traceroute`,
-  apart from `icmp` (Applipedia; Palo Alto KB "Security Policy to Allow/Deny a Certain ICMP
-  Type"). A rule that names only `icmp` drops pings, so an SG permission for every ICMP type
-  becomes `icmp` + `ping` + `traceroute`. For ICMPv6 the App-ID is `ipv6-icmp`; whether
+- **All ICMP.** PAN-OS identifies echo as the App-ID `ping`, apart from `icmp` (Palo Alto KB
+  "How to allow tracepath": `ping` and `traceroute` are App-IDs of their own). A rule that
+  names only `icmp` drops pings, so an SG permission for every ICMP type becomes `icmp` +
+  `ping`. Never `traceroute`: its application-default is icmp/any *and* udp/33434-33534 (the
+  same KB), so naming it would open UDP that the security group does not allow. An outage
+  of a diagnostic beats a hole: UDP traceroute through the firewall works only where a group
+  allows those UDP ports (docs/generate.md). For ICMPv6 the App-ID is `ipv6-icmp`; whether
   PAN-OS names ICMPv6 echo `ping` is not settled by the public evidence, so `ping` is added
   as well: for an IPv6-only rule it can only admit echo, which the permission allows anyway.
 - **One type (and code).** Never the whole `icmp`: a custom application identified by
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 MAX_APP_NAME = 31
 """PAN-OS limit for application names (rules and objects allow 63)."""
 
-ALL_ICMP_APPS = ("icmp", "ping", "traceroute")
+ALL_ICMP_APPS = ("icmp", "ping")
 ALL_ICMP6_APPS = ("ipv6-icmp", "ping")
 ECHO_TYPE = {"icmp": 8, "icmpv6": 128}
 ERROR_TYPES = {"icmp": frozenset({3, 4, 11, 12}), "icmpv6": frozenset({1, 2, 3, 4})}

@@ -7,7 +7,8 @@ instances, which are inside by definition). Containment is netaddr arithmetic, n
 
 Service: tcp/udp port ranges become service objects (`tcp-8000-8100`) unless
 `rules.applications` maps the exact range to an App-ID; icmp/icmpv6 for every type become
-`icmp` + `ping` + `traceroute` (`ipv6-icmp` + `ping`), one type/code a custom application
+`icmp` + `ping` (`ipv6-icmp` + `ping`; never `traceroute`, whose default ports include UDP
+33434-33534), one type/code a custom application
 (generator/generate/icmp.py); `all` becomes application any + service any; IP protocols 47, 50
 and 51 map to the `gre`, `ipsec-esp` and `ipsec-ah` applications; any other protocol number
 is an error naming the permission (see docs/generate.md).

@@ -123,8 +123,8 @@ def shuffle_lists(data: Any, rnd: random.Random) -> Any:
 # -- the oracle ---------------------------------------------------------------------------------
 
 
-ALL_ICMP = {"icmp": ("icmp", "ping", "traceroute"), "icmpv6": ("ipv6-icmp", "ping")}
-"""PAN-OS names echo `ping` and traceroute `traceroute` apart from `icmp` (docs/panos-fidelity.md)."""
+ALL_ICMP = {"icmp": ("icmp", "ping"), "icmpv6": ("ipv6-icmp", "ping")}
+"""PAN-OS names echo `ping` apart from `icmp`; never `traceroute` (its defaults open UDP)."""
 ECHO = {"icmp": 8, "icmpv6": 128}
 
 

@@ -7,9 +7,13 @@ does (docs/panos-fidelity.md), so these tests show what the pushed policy lets t
 
 from __future__ import annotations
 
+from lxml import etree
+
 from emulator import EmulatorServer
 from generator.location import Location
 from tests.emulator.helpers import Caller
+from tests.generate.helpers import example_state_data, generate_bytes, policy_with
+from tests.generate.test_icmp import PING
 from tests.panos.helpers import address, fragment, icmp_app, rule
 
 APPS = Location().xpath("application")
@@ -26,7 +30,7 @@ def _match(emu: EmulatorServer, **flow: str) -> str | None:
 
 
 def _frag(*, with_unreachable: bool = True) -> str:
-    rules = [rule("web-icmp-all", destination=["web"], application=["icmp", "ping", "traceroute"])]
+    rules = [rule("web-icmp-all", destination=["web"], application=["icmp", "ping"])]
     apps = []
     if with_unreachable:
         rules.append(rule("db-icmp-3-4", destination=["db"], application=["icmp-3-4"]))
@@ -47,11 +51,12 @@ def test_push_creates_tagged_icmp_application_and_policy_matches_only_its_type(a
     assert _match(emu, destination="10.1.0.20", icmp_type="3", icmp_code="4", **src) == "db-icmp-3-4"
     assert _match(emu, destination="10.1.0.20", icmp_type="3", icmp_code="3", **src) == "clean-up"
     assert _match(emu, destination="10.1.0.20", icmp_type="8", icmp_code="0", **src) == "clean-up"
-    # all ICMP: echo (App-ID ping), any other type (icmp) and the custom type all pass to web
+    # all ICMP: echo (App-ID ping) and any other type (icmp) pass to web
     assert _match(emu, destination="10.1.0.10", icmp_type="8", **src) == "web-icmp-all"
     assert _match(emu, destination="10.1.0.10", icmp_type="13", **src) == "web-icmp-all"
+    # ...but not UDP traceroute: the security group allows ICMP, not udp/33434-33534
     assert _match(emu, destination="10.1.0.10", application="traceroute", protocol="17",
-                  destination_port="33434", source="198.51.100.7") == "web-icmp-all"
+                  destination_port="33434", source="198.51.100.7") == "clean-up"
 
 
 def test_a_rule_naming_only_icmp_drops_pings(emu):
@@ -104,3 +109,32 @@ def test_snapshot_carries_the_custom_application_an_operator_rule_names(awspan, 
     assert r.code == 0, r.err
     text = out.read_text()
     assert '<entry name="icmp-3-4">' in text and "<ident-by-icmp-type>" in text
+
+
+def test_a_generated_all_icmp_rule_opens_no_udp(awspan, emu):
+    """An all-ICMP permission of the examples, generated and pushed: no UDP port reaches the
+    instance through it, traceroute's default ports included (KB "How to allow tracepath")."""
+    state = example_state_data()
+    perm = state["vpcs"][0]["security_groups"][0]["ingress"][PING]
+    perm.update(from_port=-1, to_port=-1)
+    data = generate_bytes(state, policy_with())
+    assert awspan("push", "--force", fragment=data.decode()).code == 0
+    root = etree.fromstring(data)
+    [icmp_rule] = [e for e in root.iterfind(".//rules/entry") if e.get("name").endswith("-icmp")]
+    ip = _first_destination_ip(root, icmp_rule)
+    source = perm["cidrs"][0].split("/")[0]
+    assert _match(emu, source=source, destination=ip, protocol="1", icmp_type="8") == icmp_rule.get("name")
+    for port in ("33434", "33534", "53"):
+        for app in ("traceroute", None):
+            flow = {"application": app} if app else {}
+            assert _match(emu, source=source, destination=ip, protocol="17", destination_port=port,
+                          **flow) != icmp_rule.get("name"), (port, app)
+
+
+def _first_destination_ip(root: etree._Element, entry: etree._Element) -> str:
+    """The first address the rule's destination names, through its group when it is one."""
+    name = entry.findtext("destination/member")
+    group = root.find(f".//address-group/entry[@name='{name}']")
+    if group is not None:
+        name = group.findtext("static/member")
+    return root.find(f".//address/entry[@name='{name}']").findtext("ip-netmask").split("/")[0]
