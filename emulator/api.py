@@ -74,17 +74,30 @@ class Api:
         self.faults = FaultPlan()
         self.requests: list[dict[str, str | int | None]] = []
         self.request_count = 0
+        self.largest_request = 0  # bytes on the wire (body and query) of the largest request seen
         self._mutex = threading.Lock()
 
     def reset_counters(self) -> None:
         with self._mutex:
             self.requests.clear()
             self.request_count = 0
+            self.largest_request = 0
 
     def recorded(self) -> list[dict[str, str | int | None]]:
         """A copy of the request log (type, action, xpath or cmd, admin; never keys or passwords)."""
         with self._mutex:
             return [dict(entry) for entry in self.requests]
+
+    def saw_request(self, size: int) -> None:
+        """The HTTP layer's measure of a request as it arrived (form body plus query)."""
+        with self._mutex:
+            self.largest_request = max(self.largest_request, size)
+
+    def refused_too_large(self, size: int) -> None:
+        """A request the HTTP layer refused for its size (HTTP 413): counted and logged, not parsed."""
+        with self._mutex:
+            self.request_count += 1
+        self._record({"type": None, "action": "refused: too large", "bytes": size, "admin": None})
 
     def _record(self, entry: dict[str, str | int | None]) -> None:
         with self._mutex:

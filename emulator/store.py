@@ -41,9 +41,9 @@ from emulator.responses import (
 )
 from emulator.userid import Registry
 from emulator.validate import Validator
-from generator.xmlsafe import safe_parser
+from emulator.xmlparse import parse, parser
 
-_PARSER = safe_parser(huge_tree=True, remove_blank_text=True)
+_PARSER = parser(huge=True)
 
 
 def now_text() -> str:
@@ -52,7 +52,7 @@ def now_text() -> str:
 
 def parse_config(config_xml: bytes | str) -> etree._Element:
     data = config_xml.encode() if isinstance(config_xml, str) else config_xml
-    root = etree.fromstring(data, _PARSER)
+    root = parse(data, _PARSER)
     if root.tag != "config":
         raise ValueError(f"a PAN-OS configuration is rooted at <config>, not <{root.tag}>")
     return root

@@ -29,7 +29,8 @@ def test_device_group_paths_of_location_work_against_the_panorama_default():
         assert dup.get("status") == "error" and "already in use" in lines(dup)[0]
         # the lock scope is the device group
         caller.ok(type="op", cmd="<request><config-lock><add/></config-lock></request>", vsys="dg1")
-        locks = caller.ok(type="op", cmd="<show><config-locks/></show>").find("result/config-locks/entry")
+        listing = caller.ok(type="op", cmd="<show><config-locks><vsys>all</vsys></config-locks></show>")
+        locks = listing.find("result/config-locks/entry")
         assert (locks.findtext("name"), locks.findtext("type")) == ("dg1", "device-group")
         assert caller.commit_and_wait(["automation"]).findtext("result") == "OK"
         assert "aws-web" in names(emu.running(), where.rules_xpath + "/entry")
