@@ -43,15 +43,19 @@ class Registry:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._tags: dict[Key, set[str]] = {}
+        self._rows: list[tuple[Key, frozenset[str]]] | None = None  # sorted, until the next change
 
     def snapshot(self) -> dict[str, frozenset[str]]:
         """IP (compressed text) -> tags."""
         return {spell(key): tags for key, tags in self.rows()}
 
     def rows(self) -> list[tuple[Key, frozenset[str]]]:
-        """(address key, tags) in address order (IPv4 first, then numerically)."""
+        """(address key, tags) in address order (IPv4 first, then numerically); kept between
+        changes, so that paging through 50,000 addresses does not sort them once per page."""
         with self._lock:
-            return sorted((key, frozenset(tags)) for key, tags in self._tags.items() if tags)
+            if self._rows is None:
+                self._rows = sorted((key, frozenset(tags)) for key, tags in self._tags.items() if tags)
+            return self._rows
 
     def tags_of(self, ip: str) -> frozenset[str]:
         with self._lock:
@@ -80,6 +84,7 @@ class Registry:
                     raise ApiError(CODE_MALFORMED, f"{kind}: {ip!r} is not an IP address") from None
         complaints: list[tuple[str, Key, str]] = []
         with self._lock:
+            self._rows = None
             for kind, ip, tags in work:
                 have = self._tags.setdefault(ip, set())
                 for tag in tags:
@@ -142,9 +147,8 @@ def show_registered(registry: Registry, cmd: etree._Element, exploded: bool = Fa
         rows = [r for r in rows if r[0] == wanted]
     if tag:
         rows = [r for r in rows if tag in r[1]]
-    rows = rows[max(start, 1) - 1 :]
-    if limit > 0:
-        rows = rows[:limit]
+    first = max(start, 1) - 1
+    rows = rows[first : first + limit] if limit > 0 else rows[first:]
     entries = []
     for key, tags in rows:
         entry = etree.Element("entry", ip=spell(key, exploded), from_agent="0", persistent="1")

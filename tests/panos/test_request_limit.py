@@ -98,6 +98,7 @@ def test_a_refused_first_request_changes_nothing_and_sends_no_more(emu, push):
     assert len(_multi_configs(emu)) == 1 and canonical_text(emu.candidate()) == candidate
 
 
+@pytest.mark.slow
 def test_a_rollback_over_5_mb_is_cut_too(emu, push):
     """The commit of a large deletion fails: the rollback re-creates every rule, itself a batch over
     5 MB, in requests under the limit; the candidate ends as it was."""
