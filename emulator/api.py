@@ -265,7 +265,7 @@ class Api:
         if group is None or not group.get("name"):
             raise ApiError(CODE_MALFORMED, "commit-all: shared-policy/device-group/entry name= is required")
         description = (cmd.findtext("shared-policy/description") or "").strip()
-        job = self.store.commit_all(admin, group.get("name", ""), description)
+        job = self.store.commit_all(admin, group.get("name", ""), description, merge=_merge_flag(cmd))
         root = etree.Element("response", status="success", code=CODE_SUCCESS)
         result = etree.SubElement(root, "result")
         etree.SubElement(etree.SubElement(result, "msg"), "line").text = f"Job enqueued with jobid {job.id}"
@@ -275,6 +275,18 @@ class Api:
     def _job_fault(self) -> tuple[str, ...] | None:
         fault = self.faults.take("job")
         return (fault.message,) if fault else None
+
+
+def _merge_flag(cmd: etree._Element) -> bool:
+    """commit-all's `<merge-with-candidate-cfg>`: yes or no; absent means yes (pan-python
+    lib/pan/commit.py: "default when no <merge-with-candidate-cfg/> is 'yes'")."""
+    text = cmd.findtext("shared-policy/merge-with-candidate-cfg")
+    if text is None:
+        return True
+    value = text.strip().lower()
+    if value not in ("yes", "no"):
+        raise ApiError(CODE_MALFORMED, f"commit-all: merge-with-candidate-cfg is yes or no, not {value!r}")
+    return value == "yes"
 
 
 def write_one(

@@ -26,6 +26,7 @@ class Job:
     warnings: list[str] = field(default_factory=list)
     finished: str = ""
     devices: list[tuple[str, str, bool]] = field(default_factory=list)  # commit-all: (serial, name, ok)
+    merge_with_candidate: bool = False  # commit-all: the firewalls' own uncommitted changes go along
     ready_at: float = 0.0  # time.monotonic() before which the job stays ACT (--commit-seconds)
 
     def poll(self, now: str) -> None:

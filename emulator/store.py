@@ -322,9 +322,11 @@ class Store:
             self._next_job += 1
             return job
 
-    def commit_all(self, admin: str, device_group: str, description: str) -> Job:
+    def commit_all(self, admin: str, device_group: str, description: str, merge: bool = True) -> Job:
         """Panorama's push of a device group to its firewalls: a job with one result per device
-        (DeviceProfile.managed_devices; failing_devices end FAIL). Configs do not change here."""
+        (DeviceProfile.managed_devices; failing_devices end FAIL). Configs do not change here.
+        `merge`: merge-with-candidate-cfg, each firewall's own uncommitted changes committed along
+        (kept on the job: the firewalls' configs are not modelled)."""
         with self.mutex:
             groups = self.running.xpath("devices/entry/device-group/entry/@name")
             if device_group not in groups:
@@ -333,7 +335,7 @@ class Store:
                        for s in self.device.managed_devices]
             job = Job(id=self._next_job, user=admin, description=description,
                       ok=all(ok for _, _, ok in devices), details=[], polls_left=self.job_steps,
-                      enqueued=now_text(), type="CommitAll", devices=devices)
+                      enqueued=now_text(), type="CommitAll", devices=devices, merge_with_candidate=merge)
             job.details = ["Commit all succeeded" if job.ok else "Commit all failed on some devices"]
             if self.job_steps == 0:
                 job.finished = job.enqueued
