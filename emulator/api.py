@@ -21,6 +21,7 @@ from emulator.responses import (
     CODE_INVALID_COMMAND,
     CODE_MALFORMED,
     CODE_NOT_PRESENT,
+    CODE_OP_FAILED,
     CODE_SUCCESS,
     CODE_SUCCESS_CHANGED,
     CODE_UNKNOWN_COMMAND,
@@ -189,26 +190,10 @@ class Api:
         try:
             self.store.write(admin, ops, strict=strict)
         except BatchError as err:
-            label = ids[err.index] or str(err.index + 1)
-            failed = ApiError(
-                err.error.code,
-                f'multi-config: operation id="{label}" '
-                f"({ops[err.index].action} {ops[err.index].xpath}) failed; "
-                f"no operation was applied",
-                *err.error.lines,
-            )
-            root = error_element(failed)
-            inner = error_element(err.error)
-            if ids[err.index]:
-                inner.set("id", ids[err.index])
-            root.append(inner)
-            raise _Prebuilt(root) from None
+            raise _Prebuilt(_multi_config_failure(ids, err)) from None
         root = etree.Element("response", status="success", code=CODE_SUCCESS_CHANGED)
         for op_id in ids:
-            sub = etree.SubElement(root, "response", status="success", code=CODE_SUCCESS_CHANGED)
-            if op_id:
-                sub.set("id", op_id)
-            etree.SubElement(sub, "msg").text = "command succeeded"
+            root.append(_op_success(op_id))
         return root
 
     # -- type=op ------------------------------------------------------------------------
@@ -307,6 +292,29 @@ def write_one(
         return store.write(admin, [op])[0]
     except BatchError as err:
         raise err.error from None
+
+
+def _op_success(op_id: str) -> etree._Element:
+    sub = etree.Element("response", status="success", code=CODE_SUCCESS_CHANGED)
+    if op_id:
+        sub.set("id", op_id)
+    etree.SubElement(sub, "msg").text = "command succeeded"
+    return sub
+
+
+def _multi_config_failure(ids: list[str], err: BatchError) -> etree._Element:
+    """A refused multi-config as PAN-OS answers it (pango v0.9.0 `multiconf_test.go`, read the
+    same way by pan-python `lib/pan/xapi.py`): `<response status="error" code="13">` holding one
+    nested response per operation up to the failing one, that one `status="error"` with its code
+    and `<msg><line>` reasons; no message of its own. Nothing of the batch was applied."""
+    root = etree.Element("response", status="error", code=CODE_OP_FAILED)
+    for op_id in ids[: err.index]:
+        root.append(_op_success(op_id))
+    inner = error_element(err.error)
+    if ids[err.index]:
+        inner.set("id", ids[err.index])
+    root.append(inner)
+    return root
 
 
 class _Prebuilt(ApiError):
