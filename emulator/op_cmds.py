@@ -200,15 +200,19 @@ def _policy_match(ctx: OpContext, cmd: etree._Element) -> etree._Element:
 def _system_info(ctx: OpContext, cmd: etree._Element) -> etree._Element:
     system = etree.Element("system")
     panorama = ctx.store.panorama
-    for tag, value in (
+    fields = [
         ("hostname", "awspan-emulator"),
         ("ip-address", "127.0.0.1"),
         ("model", "Panorama" if panorama else "PA-VM"),
         ("serial", "007000000000001"),
-        ("app-version", "8799-8509"),
         ("sw-version", ctx.store.device.sw_version),
-        ("multi-vsys", "on" if ctx.store.device.multi_vsys else "off"),
-    ):
+        ("app-version", "8799-8509"),
+    ]
+    if panorama:  # Panorama has no vsys; it says which mode it runs in (a published M-600 answer)
+        fields.append(("system-mode", "panorama"))
+    else:
+        fields.append(("multi-vsys", "on" if ctx.store.device.multi_vsys else "off"))
+    for tag, value in fields:
         etree.SubElement(system, tag).text = value
     return result_success([system])
 
