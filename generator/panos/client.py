@@ -238,7 +238,7 @@ class PanosClient:
         self._post(params)
 
     def multi_config(self, element: str, *, timeout: float | None = None) -> etree._Element:
-        """Every operation in one atomic request: all applied, or none (PAN-OS's promise).
+        """Every operation of one request atomically: all applied, or none (PAN-OS's promise).
 
         `timeout`: a batch of thousands of rules can take PAN-OS minutes; giving up early
         would leave us not knowing whether it landed, so push waits as long as for a commit.
