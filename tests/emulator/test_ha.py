@@ -4,6 +4,9 @@ configuration: only a client that asks the state can keep off it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 
 from emulator import EmulatorServer
@@ -13,9 +16,14 @@ from tests.emulator.helpers import ADDRESS, Caller
 HA = "<show><high-availability><state></state></high-availability></show>"
 
 
-def _ask(panorama: bool, state: str | None, peer: str = "") -> tuple[EmulatorServer, Caller]:
-    emu = EmulatorServer(panorama=panorama, device=DeviceProfile(ha_state=state, ha_peer=peer)).start()
-    return emu, Caller(emu.url, emu.api_key("automation"))
+@contextmanager
+def _device(panorama: bool, state: str | None, peer: str = "") -> Iterator[tuple[EmulatorServer, Caller]]:
+    with EmulatorServer(panorama=panorama, device=DeviceProfile(ha_state=state, ha_peer=peer)) as emu:
+        caller = Caller(emu.url, emu.api_key("automation"))
+        try:
+            yield emu, caller
+        finally:
+            caller.close()
 
 
 @pytest.mark.parametrize(("state", "peer", "mode"), [
@@ -24,17 +32,13 @@ def _ask(panorama: bool, state: str | None, peer: str = "") -> tuple[EmulatorSer
     ("active-secondary", "active-primary", "Active-Active"),
 ])
 def test_a_firewall_answers_under_group(state, peer, mode):
-    emu, caller = _ask(False, state, peer)
-    try:
+    with _device(False, state, peer) as (emu, caller):
         root = caller.ok(type="op", cmd=HA)
         assert root.findtext("result/enabled") == "yes"
         assert root.findtext("result/group/mode") == mode
         assert root.findtext("result/group/local-info/state") == state
         assert root.findtext("result/group/peer-info/state") == peer
         assert root.find("result/local-info") is None
-    finally:
-        caller.close()
-        emu.stop()
 
 
 @pytest.mark.parametrize(("state", "peer", "priority"), [
@@ -44,39 +48,27 @@ def test_a_firewall_answers_under_group(state, peer, mode):
     ("primary-passive", "secondary-active", "primary"),
 ])
 def test_panorama_answers_without_group_with_its_priority(state, peer, priority):
-    emu, caller = _ask(True, state, peer)
-    try:
+    with _device(True, state, peer) as (emu, caller):
         root = caller.ok(type="op", cmd=HA)
         assert root.find("result/group") is None
         assert (root.findtext("result/local-info/state"), root.findtext("result/local-info/priority")) == (
             state, priority)
         assert root.findtext("result/peer-info/state") == peer
         assert root.findtext("result/running-sync") == "synchronized"
-    finally:
-        caller.close()
-        emu.stop()
 
 
 @pytest.mark.parametrize("panorama", [False, True])
 def test_ha_off_answers_enabled_no(panorama):
-    emu, caller = _ask(panorama, None)
-    try:
+    with _device(panorama, None) as (emu, caller):
         root = caller.ok(type="op", cmd=HA)
         assert root.findtext("result/enabled") == "no" and len(root.find("result")) == 1
-    finally:
-        caller.close()
-        emu.stop()
 
 
 def test_a_passive_firewall_still_takes_configuration():
     """PAN-OS does not refuse a change on the passive peer (the admin guide, "Reference: HA
     Synchronization", only says to make changes on the active one); the next config sync from the
     active peer overwrites it. So the emulator accepts it, and awspan must check the state itself."""
-    emu, caller = _ask(False, "passive", "active")
-    try:
+    with _device(False, "passive", "active") as (emu, caller):
         caller.config_ok("set", ADDRESS, "<entry name='on-passive'><ip-netmask>192.0.2.9</ip-netmask>"
                                          "</entry>")
         assert emu.candidate().xpath("//address/entry[@name='on-passive']")
-    finally:
-        caller.close()
-        emu.stop()
