@@ -215,7 +215,7 @@ def create_pull_request(run: JobRun, inputs: dict[str, str]) -> None:
     git(ws, "push", "-q", "--force", "origin", branch)
     previous = pulls.get(branch) if pulls.get(branch, {}).get("state") == "open" else None
     pulls[branch] = {"number": previous["number"] if previous else len(gh.jobs) + 1, "state": "open",
-                     "title": inputs["title"], "body": Path(inputs["body-path"]).read_text(),
+                     "title": inputs["title"], "body": (ws / inputs["body-path"]).read_text(),
                      "labels": inputs.get("labels", ""), "head": git(ws, "rev-parse", "HEAD").strip()}
     gh.save_pulls(pulls)
 
@@ -320,24 +320,21 @@ def test_the_workflow_from_an_empty_policy_repository(world: World) -> None:
                         "out/plan.json"}  # the firewall snapshot stays out of the repository
     workspace = world.work / f"run-{gh.runs}-propose" / "workspace"
     assert all(out[name] == (workspace / name).read_bytes() for name in out)
-    pr = gh.pulls[BRANCH]
-    plan_md = (world.work / f"run-{gh.runs}-propose" / "temp" / "plan.md").read_text()
-    assert plan_md.strip(), "an empty plan"
-    assert pr["body"].startswith(plan_md) and len(pr["body"]) <= 65_536
-    footer = pr["body"][len(plan_md):]
-    assert f"({SERVER}/{REPO}/blob/{BRANCH}/out/plan.json)" in footer and len(footer) < 1_000
-    assert f"({SERVER}/{REPO}/actions/runs/" in footer
+    # the body is the markdown plan of the committed files, as awspan itself renders it, and a footer
+    # that says where the full plan is (the markdown cuts itself to fit GitHub's 65,536 characters)
+    plan_md = subprocess.run([str(world.python_bin / "awspan"), "plan", "--config", "policy.yaml",
+                              "--fragment", "out/fragment.xml", "--format", "markdown"], cwd=workspace,
+                             env={**base_env(gh.bin), "PANOS_URL": emulator.url,
+                                  "PANOS_API_KEY": emulator.api_key("reader")},
+                             capture_output=True, text=True, check=True).stdout
+    body = gh.pulls[BRANCH]["body"]
+    assert plan_md.strip() and body.startswith(plan_md) and len(body) <= 65_536
+    footer = body[len(plan_md):]
+    assert f"[`out/plan.json`]({SERVER}/{REPO}/blob/{BRANCH}/out/plan.json)" in footer
+    assert f"({SERVER}/{REPO}/actions/runs/{1000 + gh.runs})" in footer and len(footer) < 1_000
     assert plan_md in first.summary
-    plan1 = _plan_json(world, BRANCH)
-    created = _created_rules(plan1)
+    created = _created_rules(_plan_json(world, BRANCH))
     assert created and all(name in plan_md for name in created)  # the body names every rule it opens
-    # the reviewer's markdown is the plan of the committed files, as awspan itself renders it now
-    again = subprocess.run([str(world.python_bin / "awspan"), "plan", "--config", "policy.yaml",
-                            "--fragment", "out/fragment.xml", "--format", "markdown"], cwd=workspace,
-                           env={**base_env(gh.bin), "PANOS_URL": emulator.url,
-                                "PANOS_API_KEY": emulator.api_key("reader")},
-                           capture_output=True, text=True, check=True)
-    assert again.stdout == plan_md
     assert world.running_awspan_rules() == {}  # propose changes nothing on the firewall
     _reader_only_read(world)
 
@@ -400,6 +397,12 @@ def test_the_workflow_from_an_empty_policy_repository(world: World) -> None:
     assert again_apply.ok and "nothing to apply" in again_apply.summary
     assert len(world.commit_jobs()) == jobs_before
     _reader_only_read(world)
+
+    # over all eight jobs: a firewall key was in the environment of the steps that talk to the firewall only
+    keys = {emulator.api_key("reader"), emulator.api_key("automation")}
+    given = {s.name for job in gh.jobs for s in job.steps if keys & set(s.env.values())}
+    assert given == {"Snapshot the firewall's rules (for the already-allowed check; not committed)",
+                     "Plan (saved to out/plan.json for apply)", "Push the reviewed plan, or refuse"}
 
 
 def _rule_names(fragment: bytes) -> list[str]:
