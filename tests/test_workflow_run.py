@@ -8,17 +8,18 @@ emulator. What a user sees is asserted: the pull request branch holds the regene
 PR body is the markdown plan and says where the full plan is, apply pushes exactly the reviewed
 plan and refuses a stale one, a run with no AWS change opens no pull request.
 
-The GitHub-only actions and their local stand-ins (`ACTIONS` below):
+The GitHub-only actions and their local stand-ins (tests/github_standin.py):
 - actions/checkout: `git clone --branch <ref>` of the bare remote into the job's workspace;
 - actions/setup-python: a fresh venv made once per module (the runner's Python), its bin put first
   on PATH. GitHub gives each job a fresh runner; here the venv is shared across jobs for time, so
-  the install step installs from scratch in the first job and finds awspan installed after;
+  the install step installs from scratch in the first job and reinstalls over it after;
 - aws-actions/configure-aws-credentials: exports moto's fake credentials, the region, and
   AWS_ENDPOINT_URL (the moto server); it checks that the job may request an OIDC token;
 - peter-evans/create-pull-request: `git add <add-paths>`, commit, force-push the branch, and a
   pull-request record (title, body from body-path) kept beside the remote; nothing staged and
   delete-branch: the branch is deleted;
-- the `gh` CLI (a `run:` step): a stand-in on PATH that closes that record and deletes the branch.
+- the `gh` CLI (a `run:` step): a stand-in on PATH that closes that record and deletes the branch;
+- actions/upload-artifact: not used (the full plan is committed in the pull request's branch).
 The install step runs as written, with vars.AWSPAN_PACKAGE = `git+file://<this checkout>@<HEAD
 commit>`: pip clones, builds and installs awspan in the fresh venv, as from the git URL a policy
 repository pins (uncommitted changes of this checkout are not in it).
@@ -30,7 +31,6 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,12 +40,14 @@ from pathlib import Path
 import boto3
 import pytest
 import yaml
+from lxml import etree
 
 from devtools.moto_server import MotoServer, moto_env
 from devtools.seed import Estate, seed_estate
 from emulator import EmulatorServer
 from generator.location import Location
-from tests.workflow_runner import JobResult, JobRun
+from tests.github_standin import BOT, FakeGitHub, git, stand_ins
+from tests.workflow_runner import Action, JobResult, JobRun
 
 pytestmark = pytest.mark.slow  # one install of awspan from git (~20 s) and eight jobs
 
@@ -54,122 +56,51 @@ TEMPLATE = ROOT / "deploy" / "policy-repo"
 REPO = "acme/firewall-policy"
 SERVER = "https://github.example"
 BRANCH = "awspan/update"
-BOT = ["-c", "user.name=github-actions[bot]", "-c", "user.email=bot@example.invalid"]
 USERS = {"admin": "admin", "automation": "automation", "reader": "reader"}
 LOC = Location(vsys="vsys1")
+WORKFLOW = ".github/workflows/awspan.yml"
 _SCRUB = ("PANOS_", "AWS_", "AWSPAN_", "GITHUB_", "RUNNER_", "ACTIONS_", "VIRTUAL_ENV", "PYTHON")
-
-
-def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-GH_STAND_IN = '''#!{python}
-"""`gh pr close BRANCH --delete-branch --comment TEXT`, on the test's pull-request records."""
-import json, os, subprocess, sys
-args = sys.argv[1:]
-with open({log!r}, "a") as log:
-    log.write(json.dumps({{"argv": args, "token": bool(os.environ.get("GH_TOKEN"))}}) + "\\n")
-if args[:2] != ["pr", "close"] or not os.environ.get("GH_TOKEN"):
-    sys.exit("gh stand-in: only an authenticated `gh pr close` is modelled")
-branch = args[2]
-pulls = json.load(open({pulls!r}))
-pr = pulls.get(branch)
-if not pr or pr["state"] != "open":
-    sys.exit(f'no pull requests found for branch "{{branch}}"')
-pr["state"], pr["comment"] = "closed", args[args.index("--comment") + 1]
-if "--delete-branch" in args:
-    subprocess.run(["git", "push", "-q", "origin", "--delete", branch], check=True)
-json.dump(pulls, open({pulls!r}, "w"))
-'''
-
-
-@dataclass
-class GitHub:
-    """What GitHub keeps for the policy repository: the remote, the pull requests, the runs."""
-
-    root: Path
-    runs: int = 0
-    jobs: list[JobResult] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.origin = self.root / "origin.git"
-        subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(self.origin)], check=True)
-        self.pulls_file = self.root / "pulls.json"
-        self.pulls_file.write_text("{}")
-        self.gh_log = self.root / "gh.log"
-        self.bin = self.root / "bin"
-        self.bin.mkdir()
-        gh = self.bin / "gh"
-        gh.write_text(GH_STAND_IN.format(python=sys.executable, log=str(self.gh_log),
-                                         pulls=str(self.pulls_file)))
-        gh.chmod(0o755)
-
-    @property
-    def pulls(self) -> dict:
-        return json.loads(self.pulls_file.read_text())
-
-    def save_pulls(self, pulls: dict) -> None:
-        self.pulls_file.write_text(json.dumps(pulls))
-
-    def branches(self) -> set[str]:
-        out = git(self.origin, "for-each-ref", "--format=%(refname:short)", "refs/heads")
-        return set(out.split())
-
-    def tree(self, ref: str, folder: str = "out") -> dict[str, bytes]:
-        names = git(self.origin, "ls-tree", "-r", "--name-only", ref, "--", folder).split()
-        return {n: subprocess.run(["git", "show", f"{ref}:{n}"], cwd=self.origin, check=True,
-                                  capture_output=True).stdout for n in names}
-
-    def merge(self, scratch: Path) -> list[str]:
-        """Merge the open awspan pull request into main (a merge commit); the files it changed."""
-        pulls = self.pulls
-        assert pulls[BRANCH]["state"] == "open"
-        shutil.rmtree(scratch, ignore_errors=True)
-        git(self.root, "clone", "-q", "--branch", "main", str(self.origin), str(scratch))
-        git(scratch, "fetch", "-q", "origin", BRANCH)
-        git(scratch, *BOT, "merge", "-q", "--no-ff", "-m", "Merge pull request: awspan update", "FETCH_HEAD")
-        git(scratch, "push", "-q", "origin", "main")
-        git(scratch, "push", "-q", "origin", "--delete", BRANCH)  # "delete branch on merge"
-        pulls[BRANCH]["state"] = "merged"
-        self.save_pulls(pulls)
-        return git(scratch, "diff", "--name-only", "HEAD^1", "HEAD").split()
 
 
 @dataclass
 class World:
-    github: GitHub
+    github: FakeGitHub
     aws_url: str
     estate: Estate
     emulator: EmulatorServer
     python_bin: Path
     work: Path
     vars: dict[str, str]
+    actions: dict[str, Action]
+    runs: int = 0
+    jobs: list[JobResult] = field(default_factory=list)
 
     def job(self, name: str, event: str) -> JobResult:
         """One run of one job of the workflow on main, for `event`, in a fresh workspace."""
-        gh = self.github
-        gh.runs += 1
-        workflow = yaml.safe_load(git(gh.origin, "show", "main:.github/workflows/awspan.yml"))
-        run_dir = self.work / f"run-{gh.runs}-{name}"
+        self.runs += 1
+        workflow = yaml.safe_load(self.github.show("main", WORKFLOW))
+        run_dir = self.work / f"run-{self.runs}-{name}"
         secrets = {"awspan-plan": {"PANOS_API_KEY": self.emulator.api_key("reader")},
                    "firewall": {"PANOS_API_KEY": self.emulator.api_key("automation")}}
         github = {"event_name": event, "ref": "refs/heads/main", "repository": REPO, "server_url": SERVER,
-                  "run_id": 1000 + gh.runs, "token": "ghs_stand-in"}
-        run = JobRun(workflow, name, run_dir / "workspace", run_dir / "temp", github, self.vars, secrets,
-                     ACTIONS, base_env(gh.bin), timeout=300)
-        run.world = self  # type: ignore[attr-defined] - for the stand-ins
-        result = run.run()
-        gh.jobs.append(result)
+                  "run_id": 1000 + self.runs, "token": "ghs_stand-in"}
+        result = JobRun(workflow, name, run_dir / "workspace", run_dir / "temp", github, self.vars, secrets,
+                        self.actions, base_env(self.github.bin), timeout=300).run()
+        self.jobs.append(result)
         return result
 
-    def running_awspan_rules(self) -> dict[str, bytes]:
-        from lxml import etree
-        return {e.get("name"): etree.tostring(e) for e in self.emulator.running().xpath(LOC.rules_xpath + "/entry")
-                if "awspan" in e.xpath("tag/member/text()")}
+    def workspace(self) -> Path:
+        """The workspace of the last job run."""
+        return self.work / f"run-{self.runs}-{self.jobs[-1].name}" / "workspace"
 
-    def commit_jobs(self) -> list:
-        return sorted(self.emulator.store.jobs.values(), key=lambda j: j.id)
+    def running_awspan_rules(self) -> dict[str, bytes]:
+        entries = self.emulator.running().xpath(LOC.rules_xpath + "/entry")
+        return {e.get("name"): etree.tostring(e) for e in entries if "awspan" in e.xpath("tag/member/text()")}
+
+    def commit_jobs(self) -> list[tuple[str, str]]:
+        """(admin, description) of every commit job the firewall ran, oldest first."""
+        jobs = sorted(self.emulator.store.jobs.values(), key=lambda j: j.id)
+        return [(j.user, j.description) for j in jobs]
 
 
 def base_env(gh_bin: Path) -> dict[str, str]:
@@ -183,49 +114,6 @@ def base_env(gh_bin: Path) -> dict[str, str]:
     return env
 
 
-# -- the stand-ins of the GitHub-only actions ----------------------------------------------------------
-def checkout(run: JobRun, inputs: dict[str, str]) -> None:
-    git(run.workspace, "clone", "-q", "--branch", inputs.get("ref") or "main", str(run.world.github.origin), ".")
-
-
-def setup_python(run: JobRun, inputs: dict[str, str]) -> None:
-    assert inputs["python-version"].startswith("3.")
-    run.path_prefix.insert(0, str(run.world.python_bin))
-
-
-def aws_credentials(run: JobRun, inputs: dict[str, str]) -> dict[str, str]:
-    assert run.job["permissions"].get("id-token") == "write", "OIDC needs id-token: write"
-    assert inputs["role-to-assume"] == run.vars["AWSPAN_AWS_ROLE_ARN"]
-    region = inputs["aws-region"]
-    return {**moto_env(region), "AWS_REGION": region, "AWS_ENDPOINT_URL": run.world.aws_url}
-
-
-def create_pull_request(run: JobRun, inputs: dict[str, str]) -> None:
-    perms = run.job["permissions"]
-    assert perms.get("contents") == "write" and perms.get("pull-requests") == "write"
-    gh, ws, branch = run.world.github, run.workspace, inputs["branch"]
-    git(ws, "checkout", "-q", "-B", branch)
-    git(ws, "add", "--", *[p.strip() for p in inputs["add-paths"].replace("\n", ",").split(",") if p.strip()])
-    pulls = gh.pulls
-    if not git(ws, "diff", "--cached", "--name-only").strip():
-        if inputs.get("delete-branch") == "true" and branch in gh.branches():
-            git(ws, "push", "-q", "origin", "--delete", branch)
-        return
-    git(ws, *BOT, "commit", "-q", "-m", inputs["commit-message"])
-    git(ws, "push", "-q", "--force", "origin", branch)
-    previous = pulls.get(branch) if pulls.get(branch, {}).get("state") == "open" else None
-    pulls[branch] = {"number": previous["number"] if previous else len(gh.jobs) + 1, "state": "open",
-                     "title": inputs["title"], "body": (ws / inputs["body-path"]).read_text(),
-                     "labels": inputs.get("labels", ""), "head": git(ws, "rev-parse", "HEAD").strip()}
-    gh.save_pulls(pulls)
-
-
-ACTIONS = {"actions/checkout": checkout, "actions/setup-python": setup_python,
-           "aws-actions/configure-aws-credentials": aws_credentials,
-           "peter-evans/create-pull-request": create_pull_request}
-
-
-# -- the world: servers, the estate, the policy repository from the template ---------------------------
 @pytest.fixture(scope="module")
 def runner_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The runner's Python (what setup-python provides): a fresh venv, pip and nothing else."""
@@ -243,24 +131,24 @@ def world(tmp_path_factory: pytest.TempPathFactory, runner_python: Path) -> Iter
             for key, value in moto_env().items():
                 mp.setenv(key, value)
             estate = seed_estate(aws_url)
-        gh = GitHub(root)
-        world = World(gh, aws_url, estate, emulator, runner_python, root, {
-            "AWSPAN_PACKAGE": f"git+file://{ROOT}@{head}",
-            "AWSPAN_AWS_ROLE_ARN": "arn:aws:iam::111122223333:role/awspan-gitops",
-            "AWS_REGION": estate.region,
-            "PANOS_URL": emulator.url,
-        })
+        github = FakeGitHub(root)
+        variables = {"AWSPAN_PACKAGE": f"git+file://{ROOT}@{head}",
+                     "AWSPAN_AWS_ROLE_ARN": "arn:aws:iam::111122223333:role/awspan-gitops",
+                     "AWS_REGION": estate.region, "PANOS_URL": emulator.url}
+        world = World(github, aws_url, estate, emulator, runner_python, root, variables,
+                      stand_ins(github, runner_python, aws_url))
         start_policy_repository(world, root / "laptop")
         yield world
 
 
 def start_policy_repository(world: World, laptop: Path) -> None:
-    """docs/gitops.md, "From an empty policy repository": copy the template, edit policy.yaml, push."""
+    """docs/gitops.md, "From an empty policy repository": copy the template, edit policy.yaml, push.
+    (firewall.url stays the template's: vars.PANOS_URL, the emulator, wins over it.)"""
     git(world.work, "clone", "-q", str(world.github.origin), str(laptop))
     shutil.copytree(TEMPLATE, laptop, dirs_exist_ok=True)
     policy_file = laptop / "policy.yaml"
     policy = yaml.safe_load(policy_file.read_text())
-    policy["firewall"]["instance_id"] = world.estate.firewall_instance_id  # the EDIT lines, nothing else
+    policy["firewall"]["instance_id"] = world.estate.firewall_instance_id  # the EDIT lines
     policy["firewall"]["route_targets"] = sorted(world.estate.route_targets)
     policy["aws"]["regions"] = [world.estate.region]
     policy_file.write_text(yaml.safe_dump(policy, sort_keys=False))
@@ -271,24 +159,11 @@ def start_policy_repository(world: World, laptop: Path) -> None:
 
 # -- what a user sees ----------------------------------------------------------------------------------
 def _plan_json(world: World, ref: str) -> dict:
-    return json.loads(world.github.tree(ref)["out/plan.json"])
+    return json.loads(world.github.show(ref, "out/plan.json"))
 
 
-def _created_rules(plan: dict) -> set[str]:
-    return {r["name"] for r in plan["rules"] if r["action"] == "create"}
-
-
-def _propose(world: World, event: str) -> JobResult:
-    apply = world.job("apply", event)
-    assert not apply.ran  # only a push to main applies
-    result = world.job("propose", event)
-    assert result.ok, _explain(result)
-    return result
-
-
-def _apply(world: World) -> JobResult:
-    assert not world.job("propose", "push").ran  # a push to main never proposes
-    return world.job("apply", "push")
+def _rules(plan: dict, action: str) -> set[str]:
+    return {r["name"] for r in plan["rules"] if r["action"] == action}
 
 
 def _explain(result: JobResult) -> str:
@@ -296,120 +171,135 @@ def _explain(result: JobResult) -> str:
                      for s in result.steps if s.outcome != "skipped")
 
 
+def _propose(world: World, event: str) -> JobResult:
+    assert not world.job("apply", event).ran  # only a push to main applies
+    result = world.job("propose", event)
+    assert result.ok, _explain(result)
+    return result
+
+
+def _merge_and_apply(world: World, scratch: str) -> JobResult:
+    """Merge the pull request; its push to main (which the workflow's path filter must see) runs apply."""
+    changed = world.github.merge(BRANCH, world.work / scratch)
+    paths = _on(yaml.safe_load(world.github.show("main", WORKFLOW)))["push"]["paths"]
+    assert any(fnmatch(name, p) for name in changed for p in paths)
+    assert not world.job("propose", "push").ran  # a push to main never proposes
+    return world.job("apply", "push")
+
+
+def _on(workflow: dict) -> dict:
+    return workflow.get("on", workflow.get(True))  # PyYAML reads the bare key `on` as True
+
+
+def _markdown_plan(world: World) -> str:
+    """What `awspan plan --format markdown` says of the last job's files now (the installed awspan)."""
+    env = {**base_env(world.github.bin), "PANOS_URL": world.emulator.url,
+           "PANOS_API_KEY": world.emulator.api_key("reader")}
+    return subprocess.run([str(world.python_bin / "awspan"), "plan", "--config", "policy.yaml", "--fragment",
+                           "out/fragment.xml", "--format", "markdown"], cwd=world.workspace(), env=env,
+                          capture_output=True, text=True, check=True).stdout
+
+
 def _reader_only_read(world: World) -> None:
+    """The plan key (environment awspan-plan) never wrote to the firewall."""
     writes = [r for r in world.emulator.requests if r.get("admin") == "reader" and not (
         (r["type"] == "config" and r["action"] in ("get", "show"))
         or (r["type"] == "op" and str(r.get("cmd", "")).startswith("<show>")))]
     assert writes == []
 
 
-def test_the_workflow_from_an_empty_policy_repository(world: World) -> None:
-    gh, emulator = world.github, world.emulator
-    pushed_file = ".github/workflows/awspan.yml"
-    assert git(gh.origin, "show", f"main:{pushed_file}") == (TEMPLATE / pushed_file).read_text()
-
-    # 1. the first scheduled propose: a pull request with the regenerated out/ and the plan as its body
+def _first_propose(world: World) -> set[str]:
+    """The first scheduled propose: a pull request with the regenerated out/ and the plan as its body."""
+    gh = world.github
     first = _propose(world, "schedule")
-    install = first.step("Install awspan")
-    assert "Successfully installed" in install.stdout and "awspan-0.1.0" in install.stdout.replace(" ", "\n")
+    install = first.step("Install awspan").stdout
+    assert "Successfully installed" in install and "awspan-0.1.0" in install.split()
     assert first.outputs["plan"] == {"changes": "true"}
     assert gh.branches() == {"main", BRANCH}
-    out = gh.tree(BRANCH)
-    assert set(out) >= {"out/state.yaml", "out/fragment.xml", "out/plan.json"}
-    assert set(out) <= {"out/state.yaml", "out/fragment.xml", "out/precheck.yaml", "out/registrations.yaml",
-                        "out/plan.json"}  # the firewall snapshot stays out of the repository
-    workspace = world.work / f"run-{gh.runs}-propose" / "workspace"
-    assert all(out[name] == (workspace / name).read_bytes() for name in out)
-    # the body is the markdown plan of the committed files, as awspan itself renders it, and a footer
-    # that says where the full plan is (the markdown cuts itself to fit GitHub's 65,536 characters)
-    plan_md = subprocess.run([str(world.python_bin / "awspan"), "plan", "--config", "policy.yaml",
-                              "--fragment", "out/fragment.xml", "--format", "markdown"], cwd=workspace,
-                             env={**base_env(gh.bin), "PANOS_URL": emulator.url,
-                                  "PANOS_API_KEY": emulator.api_key("reader")},
-                             capture_output=True, text=True, check=True).stdout
-    body = gh.pulls[BRANCH]["body"]
-    assert plan_md.strip() and body.startswith(plan_md) and len(body) <= 65_536
-    footer = body[len(plan_md):]
+    out = gh.tree(BRANCH, "out")
+    assert {"out/state.yaml", "out/fragment.xml", "out/plan.json"} <= set(out) <= {
+        "out/state.yaml", "out/fragment.xml", "out/precheck.yaml", "out/registrations.yaml", "out/plan.json"}
+    assert all(out[name] == (world.workspace() / name).read_bytes() for name in out)  # the firewall
+    # snapshot stays out; the body is the markdown plan of the committed files, as awspan renders it,
+    # and a footer that says where the full plan is (the markdown cuts itself to fit 65,536 characters)
+    plan_md = _markdown_plan(world)
+    pr = gh.pulls[BRANCH]
+    assert pr["title"] == "awspan: firewall policy update" and pr["labels"] == "awspan"
+    assert plan_md.strip() and pr["body"].startswith(plan_md) and len(pr["body"]) <= 65_536
+    footer = pr["body"][len(plan_md):]
     assert f"[`out/plan.json`]({SERVER}/{REPO}/blob/{BRANCH}/out/plan.json)" in footer
-    assert f"({SERVER}/{REPO}/actions/runs/{1000 + gh.runs})" in footer and len(footer) < 1_000
+    assert f"({SERVER}/{REPO}/actions/runs/{1000 + world.runs})" in footer and len(footer) < 1_000
     assert plan_md in first.summary
-    created = _created_rules(_plan_json(world, BRANCH))
+    created = _rules(_plan_json(world, BRANCH), "create")
     assert created and all(name in plan_md for name in created)  # the body names every rule it opens
     assert world.running_awspan_rules() == {}  # propose changes nothing on the firewall
-    _reader_only_read(world)
+    return created
 
-    # 2. merge: the push to main runs apply, which pushes exactly the reviewed plan
-    changed = gh.merge(world.work / "merge-1")
-    paths = yaml.safe_load((TEMPLATE / pushed_file).read_text())[True]["push"]["paths"]
-    assert any(fnmatch(name, p) for name in changed for p in paths)  # the merge triggers apply
-    jobs_before = len(world.commit_jobs())
-    applied = _apply(world)
+
+def _apply_pushes_the_reviewed_plan(world: World, expected_rules: set[str]) -> None:
+    commits_before = len(world.commit_jobs())
+    applied = _merge_and_apply(world, f"merge-{world.runs}")
     assert applied.ok, _explain(applied)
-    assert set(world.running_awspan_rules()) == created
-    commits = world.commit_jobs()[jobs_before:]
-    sha = git(gh.origin, "rev-parse", "--short=12", "main").strip()
-    assert [(j.user, j.description) for j in commits] == [("automation", f"awspan {sha} from {REPO}")]
     assert "pushed the reviewed plan" in applied.summary
+    assert set(world.running_awspan_rules()) == expected_rules
+    sha = git(world.github.origin, "rev-parse", "--short=12", "main").strip()
+    assert world.commit_jobs()[commits_before:] == [("automation", f"awspan {sha} from {REPO}")]
+
+
+def test_the_workflow_from_an_empty_policy_repository(world: World) -> None:
+    gh, emulator = world.github, world.emulator
+    assert gh.show("main", WORKFLOW) == (TEMPLATE / WORKFLOW).read_bytes()
+
+    # 1-2. propose opens the pull request; its merge runs apply, which pushes exactly the reviewed plan
+    created = _first_propose(world)
+    _apply_pushes_the_reviewed_plan(world, created)
 
     # 3. AWS changes; the Lambda dispatches awspan-aws-change: a new pull request shows that change
-    ec2 = boto3.client("ec2", endpoint_url=world.aws_url, region_name=world.estate.region, **_fake_keys())
+    ec2 = boto3.client("ec2", endpoint_url=world.aws_url, region_name=world.estate.region,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
     ec2.revoke_security_group_ingress(GroupId=world.estate.security_groups["app"], IpPermissions=[{
         "IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "IpRanges": [{"CidrIp": "203.0.113.0/24"}]}])
     _propose(world, "repository_dispatch")
-    plan2 = _plan_json(world, BRANCH)
-    assert plan2["summary"]["rules_closed"] >= 1 and plan2["summary"]["rules_opened"] == 0
+    summary = _plan_json(world, BRANCH)["summary"]
+    assert summary["rules_closed"] >= 1 and summary["rules_opened"] == 0
     assert "203.0.113.0/24" in gh.pulls[BRANCH]["body"]
 
-    # 4. before the merge, someone edits one of awspan's rules on the firewall: apply refuses
+    # 4. before the merge, an admin edits one of awspan's rules on the firewall: apply refuses the
+    #    stale plan and changes nothing
     rule = sorted(created)[0]
-    emulator.edit_as("admin", "set", LOC.entry_xpath("rules", rule), "<description>edited by hand</description>")
+    emulator.edit_as("admin", "set", LOC.entry_xpath("rules", rule), "<description>by hand</description>")
     assert emulator.commit_as("admin")
-    running_before, jobs_before = emulator.running_xml(), len(world.commit_jobs())
-    gh.merge(world.work / "merge-2")
-    refused = _apply(world)
+    running_before, commits_before = emulator.running_xml(), world.commit_jobs()
+    refused = _merge_and_apply(world, "merge-stale")
     assert not refused.ok and refused.step("Push the reviewed plan").returncode == 1
     assert "refused or failed" in refused.summary and "changed since this plan was made" in refused.summary
-    assert emulator.running_xml() == running_before and len(world.commit_jobs()) == jobs_before
-    assert emulator.pending_admins() == []  # and nothing half-applied in the candidate
+    assert emulator.running_xml() == running_before and world.commit_jobs() == commits_before
+    assert emulator.pending_admins() == []  # nothing half-applied in the candidate either
 
-    # 5. the next propose (by hand) plans again: the change, and the edited rule put back
+    # 5. the next propose (by hand) plans again: the AWS change, and the edited rule put back
     _propose(world, "workflow_dispatch")
-    plan3 = _plan_json(world, BRANCH)
-    assert rule in {r["name"] for r in plan3["rules"] if r["action"] == "change"}
-    gh.merge(world.work / "merge-3")
-    applied = _apply(world)
-    assert applied.ok, _explain(applied)
-    fragment_rules = set(_rule_names(gh.tree("main")["out/fragment.xml"]))
-    assert set(world.running_awspan_rules()) == fragment_rules
-    assert b"edited by hand" not in world.running_awspan_rules()[rule]
+    assert rule in _rules(_plan_json(world, BRANCH), "change")
+    fragment_rules = set(etree.fromstring(gh.show(BRANCH, "out/fragment.xml")).xpath("//rules/entry/@name"))
+    _apply_pushes_the_reviewed_plan(world, fragment_rules)
+    assert b"by hand" not in world.running_awspan_rules()[rule]
 
-    # 6. an hour later, nothing changed in AWS: no pull request, and no branch left over
+    # 6. an hour later, nothing changed in AWS: no pull request, no branch left over
     pulls_before = gh.pulls
     quiet = _propose(world, "schedule")
     assert quiet.outputs["plan"] == {"changes": "false"}
     assert quiet.step("Open or update the pull request").outcome == "skipped"
     assert gh.branches() == {"main"} and gh.pulls == pulls_before
-    assert json.loads(gh.gh_log.read_text().splitlines()[-1])["argv"][:3] == ["pr", "close", BRANCH]
+    assert gh.gh_calls()[-1] == {"argv": ["pr", "close", BRANCH, "--delete-branch", "--comment",
+                                          "The firewall already matches; nothing to apply."], "token": True}
 
     # 7. apply run again on the same main (a re-run): nothing to apply, no commit, a green run
-    jobs_before = len(world.commit_jobs())
-    again_apply = _apply(world)
-    assert again_apply.ok and "nothing to apply" in again_apply.summary
-    assert len(world.commit_jobs()) == jobs_before
+    commits_before = world.commit_jobs()
+    again = world.job("apply", "push")
+    assert again.ok and "nothing to apply" in again.summary and world.commit_jobs() == commits_before
+
+    # over every job: the plan key only read, and a firewall key was in the environment of the steps
+    # that talk to the firewall only (not the install step, not the actions)
     _reader_only_read(world)
-
-    # over all eight jobs: a firewall key was in the environment of the steps that talk to the firewall only
     keys = {emulator.api_key("reader"), emulator.api_key("automation")}
-    given = {s.name for job in gh.jobs for s in job.steps if keys & set(s.env.values())}
-    assert given == {"Snapshot the firewall's rules (for the already-allowed check; not committed)",
-                     "Plan (saved to out/plan.json for apply)", "Push the reviewed plan, or refuse"}
-
-
-def _rule_names(fragment: bytes) -> list[str]:
-    from lxml import etree
-    return etree.fromstring(fragment).xpath("//rules/entry/@name")
-
-
-def _fake_keys() -> dict[str, str]:
-    env = moto_env()
-    return {"aws_access_key_id": env["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": env["AWS_SECRET_ACCESS_KEY"]}
+    given = {s.name.split(" ")[0] for job in world.jobs for s in job.steps if keys & set(s.env.values())}
+    assert given == {"Snapshot", "Plan", "Push"}
