@@ -59,7 +59,8 @@ def test_steps_run_in_order_with_outputs_env_and_summary(tmp_path: Path) -> None
         {"name": "after a failure", "run": "true"},
     ]).run()
     assert [(s.name, s.outcome) for s in result.steps][1:] == [
-        ("second", "success"), ("not this", "skipped"), ("pipefail", "failure"), ("after a failure", "skipped")]
+        ("second", "success"), ("not this", "skipped"), ("pipefail", "failure"),
+        ("after a failure", "skipped")]
     assert result.outputs["a"] == {"v": "xj"} and result.summary == "hi\n" and not result.ok
 
 
