@@ -3,7 +3,8 @@ docs/gitops.md promises, checked on the file, and the shell of its decisive step
 stand-in `awspan` (exit 0, 1 or 2) to see what each outcome does. The whole workflow is run against
 moto and the emulator in tests/test_workflow_run.py.
 
-- it lints clean with the GitHub-workflow schema (check-jsonschema's vendored copy);
+- it lints clean with the GitHub-workflow schema (check-jsonschema's vendored copy), and its
+  `run:` scripts with shellcheck;
 - every `awspan ...` line is a valid command line of this version's CLI;
 - propose and apply have separate concurrency groups; required reviewers can sit on apply's
   environment alone; a firewall key reaches only the steps that talk to the firewall;
@@ -64,6 +65,20 @@ def test_the_workflow_lints_clean_and_the_linter_would_catch_a_broken_one(tmp_pa
     assert _lint(broken).returncode != 0
 
 
+def test_every_run_script_passes_shellcheck(wf: dict, tmp_path: Path) -> None:
+    """What actionlint adds to the schema: shellcheck over each `run:` script, as the bash it runs in."""
+    shellcheck = Path(sys.executable).parent / "shellcheck"
+    scripts = [s["run"] for job in wf["jobs"].values() for s in job["steps"] if "run" in s]
+    assert len(scripts) >= 9
+    for i, script in enumerate(scripts):
+        path = tmp_path / f"step-{i}.sh"
+        path.write_text(script)
+        result = subprocess.run([str(shellcheck), "--shell=bash", str(path)], capture_output=True, text=True)
+        assert result.returncode == 0, script + result.stdout
+    path.write_text('if [ $? -eq 0 ]; then echo $UNQUOTED; fi\n')  # and it would catch a sloppy one
+    assert subprocess.run([str(shellcheck), "--shell=bash", str(path)], capture_output=True).returncode != 0
+
+
 def test_triggers_and_which_job_runs_on_each(wf: dict) -> None:
     on = _on(wf)
     assert on["schedule"] and "workflow_dispatch" in on
@@ -82,6 +97,8 @@ def _awspan_commands(wf: dict) -> list[tuple[str, list[str]]]:
                 words = shlex.split(line, comments=True)
                 if not words:  # blank, or a comment
                     continue
+                if words[0] == "if":  # `if awspan ...; then`
+                    words = words[1:]
                 if words[0] != "awspan":
                     # keep every awspan call at the start of a line, where this test can check it
                     assert not re.search(r"(^|[\s;&|(!])awspan\s", line), f"hidden awspan call: {line}"
