@@ -179,6 +179,7 @@ def test_awspan_is_installed_from_one_pinned_source(wf: dict) -> None:
     first = (TEMPLATE / "policy.yaml").read_text().splitlines()[0]
     assert first == ("# yaml-language-server: $schema=https://raw.githubusercontent.com/awspan/awspan/"
                      f"{tag}/schemas/policy.schema.json")
+    assert f"/blob/{tag}/docs/gitops.md" in (TEMPLATE / "README.md").read_text()
     assert f"@{tag}" in DOCS
 
 

@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import venv
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -142,7 +143,8 @@ def world(tmp_path_factory: pytest.TempPathFactory, runner_python: Path) -> Iter
 
 
 def start_policy_repository(world: World, laptop: Path) -> None:
-    """docs/gitops.md, "From an empty policy repository": copy the template, edit policy.yaml, push.
+    """docs/gitops.md, "From an empty policy repository": copy the template, edit policy.yaml, validate
+    it, push.
     (firewall.url stays the template's: vars.PANOS_URL, the emulator, wins over it.)"""
     git(world.work, "clone", "-q", str(world.github.origin), str(laptop))
     shutil.copytree(TEMPLATE, laptop, dirs_exist_ok=True)
@@ -152,6 +154,8 @@ def start_policy_repository(world: World, laptop: Path) -> None:
     policy["firewall"]["route_targets"] = sorted(world.estate.route_targets)
     policy["aws"]["regions"] = [world.estate.region]
     policy_file.write_text(yaml.safe_dump(policy, sort_keys=False))
+    subprocess.run([sys.executable, "-m", "generator", "validate", "--config", "policy.yaml"], cwd=laptop,
+                   env=base_env(world.github.bin), check=True, capture_output=True)
     git(laptop, "add", ".")
     git(laptop, *BOT, "commit", "-q", "-m", "awspan policy repository")
     git(laptop, "push", "-q", "origin", "HEAD:main")
