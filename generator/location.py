@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.panos.vocab import MANAGED_KINDS
+from generator.vocab import MANAGED_KINDS
 
 DEVICE = "localhost.localdomain"
 OBJECT_KINDS = MANAGED_KINDS

@@ -16,7 +16,7 @@ from typing import Any
 from generator.addresses import AddressError, canonical_cidr
 from generator.errors import AwspanError
 from generator.location import Location
-from generator.panos.safety import Safety  # the one safety object: thresholds and the checks
+from generator.safety import Safety  # the one safety object: thresholds and the checks
 from generator.validate import Problem, problems_error, schema_problems, sort_problems
 from generator.yamlio import load_yaml_file
 
@@ -36,14 +36,14 @@ class Firewall:
 
     def resolved_urls(self) -> tuple[str, ...]:
         """PANOS_URL (comma-separated for an HA pair), else PANOS_HOSTNAME (https assumed), wins
-        over policy.yaml's url (one, or both peers): see generator.panos.env."""
-        from generator.panos.env import firewall_urls
+        over policy.yaml's url (one, or both peers): see generator.panos.xmlapi.env."""
+        from generator.panos.xmlapi.env import firewall_urls
 
         return firewall_urls(self.url)
 
     def resolved_url(self) -> str | None:
         """PANOS_URL (or PANOS_HOSTNAME) wins over policy.yaml, so that CI can point one policy at a
-        lab box (the first peer of an HA pair; generator.panos.ha picks the active one)."""
+        lab box (the first peer of an HA pair; generator.panos.xmlapi.ha picks the active one)."""
         urls = self.resolved_urls()
         return urls[0] if urls else None
 

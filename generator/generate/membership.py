@@ -8,7 +8,7 @@ interface in layout `instance`, so that a rule reaching some of an instance's in
 exactly those), and the addresses behind it are registered with that tag through the
 User-ID API, which is runtime state: no commit. generate writes the IP -> tags map to
 registrations.yaml beside the fragment, so membership stays reviewable in the pull request,
-and push reconciles the firewall's registrations with it (generator.panos.registrations).
+and push reconciles the firewall's registrations with it (generator.panos.push.registrations).
 
 The allowed traffic is the same as `static`: a DAG with no registered address matches
 nothing, so the rules of stopped instances stay in the configuration (see

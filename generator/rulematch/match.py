@@ -19,7 +19,6 @@ from lxml import etree
 
 from generator.errors import AwspanError, quote
 from generator.location import Location
-from generator.panos.vocab import PORT_PROTOCOLS, PROTOCOL_NUMBERS
 from generator.rulematch.atoms import BoxKey
 from generator.rulematch.boxes import Candidate, Traffic, address_side, traffic
 from generator.rulematch.config import RuleBase, container, rule_entries, tables_for
@@ -38,6 +37,7 @@ from generator.rulematch.sets import (
     box_overlaps,
     box_sub,
 )
+from generator.vocab import PORT_PROTOCOLS, PROTOCOL_NUMBERS
 
 MAX_DOUBTS_SHOWN = 3  # a reason names this many unsure rules, then counts the rest
 MAX_PIECES = 512  # a candidate cut into more pieces than this is given up on (kept: conservative)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from generator.generate import command
+from generator.generate import step as command
 from generator.generate.model import Address, AddressGroup, Fragment, build_fragment
 from generator.generate.model import Rule as ModelRule
 from generator.generate.permissions import ServiceObject

@@ -10,7 +10,7 @@ from xml.sax.saxutils import escape, quoteattr
 from lxml import etree
 
 from generator.location import Location
-from generator.panos.canonical import canonical_text
+from generator.panos.config.canonical import canonical_text
 
 TAG = "awspan"
 
