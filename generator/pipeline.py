@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from generator.collect.sessions import SessionFactory
     from generator.panos.plan.changes import Plan
-    from generator.panos.push.apply import PushResult
+    from generator.panos.push.apply import Pushed
     from generator.panos.xmlapi.client import PanosClient
     from generator.policy import Policy
     from generator.safety import UnsafePlan
@@ -51,11 +51,13 @@ class Credentials:
         """The command line's: PANOS_URL/PANOS_HOSTNAME over firewall.url, PANOS_API_KEY (or
         PANOS_USERNAME/PANOS_PASSWORD), PANOS_CA_BUNDLE over firewall.ca_bundle. `api_key`, a
         secret the caller fetched, wins over PANOS_API_KEY."""
+        from generator.panos.xmlapi.env import firewall_ca_bundle, firewall_urls
+
         fw = policy.firewall
-        return cls(urls=fw.resolved_urls(), api_key=api_key or os.environ.get("PANOS_API_KEY") or None,
+        return cls(urls=firewall_urls(fw.url), api_key=api_key or os.environ.get("PANOS_API_KEY") or None,
                    username=os.environ.get("PANOS_USERNAME") or None,
                    password=os.environ.get("PANOS_PASSWORD") or None,
-                   ca_bundle=fw.resolved_ca_bundle())
+                   ca_bundle=firewall_ca_bundle(fw.ca_bundle))
 
 
 def connect(policy: Policy, credentials: Credentials) -> PanosClient:
@@ -122,9 +124,9 @@ def generate(policy: Policy | str, state_file: str, output: str, *, rulebase: st
     A stale sidecar is removed.
     """
     from generator.atomicio import StreamedWrite, write_atomic
-    from generator.generate.membership import registrations_path
     from generator.generate.precheck_file import precheck_path
     from generator.generate.step import generate as render
+    from generator.registrations_file import registrations_path
     from generator.text import count
 
     fragment = StreamedWrite(output)  # rendered straight into its temp file; renamed only at the end
@@ -219,15 +221,6 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     return Planned(doc, the_plan, refusal(the_plan) or membership_refusal)
 
 
-@dataclass
-class Pushed:
-    """push's result, with every firewall request of the run counted (keygen included)."""
-
-    result: PushResult
-    requests: int
-    keygen: bool
-
-
 def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force: bool = False,
          description: str | None = None, plan_file: str | None = None) -> Pushed:
     """Plan and apply in one call (octoDNS's sync): the fragment onto the firewall, committed.
@@ -238,7 +231,7 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
     from generator.panos.config.fragment import load_fragment
     from generator.panos.plan.membership import load_membership, registration_guards
     from generator.panos.plan.saved import load_saved_plan
-    from generator.panos.push.apply import PushSettings
+    from generator.panos.push.apply import Pushed, PushSettings
     from generator.panos.push.apply import push as apply
     from generator.panos.push.registrations import read_registered, reconcile
 

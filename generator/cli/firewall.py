@@ -17,12 +17,9 @@ import sys
 
 from generator import pipeline
 from generator.panos.review.plan_render import RENDERERS
-from generator.panos.review.push_report import push_report
+from generator.panos.review.push_report import PUSH_LISTING, push_report
 from generator.pipeline import Credentials
 from generator.policy import load_policy
-
-PUSH_LISTING = 200
-"""Lines of changes push prints (a CI log); `awspan plan --format json` has them all."""
 
 
 def run_snapshot(args: argparse.Namespace) -> int:

@@ -21,8 +21,8 @@ from generator.messages import describe_unexpected
 
 # subcommand -> "module:function"; imported lazily so `awspan generate` never loads boto3.
 COMMANDS = {
-    "collect": "generator.collect.step:run",
-    "generate": "generator.generate.step:run",
+    "collect": "generator.cli.collect:run",
+    "generate": "generator.cli.generate:run",
     "snapshot": "generator.cli.firewall:run_snapshot",
     "plan": "generator.cli.firewall:run_plan",
     "push": "generator.cli.firewall:run_push",

@@ -1,8 +1,8 @@
-"""`awspan collect`: policy.yaml + AWS -> out/state.yaml, written only when every call succeeded."""
+"""The collect step as a library call: policy.yaml + AWS -> out/state.yaml, written only when every
+call succeeded (pipeline.collect runs it; generator.cli.collect is the command)."""
 
 from __future__ import annotations
 
-import argparse
 import logging
 import os
 from typing import Any
@@ -12,7 +12,7 @@ from generator.atomicio import write_atomic
 from generator.collect.collector import collect
 from generator.collect.sessions import SessionFactory
 from generator.errors import AwspanError, quote
-from generator.policy import Policy, load_policy
+from generator.policy import Policy
 from generator.yamlio import dump_yaml
 
 log = logging.getLogger(__name__)
@@ -39,11 +39,3 @@ def collect_to_file(policy: Policy, output: str | os.PathLike[str], factory: Ses
     state = collect(policy, factory)
     write_atomic(output, state_bytes(state))
     return state
-
-
-def run(args: argparse.Namespace) -> int:
-    from generator import pipeline
-
-    policy = load_policy(args.config)
-    pipeline.collect(policy, args.output, endpoint_url=check_endpoint_url(args.endpoint_url))
-    return 0

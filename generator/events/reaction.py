@@ -59,8 +59,7 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     collect writes nothing on a partial read, and push never runs on a stale fragment.
     """
     from generator import pipeline
-    from generator.cli.firewall import PUSH_LISTING
-    from generator.panos.review.push_report import push_report
+    from generator.panos.review.push_report import PUSH_LISTING, push_report
 
     work = Path(policy.events.work_dir)
     work.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,8 @@
-"""`awspan generate`: read policy.yaml and state.yaml, write fragment.xml (and precheck.yaml).
+"""The generate step as a library call: policy.yaml + state.yaml -> fragment.xml's bytes (and
+precheck.yaml's, registrations.yaml's).
 
-`generate` computes the files' contents; pipeline.generate writes them and `run` is the command.
+`generate` computes the files' contents; pipeline.generate writes them and
+generator.cli.generate is the command.
 
 Nothing is written until everything has been read, checked, rendered and validated, and
 then atomically: a failed run leaves the previous fragment exactly as it was.
@@ -8,12 +10,9 @@ then atomically: a failed run leaves the previous fragment exactly as it was.
 
 from __future__ import annotations
 
-import argparse
 import logging
 from collections.abc import Callable
-from pathlib import Path
 
-from generator import pipeline
 from generator.gcpause import paused_gc
 from generator.generate.membership import to_dynamic
 from generator.generate.model import Built, build
@@ -78,10 +77,3 @@ def _generate(
     if registrations is not None:
         counts["registered address"] = len(regs.entries)
     return data, report, counts, registrations
-
-
-def run(args: argparse.Namespace) -> int:
-    rulebase = None if args.no_rulebase or not Path(args.rulebase).is_file() else args.rulebase
-    pipeline.generate(args.config, args.state, args.output, rulebase=rulebase,
-                      templates=args.templates)
-    return 0

@@ -8,8 +8,8 @@ from lxml import etree
 from emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.config.fragment import parse_fragment
+from generator.panos.config.view import parse_container
 from generator.panos.push.verify import check_running
-from generator.panos.xmlapi.read_config import parse_container
 from tests.panos.helpers import first_fragment, rule_names
 
 LOC = Location()

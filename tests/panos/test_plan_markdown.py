@@ -10,10 +10,10 @@ from lxml import etree
 
 from generator.location import Location
 from generator.panos.config.fragment import parse_fragment
+from generator.panos.config.view import parse_container
 from generator.panos.plan.changes import build_plan
 from generator.panos.plan.document import build_document
 from generator.panos.review.plan_render import render_json, render_markdown, render_text
-from generator.panos.xmlapi.read_config import parse_container
 from generator.resources import load_json_schema
 from tests.panos import plan_scenarios as sc
 from tests.panos.helpers import fragment, rule

@@ -19,9 +19,9 @@ from lxml import etree
 
 from generator.location import Location
 from generator.panos.config.fragment import parse_fragment
+from generator.panos.config.view import parse_container
 from generator.panos.plan.changes import Plan, build_plan
 from generator.panos.push.batch import Batch, Op, build_batch
-from generator.panos.xmlapi.read_config import parse_container
 from tests.panos.helpers import TAG
 
 TABLES = Path(__file__).with_name("tables")

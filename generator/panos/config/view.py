@@ -69,3 +69,10 @@ def read_view(container: etree._Element | None, location: Location) -> ConfigVie
         node = node.find(step) if node is not None else None
     view.rules = [] if node is None else list(node.iterfind("entry"))
     return view
+
+
+DeviceConfig = ConfigView
+"""The device's side of a push: the one view, under the name its readers use."""
+
+parse_container = read_view
+"""Build a DeviceConfig from the location's <entry> (vsys or device group) element."""

@@ -21,6 +21,7 @@ from generator.location import OBJECT_KINDS
 from generator.panos.config.canonical import canonical_text, tagged_with
 from generator.panos.config.contain import added_by_device
 from generator.panos.config.fragment import Fragment
+from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.diff import (
     KIND_LABEL,
     KINDS,
@@ -32,7 +33,6 @@ from generator.panos.plan.diff import (
 )
 from generator.panos.plan.order import apply_moves, plan_moves
 from generator.panos.plan.pending import PendingState, edited_by, find_pending, stamped_names, tagged_entries
-from generator.panos.xmlapi.read_config import DeviceConfig
 from generator.safety import BottomRuleProblem, OthersPending, OwnershipConflict, Safety, UnsafePlan
 
 

@@ -18,8 +18,8 @@ from lxml import etree
 from generator.location import OBJECT_KINDS
 from generator.panos.config.contain import covers
 from generator.panos.config.fragment import Fragment
+from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.order import Move, apply_moves, plan_moves
-from generator.panos.xmlapi.read_config import DeviceConfig
 
 KINDS = (*OBJECT_KINDS, "rules")
 """Every kind push manages; `rules` are the security rules of the location's rulebase."""

@@ -15,6 +15,7 @@ from lxml import etree
 from generator.location import OBJECT_KINDS
 from generator.panos.config.fields import field_changes, field_value
 from generator.panos.config.fragment import Fragment
+from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan
 from generator.panos.plan.diff import KINDS, desired_entries
 from generator.panos.plan.traffic import (
@@ -25,7 +26,6 @@ from generator.panos.plan.traffic import (
     rule_view,
     width_key,
 )
-from generator.panos.xmlapi.read_config import DeviceConfig
 from generator.safety import refusal
 from generator.yamlio import load_yaml_file
 

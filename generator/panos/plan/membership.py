@@ -7,13 +7,38 @@ and apply the guard on mass unregistration (safety.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator.addresses import sort_key
-from generator.generate.membership import registrations_path
-from generator.panos.push.registrations import Desired, delta, load_desired
 from generator.policy import Policy
+from generator.registrations_file import Desired, Tags, load_desired, registrations_path
 from generator.safety import Guarded, Safety
+
+
+@dataclass
+class Delta:
+    register: Tags = field(default_factory=dict)
+    unregister: Tags = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not self.register and not self.unregister
+
+    def count(self) -> tuple[int, int]:
+        return sum(map(len, self.register.values())), sum(map(len, self.unregister.values()))
+
+
+def delta(desired: Tags, current: Tags) -> Delta:
+    d = Delta()
+    for ip in sorted(set(desired) | set(current)):
+        want, have = desired.get(ip, frozenset()), current.get(ip, frozenset())
+        if want - have:
+            d.register[ip] = want - have
+        if have - want:
+            d.unregister[ip] = have - want
+    return d
+
 
 
 def load_membership(policy: Policy, fragment_path: str) -> Desired | None:

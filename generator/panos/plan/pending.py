@@ -17,7 +17,7 @@ from lxml import etree
 
 from generator.panos.config.canonical import fast_equal, tagged_with
 from generator.panos.config.fields import field_changes
-from generator.panos.xmlapi.read_config import DeviceConfig
+from generator.panos.config.view import DeviceConfig
 
 PENDING_KINDS = ("tag", "address", "address-group", "service", "service-group", "rules")
 

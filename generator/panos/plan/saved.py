@@ -25,7 +25,7 @@ from lxml import etree
 
 from generator.errors import AwspanError
 from generator.panos.config.canonical import canonical_text
-from generator.panos.xmlapi.read_config import DeviceConfig
+from generator.panos.config.view import DeviceConfig
 
 SAVED_VERSION = 1
 MAX_SAVED_BYTES = 64 * 1024 * 1024

@@ -37,6 +37,7 @@ from generator.errors import shorten
 from generator.interrupt import Interrupted, trap_signals
 from generator.location import Location
 from generator.panos.config.fragment import Fragment
+from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan, build_plan
 from generator.panos.plan.diff import predict, restore_diff
 from generator.panos.plan.saved import SavedPlanCheck
@@ -61,7 +62,7 @@ from generator.panos.xmlapi.locks import (  # noqa: F401 - PushFailed: imported 
     retake_lock,
     take_lock,
 )
-from generator.panos.xmlapi.read_config import DeviceConfig, read_location
+from generator.panos.xmlapi.read_config import read_location
 from generator.panos.xmlapi.sysinfo import (
     SystemInfo,
     check_version,
@@ -342,3 +343,12 @@ def _fail_after_batch(client: PanosClient, location: Location, before: DeviceCon
     except PanosError as exc:
         raise PushFailed(f"{reason}; {exc}") from None
     raise PushFailed(f"{reason}; running config unchanged, {outcome}")
+
+
+@dataclass
+class Pushed:
+    """push's result, with every firewall request of the run counted (keygen included)."""
+
+    result: PushResult
+    requests: int
+    keygen: bool

@@ -25,8 +25,8 @@ from lxml import etree
 
 from generator.location import Location
 from generator.panos.config.canonical import IGNORED_ATTRIBUTES, strip_bookkeeping
+from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.diff import Diff
-from generator.panos.xmlapi.read_config import DeviceConfig
 
 UPSERT_ORDER = ("tag", "address", "service", "address-group", "service-group", "application", "rules")
 DELETE_ORDER = ("service-group", "address-group", "service", "address", "application", "tag")

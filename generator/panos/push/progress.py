@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.interrupt import Interrupted
+from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan
 from generator.panos.xmlapi.client import PanosError
-from generator.panos.xmlapi.read_config import DeviceConfig
 
 
 @dataclass

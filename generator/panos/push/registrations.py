@@ -27,14 +27,14 @@ and plan reports the drift, so the firewall converges at the next run.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
 from generator.errors import AwspanError
 from generator.location import Location
+from generator.panos.plan.membership import Delta, delta
 from generator.panos.xmlapi.client import PanosClient, PanosError
-from generator.yamlio import load_yaml_file
+from generator.registrations_file import Desired, Tags
 
 log = logging.getLogger(__name__)
 
@@ -45,69 +45,6 @@ MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 """A uid-message stays below the API's 5 MB request limit with room for the form encoding."""
 
 BENIGN = ("already exists, ignore", "does not exist, ignore unreg")
-
-Tags = dict[str, frozenset[str]]
-
-
-@dataclass(frozen=True)
-class Desired:
-    """registrations.yaml as push reads it."""
-
-    prefix: str
-    tags: Tags  # ip -> awspan tags
-    who: dict[str, str]  # ip -> "i-0abc (web-1)", for plan and messages
-
-
-@dataclass
-class Delta:
-    register: Tags = field(default_factory=dict)
-    unregister: Tags = field(default_factory=dict)
-
-    @property
-    def empty(self) -> bool:
-        return not self.register and not self.unregister
-
-    def count(self) -> tuple[int, int]:
-        return sum(map(len, self.register.values())), sum(map(len, self.unregister.values()))
-
-
-def load_desired(path: str | Path, tag: str) -> Desired:
-    """Read registrations.yaml (written by generate) and check it belongs to this policy's tag."""
-    data = load_yaml_file(path, "registrations", fast=True)
-    where = str(path)
-    if (
-        not isinstance(data, dict)
-        or data.get("version") != 1
-        or not isinstance(data.get("registrations"), list)
-    ):
-        raise AwspanError("not a registrations file of version 1 (re-run awspan generate)", where=where)
-    prefix = f"{tag}."
-    if data.get("tag_prefix") != prefix:
-        raise AwspanError(
-            f"tag_prefix is {data.get('tag_prefix')!r}, but rules.tag makes it {prefix!r} "
-            "(re-run awspan generate)",
-            where=where,
-        )
-    tags: Tags = {}
-    who: dict[str, str] = {}
-    for i, entry in enumerate(data["registrations"]):
-        ok = (
-            isinstance(entry, dict)
-            and isinstance(entry.get("ip"), str)
-            and isinstance(entry.get("tags"), list)
-        )
-        if not ok or not all(isinstance(t, str) and t.startswith(prefix) for t in entry["tags"]):
-            raise AwspanError(
-                f"registrations[{i}]: needs ip and tags, every tag under {prefix!r}", where=where
-            )
-        if entry["ip"] in tags:
-            raise AwspanError(f"registrations[{i}]: {entry['ip']} appears twice", where=where)
-        tags[entry["ip"]] = frozenset(entry["tags"])
-        who[entry["ip"]] = str(entry.get("instance") or "") + (
-            f" ({entry['name']})" if entry.get("name") else ""
-        )
-    return Desired(prefix, tags, who)
-
 
 def _vsys(location: Location) -> str:
     if location.is_panorama:
@@ -144,17 +81,6 @@ def read_registered(client: PanosClient, location: Location, prefix: str) -> Tag
             break
         start += len(entries)
     return {ip: frozenset(tags) for ip, tags in found.items()}
-
-
-def delta(desired: Tags, current: Tags) -> Delta:
-    d = Delta()
-    for ip in sorted(set(desired) | set(current)):
-        want, have = desired.get(ip, frozenset()), current.get(ip, frozenset())
-        if want - have:
-            d.register[ip] = want - have
-        if have - want:
-            d.unregister[ip] = have - want
-    return d
 
 
 def _entries(tags: Tags, register: bool) -> list[str]:

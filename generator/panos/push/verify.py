@@ -13,9 +13,9 @@ from lxml import etree
 from generator.panos.config.canonical import equal
 from generator.panos.config.contain import differences, holds
 from generator.panos.config.fragment import Fragment
+from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan
 from generator.panos.plan.diff import KINDS, desired_entries
-from generator.panos.xmlapi.read_config import DeviceConfig
 
 # --- the two read-back checks of a push ---------------------------------------------------
 

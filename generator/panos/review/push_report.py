@@ -16,7 +16,11 @@ from generator.panos.plan.diff import KIND_LABEL
 from generator.text import count
 
 if TYPE_CHECKING:
-    from generator.pipeline import Pushed
+    from generator.panos.push.apply import Pushed
+
+PUSH_LISTING = 200
+"""Lines of changes push prints (a CI log); `awspan plan --format json` has them all."""
+
 
 ACTION_ORDER = {"delete": 0, "create": 1, "change": 2, "move": 3}
 

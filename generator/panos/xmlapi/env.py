@@ -29,6 +29,11 @@ def firewall_urls(policy_url: str | tuple[str, ...] | None) -> tuple[str, ...]:
     return (policy_url,) if policy_url else ()
 
 
+def firewall_ca_bundle(policy_ca_bundle: str | None) -> str | None:
+    """The CA file that signs the firewall's certificate: PANOS_CA_BUNDLE, else firewall.ca_bundle."""
+    return os.environ.get("PANOS_CA_BUNDLE") or policy_ca_bundle
+
+
 def require_url(url: str | None) -> str:
     if not url:
         raise AwspanError("no firewall URL: set firewall.url in policy.yaml, or PANOS_URL "

@@ -10,14 +10,8 @@ from __future__ import annotations
 from lxml import etree
 
 from generator.location import Location
-from generator.panos.config.view import ConfigView, read_view
+from generator.panos.config.view import DeviceConfig, parse_container
 from generator.panos.xmlapi.client import PanosClient, PanosError
-
-DeviceConfig = ConfigView
-"""The device's side of a push: the one view (view.py), under the name its readers use."""
-
-parse_container = read_view
-"""Build a DeviceConfig from the location's <entry> (vsys or device group) element."""
 
 
 def read_node(client: PanosClient, xpath: str, *, running: bool) -> etree._Element | None:
