@@ -27,14 +27,14 @@ _PARSER = safe_parser(huge_tree=True, remove_blank_text=True)  # comments kept: 
 
 
 @dataclass
-class Fragment(ConfigView):
+class FragmentView(ConfigView):
     """What push makes the firewall's managed objects equal to: the one view (view.py) of the
     fragment file, read as the device's config is, after the checks below."""
 
     source: str = "out/fragment.xml"
 
 
-def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fragment:
+def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> FragmentView:
     """Parse and check a fragment; every error names the file and the xpath of the problem."""
     root = parse_file_bytes(data, _PARSER, where)
     if root.tag != "config":
@@ -78,7 +78,7 @@ def parse_fragment(data: bytes, location: Location, tag: str, where: str) -> Fra
                               f"and {'/'.join(rulebase_path)}; this element does not belong in a fragment",
                               where=where)
     view = read_view(container, location)  # checked: now read exactly as the device's config is
-    return Fragment(location=location, objects=view.objects, rules=view.rules, source=where)
+    return FragmentView(location=location, objects=view.objects, rules=view.rules, source=where)
 
 
 def _descend(node: etree._Element, steps: list[str], path: str, where: str) -> etree._Element | None:
@@ -148,7 +148,7 @@ def _maybe_untagged(container: etree._Element, tag: str) -> set[etree._Element] 
     return set(_NOT_SURELY_TAGGED(container, t=tag))
 
 
-def load_fragment(path: str | Path, location: Location, tag: str) -> Fragment:
+def load_fragment(path: str | Path, location: Location, tag: str) -> FragmentView:
     p = Path(path)
     data = read_input(p, "fragment", missing="fragment not found (run `awspan generate` first)")
     return parse_fragment(data, location, tag, str(p))

@@ -20,7 +20,7 @@ from lxml import etree
 from generator.location import OBJECT_KINDS
 from generator.panos.config.canonical import canonical_text, tagged_with
 from generator.panos.config.contain import added_by_device
-from generator.panos.config.fragment import Fragment
+from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.diff import (
     KIND_LABEL,
@@ -123,7 +123,7 @@ def operator_references(device: DeviceConfig, tag: str,
     return users
 
 
-def build_plan(fragment: Fragment, device: DeviceConfig, *, tag: str, bottom_rule: str,
+def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom_rule: str,
                max_delete_percent: float | None = None, admin: str | None,
                safety: Safety | None = None, running: DeviceConfig | None = None) -> Plan:
     """Compare the fragment with the candidate's managed objects (and, given `running`, find

@@ -17,7 +17,7 @@ from lxml import etree
 
 from generator.location import OBJECT_KINDS
 from generator.panos.config.contain import covers
-from generator.panos.config.fragment import Fragment
+from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.order import Move, apply_moves, plan_moves
 
@@ -84,7 +84,7 @@ REFERENCE_PATHS = {
 }
 
 
-def desired_entries(fragment: Fragment) -> dict[str, dict[str, etree._Element]]:
+def desired_entries(fragment: FragmentView) -> dict[str, dict[str, etree._Element]]:
     """The fragment's entries per kind of KINDS (rules by name): the same view as the device's
     (view.py), copied so that a caller may edit its dicts."""
     return {k: dict(fragment.entries(k)) for k in KINDS}

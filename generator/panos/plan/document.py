@@ -14,7 +14,7 @@ from lxml import etree
 
 from generator.location import OBJECT_KINDS
 from generator.panos.config.fields import field_changes, field_value
-from generator.panos.config.fragment import Fragment
+from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan
 from generator.panos.plan.diff import KINDS, desired_entries
@@ -81,7 +81,7 @@ def _users(rules: list[etree._Element], addr: set[str], svc: set[str]) -> dict[s
     return {k: sorted(v) for k, v in out.items()}
 
 
-def build_document(plan: Plan, fragment: Fragment, device: DeviceConfig, *,
+def build_document(plan: Plan, fragment: FragmentView, device: DeviceConfig, *,
                    precheck: dict[str, Any] | None = None,
                    prefix_lists: dict[str, list[dict]] | None = None) -> dict[str, Any]:
     """The whole plan as plain data; text, markdown and json are views of it."""

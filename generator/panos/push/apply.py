@@ -36,7 +36,7 @@ from typing import NoReturn
 from generator.errors import shorten
 from generator.interrupt import Interrupted, trap_signals
 from generator.location import Location
-from generator.panos.config.fragment import Fragment
+from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan, build_plan
 from generator.panos.plan.diff import predict, restore_diff
@@ -146,7 +146,7 @@ def rollback(client: PanosClient, location: Location, before: DeviceConfig, plan
     return f"the candidate was put back as it was before the push ({len(batch)} operations)"
 
 
-def push(client: PanosClient, fragment: Fragment, settings: PushSettings) -> PushResult:
+def push(client: PanosClient, fragment: FragmentView, settings: PushSettings) -> PushResult:
     """Run the whole sequence; raise AwspanError (after rollback and unlock) on any failure.
 
     SIGINT, SIGTERM and SIGHUP end the push like a failure: the candidate is put back (unless
@@ -210,7 +210,7 @@ def _release_if_ours(client: PanosClient, location: Location, comment: str) -> s
     return "the config lock was released" if problem is None else f"the config lock is still held: {problem}"
 
 
-def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comment: str,
+def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, comment: str,
                  progress: Progress | None = None, *, relock: Callable[[], None] = lambda: None,
                  info: SystemInfo | None = None) -> PushResult:
     progress = progress or Progress()
@@ -261,7 +261,8 @@ def _push_locked(client: PanosClient, fragment: Fragment, s: PushSettings, comme
                    progress=progress)
 
 
-def _push_to_devices(client: PanosClient, fragment: Fragment, s: PushSettings, result: PushResult) -> None:
+def _push_to_devices(client: PanosClient, fragment: FragmentView, s: PushSettings,
+                     result: PushResult) -> None:
     """Panorama's commit reaches no firewall: commit-all the device group, every device must end OK."""
     group = str(fragment.location.device_group)
     outcome = commit_all(client, group, s.description or f"awspan: push device group {group}",
@@ -272,7 +273,7 @@ def _push_to_devices(client: PanosClient, fragment: Fragment, s: PushSettings, r
         raise PushFailed(problem)
 
 
-def _commit(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan: Plan, admin: str,
+def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, plan: Plan, admin: str,
             s: PushSettings, result: PushResult, *, operations: int, relock: Callable[[], None],
             progress: Progress | None = None) -> PushResult:
     """Commit, wait, and report success only when running holds the fragment (commit.py).
@@ -322,7 +323,7 @@ def _commit(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan:
     return result
 
 
-def _nothing_committed(client: PanosClient, fragment: Fragment, before: DeviceConfig, plan: Plan,
+def _nothing_committed(client: PanosClient, fragment: FragmentView, before: DeviceConfig, plan: Plan,
                        admin: str, s: PushSettings, operations: int, relock: Callable[[], None]) -> NoReturn:
     """After a non-empty batch, "no changes to commit" is a failure: say which kind."""
     reason = nothing_committed(admin, operations)

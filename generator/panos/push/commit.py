@@ -16,7 +16,7 @@ import time
 
 from lxml import etree
 
-from generator.panos.config.fragment import Fragment
+from generator.panos.config.fragment import FragmentView
 from generator.panos.push.verify import check_running
 from generator.panos.xmlapi.client import Job, PanosClient, PanosError
 from generator.panos.xmlapi.read_config import read_location
@@ -67,7 +67,7 @@ def commit_cmd(admin: str, description: str) -> str:
     return etree.tostring(root, encoding="unicode")
 
 
-def running_problems(client: PanosClient, fragment: Fragment, bottom_rule: str) -> list[str]:
+def running_problems(client: PanosClient, fragment: FragmentView, bottom_rule: str) -> list[str]:
     """One request: what keeps running from holding the fragment (empty when it holds it)."""
     running = read_location(client, fragment.location, running=True)
     return check_running(running, fragment, bottom_rule)

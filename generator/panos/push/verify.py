@@ -12,14 +12,14 @@ from lxml import etree
 
 from generator.panos.config.canonical import equal
 from generator.panos.config.contain import differences, holds
-from generator.panos.config.fragment import Fragment
+from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan
 from generator.panos.plan.diff import KINDS, desired_entries
 
 # --- the two read-back checks of a push ---------------------------------------------------
 
-def check_candidate(after: DeviceConfig, before: DeviceConfig, fragment: Fragment, plan: Plan, tag: str,
+def check_candidate(after: DeviceConfig, before: DeviceConfig, fragment: FragmentView, plan: Plan, tag: str,
                     bottom_rule: str) -> list[str]:
     """Problems with the candidate after the batch; empty when it is what the plan promised."""
     problems: list[str] = []
@@ -43,7 +43,7 @@ def check_candidate(after: DeviceConfig, before: DeviceConfig, fragment: Fragmen
     return problems
 
 
-def check_running(running: DeviceConfig, fragment: Fragment, bottom_rule: str) -> list[str]:
+def check_running(running: DeviceConfig, fragment: FragmentView, bottom_rule: str) -> list[str]:
     """Does running hold the fragment (objects, values, rule placement)? Empty when it does."""
     problems: list[str] = []
     desired = desired_entries(fragment)
