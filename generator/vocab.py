@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from generator.ecma import compile_pattern
+from generator.kinds import OBJECT_KINDS
 
 # -- names --------------------------------------------------------------------------------
 
@@ -217,10 +218,8 @@ KINDS: dict[str, ObjectKind] = {
 
 OBJECT_CONTAINERS: frozenset[str] = frozenset(k for k in KINDS if k != "rule")
 
-MANAGED_KINDS: tuple[str, ...] = (
-    "tag", "address", "address-group", "service", "service-group", "application",
-)
-"""The object kinds awspan writes into a fragment and owns by tag, in the order it writes them."""
+MANAGED_KINDS: tuple[str, ...] = OBJECT_KINDS
+"""The object kinds awspan writes into a fragment and owns by tag (declared in generator.kinds)."""
 
 RULE_REFERENCE_KINDS: tuple[str, ...] = (
     "address", "address-group", "service", "service-group", "application-group", "application-filter",

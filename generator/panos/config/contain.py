@@ -25,24 +25,15 @@ import re
 
 from lxml import etree
 
+from generator.kinds import FIELDS
 from generator.panos.config.canonical import IGNORED_ATTRIBUTES, canonical_text, fast_equal
 
 DEVICE_ATTRIBUTES = IGNORED_ATTRIBUTES
 """Attributes PAN-OS adds: bookkeeping (admin, dirtyId, time), uuid, and Panorama's `loc`."""
 
-MANAGED_FIELDS: dict[str, frozenset[str]] = {
-    "tag": frozenset({"comments", "color"}),
-    "address": frozenset({"ip-netmask", "ip-range", "fqdn", "ip-wildcard", "description", "tag"}),
-    "address-group": frozenset({"static", "dynamic", "description", "tag"}),
-    "service": frozenset({"protocol", "description", "tag"}),
-    "service-group": frozenset({"members", "tag"}),
-    "application": frozenset({"category", "subcategory", "technology", "description", "default", "risk",
-                              "tag"}),
-    "rules": frozenset({"from", "to", "source", "destination", "source-user", "category", "application",
-                        "service", "action", "profile-setting", "log-setting", "description", "tag"}),
-}
-"""Top-level fields of each kind that awspan writes (templates/fragment.xml.j2): present on the
-device but absent from the fragment, they are a difference."""
+MANAGED_FIELDS: dict[str, frozenset[str]] = FIELDS
+"""Top-level fields of each kind that awspan writes (generator.kinds): present on the device but
+absent from the fragment, they are a difference."""
 
 DEFAULTS: dict[str, dict[str, str]] = {
     "rules": {"disabled": "no", "negate-source": "no", "negate-destination": "no"},

@@ -17,7 +17,8 @@ from lxml import etree
 
 from generator.errors import AwspanError
 from generator.inputs import read_input
-from generator.location import OBJECT_KINDS, Location
+from generator.kinds import OBJECT_KINDS
+from generator.location import Location
 from generator.panos.config.canonical import tagged_with
 from generator.panos.config.view import ConfigView, read_view
 from generator.vocab import OBJECT_NAME, NameRule, name_rule

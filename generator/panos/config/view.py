@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from generator.location import OBJECT_KINDS, Location
+from generator.kinds import OBJECT_KINDS
+from generator.location import Location
 from generator.panos.config.canonical import tagged_with
 
 

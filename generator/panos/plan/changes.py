@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from generator.location import OBJECT_KINDS
+from generator.kinds import OBJECT_KINDS
 from generator.panos.config.canonical import canonical_text, tagged_with
 from generator.panos.config.contain import added_by_device
 from generator.panos.config.fragment import FragmentView

@@ -15,17 +15,16 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from generator.location import OBJECT_KINDS
+from generator.kinds import ALL_KINDS, LABELS, REFERENCES
 from generator.panos.config.contain import covers
 from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.order import Move, apply_moves, plan_moves
 
-KINDS = (*OBJECT_KINDS, "rules")
-"""Every kind push manages; `rules` are the security rules of the location's rulebase."""
+KINDS = ALL_KINDS
+"""Every kind push manages (generator.kinds); `rules` are the security rules of the location's rulebase."""
 
-KIND_LABEL = {"tag": "tag", "address": "address", "address-group": "address group", "service": "service",
-              "service-group": "service group", "application": "application", "rules": "rule"}
+KIND_LABEL = LABELS
 
 
 @dataclass
@@ -74,14 +73,7 @@ def rule_order_after(current: DeviceConfig, d: Diff) -> list[str]:
     return order
 
 
-REFERENCE_PATHS = {
-    "rules": ("source/member", "destination/member", "service/member", "application/member", "tag/member"),
-    "address-group": ("static/member", "tag/member"),
-    "service-group": ("members/member", "tag/member"),
-    "address": ("tag/member",),
-    "service": ("tag/member",),
-    "application": ("tag/member",),
-}
+REFERENCE_PATHS = REFERENCES
 
 
 def desired_entries(fragment: FragmentView) -> dict[str, dict[str, etree._Element]]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from lxml import etree
 
-from generator.location import OBJECT_KINDS
+from generator.kinds import OBJECT_KINDS
 from generator.panos.config.fields import field_changes, field_value
 from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig

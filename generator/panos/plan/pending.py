@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
+from generator.kinds import ALL_KINDS
 from generator.panos.config.canonical import fast_equal, tagged_with
 from generator.panos.config.fields import field_changes
 from generator.panos.config.view import DeviceConfig
 
-PENDING_KINDS = ("tag", "address", "address-group", "service", "service-group", "rules")
+PENDING_KINDS = ALL_KINDS
 
 
 @dataclass(frozen=True)

@@ -24,12 +24,12 @@ from typing import Any
 from lxml import etree
 
 from generator.errors import AwspanError
+from generator.kinds import ALL_KINDS as KINDS
 from generator.panos.config.canonical import canonical_text
 from generator.panos.config.view import DeviceConfig
 
 SAVED_VERSION = 1
 MAX_SAVED_BYTES = 64 * 1024 * 1024
-KINDS = ("tag", "address", "address-group", "service", "service-group", "rules")
 
 
 class PlanMismatch(AwspanError):

@@ -23,13 +23,11 @@ from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
+from generator.kinds import DELETE_ORDER, UPSERT_ORDER
 from generator.location import Location
 from generator.panos.config.canonical import IGNORED_ATTRIBUTES, strip_bookkeeping
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.diff import Diff
-
-UPSERT_ORDER = ("tag", "address", "service", "address-group", "service-group", "application", "rules")
-DELETE_ORDER = ("service-group", "address-group", "service", "address", "application", "tag")
 
 
 @dataclass
