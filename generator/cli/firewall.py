@@ -3,7 +3,7 @@
 The steps themselves are library calls (generator.pipeline); this module turns options into
 their arguments, PANOS_* into Credentials, and results into output and exit codes.
 
-Exit codes (design.md): 0 ok; 1 error (an AwspanError, printed by cli.py as one line);
+Exit codes (design.md): 0 ok; 1 error (an AwspanError, printed by cli/main.py as one line);
 plan with --detailed-exitcode: 0 no changes, 2 changes (pending, uncommitted objects count
 as changes). A plan push would refuse (a blocker, or a guard that needs --force) exits 1
 after showing itself, so that a pull-request check fails before anyone merges a change that

@@ -1,7 +1,7 @@
 """The one view of a location's config that push compares: entries per object kind, rules in order.
 
 Both sides of a push are read into it by `read_view`: the firewall's candidate or running
-config (device.py, one `get` of the location) and the fragment (fragment.py, which checks
+config (xmlapi/read_config.py, one `get` of the location) and the fragment (fragment.py, which checks
 the file strictly first, then reads it the same way). So plan, verify and the batch compare
 like with like, without a step that reshapes one side into the other.
 """

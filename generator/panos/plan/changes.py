@@ -4,7 +4,7 @@ build_plan compares the fragment with the candidate (diff.py says *what* differs
 scope awspan may touch), adds the blockers and guards (safety.py), the pending state of
 other admins (pending.py), the objects an operator's rules still use (left in place), the
 moves that put the managed rules above the bottom rule (order.py), and one human line per
-object (report.py, plan_build.py and plan_render.py show it).
+object (review/push_report.py, document.py and review/plan_render.py show it).
 
 Drift: PAN-OS marks every node it changes with the `admin` who changed it. A managed
 object that carries another admin's name was edited by hand since awspan last wrote it;

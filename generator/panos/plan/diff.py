@@ -1,4 +1,4 @@
-"""The difference between desired and current objects within a scope (planning.py builds the
+"""The difference between desired and current objects within a scope (changes.py builds the
 plan of a push on it).
 
 One function compares a desired set of objects with what the device holds, within a
@@ -6,7 +6,7 @@ One function compares a desired set of objects with what the device holds, withi
 and backward (the config read before a push vs the config after it, for rollback). The
 order of the operations in the batch (references first) is batch.py's business; this
 module only says *what* differs; why a push must not start (blockers) or must be forced
-(guards) is the plan's business (planning.py).
+(guards) is the plan's business (changes.py).
 """
 
 from __future__ import annotations

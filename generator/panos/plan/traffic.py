@@ -1,8 +1,8 @@
 """The traffic-level plan: what a change opens and closes, in terms a reviewer knows.
 
-planning.py says which objects push writes; this module says what that means for traffic, as
+changes.py says which objects push writes; this module says what that means for traffic, as
 one JSON-ready document (schemas/plan.schema.json) that the text and markdown views
-(plan_render.py) only format, so the three never disagree:
+(review/plan_render.py) only format, so the three never disagree:
 
 - each created or deleted rule: zones, sources (prefix-list ids and names when
   out/state.yaml is beside the fragment), destinations resolved through address groups

@@ -87,7 +87,7 @@ class PushSettings:
     force: bool = False
     description: str | None = None
     min_existing: int = 0  # safety.min_existing (policy default 10; 0: the percentage always applies)
-    saved_plan: SavedPlanCheck | None = None  # push --plan FILE (savedplan.py)
+    saved_plan: SavedPlanCheck | None = None  # push --plan FILE (plan/saved.py)
     push_to_devices: bool = False  # Panorama: commit-all to the device group afterwards (commitall.py)
 
 

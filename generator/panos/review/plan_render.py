@@ -1,4 +1,4 @@
-"""Text, markdown and JSON views of the plan document (plan_build.py).
+"""Text, markdown and JSON views of the plan document (plan/document.py).
 
 One set of lines per change feeds both the terminal and the pull request, so they say the
 same thing. The markdown is a PR body: the summary table first, the openings widest
