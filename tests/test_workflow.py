@@ -26,7 +26,7 @@ import pytest
 import yaml
 
 from generator import __version__
-from generator.cli import build_parser
+from generator.cli.main import build_parser
 from generator.policy import Pipeline
 from tests.workflow_runner import SHELLS
 
