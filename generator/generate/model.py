@@ -23,7 +23,6 @@ from typing import Any
 
 from generator.addresses import sort_key
 from generator.errors import AwspanError
-from generator.generate.icmp import IcmpApp
 from generator.generate.names import address_name, check_name, clip_description, rule_name
 from generator.generate.permissions import Offer, OfferTable, ServiceObject, SourceResolver
 from generator.generate.protect import (
@@ -33,6 +32,7 @@ from generator.generate.protect import (
     PARKED_STATES,
     protected_interfaces,
 )
+from generator.icmp import IcmpApp
 from generator.location import Location
 from generator.policy import Policy
 

@@ -22,13 +22,13 @@ from lxml import etree
 from emulator import EmulatorServer
 from emulator.device import DeviceProfile
 from generator.location import Location
-from generator.panos.client import PanosClient, PanosError, parse_xml
-from generator.panos.commitall import CommitAll, failure_text, parse_devices
-from generator.panos.ha import ha_state
-from generator.panos.lockinfo import SHOW_CONFIG_LOCKS, read_holders
-from generator.panos.locks import lock_owner
-from generator.panos.registrations import read_registered
-from generator.panos.sysinfo import LockTarget, read_system_info
+from generator.panos.push.commitall import CommitAll, failure_text, parse_devices
+from generator.panos.push.registrations import read_registered
+from generator.panos.xmlapi.client import PanosClient, PanosError, parse_xml
+from generator.panos.xmlapi.ha import ha_state
+from generator.panos.xmlapi.lockinfo import SHOW_CONFIG_LOCKS, read_holders
+from generator.panos.xmlapi.locks import lock_owner
+from generator.panos.xmlapi.sysinfo import LockTarget, read_system_info
 from tests.hostile.server import HostileServer, xml
 
 CORPUS = Path(__file__).parent / "corpus"

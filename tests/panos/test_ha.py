@@ -10,7 +10,7 @@ import pytest
 
 from emulator import EmulatorServer
 from emulator.device import DeviceProfile
-from generator.cli import main
+from generator.cli.main import main
 from generator.location import Location
 from tests.panos.conftest import add_rule_below_cleanup
 from tests.panos.helpers import address, first_fragment, fragment, rule, rule_names, write_policy

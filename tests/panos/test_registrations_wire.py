@@ -12,9 +12,11 @@ from emulator import EmulatorServer
 from emulator.device import DeviceProfile
 from generator.errors import AwspanError
 from generator.location import Location
-from generator.panos.client import PanosClient
-from generator.panos.registrations import Delta, Desired, read_registered, reconcile, uid_messages
-from generator.panos.wire import REQUEST_LIMIT
+from generator.panos.plan.membership import Delta
+from generator.panos.push.registrations import read_registered, reconcile, uid_messages
+from generator.panos.xmlapi.client import PanosClient
+from generator.panos.xmlapi.wire import REQUEST_LIMIT
+from generator.registrations_file import Desired
 from tests.hostile.server import HostileServer, xml
 
 PREFIX = "awspan."

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from emulator import EmulatorServer
-from generator.cli import main
+from generator.cli.main import main
 from generator.location import Location
-from generator.panos.canonical import canonical_text
-from generator.panos.wire import REQUEST_LIMIT
+from generator.panos.config.canonical import canonical_text
+from generator.panos.xmlapi.wire import REQUEST_LIMIT
 from tests.panos.conftest import add_rule_below_cleanup
 from tests.panos.helpers import address, fragment, rule, rule_names, write_policy
 

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from generator.panos.batch import Batch, Op
-from generator.panos.client import PanosClient, PanosError
-from generator.panos.wire import REQUEST_BUDGET, REQUEST_LIMIT, encoded_size, form_size
+from generator.panos.push.batch import Batch, Op
+from generator.panos.xmlapi.client import PanosClient, PanosError
+from generator.panos.xmlapi.wire import REQUEST_BUDGET, REQUEST_LIMIT, encoded_size, form_size
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,0 +1,225 @@
+"""Membership `dynamic`: reconcile the firewall's registered IP tags with registrations.yaml.
+
+Registrations are runtime state of the firewall's User-ID subsystem, not configuration, so a
+change needs no commit and takes effect within about a second (PAN-OS XML API guide, "Apply
+User-ID Mapping and Populate Dynamic Groups (API)"). The reconciliation:
+
+1. read the registered IPs (`show object registered-ip`, paged by `limit`/`start-point` as
+   pan-os-python's `UserId.get_registered_ip` does on PAN-OS 8.0+) and keep only the tags
+   awspan owns (`<rules.tag>.` prefix): another tool's tags are never read into the plan,
+   never unregistered. Addresses are read in one spelling (an IPv6 address may come back
+   written otherwise than awspan sent it). A device that ignores `start-point` (or repeats a
+   page) would make the paging loop forever: a page that brings no address not seen before
+   ends the read with an error naming what the device answered;
+2. compute per IP the tags to register and to unregister;
+3. send them as `uid-message` documents (`type=user-id`), as few as the 5 MB request limit
+   allows, measured as the request goes on the wire (form-encoded: `<` is three bytes), with
+   the margin of wire.py; unregisters first;
+4. read back and check that awspan's tags are exactly the desired map.
+
+PAN-OS answers an already registered tag, or the unregister of a missing one, with an error
+ending in "already exists, ignore" / "does not exist, ignore unreg" (pan-os-python's
+`ignore_dup_errors`): those mean the state already is what we asked, so they are not failures.
+
+Registrations carry no timeout (the KB "max registered-ip for the platform reached": without
+one the mapping stays until unregistered) and `persistent="1"`, the PAN-OS API guide's example,
+so that they survive a reboot where PAN-OS keeps them. Where they are lost anyway (an HA
+failover without User-ID sync, a factory reset), every scheduled run re-asserts the whole map
+and plan reports the drift, so the firewall converges at the next run.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from xml.sax.saxutils import quoteattr
+
+from generator.addresses import AddressError, canonical_address
+from generator.errors import AwspanError, quote
+from generator.location import Location
+from generator.panos.plan.membership import Delta, delta
+from generator.panos.xmlapi.client import PanosClient, PanosError
+from generator.panos.xmlapi.wire import REQUEST_BUDGET, encoded_size, form_size
+from generator.registrations_file import Desired, Tags
+
+log = logging.getLogger(__name__)
+
+PAGE = 500
+"""Entries per `show object registered-ip` page (pan-os-python's limit)."""
+
+BENIGN = ("already exists, ignore", "does not exist, ignore unreg")
+
+
+def _vsys(location: Location) -> str:
+    if location.is_panorama:
+        raise AwspanError(
+            "rules.membership dynamic needs a firewall location (vsys): on Panorama the "
+            "registrations belong on each managed firewall (target=serial), which awspan "
+            "does not do yet"
+        )
+    return str(location.vsys)
+
+
+def _one_spelling(ip: str) -> str:
+    """The address as awspan writes it (registrations.yaml), whatever spelling the device chose."""
+    try:
+        return canonical_address(ip)
+    except AddressError:
+        raise AwspanError(f"`show object registered-ip` answered {quote(ip)}, which is not an IP "
+                          "address") from None
+
+
+def read_registered(client: PanosClient, location: Location, prefix: str) -> Tags:
+    """awspan's tags of every registered IP (other tags are dropped on reading).
+
+    Paged as pan-os-python pages it: a full page asks for the next. Every full page must bring
+    an address not seen before; otherwise the device is not paging (it ignores `start-point`, or
+    repeats itself) and the read stops with an error instead of asking forever.
+    """
+    vsys = _vsys(location)
+    found: dict[str, set[str]] = {}
+    seen: set[str] = set()
+    start = 1
+    while True:
+        cmd = (
+            f"<show><object><registered-ip><limit>{PAGE}</limit><start-point>{start}</start-point>"
+            "</registered-ip></object></show>"
+        )
+        root = client.op(cmd, vsys=vsys)
+        entries = root.findall("result/entry")
+        new = 0
+        for entry in entries:
+            ip = _one_spelling((entry.get("ip") or "").strip())
+            if ip not in seen:
+                seen.add(ip)
+                new += 1
+            ours = {
+                t
+                for t in ((m.text or "").strip() for m in entry.iterfind("tag/member"))
+                if t.startswith(prefix)
+            }
+            if ours:
+                found.setdefault(ip, set()).update(ours)
+        if len(entries) < PAGE:
+            break
+        if not new:
+            first, last = entries[0].get("ip"), entries[-1].get("ip")
+            raise AwspanError(
+                f"`show object registered-ip` does not page: asked for start-point {start}, the device "
+                f"answered {len(entries)} entries ({quote(first)} .. {quote(last)}) all seen before, after "
+                f"{len(seen)} distinct addresses; awspan stopped reading (a device that ignores "
+                "start-point would be asked forever); nothing was changed"
+            )
+        start += len(entries)
+    return {ip: frozenset(tags) for ip, tags in found.items()}
+
+
+def _entries(tags: Tags, register: bool) -> list[str]:
+    out = []
+    for ip in sorted(tags):
+        members = "".join(f"<member>{_text(t)}</member>" for t in sorted(tags[ip]))
+        persistent = ' persistent="1"' if register else ""
+        out.append(f"<entry ip={quoteattr(ip)}{persistent}><tag>{members}</tag></entry>")
+    return out
+
+
+def _text(value: str) -> str:
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def uid_messages(d: Delta, budget: int = REQUEST_BUDGET, vsys: str = "vsys1") -> list[str]:
+    """The delta as uid-message documents, unregisters first, each sent in a request of at most
+    `budget` bytes on the wire (`type=user-id&cmd=...&vsys=...`, form-encoded)."""
+    head, tail = "<uid-message><version>2.0</version><type>update</type><payload>", "</payload></uid-message>"
+    frame = form_size({"type": "user-id", "cmd": head + tail, "vsys": vsys})
+    messages: list[str] = []
+    parts: list[tuple[str, list[str]]] = []
+    size = frame
+
+    def wrapper(kind: str) -> int:  # <kind></kind>, encoded
+        return encoded_size(f"<{kind}></{kind}>")
+
+    def flush() -> None:
+        nonlocal parts, size
+        if parts:
+            body = "".join(f"<{kind}>{''.join(items)}</{kind}>" for kind, items in parts)
+            messages.append(head + body + tail)
+        parts, size = [], frame
+
+    for kind, tags in (("unregister", d.unregister), ("register", d.register)):
+        for entry in _entries(tags, kind == "register"):
+            weight = encoded_size(entry)
+            cost = weight + (0 if parts and parts[-1][0] == kind else wrapper(kind))
+            if size + cost > budget and parts:
+                flush()
+                cost = weight + wrapper(kind)
+            if size + cost > budget:
+                raise AwspanError(f"one registration is {size + cost:,} bytes on the wire, over {budget:,}")
+            if not parts or parts[-1][0] != kind:
+                parts.append((kind, []))
+            parts[-1][1].append(entry)
+            size += cost
+    flush()
+    return messages
+
+
+def send(client: PanosClient, location: Location, messages: list[str]) -> None:
+    vsys = _vsys(location)
+    for message in messages:
+        try:
+            client.user_id(message, vsys=vsys)
+        except PanosError as exc:
+            if exc.answered and exc.lines and all(line.endswith(BENIGN) for line in exc.lines):
+                continue  # the state already is what we asked for
+            raise
+
+
+@dataclass
+class Reconciled:
+    registered: int  # tags sent in register entries
+    unregistered: int
+    messages: int
+    after: Tags  # awspan's registrations as the firewall holds them now
+
+
+def reconcile(
+    client: PanosClient,
+    location: Location,
+    desired: Desired,
+    *,
+    current: Tags | None = None,
+    phase: str = "all",
+) -> Reconciled:
+    """Make awspan's registered tags equal `desired.tags`.
+
+    `phase` "unregister" sends only the removals (push runs it before a config change: less
+    is always safe); "all" sends what is left and reads back to verify (push runs it after the
+    commit, so that an address never joins a rule the commit is about to narrow). `current`
+    skips the first read when the caller knows the state (the result of the previous phase).
+    """
+    have = read_registered(client, location, desired.prefix) if current is None else current
+    d = delta(desired.tags, have)
+    if phase == "unregister":
+        d.register = {}
+    messages = uid_messages(d, vsys=_vsys(location))
+    send(client, location, messages)
+    reg, unreg = d.count()
+    after = {}  # what the firewall holds now that the messages were taken
+    for ip in set(have) | set(d.register):
+        kept = have.get(ip, frozenset()) - d.unregister.get(ip, frozenset())
+        tags = kept | d.register.get(ip, frozenset())
+        if tags:
+            after[ip] = tags
+    if phase == "all" and messages:
+        after = read_registered(client, location, desired.prefix)
+        left = delta(desired.tags, after)
+        if not left.empty:
+            a, b = left.count()
+            raise AwspanError(
+                f"the firewall's registrations are not what awspan sent: {a} tag(s) still "
+                f"missing and {b} still registered after reconciling"
+            )
+    log.debug(
+        "registrations: %d tag(s) registered, %d unregistered in %d message(s)", reg, unreg, len(messages)
+    )
+    return Reconciled(reg, unreg, len(messages), after)
