@@ -13,6 +13,7 @@ the plan says so, and push overwrites it (the fragment is the source of truth).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -33,7 +34,15 @@ from generator.panos.plan.diff import (
 )
 from generator.panos.plan.order import apply_moves, plan_moves
 from generator.panos.plan.pending import PendingState, edited_by, find_pending, stamped_names, tagged_entries
-from generator.safety import BottomRuleProblem, OthersPending, OwnershipConflict, Safety, UnsafePlan
+from generator.panos.plan.references import Unresolved, looked_in
+from generator.safety import (
+    BottomRuleProblem,
+    OthersPending,
+    OwnershipConflict,
+    Safety,
+    UnknownReference,
+    UnsafePlan,
+)
 
 
 @dataclass
@@ -125,10 +134,12 @@ def operator_references(device: DeviceConfig, tag: str,
 
 def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom_rule: str,
                max_delete_percent: float | None = None, admin: str | None,
-               safety: Safety | None = None, running: DeviceConfig | None = None) -> Plan:
+               safety: Safety | None = None, running: DeviceConfig | None = None,
+               unresolved: Sequence[Unresolved] = ()) -> Plan:
     """Compare the fragment with the candidate's managed objects (and, given `running`, find
     what is pending). `safety` holds the guards' thresholds; `max_delete_percent` alone means
-    a guard without a floor (the callers that predate safety.min_existing)."""
+    a guard without a floor (the callers that predate safety.min_existing). `unresolved`: the
+    names the firewall would refuse (references.unresolved_references, which may read shared)."""
     if safety is None:
         safety = Safety(max_delete_percent=30.0 if max_delete_percent is None else max_delete_percent,
                         min_existing=0)
@@ -149,6 +160,14 @@ def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom
                     f"{KIND_LABEL[kind]} {name!r} exists on the firewall without the tag {tag!r}: it is "
                     "not awspan's, and push will not overwrite it (rename one of them, or tag it "
                     f"{tag!r} to hand it over)"))
+
+    where = looked_in(fragment.location)
+    for problem in unresolved:
+        if problem.doubt:
+            plan.warnings.append(f"{problem.describe(where)} (not refused: {problem.doubt}, and it may be "
+                                 "in an ancestor)")
+        else:
+            plan.refuse(UnknownReference(problem.describe(where)))
 
     names = device.rule_names
     bottom = device.rule(bottom_rule)

@@ -40,6 +40,7 @@ from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan, build_plan
 from generator.panos.plan.diff import predict, restore_diff
+from generator.panos.plan.references import unresolved_references
 from generator.panos.plan.saved import SavedPlanCheck
 from generator.panos.push.batch import Batch, build_batch
 from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_job: used by bench/push.py
@@ -62,7 +63,7 @@ from generator.panos.xmlapi.locks import (  # noqa: F401 - PushFailed: imported 
     retake_lock,
     take_lock,
 )
-from generator.panos.xmlapi.read_config import read_location
+from generator.panos.xmlapi.read_config import read_inherited, read_location
 from generator.panos.xmlapi.sysinfo import (
     SystemInfo,
     check_version,
@@ -218,8 +219,10 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
     admin = key_admin(client, location, comment, s.admin)
     before = read_location(client, location)
     running = read_location(client, location, running=True)  # pending state: see pending.py
+    unresolved = unresolved_references(fragment, before, lambda: read_inherited(client, location))
     plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
-                      safety=Safety(s.max_delete_percent, s.min_existing), running=running)
+                      safety=Safety(s.max_delete_percent, s.min_existing), running=running,
+                      unresolved=unresolved)
     result = PushResult(plan=plan)
     progress.before, progress.plan = before, plan
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed

@@ -1,0 +1,164 @@
+"""What the firewall would refuse in the fragment: names it holds that nothing defines.
+
+PAN-OS checks every reference when a change lands in the candidate: a rule naming a zone,
+profile group, log forwarding profile, address, group, service or tag that is neither in the
+location nor where the location inherits from is refused with "<rule> -> <field> '<value>' is
+not a valid reference" (docs/emulator.md cites the device's wording), and the whole batch
+with it. A plan that approved such a fragment approved a push bound to fail, so plan and push
+look the names up first: in the fragment, then the location's candidate (read already), and
+only when something is still missing in what the location inherits from (`outer`: shared,
+and on Panorama the device group's ancestors; read by the caller, a bounded number of
+requests). What stays missing is a blocker (safety.UnknownReference) naming each.
+
+Where the names live (pan-os-python `panos/objects.py`, `panos/network.py`): zones
+`vsys/entry/zone`, profile groups `profile-group`, log forwarding profiles
+`log-settings/profiles`, every object kind under the vsys or device group or `shared`.
+What is not checked, and why:
+- zones on Panorama: they live in templates, not in the device group, and PAN-OS checks them
+  on each firewall at commit-all time (the emulator, as Panorama, does not check them either);
+- applications: predefined App-IDs come with the content release, not the config (pan-os-python
+  reads them one by one under `/config/predefined/application`), so a name that is not a custom
+  application may be a predefined one; plan does not look each up.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from lxml import etree
+
+from generator.addresses import is_ip_literal
+from generator.location import Location
+from generator.panos.config.fragment import FragmentView
+from generator.panos.config.view import DeviceConfig
+from generator.vocab import KINDS, PREDEFINED_SERVICES, Reference
+
+ScopeNames = Mapping[str, frozenset[str]]
+"""One scope the location inherits from: reference target -> entry names (view.scope_names)."""
+
+
+@dataclass
+class Inherited:
+    """The scopes a location inherits names from: shared, and on Panorama the device group's
+    ancestors (xmlapi/read_config.read_inherited). `gap` says why one could not be read (the
+    device-group hierarchy): a name still missing may be there, so it is a warning, not a refusal."""
+
+    scopes: list[ScopeNames] = field(default_factory=list)
+    gap: str | None = None
+
+FRAGMENT_KINDS: dict[str, str] = {"rules": "rule"}
+"""A fragment kind's name in generator.vocab, where it differs."""
+
+POLICY_KEYS: dict[str, str] = {"from": "rules.from_zone", "to": "rules.to_zone",
+                               "profile-setting": "rules.profile_group", "log-setting": "rules.log_setting"}
+"""The policy.yaml key a rule's field comes from, for the fix in the message."""
+
+TARGET_WORDS: dict[str, str] = {"profile-group": "security profile group",
+                                "log-setting": "log forwarding profile",
+                                "external-list": "external dynamic list"}
+
+
+@dataclass
+class Unresolved:
+    """One name the fragment uses that the firewall does not hold."""
+
+    kind: str  # the fragment kind of the entries that use it (`rules`, `address-group`)
+    field: str  # the field (`to`, `profile-setting`)
+    value: str
+    targets: tuple[str, ...]
+    users: list[str] = field(default_factory=list)  # entry names, in fragment order
+    doubt: str | None = None  # why it may exist after all (Inherited.gap): warned, not refused
+
+    def describe(self, where: str) -> str:
+        """`rule 'x' names zone 'inside' (to), which the firewall does not have (looked in …): …`."""
+        what = _words(self.targets)
+        label = "rule" if self.kind == "rules" else self.kind.replace("-", " ")
+        if len(self.users) == 1:
+            who = f"{label} {self.users[0]!r} names"
+        else:
+            shown = ", ".join(repr(u) for u in self.users[:3])
+            more = f" and {len(self.users) - 3} more" if len(self.users) > 3 else ""
+            who = f"{len(self.users)} {label}s ({shown}{more}) name"
+        fix = f"; check {POLICY_KEYS[self.field]} in policy.yaml" if self.kind == "rules" \
+            and self.field in POLICY_KEYS else ""
+        return (f"{who} {what} {self.value!r} ({self.field}), which the firewall does not have (looked in "
+                f"{where}): PAN-OS would refuse the batch (\"is not a valid reference\"){fix}")
+
+
+def looked_in(location: Location) -> str:
+    """Where a name may live for the location, for the message."""
+    if location.is_panorama:
+        return f"device-group {location.device_group}, its ancestors and shared"
+    return f"vsys {location.vsys} and shared"
+
+
+def _words(targets: tuple[str, ...]) -> str:
+    words = [TARGET_WORDS.get(t, t.replace("-", " ")) for t in targets]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _special(ref: Reference, value: str) -> bool:
+    """Values that are no object's name: `any`, `application-default`, predefined services, and
+    address literals (an IP, a CIDR, a range; a region code) in source/destination."""
+    if value == "any" and ref.field in ("from", "to", "source", "destination", "service"):
+        return True
+    if ref.field == "service" and value == "application-default":
+        return True
+    if ref.field in ("service", "members") and value in PREDEFINED_SERVICES:
+        return True
+    if ref.field in ("source", "destination"):
+        return (len(value) == 2 and value.isalpha() and value.isupper()) or is_ip_literal(value)
+    return False
+
+
+def _container(view: DeviceConfig, kind: str) -> etree._Element | None:
+    first = (view.rules[0] if view.rules else None) if kind == "rules" else next(
+        iter(view.objects.get(kind, {}).values()), None)
+    return None if first is None else first.getparent()
+
+
+def _values(container: etree._Element, ref: Reference) -> dict[str, list[str]]:
+    """value -> the names of the entries that use it, in document order (one pass per field)."""
+    path = ref.path or ref.field
+    if not ref.text:
+        path += "/member"
+    up = path.count("/") + 1  # from the value's element to its entry
+    out: dict[str, list[str]] = {}
+    for node in container.iterfind(f"entry/{path}"):
+        entry = node
+        for _ in range(up):
+            entry = entry.getparent()
+        out.setdefault((node.text or "").strip(), []).append(entry.get("name"))
+    return out
+
+
+def unresolved_references(fragment: FragmentView, device: DeviceConfig,
+                          inherited: Callable[[], Inherited] | None = None) -> list[Unresolved]:
+    """The names the fragment's entries use that neither the fragment, nor the location, nor (when
+    something is missing there) the scopes `inherited()` reads define, sorted by field and value.
+
+    `inherited` is called at most once, and only when a name is missing from the fragment and
+    the location: the usual plan (zones in the vsys, the rest in the fragment) costs no request."""
+    panorama = fragment.location.is_panorama
+    missing: list[Unresolved] = []
+    for kind in ("rules", *fragment.objects):
+        spec = KINDS.get(FRAGMENT_KINDS.get(kind, kind))
+        container = _container(fragment, kind)
+        if spec is None or container is None:
+            continue
+        for ref in spec.references:
+            if ref.zone and panorama:
+                continue  # zones live in templates: checked by each firewall at commit-all
+            for value, users in _values(container, ref).items():
+                if _special(ref, value) or any(fragment.defines(t, value) or device.defines(t, value)
+                                               for t in ref.targets):
+                    continue
+                missing.append(Unresolved(kind, ref.field, value, ref.targets, users))
+    if missing and inherited is not None:
+        found = inherited()
+        missing = [u for u in missing
+                   if not any(u.value in scope.get(t, ()) for scope in found.scopes for t in u.targets)]
+        for u in missing:
+            u.doubt = found.gap
+    return sorted(missing, key=lambda u: (u.kind != "rules", u.field, u.value))
