@@ -185,7 +185,6 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.panos.plan.changes import build_plan
     from generator.panos.plan.document import build_document, load_prefix_lists
     from generator.panos.plan.membership import load_membership, membership_delta, registration_guards
-    from generator.panos.plan.references import unresolved_references
     from generator.panos.plan.saved import saved_block
     from generator.panos.push.registrations import read_registered
     from generator.panos.review.plan_render import render_json
@@ -201,10 +200,9 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     device_warnings = check_version(info)
     device = read_location(client, location)
     running = read_location(client, location, running=True)
-    unresolved = unresolved_references(fragment, device, lambda: read_inherited(client, location))
     the_plan = build_plan(fragment, device, tag=policy.rules.tag, bottom_rule=policy.rules.bottom_rule,
                           admin=admin_of(policy, credentials, client), safety=policy.safety,
-                          running=running, unresolved=unresolved)
+                          running=running, inherited=lambda: read_inherited(client, location))
     doc = build_document(the_plan, fragment, device, precheck=precheck,
                          prefix_lists=load_prefix_lists(fragment_path))
     doc["device"] = info.describe()

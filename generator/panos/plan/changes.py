@@ -13,7 +13,7 @@ the plan says so, and push overwrites it (the fragment is the source of truth).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -34,7 +34,7 @@ from generator.panos.plan.diff import (
 )
 from generator.panos.plan.order import apply_moves, plan_moves
 from generator.panos.plan.pending import PendingState, edited_by, find_pending, stamped_names, tagged_entries
-from generator.panos.plan.references import Unresolved, looked_in
+from generator.panos.plan.references import Inherited, looked_in, unresolved_references
 from generator.safety import (
     BottomRuleProblem,
     OthersPending,
@@ -135,11 +135,12 @@ def operator_references(device: DeviceConfig, tag: str,
 def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom_rule: str,
                max_delete_percent: float | None = None, admin: str | None,
                safety: Safety | None = None, running: DeviceConfig | None = None,
-               unresolved: Sequence[Unresolved] = ()) -> Plan:
+               inherited: Callable[[], Inherited] | None = None) -> Plan:
     """Compare the fragment with the candidate's managed objects (and, given `running`, find
     what is pending). `safety` holds the guards' thresholds; `max_delete_percent` alone means
-    a guard without a floor (the callers that predate safety.min_existing). `unresolved`: the
-    names the firewall would refuse (references.unresolved_references, which may read shared)."""
+    a guard without a floor (the callers that predate safety.min_existing). `inherited` reads
+    what the location inherits (shared, ancestors) when a name push writes is missing from the
+    fragment and the location (references.py); without it names are not checked (no firewall)."""
     if safety is None:
         safety = Safety(max_delete_percent=30.0 if max_delete_percent is None else max_delete_percent,
                         min_existing=0)
@@ -161,14 +162,6 @@ def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom
                     "not awspan's, and push will not overwrite it (rename one of them, or tag it "
                     f"{tag!r} to hand it over)"))
 
-    where = looked_in(fragment.location)
-    for problem in unresolved:
-        if problem.doubt:
-            plan.warnings.append(f"{problem.describe(where)} (not refused: {problem.doubt}, and it may be "
-                                 "in an ancestor)")
-        else:
-            plan.refuse(UnknownReference(problem.describe(where)))
-
     names = device.rule_names
     bottom = device.rule(bottom_rule)
     if bottom is None:
@@ -189,6 +182,14 @@ def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom
             plan.kept.setdefault(kind, set()).add(name)
             plan.warnings.append(f"{KIND_LABEL[kind]} {name!r} is no longer in the fragment but "
                                  f"{', '.join(sorted(users[name])[:3])} (not awspan's) use it: left in place")
+    if inherited is not None:  # what PAN-OS would refuse: a name push writes that nothing defines
+        where = looked_in(fragment.location)
+        for problem in unresolved_references(fragment, device, d.upserts, inherited, deleted=d.deletes):
+            if problem.doubt:
+                plan.warnings.append(f"{problem.describe(where)} (not refused: {problem.doubt}, and it may "
+                                     "be in an ancestor)")
+            else:
+                plan.refuse(UnknownReference(problem.describe(where)))
     managed_rules = owned["rules"]
     plan.managed_rules = len(managed_rules)
     for problem in safety.guards(len(managed_rules), len(d.deletes["rules"]), len(fragment.rules)):

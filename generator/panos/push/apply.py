@@ -40,7 +40,6 @@ from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan, build_plan
 from generator.panos.plan.diff import predict, restore_diff
-from generator.panos.plan.references import unresolved_references
 from generator.panos.plan.saved import SavedPlanCheck
 from generator.panos.push.batch import Batch, build_batch
 from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_job: used by bench/push.py
@@ -219,10 +218,9 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
     admin = key_admin(client, location, comment, s.admin)
     before = read_location(client, location)
     running = read_location(client, location, running=True)  # pending state: see pending.py
-    unresolved = unresolved_references(fragment, before, lambda: read_inherited(client, location))
     plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
                       safety=Safety(s.max_delete_percent, s.min_existing), running=running,
-                      unresolved=unresolved)
+                      inherited=lambda: read_inherited(client, location))
     result = PushResult(plan=plan)
     progress.before, progress.plan = before, plan
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
