@@ -254,6 +254,7 @@ def _dg_hierarchy(ctx: OpContext, cmd: etree._Element) -> etree._Element:
 def _show_config(which: str) -> Callable[[OpContext, etree._Element], etree._Element]:
     def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         with ctx.store.mutex:
+            ctx.store.settle()
             root = ctx.store.running if which == "running" else ctx.store.candidate
             return result_success([copy.deepcopy(root)])
 

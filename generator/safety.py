@@ -51,6 +51,11 @@ class OthersPending(Blocked):
     leave them pending, and its own edits would be mixed with theirs."""
 
 
+class OthersCommitting(OthersPending):
+    """Another admin's commit job holding changes to awspan's objects was still running when
+    awspan stopped waiting: they are committed, not yet in running."""
+
+
 class UnknownReference(Blocked):
     """The fragment names a zone, profile group, log forwarding profile or object the firewall
     does not hold: PAN-OS would refuse the batch ("... is not a valid reference")."""

@@ -189,3 +189,35 @@ def test_panorama_refuses_a_name_nowhere_in_the_hierarchy(panorama: EmulatorServ
     assert code == 1
     assert ("rule 'sg-1' names security profile group 'nowhere-strict' (profile-setting), which the firewall "
             "does not have (looked in device-group dg1, its ancestors and shared)") in err
+
+
+def test_a_name_push_deletes_does_not_count_and_an_unchanged_rule_is_not_looked_at():
+    """Only what push writes is checked, against what will be there after the batch: an awspan address
+    the fragment no longer defines is deleted by the same batch, so a rule naming it is refused."""
+    from lxml import etree
+
+    from generator.panos.config.fragment import parse_fragment
+    from generator.panos.config.view import read_view
+    from generator.panos.plan.changes import build_plan
+    from generator.panos.plan.references import Inherited
+
+    device_xml = fragment([rule("kept", destination=["web-1"])], addresses=[address("web-1", "10.0.1.10/32"),
+                                                                            address("old", "10.0.9.9/32")])
+    device = read_view(etree.fromstring(device_xml).xpath(LOC.base_xpath)[0], LOC)
+    device.rules.append(etree.fromstring(rule("clean-up", tag=None)))
+    calls = []
+
+    def inherited() -> Inherited:
+        calls.append(1)
+        return Inherited()
+
+    same = parse_fragment(device_xml.encode(), LOC, "awspan", "f")
+    plan = build_plan(same, device, tag="awspan", bottom_rule="clean-up", admin=None, inherited=inherited)
+    assert not plan.blockers and calls == []  # nothing written: nothing looked up, no request
+    gone = fragment([rule("kept", destination=["web-1"]), rule("new", destination=["old"])],
+                    addresses=[address("web-1", "10.0.1.10/32")])
+    plan = build_plan(parse_fragment(gone.encode(), LOC, "awspan", "f"), device, tag="awspan",
+                      bottom_rule="clean-up", admin=None, inherited=inherited)
+    assert any("rule 'new' names address, address group or external dynamic list 'old' (destination)" in b
+               for b in plan.blockers), plan.blockers
+    assert calls == [1]

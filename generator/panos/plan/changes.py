@@ -33,7 +33,14 @@ from generator.panos.plan.diff import (
     rule_order_after,
 )
 from generator.panos.plan.order import apply_moves, plan_moves
-from generator.panos.plan.pending import PendingState, edited_by, find_pending, stamped_names, tagged_entries
+from generator.panos.plan.pending import (
+    Pending,
+    PendingState,
+    edited_by,
+    find_pending,
+    stamped_names,
+    tagged_entries,
+)
 from generator.panos.plan.references import Inherited, looked_in, unresolved_references
 from generator.safety import (
     BottomRuleProblem,
@@ -112,6 +119,12 @@ def _changed_fields(want: etree._Element, have: etree._Element, kind: str) -> st
     names = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k)
                    and (k in a or not added_by_device(kind, k, b[k])))
     return ", ".join(names)
+
+
+def others_listing(others: list[Pending]) -> str:
+    """`rule 'a', address 'b' and 3 more`: the pending objects of other admins, for a message."""
+    listed = ", ".join(f"{KIND_LABEL[p.kind]} {p.name!r}" for p in others[:5])
+    return listed + (f" and {len(others) - 5} more" if len(others) > 5 else "")
 
 
 def operator_references(device: DeviceConfig, tag: str,
@@ -199,11 +212,9 @@ def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom
         others = plan.pending.others(admin)
         if others:
             who = sorted({a for p in others for a in p.admins if a != admin})
-            listed = ", ".join(f"{KIND_LABEL[p.kind]} {p.name!r}" for p in others[:5])
-            more = f" and {len(others) - 5} more" if len(others) > 5 else ""
             plan.refuse(OthersPending(
-                f"{', '.join(who)} has uncommitted changes to awspan's objects ({listed}{more}): awspan's "
-                "partial commit would leave them pending; ask them to commit or revert first"))
+                f"{', '.join(who)} has uncommitted changes to awspan's objects ({others_listing(others)}): "
+                "awspan's partial commit would leave them pending; ask them to commit or revert first"))
 
     if not [r for r in plan.refusals if not r.forceable and not isinstance(r, OthersPending)]:
         current = rule_order_after(device, d)

@@ -50,6 +50,7 @@ from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_j
     wait_for_job,
 )
 from generator.panos.push.commitall import DeviceResult, commit_all, failure_text
+from generator.panos.push.others_commit import plan_after_others_commits
 from generator.panos.push.progress import Progress, interrupted
 from generator.panos.push.verify import check_candidate
 from generator.panos.xmlapi.client import Job, PanosClient, PanosError
@@ -216,11 +217,17 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
     progress = progress or Progress()
     location = fragment.location
     admin = key_admin(client, location, comment, s.admin)
-    before = read_location(client, location)
-    running = read_location(client, location, running=True)  # pending state: see pending.py
-    plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
-                      safety=Safety(s.max_delete_percent, s.min_existing), running=running,
-                      inherited=lambda: read_inherited(client, location))
+    def read_and_plan() -> tuple[DeviceConfig, DeviceConfig, Plan]:
+        before = read_location(client, location)
+        running = read_location(client, location, running=True)  # pending state: see pending.py
+        return before, running, build_plan(
+            fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
+            safety=Safety(s.max_delete_percent, s.min_existing), running=running,
+            inherited=lambda: read_inherited(client, location))
+
+    # another admin's commit job still running: wait for it (others_commit.py)
+    before, running, plan = plan_after_others_commits(client, read_and_plan, lambda made: made[2], admin,
+                                                      s.commit_timeout)
     result = PushResult(plan=plan)
     progress.before, progress.plan = before, plan
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
