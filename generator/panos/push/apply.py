@@ -8,7 +8,10 @@ The sequence (design.md "Ownership and push"), and why each step is there:
    awspan reads, decides and writes (a lock held by someone else stops the push here);
 2. read the candidate with ONE `get` of the location (round trips must not grow with
    the number of rules);
-3. plan, and check the blockers and guards before anything changes;
+3. plan, and check the blockers and guards before anything changes: among them every name
+   the batch would use must be on the firewall (plan/references.py; shared and ancestors
+   read only when a name is missing), and another admin's commit job still running is
+   waited for before its changes are called uncommitted (others_commit.py);
 4. send ONE multi-config with every delete, set/edit and move: PAN-OS applies it all or
    nothing, so a bad reference can never leave half a policy behind;
 5. read back and verify (verify.py): what awspan set is there (the device's own additions
