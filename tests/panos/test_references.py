@@ -221,3 +221,13 @@ def test_a_name_push_deletes_does_not_count_and_an_unchanged_rule_is_not_looked_
     assert any("rule 'new' names address, address group or external dynamic list 'old' (destination)" in b
                for b in plan.blockers), plan.blockers
     assert calls == [1]
+
+
+def test_a_hostile_name_is_escaped_in_the_refusal(emu: EmulatorServer, awspan):
+    """A name is data: a newline in it cannot forge a second line of the message."""
+    frag = estate(destination="evil\nERROR: forged")
+    res = awspan("plan", fragment=frag)
+    assert res.code == 1
+    line = next(x for x in res.err.splitlines() if "push would refuse this plan" in x)
+    assert "name address, address group or external dynamic list 'evil\\nERROR: forged' (destination)" in line
+    assert not any(x.startswith("ERROR: forged") for x in res.err.splitlines())

@@ -5,10 +5,11 @@ profile group, log forwarding profile, address, group, service or tag that is ne
 location nor where the location inherits from is refused with "<rule> -> <field> '<value>' is
 not a valid reference" (docs/emulator.md cites the device's wording), and the whole batch
 with it. A plan that approved such a fragment approved a push bound to fail, so plan and push
-look the names up first: in the fragment, then the location's candidate (read already), and
-only when something is still missing in what the location inherits from (`outer`: shared,
-and on Panorama the device group's ancestors; read by the caller, a bounded number of
-requests). What stays missing is a blocker (safety.UnknownReference) naming each.
+look up the names of every entry push writes: in the fragment, then the location's candidate
+(read already), and only when something is still missing there in what the location inherits
+(`inherited`: shared, and on Panorama the device group's ancestors; read by the caller's
+reader, a bounded number of requests). What stays missing is a blocker
+(safety.UnknownReference) naming each.
 
 Where the names live (pan-os-python `panos/objects.py`, `panos/network.py`): zones
 `vsys/entry/zone`, profile groups `profile-group`, log forwarding profiles
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from generator.addresses import is_ip_literal
+from generator.errors import quote
 from generator.location import Location
 from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
@@ -47,6 +49,7 @@ class Inherited:
 
     scopes: list[ScopeNames] = field(default_factory=list)
     gap: str | None = None
+
 
 FRAGMENT_KINDS: dict[str, str] = {"rules": "rule"}
 """A fragment kind's name in generator.vocab, where it differs."""
@@ -76,15 +79,15 @@ class Unresolved:
         what = _words(self.targets)
         label = "rule" if self.kind == "rules" else self.kind.replace("-", " ")
         if len(self.users) == 1:
-            who = f"{label} {self.users[0]!r} names"
+            who = f"{label} {quote(self.users[0])} names"
         else:
-            shown = ", ".join(repr(u) for u in self.users[:3])
+            shown = ", ".join(quote(u) for u in self.users[:3])
             more = f" and {len(self.users) - 3} more" if len(self.users) > 3 else ""
             who = f"{len(self.users)} {label}s ({shown}{more}) name"
         fix = f"; check {POLICY_KEYS[self.field]} in policy.yaml" if self.kind == "rules" \
             and self.field in POLICY_KEYS else ""
-        return (f"{who} {what} {self.value!r} ({self.field}), which the firewall does not have (looked in "
-                f"{where}): PAN-OS would refuse the batch (\"is not a valid reference\"){fix}")
+        return (f"{who} {what} {quote(self.value)} ({self.field}), which the firewall does not have "
+                f"(looked in {where}): PAN-OS would refuse the batch (\"is not a valid reference\"){fix}")
 
 
 def looked_in(location: Location) -> str:
