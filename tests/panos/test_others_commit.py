@@ -63,10 +63,11 @@ def test_plan_and_push_wait_for_another_admins_commit_job(slow: EmulatorServer, 
     assert "uncommitted" not in res.err
     assert f"waiting up to 30 s (firewall.commit_timeout) for commit job {job} of admin (ACT" in res.err
     assert "~ change rule sg-web-tcp-443" in res.out  # the committed edit, now in running, is put back
-    # system info, candidate, running, the jobs, polls of the job, candidate and running again
+    # HA state, system info, candidate, running, the jobs, polls of the job, candidate and running again
     asked = [(r["type"], r["action"]) for r in slow.requests]
     polls = asked.count(("op", "show jobs"))
-    assert polls >= 1 and asked == [("op", "show system info"), ("config", "get"), ("config", "show"),
+    assert polls >= 1 and asked == [("op", "show high-availability state"), ("op", "show system info"),
+                                    ("config", "get"), ("config", "show"),
                                     ("op", "show jobs all"), *[("op", "show jobs")] * polls,
                                     ("config", "get"), ("config", "show")]
 
@@ -121,4 +122,5 @@ def test_uncommitted_changes_without_a_commit_job_cost_one_request_more(slow: Em
     res = run(slow, tmp_path, monkeypatch, capsys, "plan")
     assert res.code == 1 and "admin has uncommitted changes to awspan's objects" in res.err
     assert [(r["type"], r["action"]) for r in slow.requests] == [
-        ("op", "show system info"), ("config", "get"), ("config", "show"), ("op", "show jobs all")]
+        ("op", "show high-availability state"), ("op", "show system info"),
+        ("config", "get"), ("config", "show"), ("op", "show jobs all")]

@@ -50,7 +50,8 @@ def test_the_known_names_plan_without_a_further_request(emu: EmulatorServer, aws
     res = awspan("plan", fragment=estate())
     assert res.code == 0, res.err
     assert [(r["type"], r["action"]) for r in emu.requests] == [
-        ("op", "show system info"), ("config", "get"), ("config", "show")]
+        ("op", "show high-availability state"), ("op", "show system info"),
+        ("config", "get"), ("config", "show")]
 
 
 @pytest.mark.parametrize(("frag", "said"), [
@@ -74,7 +75,8 @@ def test_plan_exits_1_naming_what_the_firewall_would_refuse(emu: EmulatorServer,
     assert said in res.out  # the plan itself says it too (ERROR line)
     # the name was looked for in shared too: one more read, the same for 2 rules or 2,000
     assert [(r["type"], r["action"]) for r in emu.requests] == [
-        ("op", "show system info"), ("config", "get"), ("config", "show"), ("config", "get")]
+        ("op", "show high-availability state"), ("op", "show system info"),
+        ("config", "get"), ("config", "show"), ("config", "get")]
     assert emu.requests[-1]["xpath"] == "/config/shared"
     assert untouched(emu) == before
 
