@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from generator.errors import shorten
 from generator.interrupt import Interrupted, trap_signals
@@ -100,6 +100,7 @@ class PushResult:
     devices: list[DeviceResult] = field(default_factory=list)  # commit-all: one result per firewall
     requests: int = 0
     notes: list[str] = field(default_factory=list)
+    device: DeviceConfig | None = None  # the candidate as read before the batch (for the summary)
 
 
 # --- commit ---
@@ -220,7 +221,7 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
     running = read_location(client, location, running=True)  # pending state: see pending.py
     plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
                       safety=Safety(s.max_delete_percent, s.min_existing), running=running)
-    result = PushResult(plan=plan)
+    result = PushResult(plan=plan, device=before)
     progress.before, progress.plan = before, plan
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
         s.saved_plan.check(plan, before, running)
@@ -353,3 +354,4 @@ class Pushed:
     result: PushResult
     requests: int
     keygen: bool
+    document: dict[str, Any] | None = None  # the plan document of what was pushed (push's summary)

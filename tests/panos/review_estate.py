@@ -1,0 +1,100 @@
+"""The examples' estate with every AWS string a reviewer reads replaced by one the test chooses, and a
+plan of a change to it built in-process (generate -> plan document), for the hostile-data tests.
+
+The change a plan shows (old state -> new state): a source added to web's ssh rule and a
+permission description reworded (changed rules), the app group's `all` permission removed (a
+deleted rule) and a tcp/8443 one added (a created rule and service), and web-2 stopped (its
+addresses leave the groups: member changes in static, unregistrations in dynamic).
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from lxml import etree
+
+from generator.generate.membership import to_dynamic
+from generator.generate.model import build
+from generator.generate.render import render_fragment
+from generator.generate.state import parse_state
+from generator.location import Location
+from generator.panos.config.fragment import parse_fragment
+from generator.panos.config.view import parse_container
+from generator.panos.plan.changes import build_plan
+from generator.panos.plan.document import build_document
+from generator.panos.plan.inventory import Inventory
+from generator.panos.plan.membership import Registry
+from generator.policy import parse_policy
+from generator.registrations_file import Desired
+from tests.generate.helpers import example_policy_data, example_state_data
+
+LOC = Location(vsys="vsys1")
+SLOTS = 10
+"""How many strings an estate takes: 4 group names, 2 Name tags, 3 permission descriptions, 1
+prefix-list name."""
+
+
+def hostile_state(names: list[str], *, after: bool) -> dict[str, Any]:
+    """The examples' state with `names` in the places a reviewer reads; `after`: the changed one."""
+    state = example_state_data()
+    vpc = state["vpcs"][0]
+    groups = {g["id"]: g for g in vpc["security_groups"]}
+    for i, group in enumerate(vpc["security_groups"][:4]):
+        group["name"] = names[i]
+    by_name = {i["name"]: i for i in vpc["instances"]}
+    by_name["web-1"]["name"], by_name["web-2"]["name"] = names[4], names[5]
+    web = groups["sg-0a1b2c3d4e5f60001"]["ingress"]
+    web[0]["description"], web[2]["description"] = names[6], names[7]
+    groups["sg-0a1b2c3d4e5f60002"]["ingress"][0]["description"] = names[8]
+    vpc["prefix_lists"][0]["name"] = names[9]
+    if after:
+        web[2]["cidrs"] = [*web[2]["cidrs"], "192.0.2.77/32"]
+        web[0]["description"] = names[7] + names[6]
+        app = groups["sg-0a1b2c3d4e5f60002"]["ingress"]
+        app[:] = [p for p in app if p["protocol"] != "all"]
+        app.append(
+            {"protocol": "tcp", "from_port": 8443, "to_port": 8443, "cidrs": ["198.51.100.0/24"], "ipv6_cidrs": [],
+             "prefix_lists": [], "groups": [], "description": names[6]})
+        by_name["web-2"]["state"] = "stopped"
+    return state
+
+
+def _generate(state: dict[str, Any], membership: str) -> tuple[bytes, dict[str, frozenset[str]], dict]:
+    data = example_policy_data()
+    data["rules"]["membership"] = membership
+    policy = parse_policy(data)
+    built = build(parse_state(copy.deepcopy(state)), policy)
+    fragment, regs = built.fragment, None
+    if membership == "dynamic":
+        fragment, regs = to_dynamic(built, policy.rules.tag)
+    xml, _ = render_fragment(fragment)
+    owners = {e.ip: (e.instance, e.name) for e in regs.entries} if regs else {}
+    return xml, (regs.as_map() if regs else {}), owners
+
+
+def _device(xml: bytes) -> etree._Element:
+    """The old fragment as the firewall's candidate: awspan's objects above the operator's clean-up rule."""
+    root = etree.fromstring(xml)
+    base = root.xpath(LOC.base_xpath)[0]
+    rules = base.find("rulebase/security/rules")
+    if rules is None:
+        rules = etree.SubElement(etree.SubElement(etree.SubElement(base, "rulebase"), "security"), "rules")
+    cleanup = etree.SubElement(rules, "entry", name="clean-up")
+    for field, value in (("from", "any"), ("to", "any"), ("source", "any"), ("destination", "any"),
+                         ("application", "any"), ("service", "any")):
+        etree.SubElement(etree.SubElement(cleanup, field), "member").text = value
+    etree.SubElement(cleanup, "action").text = "deny"
+    return base
+
+
+def hostile_plan(names: list[str], membership: str = "static") -> dict[str, Any]:
+    """The plan document of the change, with `names` in it."""
+    old, new = hostile_state(names, after=False), hostile_state(names, after=True)
+    old_xml, old_regs, _ = _generate(old, membership)
+    new_xml, new_regs, owners = _generate(new, membership)
+    device = parse_container(_device(old_xml), LOC)
+    frag = parse_fragment(new_xml, LOC, "awspan", "fragment.xml")
+    plan = build_plan(frag, device, tag="awspan", bottom_rule="clean-up", admin=None, max_delete_percent=100)
+    registry = Registry(old_regs, Desired("awspan.", new_regs, owners)) if membership == "dynamic" else None
+    return build_document(plan, frag, device, inventory=Inventory.from_state(new), registry=registry)
