@@ -208,8 +208,8 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
                           running=running)
     desired = load_membership(policy, fragment_path)
     registry = _registry(client, policy, device, desired)
-    doc = build_document(the_plan, fragment, device, precheck=precheck, inventory=load_inventory(fragment_path),
-                         registry=registry)
+    doc = build_document(the_plan, fragment, device, precheck=precheck,
+                         inventory=load_inventory(fragment_path), registry=registry)
     doc["device"] = info.describe()
     doc["warnings"] = [*device_warnings, *doc["warnings"]]
     membership_refusal = None

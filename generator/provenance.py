@@ -25,8 +25,9 @@ AWS_ID = r"[a-z]+-[0-9A-Za-z]+"
 """An AWS id as state.yaml holds it (schemas/state.schema.json `$defs.id`)."""
 
 _ID = re.compile(AWS_ID)
-_RULE = re.compile(rf"(?P<owner>{AWS_ID})(?:-(?P<interface>eni-[0-9A-Za-z]+))?-(?P<offer>[0-9A-Za-z][-0-9A-Za-z]*)")
-_ADDRESS = re.compile(rf"(?P<owner>{AWS_ID})-(?P<ip>[0-9A-Fa-f][-0-9A-Fa-f.]*)")
+_RULE = re.compile(rf"(?P<owner>{AWS_ID})(?:-(?P<interface>eni-[0-9A-Za-z]+))?"
+                   r"-(?P<offer>[0-9A-Za-z][-0-9A-Za-z]*)")
+_ADDRESS = re.compile(rf"(?P<owner>{AWS_ID})-(?P<ip>[-0-9A-Fa-f.]+)")
 _INTERFACE = re.compile(rf"(?P<owner>{AWS_ID})-(?P<interface>eni-[0-9A-Za-z]+)")
 
 OWNER_KINDS = {"sg": "security-group", "i": "instance", "eni": "interface"}

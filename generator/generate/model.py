@@ -295,7 +295,8 @@ class _Builder:
                 if not sources:
                     continue
                 used = True
-                text = group_rule_description(sg_id, group.get("name"), where_txt, "; ".join(sorted(acc.notes)))
+                notes = "; ".join(sorted(acc.notes))
+                text = group_rule_description(sg_id, group.get("name"), where_txt, notes)
                 self.add_rule(
                     lambda v=v, g=g, offer=offer: f"vpcs[{v}].security_groups[{g}]: rule for {offer.label}",
                     (sg_id, "", offer.order),
@@ -362,7 +363,7 @@ class _Builder:
                     text = instance_rule_description(inst_id, label, vpc_id, eni_id or None, notes)
                     destinations = tuple(sorted(set().union(*(p.destinations for p in parts))))
                     self.add_rule(
-                        lambda offer=offer, i=inst_id, e=eni_id: f"rule for {offer.label} to {i} {e}".rstrip(),
+                        lambda o=offer, i=inst_id, e=eni_id: f"rule for {o.label} to {i} {e}".rstrip(),
                         (inst_id, eni_id, offer.order),
                         rule_name(inst_id, offer.suffix, eni_id or None),
                         offer,

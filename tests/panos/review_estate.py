@@ -54,7 +54,8 @@ def hostile_state(names: list[str], *, after: bool) -> dict[str, Any]:
         app = groups["sg-0a1b2c3d4e5f60002"]["ingress"]
         app[:] = [p for p in app if p["protocol"] != "all"]
         app.append(
-            {"protocol": "tcp", "from_port": 8443, "to_port": 8443, "cidrs": ["198.51.100.0/24"], "ipv6_cidrs": [],
+            {"protocol": "tcp", "from_port": 8443, "to_port": 8443, "cidrs": ["198.51.100.0/24"],
+             "ipv6_cidrs": [],
              "prefix_lists": [], "groups": [], "description": names[6]})
         by_name["web-2"]["state"] = "stopped"
     return state
@@ -98,3 +99,44 @@ def hostile_plan(names: list[str], membership: str = "static") -> dict[str, Any]
     plan = build_plan(frag, device, tag="awspan", bottom_rule="clean-up", admin=None, max_delete_percent=100)
     registry = Registry(old_regs, Desired("awspan.", new_regs, owners)) if membership == "dynamic" else None
     return build_document(plan, frag, device, inventory=Inventory.from_state(new), registry=registry)
+
+
+def big_state(groups: int, name: Any = None) -> dict[str, Any]:
+    """The examples' first VPC with `groups` security groups, one tcp permission each (port 1000+i,
+    from two CIDRs and a prefix list), on as many instances in the firewall-routed subnet (two groups
+    each). `name(kind, i)` names the groups, instances, descriptions and the prefix list."""
+    name = name or (lambda kind, i: f"{kind}-{i}")
+    state = example_state_data()
+    vpc = state["vpcs"][0]
+    state["vpcs"] = [vpc]
+    vpc["prefix_lists"] = [{"id": "pl-0f6f6f6f6f6f6f6f6", "name": name("pl", 0), "cidrs": ["198.18.0.0/15"]}]
+    vpc["security_groups"] = [
+        {"id": f"sg-{i:017x}", "name": name("sg", i), "ingress": [
+            {"protocol": "tcp", "from_port": 1000 + i, "to_port": 1000 + i,
+             "cidrs": [f"203.0.{i // 250}.{i % 250}/32", "198.51.100.0/24"], "ipv6_cidrs": [],
+             "prefix_lists": ["pl-0f6f6f6f6f6f6f6f6"], "groups": [], "description": name("perm", i)}]}
+        for i in range(groups)]
+    vpc["instances"] = [
+        {"id": f"i-{i:017x}", "name": name("instance", i), "state": "running", "interfaces": [
+            {"id": f"eni-{i:017x}", "subnet": "subnet-0a1a1a1a1a1a1a1a1",
+             "private_ips": [f"10.10.{1 + i // 250}.{10 + i % 200}"], "ipv6_addresses": [], "public_ip": None,
+             "security_groups": [f"sg-{i:017x}", f"sg-{(i + 1) % groups:017x}"]}]}
+        for i in range(groups)]
+    return state
+
+
+def plan_of_states(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    """The plan document from `old` (None: an empty firewall) to `new`, layout group, static."""
+    old_xml = _generate(old, "static")[0] if old is not None else _generate(_empty(new), "static")[0]
+    new_xml = _generate(new, "static")[0]
+    device = parse_container(_device(old_xml), LOC)
+    frag = parse_fragment(new_xml, LOC, "awspan", "fragment.xml")
+    plan = build_plan(frag, device, tag="awspan", bottom_rule="clean-up", admin=None, max_delete_percent=100)
+    return build_document(plan, frag, device, inventory=Inventory.from_state(new))
+
+
+def _empty(state: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(state)
+    for vpc in out["vpcs"]:
+        vpc["instances"] = []
+    return out

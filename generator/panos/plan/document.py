@@ -164,8 +164,10 @@ def build_document(plan: Plan, fragment: FragmentView, device: DeviceConfig, *,
     rules.sort(key=lambda r: (ACTION_ORDER[r["action"]], r["name"]))
 
     objects = _objects(d, have, drift, after_objs, before_objs)
-    openings = sorted(filter(None, (exposure(r, True) for r in rules if r.get("flows_opened"))), key=width_key)
-    closings = sorted(filter(None, (exposure(r, False) for r in rules if r.get("flows_closed"))), key=width_key)
+    openings = sorted(filter(None, (exposure(r, True) for r in rules if r.get("flows_opened"))),
+                      key=width_key)
+    closings = sorted(filter(None, (exposure(r, False) for r in rules if r.get("flows_closed"))),
+                      key=width_key)
     reached = destinations(rules)
     managed = {k: {n: e for n, e in have[k].items() if n in d.scope.get(k, ())} for k in KINDS}
     modes = membership_mode(managed), membership_mode(desired)

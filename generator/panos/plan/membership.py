@@ -103,5 +103,6 @@ def membership_section(registry: Registry, inventory: Inventory, before: str | N
         return [{"ip": ip, "owner": _owner(ip, inventory, registry.desired), "tags": sorted(tags[ip])}
                 for ip in sorted(tags, key=sort_key)]
 
-    return {"before": before, "after": after, "register": items(d.register), "unregister": items(d.unregister),
+    return {"before": before, "after": after, "register": items(d.register),
+            "unregister": items(d.unregister),
             "registered": len(registry.after)}

@@ -122,7 +122,8 @@ def rule_view(name: str, el: etree._Element, objs: Objects) -> dict[str, Any]:
         "to": _members(el, "to/member"),
         "sources": [{"value": s, "any": s in ANY_SOURCES, "prefix_lists": inv.prefix_lists.get(s, [])}
                     for s in _members(el, "source/member")],
-        "destinations": [{"member": m, "addresses": objs.resolve(m)} for m in _members(el, "destination/member")],
+        "destinations": [{"member": m, "addresses": objs.resolve(m)}
+                         for m in _members(el, "destination/member")],
         "applications": _members(el, "application/member"),
         "services": [{"member": s, "ports": objs.service(s)} for s in _members(el, "service/member")],
         "action": (el.findtext("action") or "").strip(),
@@ -196,7 +197,9 @@ def _addresses(*views: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
 def exposure(rule: dict[str, Any], opened: bool) -> dict[str, Any] | None:
     """What the flows a rule opens (or closes) have: sources, destinations, services — only
     what is new (gone) unless another dimension changed too."""
-    after, before = (rule.get("after"), rule.get("before")) if opened else (rule.get("before"), rule.get("after"))
+    after, before = rule.get("after"), rule.get("before")
+    if not opened:
+        after, before = before, after
     parts = _gained(_flow_sets(after), _flow_sets(before))
     if parts is None:
         return None

@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from generator.kinds import LABELS
-from generator.text import count
 from generator.panos.review.markup import Data, Line, Message, join
+from generator.text import count
 
 SIGN = {"create": "+", "delete": "-", "change": "~", "affected": "*", "move": ">"}
 CONTEXT = 10
@@ -22,7 +22,8 @@ HEADLINE_NAMES = 2
 """Destinations named in the headline per direction (opened to, closed to)."""
 ROW_VALUES = 3
 """Sources or destinations named in one opened/closed row."""
-VIEW_FIELDS = frozenset({"from", "to", "source", "destination", "application", "service", "action", "disabled"})
+VIEW_FIELDS = frozenset({"from", "to", "source", "destination", "application", "service", "action",
+                         "disabled"})
 """Rule fields a rule view shows resolved; any other changed field is shown before -> after."""
 
 
@@ -159,8 +160,8 @@ def changed_rule_lines(r: dict[str, Any]) -> list[Line]:
         out.append(("  through registrations (membership dynamic) of: ",
                     *join((Data(x),) for x in r["via_registrations"])))
     out += _pair(_zones(b), _zones(a))
-    out += _marked([(s["value"], source(s)) for s in b["sources"]], [(s["value"], source(s)) for s in a["sources"]],
-                   "sources")
+    out += _marked([(s["value"], source(s)) for s in b["sources"]],
+                   [(s["value"], source(s)) for s in a["sources"]], "sources")
     out += _marked(_destination_lines(b), _destination_lines(a), "destinations")
     out += _pair(_what(b), _what(a))
     for f in r.get("fields", []):
@@ -172,8 +173,8 @@ def changed_rule_lines(r: dict[str, Any]) -> list[Line]:
 
 
 def _flows(r: dict[str, Any]) -> str:
-    flows = [f"{plural(r[k], 'flow')} {w}" for k, w in (("flows_opened", "opened"), ("flows_closed", "closed"))
-             if r.get(k)]
+    flows = [f"{plural(r[k], 'flow')} {w}"
+             for k, w in (("flows_opened", "opened"), ("flows_closed", "closed")) if r.get(k)]
     return " (" + ", ".join(flows) + ")" if flows else ""
 
 
@@ -287,12 +288,13 @@ def objects_line(doc: dict[str, Any]) -> Line:
 
 
 SWITCH = {
-    ("static", "dynamic"): "push replaces the static address groups by dynamic ones and registers their "
-                           "addresses through User-ID after the commit: until then the new groups match nothing",
-    ("dynamic", "static"): "push replaces the dynamic address groups by static ones; awspan's User-ID "
-                           "registrations stay on the firewall, matching nothing, and push no longer reconciles "
-                           "them (check that rules.membership is meant to be static: the Lambda's copy of "
-                           "policy.yaml too)",
+    ("static", "dynamic"):
+        "push replaces the static address groups by dynamic ones and registers their addresses through "
+        "User-ID after the commit: until then the new groups match nothing",
+    ("dynamic", "static"):
+        "push replaces the dynamic address groups by static ones; awspan's User-ID registrations stay on "
+        "the firewall, matching nothing, and push no longer reconciles them (check that rules.membership "
+        "is meant to be static: the Lambda's copy of policy.yaml too)",
 }
 
 
@@ -301,7 +303,8 @@ def switch_line(doc: dict[str, Any]) -> Line | None:
     if not mode.get("switch"):
         return None
     why = SWITCH.get((mode["before"], mode["after"]), "")
-    return (f"WARNING: membership changes from {mode['before']} to {mode['after']} (rules.membership): {why}",)
+    return (f"WARNING: membership changes from {mode['before']} to {mode['after']} (rules.membership): "
+            f"{why}",)
 
 
 def status_lines(doc: dict[str, Any], pending_limit: int = 20) -> list[Line]:
@@ -321,7 +324,8 @@ def status_lines(doc: dict[str, Any], pending_limit: int = 20) -> list[Line]:
         for p in items[:pending_limit]:
             by = (" by ", *join((Data(a),) for a in p["admins"])) if p["admins"] else ()
             out.append((f"  {p['state']} {LABELS[p['kind']]} ", Data(p["name"]), *by))
-            out += [(f"    ~ {f['field']}: ", *value(f["before"]), " -> ", *value(f["after"])) for f in p["fields"]]
+            out += [(f"    ~ {f['field']}: ", *value(f["before"]), " -> ", *value(f["after"]))
+                    for f in p["fields"]]
         if len(items) > pending_limit:
             out.append((f"  ... {len(items) - pending_limit} more: see the full plan",))
     out += [("warning: ", Message(w)) for w in doc["warnings"]]
@@ -334,8 +338,9 @@ def exposure_line(e: dict[str, Any]) -> Line:
     if len(e["sources"]) > ROW_VALUES:
         src += (f" and {len(e['sources']) - ROW_VALUES} more",)
     svc = join((Data(s),) for s in e["services"][:ROW_VALUES])
-    return (Data(e["rule"]), f": {plural(e['flows'], 'flow')} from ", *src, " to ", *addresses(e["destinations"]),
-            " on ", *svc, *(("  [ANY SOURCE]",) if e["any_source"] else ()))
+    return (Data(e["rule"]), f": {plural(e['flows'], 'flow')} from ", *src,
+            " to ", *addresses(e["destinations"]), " on ", *svc,
+            *(("  [ANY SOURCE]",) if e["any_source"] else ()))
 
 
 def destination_line(d: dict[str, Any]) -> Line:
@@ -369,7 +374,8 @@ def membership_lines(m: dict[str, Any]) -> list[Line]:
     for sign, verb, items in (("+", "register", m["register"]), ("-", "unregister", m["unregister"])):
         for e in items:
             who = owner(e["owner"]) or (GONE,)
-            out.append((f"{sign} {verb} ", Data(e["ip"]), " ", *who, ": ", *join((Data(t),) for t in e["tags"])))
+            tags = join((Data(t),) for t in e["tags"])
+            out.append((f"{sign} {verb} ", Data(e["ip"]), " ", *who, ": ", *tags))
     return out
 
 

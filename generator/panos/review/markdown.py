@@ -33,7 +33,8 @@ DEFAULT_FULL_PLAN = "the JSON plan: run `awspan plan --format json` where the fi
 
 
 def _size(lines: list[str]) -> int:
-    return sum(len(line) + 1 for line in lines)
+    """Characters as GitHub may count them (UTF-16 code units: an emoji is two), newlines included."""
+    return sum(len(line) + 1 + sum(1 for c in line if c > "\uffff") for line in lines)
 
 
 def _fit(pieces: list[list[str]], budget: int, more: Callable[[int], list[str]]) -> tuple[list[str], int]:
@@ -63,8 +64,10 @@ def _table(head: list[str], rows: list[list[Line]], budget: int, what: str) -> l
         return []
     cells = [("| " + " | ".join(as_markdown(c, table=True) for c in row) + " |") for row in rows]
     header = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
-    body, _ = _fit([[c] for c in cells], budget - _size(header),
-                   lambda n: [f"| {n} more {what}: see the full plan |" + " |" * (len(head) - 1)] if n else [])
+    def more(n: int) -> list[str]:
+        return [f"| {n} more {what}: see the full plan |" + " |" * (len(head) - 1)] if n else []
+
+    body, _ = _fit([[c] for c in cells], budget - _size(header), more)
     return header + body
 
 
@@ -169,6 +172,6 @@ def _precheck(doc: dict[str, Any]) -> list[str]:
     if doc.get("precheck") is None or not (decisions or warnings):
         return []
     rows = [L.decision(d) for d in decisions] + [("warning: ", Message(str(w))) for w in warnings]
-    title = (f"Already-allowed check: {L.plural(len(decisions), 'other decision')}",)
-    return [f"<details><summary>{as_html(title)}</summary>", "", *_block(rows, CAPS["precheck"] - 300), "",
-            "</details>", ""]
+    title = (f"{L.plural(len(decisions), 'decision')} about rules not shown above",)
+    return _heading("Already-allowed check", [f"<details><summary>{as_html(title)}</summary>", "",
+                                              *_block(rows, CAPS["precheck"] - 300), "", "</details>"])

@@ -14,7 +14,7 @@ from typing import Any
 
 from generator.panos.review import lines as L
 from generator.panos.review.markdown import render_markdown
-from generator.panos.review.markup import Data, Line, Message, text_lines
+from generator.panos.review.markup import Line, Message, text_lines
 
 MEMBERSHIP_LINES = 200
 """Registration lines shown in the text plan; the JSON plan and registrations.yaml hold all."""
