@@ -387,10 +387,10 @@ def verdict(d: dict[str, Any]) -> Line:
         covering = [covering] if covering else []
     names = [str(c) for c in covering]
     reason = str(d.get("reason") or "")
-    out: Line = (Data(str(d.get("verdict", "?"))),)
+    out: Line = (Message(str(d.get("verdict", "?"))),)
     if names and not all(n in reason for n in names):
         out += (" by ", *join((Data(n),) for n in names))
-    return out + ((" (", Data(reason), ")") if reason else ())
+    return out + ((" (", Message(reason), ")") if reason else ())
 
 
 def decision(d: Any) -> Line:
