@@ -91,13 +91,23 @@ def _device(xml: bytes) -> etree._Element:
 
 def hostile_plan(names: list[str], membership: str = "static") -> dict[str, Any]:
     """The plan document of the change, with `names` in it."""
-    old, new = hostile_state(names, after=False), hostile_state(names, after=True)
-    old_xml, old_regs, _ = _generate(old, membership)
+    return plan_between(hostile_state(names, after=False), hostile_state(names, after=True), membership)
+
+
+def plan_between(old: dict[str, Any], new: dict[str, Any], membership: str = "static",
+                 old_membership: str | None = None) -> dict[str, Any]:
+    """The plan from `old` pushed (in `old_membership`, by default the same) to `new` in `membership`;
+    the firewall holds old's registrations when it was dynamic."""
+    old_xml, old_regs, _ = _generate(old, old_membership or membership)
     new_xml, new_regs, owners = _generate(new, membership)
     device = parse_container(_device(old_xml), LOC)
     frag = parse_fragment(new_xml, LOC, "awspan", "fragment.xml")
     plan = build_plan(frag, device, tag="awspan", bottom_rule="clean-up", admin=None, max_delete_percent=100)
-    registry = Registry(old_regs, Desired("awspan.", new_regs, owners)) if membership == "dynamic" else None
+    registry = None
+    if membership == "dynamic":
+        registry = Registry(old_regs, Desired("awspan.", new_regs, owners))
+    elif old_membership == "dynamic":
+        registry = Registry(old_regs)
     return build_document(plan, frag, device, inventory=Inventory.from_state(new), registry=registry)
 
 
