@@ -41,7 +41,8 @@ def test_openings_list_only_the_new_source_of_a_changed_rule():
     assert opened["sources"] == ["192.0.2.77/32"]  # not 203.0.113.0/24, which was already open
     assert {a["ip"] for a in opened["destinations"]} == {"10.10.1.10", "2600:1f18:1234:5601::10"}
     closed = next(e for e in doc["closings"] if e["rule"] == SSH)
-    assert closed["sources"] == ["203.0.113.0/24"] and [a["ip"] for a in closed["destinations"]] == ["10.10.1.11"]
+    assert closed["sources"] == ["203.0.113.0/24"]
+    assert [a["ip"] for a in closed["destinations"]] == ["10.10.1.11"]
 
 
 def test_a_long_description_folds_instead_of_running_sideways():
