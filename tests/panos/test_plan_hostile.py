@@ -136,3 +136,20 @@ def test_a_newline_in_a_name_tag_adds_no_line():
     text = render_text(hostile_plan(names))
     assert "\n+ destination 10.9.9.9" not in text and '("web\\n+ destination 10.9.9.9")' in text
     assert not any(line.lstrip().startswith("+ destination 10.9.9.9") for line in text.splitlines())
+
+
+def test_pending_warnings_refusals_and_registrations_make_no_link_mention_or_reference():
+    """The issue's pending-changes case (a name that rendered as a live link, an @team mention and an
+    issue reference), and every other section that carries names: refusals, warnings, the
+    already-allowed check, registrations."""
+    doc = hostile_plan(ATTACKS[:SLOTS], "dynamic")
+    doc["pending"] = [{"kind": "rules", "name": a, "state": "changed", "admins": [a], "ours": False,
+                       "fields": [{"field": "description", "before": a, "after": a}]} for a in ATTACKS]
+    doc["blockers"] = [f"rule {a!r} is in the way" for a in ATTACKS]
+    doc["warnings"] = list(ATTACKS)
+    doc["precheck"] = {"path": "out/precheck.yaml", "warnings": list(ATTACKS),
+                       "decisions": [{"rule": a, "verdict": a, "covering": [a], "reason": a}
+                                     for a in ATTACKS]}
+    doc["membership"]["unregister"] = [{"ip": "10.9.9.9", "tags": list(ATTACKS), "owner": {
+        "kind": "instance", "id": "i-0abc", "name": a, "interface": None, "vpc": None}} for a in ATTACKS]
+    check_safe(gfm(render_markdown(doc)))
