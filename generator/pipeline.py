@@ -198,6 +198,7 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     location = policy.firewall.location
     fragment = load_fragment(fragment_path, location, policy.rules.tag)
     precheck = load_precheck(fragment_path)
+    desired = load_membership(policy, fragment_path)
     client = connect(policy, credentials)
     info = read_system_info(client)  # plan refuses what push would refuse: the version gate
     device_warnings = check_version(info)
@@ -252,7 +253,9 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
 
     location = policy.firewall.location
     fragment = load_fragment(fragment_path, location, policy.rules.tag)
-    client = connect(policy, credentials)
+    saved_plan = load_saved_plan(plan_file, Path(fragment_path).read_bytes()) if plan_file else None
+    desired = load_membership(policy, fragment_path)
+    client = connect(policy, credentials)  # files first: a bad one costs no request
     settings = PushSettings(
         tag=policy.rules.tag,
         bottom_rule=policy.rules.bottom_rule,
@@ -263,10 +266,8 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
         description=description,
         min_existing=policy.safety.min_existing,
         push_to_devices=policy.firewall.push_to_devices,
+        saved_plan=saved_plan,
     )
-    if plan_file:
-        settings.saved_plan = load_saved_plan(plan_file, Path(fragment_path).read_bytes())
-    desired = load_membership(policy, fragment_path)
     before = current = None
     if desired is not None:  # first take away what must go (less is always safe), unless it is too much
         current = read_registered(client, location, desired.prefix)
