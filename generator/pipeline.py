@@ -25,9 +25,11 @@ if TYPE_CHECKING:
     from generator.collect.sessions import SessionFactory
     from generator.panos.config.view import DeviceConfig
     from generator.panos.plan.changes import Plan
+    from generator.panos.plan.membership import Registry
     from generator.panos.push.apply import Pushed
     from generator.panos.xmlapi.client import PanosClient
     from generator.policy import Policy
+    from generator.registrations_file import Desired
     from generator.safety import UnsafePlan
 
 log = logging.getLogger(__name__)
@@ -184,11 +186,11 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.generate.precheck_file import load_precheck
     from generator.panos.config.fragment import load_fragment
     from generator.panos.plan.changes import build_plan
-    from generator.panos.plan.document import build_document, load_prefix_lists
-    from generator.panos.plan.membership import load_membership, membership_delta, registration_guards
+    from generator.panos.plan.document import build_document
+    from generator.panos.plan.inventory import load_inventory
+    from generator.panos.plan.membership import load_membership, registration_guards
     from generator.panos.plan.saved import saved_block
     from generator.panos.push.others_commit import plan_after_others_commits
-    from generator.panos.push.registrations import read_registered
     from generator.panos.review.plan_render import render_json
     from generator.panos.xmlapi.read_config import read_inherited, read_location
     from generator.panos.xmlapi.sysinfo import check_version, read_system_info
@@ -213,21 +215,32 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     # another admin's commit still running: wait for it (firewall.commit_timeout), as push does
     device, the_plan = plan_after_others_commits(client, read_and_plan, lambda made: made[1], admin,
                                                  policy.firewall.commit_timeout)
+    desired = load_membership(policy, fragment_path)
+    registry = _registry(client, policy, device, desired)
     doc = build_document(the_plan, fragment, device, precheck=precheck,
-                         prefix_lists=load_prefix_lists(fragment_path))
+                         inventory=load_inventory(fragment_path), registry=registry)
     doc["device"] = info.describe()
     doc["warnings"] = [*device_warnings, *doc["warnings"]]
     membership_refusal = None
-    if desired is not None:  # membership dynamic: the registrations push would send, no commit
-        current = read_registered(client, location, desired.prefix)
-        doc["membership"] = membership_delta(desired, current)
-        doc["summary"]["has_changes"] = doc["summary"]["has_changes"] or bool(
-            doc["membership"]["register"] or doc["membership"]["unregister"])
-        membership_refusal = next(iter(registration_guards(policy.safety, desired, current)), None)
+    if desired is not None and registry is not None:  # the guard on mass unregistration
+        membership_refusal = next(iter(registration_guards(policy.safety, desired, registry.before)), None)
     if out:
         saved = dict(doc, saved=saved_block(the_plan, device, Path(fragment_path).read_bytes()))
         write_atomic(out, render_json(saved))
     return Planned(doc, the_plan, refusal(the_plan) or membership_refusal)
+
+
+def _registry(client: PanosClient, policy: Policy, device: DeviceConfig, desired: Desired | None
+              ) -> Registry | None:
+    """The User-ID registrations before and after, when membership is or was dynamic (else None:
+    nothing to read, static groups hold their members)."""
+    from generator.panos.plan.membership import Registry, dynamic_on
+    from generator.panos.push.registrations import read_registered
+    from generator.registrations_file import tag_prefix
+
+    if desired is None and not dynamic_on(device, policy.rules.tag):
+        return None
+    return Registry(read_registered(client, policy.firewall.location, tag_prefix(policy.rules.tag)), desired)
 
 
 def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force: bool = False,
@@ -238,7 +251,9 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
     dynamic, unregistrations go first (less is always safe), registrations after the commit.
     """
     from generator.panos.config.fragment import load_fragment
-    from generator.panos.plan.membership import load_membership, registration_guards
+    from generator.panos.plan.document import build_document
+    from generator.panos.plan.inventory import load_inventory
+    from generator.panos.plan.membership import Registry, load_membership, registration_guards
     from generator.panos.plan.saved import load_saved_plan
     from generator.panos.push.apply import Pushed, PushSettings
     from generator.panos.push.apply import push as apply
@@ -261,7 +276,7 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
         push_to_devices=policy.firewall.push_to_devices,
         saved_plan=saved_plan,
     )
-    before = None
+    before = current = None
     if desired is not None:  # first take away what must go (less is always safe), unless it is too much
         current = read_registered(client, location, desired.prefix)
         for guard in [] if force else registration_guards(policy.safety, desired, current):
@@ -277,4 +292,9 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
             f"{len(done.after)} address(es) hold awspan tags"
         )
         result.requests = client.request_count  # the registrations' round trips count too
-    return Pushed(result, client.request_count, bool(client.key_owner))
+    registry = Registry(current, desired) if current is not None else None
+    if registry is None and result.device is not None:
+        registry = _registry(client, policy, result.device, None)
+    document = None if result.device is None else build_document(  # what push's summary says
+        result.plan, fragment, result.device, inventory=load_inventory(fragment_path), registry=registry)
+    return Pushed(result, client.request_count, bool(client.key_owner), document)
