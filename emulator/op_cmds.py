@@ -189,7 +189,7 @@ def _system_info(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         ("hostname", "awspan-emulator"),
         ("ip-address", "127.0.0.1"),
         ("model", "Panorama" if panorama else "PA-VM"),
-        ("serial", "007000000000001"),
+        ("serial", ctx.store.device.serial),
         ("app-version", "8799-8509"),
         ("sw-version", ctx.store.device.sw_version),
         ("multi-vsys", "on" if ctx.store.device.multi_vsys else "off"),

@@ -95,8 +95,11 @@ def _step(sub: argparse._SubParsersAction, name: str, help: str) -> argparse.Arg
 
 
 def _fragment_option(p: argparse.ArgumentParser) -> None:
-    """--fragment of plan and push: the file generate wrote."""
+    """--fragment of plan and push: the file generate wrote; --state: what it was generated from."""
     p.add_argument("--fragment", default="out/fragment.xml", metavar="PATH", help="fragment (from generate)")
+    p.add_argument("--state", metavar="PATH",
+                   help="state the fragment was generated from; membership dynamic checks registrations.yaml "
+                        "against it (default: state.yaml beside the fragment)")
 
 
 def build_parser() -> argparse.ArgumentParser:

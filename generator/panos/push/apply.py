@@ -8,7 +8,9 @@ The sequence (design.md "Ownership and push"), and why each step is there:
    awspan reads, decides and writes (a lock held by someone else stops the push here);
 2. read the candidate with ONE `get` of the location (round trips must not grow with
    the number of rules);
-3. plan, and check the blockers and guards before anything changes;
+3. plan (with membership dynamic, also read the registered tags: registrations.py), check the
+   saved plan (push --plan) and the blockers and guards before anything changes; then send
+   the unregistrations (less is always safe);
 4. send ONE multi-config with every delete, set/edit and move: PAN-OS applies it all or
    nothing, so a bad reference can never leave half a policy behind;
 5. read back and verify (verify.py): what awspan set is there (the device's own additions
@@ -18,12 +20,15 @@ The sequence (design.md "Ownership and push"), and why each step is there:
    pending), then poll the job (bounded by firewall.commit_timeout), check its result, and
    check that running holds the fragment (commit.py: "no changes to commit" after a batch
    is a failure); on Panorama with push_to_devices, commit-all (commitall.py);
+   then the registrations, read back;
 7. if anything after step 4 fails, put the candidate back as it was read in step 2 (the
    inverse batch; not `revert`, which would also drop this admin's unrelated edits),
-   taking the lock again first when a commit came in between;
+   taking the lock again first when a commit came in between, and register again what step 3
+   unregistered while running is unchanged;
 8. release the lock, always.
 
-A push that finds nothing to change sends no batch and no commit.
+A push that finds nothing to change sends no batch and no commit; one that changes only
+registrations sends User-ID messages and no batch, no commit.
 """
 
 from __future__ import annotations
@@ -33,13 +38,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NoReturn
 
-from generator.errors import shorten
+from generator.errors import AwspanError, shorten
 from generator.interrupt import Interrupted, trap_signals
 from generator.location import Location
 from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan, build_plan
 from generator.panos.plan.diff import predict, restore_diff
+from generator.panos.plan.membership import registration_guards
 from generator.panos.plan.saved import SavedPlanCheck
 from generator.panos.push.batch import Batch, build_batch
 from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_job: used by bench/push.py
@@ -51,6 +57,7 @@ from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_j
 )
 from generator.panos.push.commitall import DeviceResult, commit_all, failure_text
 from generator.panos.push.progress import Progress, interrupted
+from generator.panos.push.registrations import MembershipPush
 from generator.panos.push.verify import check_candidate
 from generator.panos.xmlapi.client import Job, PanosClient, PanosError
 from generator.panos.xmlapi.lockinfo import lock_comment
@@ -70,6 +77,7 @@ from generator.panos.xmlapi.sysinfo import (
     multi_config_hint,
     read_system_info,
 )
+from generator.registrations_file import Desired
 from generator.safety import Safety, raise_if_unsafe
 
 log = logging.getLogger(__name__)
@@ -89,6 +97,7 @@ class PushSettings:
     min_existing: int = 0  # safety.min_existing (policy default 10; 0: the percentage always applies)
     saved_plan: SavedPlanCheck | None = None  # push --plan FILE (plan/saved.py)
     push_to_devices: bool = False  # Panorama: commit-all to the device group afterwards (commitall.py)
+    membership: Desired | None = None  # membership dynamic: registrations.yaml, checked against the state
 
 
 @dataclass
@@ -181,6 +190,9 @@ def push(client: PanosClient, fragment: FragmentView, settings: PushSettings) ->
         if isinstance(error, KeyboardInterrupt):
             error = interrupted(progress, error, lambda: rollback(client, location, progress.before,
                                                                   progress.plan))
+            restored = _restore_registrations(progress)
+            if restored:
+                error.outcome += f"; {restored}"
         unlock_error = release_lock(client, lock_at)  # type: ignore[arg-type]
     if isinstance(error, Interrupted):
         error.outcome += ("; the config lock was released" if not unlock_error else
@@ -210,6 +222,14 @@ def _release_if_ours(client: PanosClient, location: Location, comment: str) -> s
     return "the config lock was released" if problem is None else f"the config lock is still held: {problem}"
 
 
+def _restore_registrations(progress: Progress) -> str:
+    """After a failed push: register again what it unregistered, when running is as it was."""
+    membership = progress.membership
+    if membership is None or not membership.taken or not progress.running_unchanged:
+        return ""
+    return membership.restore()
+
+
 def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, comment: str,
                  progress: Progress | None = None, *, relock: Callable[[], None] = lambda: None,
                  info: SystemInfo | None = None) -> PushResult:
@@ -218,13 +238,45 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
     admin = key_admin(client, location, comment, s.admin)
     before = read_location(client, location)
     running = read_location(client, location, running=True)  # pending state: see pending.py
+    safety = Safety(s.max_delete_percent, s.min_existing)
     plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
-                      safety=Safety(s.max_delete_percent, s.min_existing), running=running)
+                      safety=safety, running=running)
     result = PushResult(plan=plan)
     progress.before, progress.plan = before, plan
+    membership = None
+    if s.membership is not None:  # read under the lock, sent only after every check below
+        membership = MembershipPush(client, location, s.membership)
+        membership.read()
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
-        s.saved_plan.check(plan, before, running)
+        s.saved_plan.check(plan, before, serial=info.serial if info else "", panorama=location.is_panorama,
+                           membership=None if membership is None else (s.membership.tags, membership.current))
     raise_if_unsafe(plan, s.force)
+    if membership is not None and not s.force:
+        for guard in registration_guards(safety, s.membership, membership.current):
+            raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
+    if membership is None:
+        return _apply_config(client, fragment, s, plan, before, admin, result, progress, relock, info)
+    progress.membership = membership
+    try:
+        membership.unregister()
+        _apply_config(client, fragment, s, plan, before, admin, result, progress, relock, info)
+    except KeyboardInterrupt:
+        raise  # push() undoes what it can (registrations included) and says so
+    except BaseException as exc:
+        restored = _restore_registrations(progress)
+        if restored and isinstance(exc, AwspanError):
+            raise PushFailed(f"{exc}; {restored}") from exc
+        raise
+    membership.register()
+    result.notes.append(membership.note())
+    return result
+
+
+def _apply_config(client: PanosClient, fragment: FragmentView, s: PushSettings, plan: Plan,
+                  before: DeviceConfig, admin: str, result: PushResult, progress: Progress,
+                  relock: Callable[[], None], info: SystemInfo | None) -> PushResult:
+    """The config part: nothing, a commit of pending objects, or the batch, verify and commit."""
+    location = fragment.location
     if not plan.has_changes:
         if not plan.pending:
             result.notes.append("the firewall already matches the fragment: no batch, no commit")
@@ -294,10 +346,12 @@ def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, p
                              "the candidate keeps awspan's changes, see `show jobs all` on the firewall"
                              ) from None
         relock()
+        if progress is not None:
+            progress.commit_failed = True
         _fail_after_batch(client, location, before, plan, f"the commit was refused: {exc}")
     if job_id is None:
         if operations:
-            _nothing_committed(client, fragment, before, plan, admin, s, operations, relock)
+            _nothing_committed(client, fragment, before, plan, admin, s, operations, relock, progress)
         result.notes.append("PAN-OS: there are no changes to commit")
         result.committed = True
         return result
@@ -309,6 +363,8 @@ def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, p
     if not job.ok:
         detail = shorten("; ".join(job.details), 300) or "(no details)"
         relock()
+        if progress is not None:
+            progress.commit_failed = True
         _fail_after_batch(client, location, before, plan,
                           f"commit job {job_id} ended {job.status}/{job.result or '?'}: {detail}")
     result.committed = True
@@ -324,7 +380,8 @@ def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, p
 
 
 def _nothing_committed(client: PanosClient, fragment: FragmentView, before: DeviceConfig, plan: Plan,
-                       admin: str, s: PushSettings, operations: int, relock: Callable[[], None]) -> NoReturn:
+                       admin: str, s: PushSettings, operations: int, relock: Callable[[], None],
+                       progress: Progress | None = None) -> NoReturn:
     """After a non-empty batch, "no changes to commit" is a failure: say which kind."""
     reason = nothing_committed(admin, operations)
     try:
@@ -334,6 +391,8 @@ def _nothing_committed(client: PanosClient, fragment: FragmentView, before: Devi
     if not problems:  # someone else committed the batch: running is right, candidate too; no rollback
         raise PushFailed(f"{reason}; running holds the fragment, committed by someone else, not by this push")
     relock()
+    if progress is not None:
+        progress.commit_failed = True  # nothing was committed: running is as it was
     _fail_after_batch(client, fragment.location, before, plan, reason)
 
 
