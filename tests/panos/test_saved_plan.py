@@ -98,19 +98,23 @@ def test_a_stale_plan_does_not_put_back_what_an_admin_removed(emu: EmulatorServe
 
 
 def test_of_two_plans_made_from_one_state_the_second_is_refused(emu: EmulatorServer, awspan, tmp_path: Path):
-    """Two CI runs plan from the same firewall state; the first applies; the second would silently
-    undo it: it must refuse."""
+    """Two CI runs plan from the same firewall state, each changing one rule; the first applies.
+    The second would silently undo the first's reviewed change (before issue 22 it exited 0)."""
+    assert awspan("push", fragment=sc.estate()).code == 0
     first, second = tmp_path / "first.json", tmp_path / "second.json"
     a = sc.estate(ssh_sources=("198.51.100.0/24", "203.0.113.7/32"))
-    b = sc.estate(https_port="8443")
+    b = sc.estate(ssh_sources=("198.51.100.0/24", "192.0.2.9/32"))
     assert awspan("plan", "--out", str(first), fragment=a).code == 0
     assert awspan("plan", "--out", str(second), fragment=b).code == 0
     assert awspan("push", "--plan", str(first), fragment=a).code == 0
     before = state(emu)
     emu.reset_counters()
     res = awspan("push", "--plan", str(second), fragment=b)
-    assert res.code == 1 and REFUSED in one_line(res.err)
-    assert "absent from the firewall when planned, present now" in res.err  # what the first created
+    assert res.code == 1
+    line = one_line(res.err)
+    assert REFUSED in line
+    assert (f"rule '{SSH}' on the firewall: 'source' ['198.51.100.0/24'] then, ['198.51.100.0/24', "
+            "'203.0.113.7/32'] now") in line  # what the first push applied
     untouched(emu)
     assert state(emu) == before
 
