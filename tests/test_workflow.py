@@ -114,7 +114,8 @@ def test_apply_refuses_and_reports_when_the_firewall_moved(wf, tmp_path: Path):
     subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
     subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-q",
                     "--allow-empty", "-m", "x"], cwd=tmp_path, check=True)
-    moved = "awspan push: error: the firewall or the fragment changed since this plan was made: x"
+    moved = ("awspan push: error: push refused, nothing was changed: the saved plan out/plan.json no longer "
+             "matches: x; make and review a new plan")
     rc, _out, summary = _run(script, 1, tmp_path, stderr=moved, files=("out/plan.json",))
     assert rc == 1 and "refused or failed" in summary and moved in summary
     rc, _out, summary = _run(script, 0, tmp_path, files=("out/plan.json",))

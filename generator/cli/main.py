@@ -148,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none"
     )
     p.add_argument(
-        "--out", metavar="FILE", help="also write the plan with its fingerprints (for push --plan)"
+        "--out", metavar="FILE", help="also write the plan with what binds it (for push --plan)"
     )
 
     p = _step(sub, "push", "apply the fragment to the firewall in one batch and commit it")

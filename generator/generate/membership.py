@@ -35,8 +35,10 @@ from typing import Any
 
 from generator.addresses import sort_key
 from generator.errors import AwspanError
+from generator.gcpause import paused_gc
 from generator.generate.model import AddressGroup, Built, Fragment, Rule, build
 from generator.generate.names import check_name, clip_description
+from generator.generate.state import load_state
 from generator.policy import Policy
 from generator.registrations_file import (
     Desired,
@@ -137,8 +139,12 @@ def agreed_registrations(policy: Policy, registrations: str | Path, state_file: 
     """registrations.yaml, read and checked against what generate derives from state.yaml for the
     fragment's `rules`: plan, push and validate refuse a file that says anything else. The
     instance and Name shown beside each IP come from the state, not from the file."""
-    from generator.generate.state import load_state
+    with paused_gc():  # as generate: millions of objects, no cycles
+        return _agreed(policy, registrations, state_file, rules)
 
+
+def _agreed(policy: Policy, registrations: str | Path, state_file: str | Path | None,
+            rules: Iterable[str]) -> Desired:
     desired = load_desired(registrations, policy.rules.tag)
     if state_file is None or not Path(state_file).exists():
         raise AwspanError(

@@ -39,7 +39,8 @@ def _twin(state: dict, *, name: str = HOSTILE) -> dict:
 @pytest.mark.parametrize("membership", ["static", "dynamic"])
 def test_two_instances_with_one_address_are_refused_naming_both(tmp_path: Path, capsys, membership: str):
     policy = tmp_path / "policy.yaml"
-    policy.write_text(POLICY.read_text().replace("layout: group", f"layout: group\n  membership: {membership}"))
+    text = POLICY.read_text()
+    policy.write_text(text.replace("layout: group", f"layout: group\n  membership: {membership}"))
     state = tmp_path / "state.yaml"
     state.write_text(dump_yaml(_twin(example_state_data())))
     out = tmp_path / "out" / "fragment.xml"
