@@ -12,6 +12,10 @@ with state.yaml.
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from emulator import EmulatorServer
 from generator.cli.main import main
 from generator.location import Location
 from tests.hostile.server import HostileServer, xml
+from tests.hostile.test_signals import WAIT, HoldBack
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WEB_2 = "i-0a00000000000a002"
@@ -304,3 +309,37 @@ def test_static_membership_does_not_read_the_state(emu: EmulatorServer, tmp_path
     d.generate()
     (d.out / "state.yaml").unlink()
     assert d.plan().code == 0 and d.push().code == 0
+
+
+def test_a_signal_after_the_batch_puts_the_registrations_back_too(dyn: Dynamic, emu: EmulatorServer):
+    """A real `awspan push` process held after its batch (web-2 unregistered by then), then SIGTERM:
+    the candidate is put back and so are the registrations."""
+    dyn.set_web_2("stopped")
+    dyn.state["vpcs"][0]["security_groups"][0]["ingress"][0]["cidrs"] = ["198.51.100.0/24"]
+    dyn.generate()
+    before, config = dyn.registered(), emu.running_xml()
+    hold = HoldBack("verify")
+    with HostileServer(hold, upstream=emu.url) as proxy:
+        hold.server = proxy
+        dyn.policy_data["firewall"]["url"] = proxy.url
+        dyn.write_policy()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PANOS_")}
+        env["PANOS_API_KEY"] = emu.api_key("automation")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", "push", "--config", str(dyn.tmp / "policy.yaml"),
+             "--fragment", str(dyn.fragment)],
+            cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        try:
+            assert hold.reached.wait(WAIT), proc.stderr.read() if proc.poll() is not None else "no request"
+            assert WEB_2_IPS[0] not in dyn.registered()  # the unregistration went out before the batch
+            proc.send_signal(signal.SIGTERM)
+            _out, err = proc.communicate(timeout=WAIT)
+        finally:
+            hold.release.set()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 143, err
+    assert "the candidate was put back" in err and "registration(s) it had removed were put back" in err
+    assert dyn.registered() == before and emu.running_xml() == config and emu.config_locks() == {}
