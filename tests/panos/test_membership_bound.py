@@ -12,10 +12,7 @@ with state.yaml.
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +23,7 @@ from emulator import EmulatorServer
 from generator.cli.main import main
 from generator.location import Location
 from tests.hostile.server import HostileServer, xml
-from tests.hostile.test_signals import WAIT, HoldBack
+from tests.hostile.test_signals import HoldBack, hold_and_signal, spawn
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WEB_2 = "i-0a00000000000a002"
@@ -318,28 +315,17 @@ def test_a_signal_after_the_batch_puts_the_registrations_back_too(dyn: Dynamic, 
     dyn.state["vpcs"][0]["security_groups"][0]["ingress"][0]["cidrs"] = ["198.51.100.0/24"]
     dyn.generate()
     before, config = dyn.registered(), emu.running_xml()
-    hold = HoldBack("verify")
-    with HostileServer(hold, upstream=emu.url) as proxy:
-        hold.server = proxy
-        dyn.policy_data["firewall"]["url"] = proxy.url
+
+    def start(url: str):
+        dyn.policy_data["firewall"]["url"] = url
         dyn.write_policy()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("PANOS_")}
-        env["PANOS_API_KEY"] = emu.api_key("automation")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "generator", "push", "--config", str(dyn.tmp / "policy.yaml"),
-             "--fragment", str(dyn.fragment)],
-            cwd=Path(__file__).resolve().parents[2], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True)
-        try:
-            assert hold.reached.wait(WAIT), proc.stderr.read() if proc.poll() is not None else "no request"
-            assert WEB_2_IPS[0] not in dyn.registered()  # the unregistration went out before the batch
-            proc.send_signal(signal.SIGTERM)
-            _out, err = proc.communicate(timeout=WAIT)
-        finally:
-            hold.release.set()
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    assert proc.returncode == 143, err
+        return spawn(["push", "--config", str(dyn.tmp / "policy.yaml"), "--fragment", str(dyn.fragment)],
+                     emu.api_key("automation"))
+
+    def unregistered() -> None:
+        assert WEB_2_IPS[0] not in dyn.registered()  # the unregistration went out before the batch
+
+    code, err = hold_and_signal(HoldBack("verify"), emu.url, start, (signal.SIGTERM,), unregistered)
+    assert code == 143, err
     assert "the candidate was put back" in err and "registration(s) it had removed were put back" in err
     assert dyn.registered() == before and emu.running_xml() == config and emu.config_locks() == {}

@@ -41,6 +41,19 @@ def one_line(err: str) -> str:
     return err
 
 
+def refused(emu: EmulatorServer, awspan, saved: Path, frag: str) -> str:
+    """push --plan SAVED with FRAG: exit 1, one line, and nothing changed on the firewall; the line."""
+    before = state(emu)
+    emu.reset_counters()
+    res = awspan("push", "--plan", str(saved), fragment=frag)
+    assert res.code == 1, res.out
+    line = one_line(res.err)
+    assert REFUSED in line and "make and review a new plan" in line
+    untouched(emu)
+    assert state(emu) == before
+    return line
+
+
 @pytest.fixture
 def saved(tmp_path: Path) -> Path:
     return tmp_path / "plan.json"
@@ -84,16 +97,9 @@ def test_a_stale_plan_does_not_put_back_what_an_admin_removed(emu: EmulatorServe
     emu.edit_as("admin", "edit", LOC.entry_xpath("rules", SSH) + "/source",
                 members("source", ["203.0.113.0/24"]))
     assert emu.commit_as("admin")
-    before = state(emu)
-    emu.reset_counters()
-    res = awspan("push", "--plan", str(saved), fragment=wider)
-    assert res.code == 1
-    line = one_line(res.err)
-    assert REFUSED in line and "make and review a new plan" in line
+    line = refused(emu, awspan, saved, wider)
     assert f"rule '{SSH}' on the firewall: 'source'" in line
     assert "'198.18.0.0/15', '203.0.113.0/24'] then, ['203.0.113.0/24'] now" in line
-    untouched(emu)
-    assert state(emu) == before
     assert "198.18.0.0/15" not in canonical_text(emu.running().xpath(LOC.entry_xpath("rules", SSH))[0])
 
 
@@ -107,16 +113,9 @@ def test_of_two_plans_made_from_one_state_the_second_is_refused(emu: EmulatorSer
     assert awspan("plan", "--out", str(first), fragment=a).code == 0
     assert awspan("plan", "--out", str(second), fragment=b).code == 0
     assert awspan("push", "--plan", str(first), fragment=a).code == 0
-    before = state(emu)
-    emu.reset_counters()
-    res = awspan("push", "--plan", str(second), fragment=b)
-    assert res.code == 1
-    line = one_line(res.err)
-    assert REFUSED in line
+    line = refused(emu, awspan, second, b)
     assert (f"rule '{SSH}' on the firewall: 'source' ['198.51.100.0/24'] then, ['198.51.100.0/24', "
             "'203.0.113.7/32'] now") in line  # what the first push applied
-    untouched(emu)
-    assert state(emu) == before
 
 
 def test_a_managed_object_edited_since_the_plan_refuses_the_push(emu: EmulatorServer, awspan, saved: Path):
@@ -126,15 +125,9 @@ def test_a_managed_object_edited_since_the_plan_refuses_the_push(emu: EmulatorSe
     xpath = LOC.entry_xpath("rules", f"{sc.WEB}-tcp-443") + "/source"
     emu.edit_as("admin", "edit", xpath, members("source", ["192.0.2.1"]))
     assert emu.commit_as("admin")
-    before = state(emu)
-    emu.reset_counters()
-    res = awspan("push", "--plan", str(saved), fragment=changed)
-    assert res.code == 1
-    line = one_line(res.err)
+    line = refused(emu, awspan, saved, changed)
     assert f"rule '{sc.WEB}-tcp-443': not in the plan, now push would change it" in line
     assert "fragment" not in line
-    untouched(emu)
-    assert state(emu) == before
 
 
 def test_a_different_fragment_refuses_the_push(emu: EmulatorServer, awspan, saved: Path):
@@ -159,14 +152,8 @@ def test_a_custom_application_edited_in_the_fragment_after_the_plan_is_refused(
     assert awspan("push", fragment=icmp_fragment(icmp_app("icmp-8", 8))).code == 0
     reviewed = icmp_fragment(icmp_app("icmp-8", 8))
     assert awspan("plan", "--detailed-exitcode", "--out", str(saved), fragment=reviewed).code == 0
-    before = state(emu)
-    emu.reset_counters()
-    res = awspan("push", "--plan", str(saved), fragment=icmp_fragment(edited))
-    assert res.code == 1
-    line = one_line(res.err)
+    line = refused(emu, awspan, saved, icmp_fragment(edited))
     assert "the fragment is not the one planned" in line and "application 'icmp-" in line
-    untouched(emu)
-    assert state(emu) == before
 
 
 def test_an_admins_edit_of_a_custom_application_refuses_the_plan(emu: EmulatorServer, awspan, saved: Path):
@@ -175,12 +162,8 @@ def test_an_admins_edit_of_a_custom_application_refuses_the_plan(emu: EmulatorSe
     assert awspan("plan", "--detailed-exitcode", "--out", str(saved), fragment=frag).code == 0
     emu.edit_as("admin", "edit", LOC.entry_xpath("application", "icmp-8"), icmp_app("icmp-8", 8, code=3))
     assert emu.commit_as("admin")
-    before = state(emu)
-    emu.reset_counters()
-    res = awspan("push", "--plan", str(saved), fragment=frag)
-    assert res.code == 1 and "application 'icmp-8': not in the plan, now push would change it" in res.err
-    untouched(emu)
-    assert state(emu) == before
+    line = refused(emu, awspan, saved, frag)
+    assert "application 'icmp-8': not in the plan, now push would change it" in line
 
 
 def test_a_saved_plan_of_no_changes_stays_no_changes(emu: EmulatorServer, awspan, saved: Path):
@@ -240,15 +223,9 @@ def test_a_plan_for_vsys1_is_refused_for_vsys2(tmp_path: Path, awspan, monkeypat
         frag = [rule("sg-web-tcp-443", source=["198.51.100.0/24"])]
         assert awspan("plan", "--out", str(saved), fragment=fragment(frag)).code == 0
         write_policy(tmp_path, emu.url, location="{vsys: vsys2}")
-        before = state(emu)
-        emu.reset_counters()
-        res = awspan("push", "--plan", str(saved), fragment=fragment(frag, location=vsys2))
-        assert res.code == 1
-        line = one_line(res.err)
+        line = refused(emu, awspan, saved, fragment(frag, location=vsys2))
         assert "the plan was made for vsys 'vsys1', this push is for vsys 'vsys2'" in line
         assert "policy.yaml 'firewall.location.vsys': 'vsys1' when planned, 'vsys2' now" in line
-        untouched(emu)
-        assert state(emu) == before
 
 
 def test_a_policy_edited_after_the_plan_is_named(emu: EmulatorServer, awspan, saved: Path, policy: Path):
