@@ -207,3 +207,10 @@ def test_the_saved_plan_binds_the_kinds_before_and_after(kind: str) -> None:
     op = ops[(kind, SAMPLE[kind])]
     assert op["op"] == "change" and op["before"] == canonical_text(edited)
     assert op["after"].startswith("sha256:")
+
+
+def test_the_plan_schema_names_every_kind() -> None:
+    """The plan document and the saved plan's operations carry the kind: the schema must accept each."""
+    from generator.resources import load_json_schema
+
+    assert set(load_json_schema("plan.schema.json")["$defs"]["kind"]["enum"]) == set(KINDS)
