@@ -88,6 +88,16 @@ def test_an_unrelated_edit_on_the_firewall_does_not_block_the_saved_plan(emu: Em
     assert awspan("push", "--plan", str(saved), fragment=sc.estate()).code == 0
 
 
+def test_a_rule_added_by_hand_since_the_plan_refuses_it(emu: EmulatorServer, awspan, saved: Path):
+    """The rule order is bound: where the managed block lands among the operator's rules (a deny
+    rule of theirs above it, say) is part of what was reviewed."""
+    assert awspan("plan", "--out", str(saved), fragment=sc.estate()).code == 0
+    emu.edit_as("admin", "set", LOC.rules_xpath, rule("block-bad-actors", action="deny", tag=None))
+    assert emu.commit_as("admin")
+    line = refused(emu, awspan, saved, sc.estate())
+    assert "the rule order on the firewall differs: ['block-bad-actors'] added" in line
+
+
 def test_a_stale_plan_does_not_put_back_what_an_admin_removed(emu: EmulatorServer, awspan, saved: Path):
     """Issue 22's first case: a rule holds 198.18.0.0/15; the plan adds 192.0.2.77/32; an admin then
     removes 198.18.0.0/15 in an emergency and commits. push --plan must refuse, not reopen it."""
