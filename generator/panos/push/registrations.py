@@ -34,7 +34,7 @@ import logging
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
-from generator.errors import AwspanError, quote
+from generator.errors import AwspanError, quote, shorten
 from generator.location import Location
 from generator.panos.plan.membership import Delta, delta
 from generator.panos.xmlapi.client import PanosClient, PanosError
@@ -148,8 +148,10 @@ MAX_NAMED = 5
 def _unapplied(desired: Tags, after: Tags) -> str:
     """The IPs whose awspan tags the firewall does not hold as sent: `10.0.0.5 still holds 'x'`."""
     left = delta(desired, after)
-    phrases = [f"{ip} lacks {', '.join(map(quote, sorted(t)))}" for ip, t in left.register.items()]
-    phrases += [f"{ip} still holds {', '.join(map(quote, sorted(t)))}" for ip, t in left.unregister.items()]
+    phrases = [f"{shorten(ip, 60)} lacks {', '.join(map(quote, sorted(t)))}"
+               for ip, t in left.register.items()]
+    phrases += [f"{shorten(ip, 60)} still holds {', '.join(map(quote, sorted(t)))}"
+                for ip, t in left.unregister.items()]
     more = f"; and {len(phrases) - MAX_NAMED} more" if len(phrases) > MAX_NAMED else ""
     return "; ".join(phrases[:MAX_NAMED]) + more
 
