@@ -163,6 +163,20 @@ def test_a_saved_plan_binds_the_registrations_delta(dyn: Dynamic, emu: EmulatorS
     _no_user_id(emu)
 
 
+def test_an_ip_appended_to_registrations_after_the_plan_is_not_registered(dyn: Dynamic, emu: EmulatorServer):
+    """Issue 22: appending an IP to registrations.yaml after the plan was approved made push --plan
+    register it (into a group open to 0.0.0.0/0). Now the file no longer agrees with the state."""
+    saved = dyn.tmp / "plan.json"
+    assert dyn.plan("--out", str(saved)).code == 0
+    dyn.edit_registrations(lambda regs: regs.append({"ip": "10.10.1.200", "tags": [WEB_SG]}))
+    before = dyn.registered()
+    emu.reset_counters()
+    res = dyn.push("--plan", str(saved))
+    assert res.code == 1 and "10.10.1.200 is registered in the file, but no protected interface" in res.text
+    assert dyn.registered() == before and "10.10.1.200" not in dyn.registered()
+    assert emu.request_count == 0
+
+
 @pytest.mark.parametrize(("planned", "pushed"), [("static", "dynamic"), ("dynamic", "static")])
 def test_a_plan_made_under_one_membership_is_refused_under_the_other(dyn: Dynamic, emu: EmulatorServer,
                                                                     planned: str, pushed: str):
