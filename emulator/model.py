@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from generator.vocab import OBJECT_CONTAINERS
-from generator.vocab import RULEBASES as VOCAB_RULEBASES
+from emulator.schema import OBJECT_CONTAINERS
+from emulator.schema import RULEBASES as RULEBASE_ORDER
 
-RULEBASES = frozenset(VOCAB_RULEBASES)
+RULEBASES = frozenset(RULEBASE_ORDER)
 
 
 def is_scope(node: etree._Element | None) -> bool:
@@ -109,7 +109,7 @@ def member_lists(entry: etree._Element) -> dict[str, list[str]]:
 def security_rules(scope: etree._Element) -> list[etree._Element]:
     """The security rules of a vsys (rulebase) or device group (pre then post), in order."""
     rules: list[etree._Element] = []
-    for base in VOCAB_RULEBASES:
+    for base in RULEBASE_ORDER:
         container = scope.find(f"{base}/security/rules")
         if container is not None:
             rules.extend(container.findall("entry"))

@@ -41,9 +41,9 @@ from emulator.responses import (
 )
 from emulator.userid import Registry
 from emulator.validate import Validator
-from generator.xmlsafe import safe_parser
+from emulator.xmlparse import parse, parser
 
-_PARSER = safe_parser(huge_tree=True, remove_blank_text=True)
+_PARSER = parser(huge=True)
 
 
 def now_text() -> str:
@@ -52,7 +52,7 @@ def now_text() -> str:
 
 def parse_config(config_xml: bytes | str) -> etree._Element:
     data = config_xml.encode() if isinstance(config_xml, str) else config_xml
-    root = etree.fromstring(data, _PARSER)
+    root = parse(data, _PARSER)
     if root.tag != "config":
         raise ValueError(f"a PAN-OS configuration is rooted at <config>, not <{root.tag}>")
     return root
@@ -322,9 +322,11 @@ class Store:
             self._next_job += 1
             return job
 
-    def commit_all(self, admin: str, device_group: str, description: str) -> Job:
+    def commit_all(self, admin: str, device_group: str, description: str, merge: bool = True) -> Job:
         """Panorama's push of a device group to its firewalls: a job with one result per device
-        (DeviceProfile.managed_devices; failing_devices end FAIL). Configs do not change here."""
+        (DeviceProfile.managed_devices; failing_devices end FAIL). Configs do not change here.
+        `merge`: merge-with-candidate-cfg, each firewall's own uncommitted changes committed along
+        (kept on the job: the firewalls' configs are not modelled)."""
         with self.mutex:
             groups = self.running.xpath("devices/entry/device-group/entry/@name")
             if device_group not in groups:
@@ -333,7 +335,7 @@ class Store:
                        for s in self.device.managed_devices]
             job = Job(id=self._next_job, user=admin, description=description,
                       ok=all(ok for _, _, ok in devices), details=[], polls_left=self.job_steps,
-                      enqueued=now_text(), type="CommitAll", devices=devices)
+                      enqueued=now_text(), type="CommitAll", devices=devices, merge_with_candidate=merge)
             job.details = ["Commit all succeeded" if job.ok else "Commit all failed on some devices"]
             if self.job_steps == 0:
                 job.finished = job.enqueued

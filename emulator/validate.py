@@ -16,7 +16,9 @@ import re
 
 from lxml import etree
 
+from emulator.catalog import PREDEFINED_SERVICES
 from emulator.index import ChildIndex
+from emulator.ipaddr import is_literal, is_netmask
 from emulator.model import (
     member_lists,
     members,
@@ -25,11 +27,8 @@ from emulator.model import (
     typed_entries_in,
 )
 from emulator.responses import CODE_INVALID_OBJECT, CODE_REFERENCE_COUNT, ApiError
-from generator import vocab
-from generator.addresses import AddressError, is_ip_literal, parse_interface
-from generator.vocab import RULE_ACTIONS, RULEBASES, SERVICE_PROTOCOLS, name_rule
+from emulator.schema import KINDS, RULE_ACTIONS, RULEBASES, SERVICE_PROTOCOLS, name_rule
 
-PREDEFINED_SERVICES = frozenset(vocab.PREDEFINED_SERVICES)
 REQUIRED_RULE_FIELDS = ("from", "to", "source", "destination", "application", "service")
 ADDRESS_TYPES = ("ip-netmask", "ip-range", "fqdn", "ip-wildcard")
 REGION_RE = re.compile(r"[A-Z]{2}")
@@ -166,7 +165,7 @@ class Validator:
     ) -> list[tuple[str, list[str], tuple[str, ...]]]:
         """The member lists of an entry that name other objects, with where they may resolve."""
         fields: list[tuple[str, list[str], tuple[str, ...]]] = []
-        spec = vocab.KINDS.get(kind)
+        spec = KINDS.get(kind)
         for ref in spec.references if spec is not None else ():
             if ref.zone and self.panorama:
                 continue
@@ -218,7 +217,7 @@ class Validator:
             return True
         if self._in_scopes(scope, shared, containers, value):
             return True
-        literal = bool(REGION_RE.fullmatch(value)) or is_ip_literal(value)
+        literal = bool(REGION_RE.fullmatch(value)) or is_literal(value)
         return field in ("source", "destination") and literal
 
     def _shape_errors(
@@ -242,14 +241,13 @@ class Validator:
                 ]
             if present == ["ip-netmask"]:
                 value = (entry.findtext("ip-netmask") or "").strip()
-                try:
-                    parse_interface(value)
-                except AddressError:
+                if not is_netmask(value):
                     return [
                         f"{name} -> ip-netmask '{value}' is not a valid IP address or netmask",
                         f"{name} -> ip-netmask is invalid",
                     ]
-            if present == ["ip-range"] and not is_ip_literal((entry.findtext("ip-range") or "").strip()):
+            span = (entry.findtext("ip-range") or "").strip()
+            if present == ["ip-range"] and not ("-" in span and is_literal(span)):
                 return [f"{name} -> ip-range is invalid"]
         elif kind == "service":
             proto = entry.find("protocol")
@@ -269,4 +267,4 @@ class Validator:
         return []
 
 
-__all__ = ["Validator", "is_ip_literal"]
+__all__ = ["Validator"]

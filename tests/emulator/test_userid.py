@@ -3,12 +3,15 @@ emulator/userid.py for the evidence), spoken to over HTTP by our client and by p
 
 from __future__ import annotations
 
+import urllib.parse
+
 import pan.xapi
 import pytest
 import requests
 
 from emulator import EmulatorServer
-from emulator.userid import MAX_REQUEST_BYTES, compile_filter
+from emulator.device import DeviceProfile
+from emulator.userid import compile_filter
 from tests.emulator.helpers import RULES, VSYS
 
 REG = (
@@ -68,11 +71,32 @@ def test_malformed_messages_are_refused_and_change_nothing(emu, message):
     assert emu.store.registry.snapshot() == {}
 
 
-def test_a_request_over_5_mb_is_refused(emu):
-    big = REG.format(_entry("10.0.0.1", "t" * (MAX_REQUEST_BYTES + 10)))
-    answer = _post(emu, type="user-id", cmd=big).text
-    assert 'status="error"' in answer and "5 MB" in answer
+def test_a_request_over_5_mb_on_the_wire_is_refused_with_413_and_applies_nothing(emu):
+    """Measured as it goes on the wire: a message of 3 MB of text that form-encoding triples
+    is over the limit, though the message itself is not."""
+    entries = _entry("10.0.0.1", "a") + _entry("10.0.0.2", "<&>" * 1_000_000)
+    big = REG.format(entries.replace("<&>" * 1_000_000, "&lt;&amp;&gt;" * 200_000 + "x" * 2_000_000))
+    assert len(big) < 5_000_000 < len(urllib.parse.urlencode({"type": "user-id", "cmd": big}))
+    response = _post(emu, type="user-id", cmd=big)
+    assert response.status_code == 413 and "<response" not in response.text
     assert emu.store.registry.snapshot() == {}
+    assert emu.requests[-1]["action"] == "refused: too large"
+    ok = _post(emu, type="user-id", cmd=REG.format(_entry("10.0.0.1", "a")))
+    assert ok.status_code == 200 and emu.store.registry.snapshot() == {"10.0.0.1": frozenset({"a"})}
+
+
+def test_ipv6_registrations_are_one_address_whatever_the_spelling(emu):
+    _post(emu, type="user-id", cmd=REG.format(_entry("2600:1f18:0:0::1", "a")))
+    _post(emu, type="user-id", cmd=REG.format(_entry("2600:1F18::0001", "b")))
+    assert emu.store.registry.snapshot() == {"2600:1f18::1": frozenset({"a", "b"})}
+
+
+def test_the_device_may_spell_ipv6_exploded():
+    with EmulatorServer(device=DeviceProfile(ipv6_text="exploded")) as emu:
+        _post(emu, type="user-id", cmd=REG.format(_entry("2600:1f18::1", "a")))
+        cmd = "<show><object><registered-ip><all/></registered-ip></object></show>"
+        shown = _post(emu, type="op", cmd=cmd)
+        assert 'ip="2600:1f18:0000:0000:0000:0000:0000:0001"' in shown.text
 
 
 def test_show_registered_ip_pages_and_filters(emu):
