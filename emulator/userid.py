@@ -5,6 +5,13 @@ What a firewall does, and where we learnt it:
   payload holds `register` / `unregister` entries `<entry ip="..."><tag><member>t</member>...`
   (PAN-OS XML API guide, "Apply User-ID Mapping and Populate Dynamic Groups (API)"; pan-os-python
   `panos/userid.py`). Registrations are runtime state: no commit, effective at once.
+- An entry's ip is a host address (IPv4 or IPv6) or, from PAN-OS 10.0 on, an IPv4 network or
+  range; IPv6 networks and ranges are not supported (PAN-OS 10.0 New Features, "IP Range and
+  Subnet Support in Dynamic Address Groups"; api-lab.paloaltonetworks.com, "Register and
+  Unregister - DAG Objects"). A registered network puts every address in it into the DAGs its
+  tags match. The emulator takes hosts and IPv4 networks (a network with host bits, a range or
+  an IPv6 network is refused as malformed: the evidence does not say what a firewall makes of
+  them, and awspan sends none).
 - Requests are limited to 5 MB (same page).
 - Registering a tag an IP already has, or unregistering one it does not have, is reported as
   an error per entry ("... already exists, ignore" / "... does not exist, ignore unreg"); the
@@ -19,6 +26,7 @@ What a firewall does, and where we learnt it:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import threading
 from collections.abc import Callable, Iterable
@@ -45,8 +53,14 @@ class Registry:
             return {ip: frozenset(tags) for ip, tags in self._tags.items() if tags}
 
     def tags_of(self, ip: str) -> frozenset[str]:
+        """The tags of `ip`: its own and those of every registered IPv4 network holding it."""
+        address = ipaddress.ip_address(_canonical(ip))
         with self._lock:
-            return frozenset(self._tags.get(_canonical(ip), ()))
+            out = set(self._tags.get(str(address), ()))
+            for key, tags in self._tags.items():
+                if "/" in key and address in ipaddress.ip_network(key):
+                    out |= tags
+            return frozenset(out)
 
     def apply(self, message: str) -> list[tuple[str, str, str]]:
         """Apply one uid-message; return the per-entry complaints (kind, ip, message)."""
@@ -90,7 +104,17 @@ class Registry:
 
 
 def _canonical(ip: str) -> str:
-    return canonical_address(ip.strip())
+    """A host address, or an IPv4 network without host bits, in canonical text."""
+    text = ip.strip()
+    if "/" not in text:
+        return canonical_address(text)
+    try:
+        network = ipaddress.ip_network(text, strict=True)
+    except ValueError:
+        raise AddressError(f"{text!r} is not a network") from None
+    if network.version != 4:
+        raise AddressError("IPv6 networks are not supported in dynamic address groups")
+    return str(network)
 
 
 def user_id_response(registry: Registry, message: str | None) -> etree._Element:

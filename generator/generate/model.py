@@ -6,7 +6,9 @@ group, offer) whose sources aggregate every permission of that group with that o
 Layout `instance`: one rule per (instance, offer) with the instance's addresses as
 destination; when the instance's interfaces carry different groups and so allow different
 sources, one rule per (instance, interface, offer) instead, so that no interface gets
-another interface's sources.
+another interface's sources. An interface that is no instance's (a load balancer's, a task's)
+is its own owner there: one rule per (interface, offer), named after the interface id.
+Delegated prefixes are address objects too, with the prefix as the ip-netmask.
 
 Exactness: a rule allows sources x destinations; IPv4 never reaches IPv6, so one rule with
 both families is exact. Sources of a family without a destination of that family are
@@ -24,13 +26,15 @@ from typing import Any
 from generator.addresses import sort_key
 from generator.errors import AwspanError
 from generator.generate.icmp import IcmpApp
-from generator.generate.names import address_name, check_name, clip_description, rule_name
+from generator.generate.names import address_name, check_name, clip_description, prefix_name, rule_name
+from generator.generate.owners import owner_label
 from generator.generate.permissions import Offer, OfferTable, ServiceObject, SourceResolver
 from generator.generate.protect import (
     DEFAULT_V4,
     DEFAULT_V6,
     LIVE_STATES,
     PARKED_STATES,
+    ProtectedInterface,
     protected_interfaces,
 )
 from generator.location import Location
@@ -40,7 +44,7 @@ from generator.policy import Policy
 @dataclass(frozen=True)
 class Address:
     name: str
-    value: str  # ip-netmask: 10.0.1.10/32, 2600:1f18::1/128
+    value: str  # ip-netmask: 10.0.1.10/32, 2600:1f18::1/128, a delegated prefix 10.0.1.16/28
     description: str
 
 
@@ -56,11 +60,12 @@ class AddressGroup:
 class Member:
     """Who stands behind one address object: what registrations.yaml says of an IP."""
 
-    ip: str
-    instance: str
+    ip: str  # an address, or a delegated prefix (CIDR) when `network`
+    instance: str | None  # None: the interface is no instance's of the state
     interface: str
-    name: str | None
-    live: bool  # pending/running: protected now (registered in membership dynamic)
+    name: str | None  # the instance's Name tag, or what owns the interface (owners.owner_label)
+    live: bool  # protected now (registered in membership dynamic)
+    network: bool = False  # a delegated prefix
 
 
 @dataclass(frozen=True)
@@ -220,21 +225,33 @@ class _Builder:
         self._sg_offers[key] = out
         return out
 
-    def add_address(
-        self, pi_inst: dict[str, Any], eni: dict[str, Any], vpc: dict[str, Any], ip: str, prefix: int
-    ) -> str:
-        name = address_name(pi_inst["id"], ip)
-        check_name(name, lambda: f"address {ip} of {pi_inst['id']}", self.where)
-        if name not in self.members:
-            self.members[name] = Member(
-                ip, pi_inst["id"], eni["id"], pi_inst.get("name"), pi_inst["state"] in LIVE_STATES
-            )
-        if name not in self.addresses:
-            label = f" ({pi_inst['name']})" if pi_inst.get("name") else ""
-            self.addresses[name] = Address(
-                name, f"{ip}/{prefix}", clip_description(f"{pi_inst['id']}{label} {eni['id']} in {vpc['id']}")
-            )
-        return name
+    def who(self, pi: ProtectedInterface) -> tuple[str | None, str]:
+        """(the Name tag or owner label, the address description) of one protected interface."""
+        eni, vpc_id = pi.interface["id"], pi.vpc["id"]
+        if pi.instance is not None:
+            name = pi.instance.get("name")
+            return name, f"{pi.instance['id']}{f' ({name})' if name else ''} {eni} in {vpc_id}"
+        label = owner_label(pi.interface)
+        return label, f"{eni} ({label}) in {vpc_id}"
+
+    def add_addresses(self, pi: ProtectedInterface) -> tuple[list[str], list[str]]:
+        """The address objects of one interface's protected addresses and prefixes: (IPv4, IPv6)."""
+        owner, eni_id = pi.owner, pi.interface["id"]
+        inst_id = pi.instance["id"] if pi.instance is not None else None
+        name_or_label, description = self.who(pi)
+
+        def add(value: str, network: bool, bits: str) -> str:
+            name = prefix_name(owner, value) if network else address_name(owner, value)
+            check_name(name, lambda: f"{'prefix' if network else 'address'} {value} of {owner}", self.where)
+            if name not in self.members:
+                self.members[name] = Member(value, inst_id, eni_id, name_or_label, pi.live, network)
+            if name not in self.addresses:
+                self.addresses[name] = Address(name, value + bits, clip_description(description))
+            return name
+
+        names4 = [add(ip, False, "/32") for ip in pi.ipv4] + [add(p, True, "") for p in pi.prefixes4]
+        names6 = [add(ip, False, "/128") for ip in pi.ipv6] + [add(p, True, "") for p in pi.prefixes6]
+        return names4, names6
 
     def add_rule(
         self,
@@ -267,12 +284,11 @@ class _Builder:
         dests: dict[tuple[int, str], tuple[set[str], set[str]]] = {}
         for pi in protected_interfaces(self.state, self.policy, self.states):
             v = pi.vpc_index
-            names4 = [self.add_address(pi.instance, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4]
-            names6 = [self.add_address(pi.instance, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6]
+            names4, names6 = self.add_addresses(pi)
             for sg_id in pi.interface.get("security_groups", []):
                 hit = dests.get((v, sg_id))
                 if hit is None:
-                    self.sg_offers(v, sg_id, f"{pi.path}.security_groups ({pi.instance['id']})")
+                    self.sg_offers(v, sg_id, f"{pi.path}.security_groups ({pi.owner})")
                     hit = dests[(v, sg_id)] = (set(), set())
                 hit[0].update(names4)
                 hit[1].update(names6)
@@ -311,20 +327,18 @@ class _Builder:
                 )
 
     def instance_layout(self) -> None:
-        # instance id -> offer -> interface id -> what that interface allows for that offer
+        # owner (instance or interface id) -> offer -> interface id -> what it allows for that offer
         per: dict[str, dict[Offer, dict[str, _Slice]]] = {}
         labels: dict[str, str] = {}
         for pi in protected_interfaces(self.state, self.policy, self.states):
-            v = pi.vpc_index
-            inst = pi.instance
-            name = f" ({inst['name']})" if inst.get("name") else ""
-            labels[inst["id"]] = f"{inst['id']}{name} in {pi.vpc['id']}"
-            names4 = {self.add_address(inst, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4}
-            names6 = {self.add_address(inst, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6}
+            v, owner = pi.vpc_index, pi.owner
+            name, _ = self.who(pi)
+            kind = "instance" if pi.instance is not None else "interface"
+            labels[owner] = f"{kind} {owner}{f' ({name})' if name else ''} in {pi.vpc['id']}"
+            names4, names6 = (set(names) for names in self.add_addresses(pi))
             merged: dict[Offer, _Acc] = {}
             for sg_id in pi.interface.get("security_groups", []):
-                owner = f"{pi.path}.security_groups ({inst['id']})"
-                for offer, acc in self.sg_offers(v, sg_id, owner).items():
+                for offer, acc in self.sg_offers(v, sg_id, f"{pi.path}.security_groups ({owner})").items():
                     m = merged.setdefault(offer, _Acc())
                     m.v4 |= acc.v4
                     m.v6 |= acc.v6
@@ -339,10 +353,10 @@ class _Builder:
                     bool(names6),
                 )
                 if piece.v4 or piece.v6:
-                    per.setdefault(inst["id"], {}).setdefault(offer, {})[pi.interface["id"]] = piece
-        for inst_id, offers in per.items():
+                    per.setdefault(owner, {}).setdefault(offer, {})[pi.interface["id"]] = piece
+        for owner, offers in per.items():
             for offer, enis in offers.items():
-                # one rule for the instance when its interfaces agree on the sources, else one each
+                # one rule for the owner when its interfaces agree on the sources, else one each
                 if len({(p.v4, p.v6) for p in enis.values()}) == 1:
                     split = [("", list(enis.values()))]
                 else:
@@ -355,16 +369,16 @@ class _Builder:
                         any(p.has_v6 for p in parts),
                     )
                     notes = "; ".join(sorted(set().union(*(p.notes for p in parts))))
-                    where = f"{labels[inst_id]} {eni_id}" if eni_id else labels[inst_id]
+                    where = f"{labels[owner]} {eni_id}" if eni_id else labels[owner]
                     destinations = tuple(sorted(set().union(*(p.destinations for p in parts))))
                     self.add_rule(
                         lambda offer=offer, where=where: f"rule for {offer.label} to {where}",
-                        (inst_id, eni_id, offer.order),
-                        rule_name(f"{inst_id}-{eni_id}" if eni_id else inst_id, offer.suffix),
+                        (owner, eni_id, offer.order),
+                        rule_name(f"{owner}-{eni_id}" if eni_id else owner, offer.suffix),
                         offer,
                         sources,
                         destinations,
-                        f"awspan: instance {where}: {notes}",
+                        f"awspan: {where}: {notes}",
                     )
 
     def fragment(self) -> Fragment:

@@ -34,10 +34,18 @@ def check_name(name: str, what: str | Callable[[], str], where: str) -> str:
     raise AwspanError(f"{said}: the name {name!r} has characters PAN-OS does not allow", where=where)
 
 
-def address_name(instance_id: str, address: str) -> str:
-    """`i-0abc-10.0.1.10`, `i-0abc-2600-1f18--1`: ':' -> '-' is one-to-one on canonical IPv6
-    text (which never holds '-'), so two addresses never share a name."""
-    return f"{instance_id}-{address.replace(':', '-')}"
+def address_name(owner: str, address: str) -> str:
+    """`i-0abc-10.0.1.10`, `eni-0def-2600-1f18--1`: the owner is the instance id, or the interface
+    id of an interface that is no instance's. ':' -> '-' is one-to-one on canonical IPv6 text
+    (which never holds '-'), so two addresses never share a name."""
+    return f"{owner}-{address.replace(':', '-')}"
+
+
+def prefix_name(owner: str, prefix: str) -> str:
+    """`i-0abc-10.0.1.16_28`, `i-0abc-2600-1f18-1-2-a--_80`: a delegated prefix, named like an
+    address with `_` for the `/` (a name may not hold `/`, and no address text holds `_`, so a
+    prefix never shares a name with an address)."""
+    return address_name(owner, prefix).replace("/", "_")
 
 
 def service_name(protocol: str, low: int, high: int) -> str:

@@ -6,7 +6,8 @@ one JSON-ready document (schemas/plan.schema.json) that the text and markdown vi
 
 - each created or deleted rule: zones, sources (prefix-list ids and names when
   out/state.yaml is beside the fragment), destinations resolved through address groups
-  to instance id, Name tag and IP, applications and ports, and where it comes from
+  to instance id and Name tag (or interface id and what owns it) and IP, applications and
+  ports, and where it comes from
   (security group id and name, VPC, account, region: generate writes them into the rule's
   description, so a deleted rule still says it);
 - each changed object: before -> after per field; address groups: members added and
@@ -36,11 +37,16 @@ ACTION_ORDER = {"delete": 0, "create": 1, "change": 2, "affected": 3, "move": 4}
 
 _ADDR_DESC = re.compile(r"^(?P<instance>i-[0-9a-zA-Z]+)(?: \((?P<name>.*)\))? (?P<eni>eni-[0-9a-zA-Z]+) "
                         r"in (?P<vpc>vpc-[0-9a-zA-Z]+)$")
+_ENI_ADDR_DESC = re.compile(r"^(?P<eni>eni-[0-9a-zA-Z]+) \((?P<owner>.*)\) in (?P<vpc>vpc-[0-9a-zA-Z]+)$",
+                            re.S)
+"""An address of an interface that is no instance's: what owns it (generate.owners) in parentheses."""
 _WHERE = r"(?P<vpc>vpc-[0-9a-zA-Z]+)(?: (?P<account>\d{12}))?(?: (?P<region>[a-z]{2}(?:-[a-z]+)+-\d+))?"
 _SG_DESC = re.compile(r"^awspan: security group (?P<sg>sg-[0-9a-zA-Z]+)(?: \((?P<sgname>.*?)\))? in "
                       + _WHERE + r": (?P<note>.*)$", re.S)
 _INST_DESC = re.compile(r"^awspan: instance (?P<instance>i-[0-9a-zA-Z]+)(?: \((?P<name>.*?)\))? in "
                         r"(?P<vpc>vpc-[0-9a-zA-Z]+)(?: (?P<eni>eni-[0-9a-zA-Z]+))?: (?P<note>.*)$", re.S)
+_ENI_DESC = re.compile(r"^awspan: interface (?P<eni>eni-[0-9a-zA-Z]+)(?: \((?P<owner>.*?)\))? in "
+                       r"(?P<vpc>vpc-[0-9a-zA-Z]+): (?P<note>.*)$", re.S)
 _SG_ID = re.compile(r"\bsg-[0-9a-zA-Z]+\b")
 
 
@@ -67,9 +73,12 @@ class Objects:
         value = (el.findtext("ip-netmask") or el.findtext("ip-range") or el.findtext("fqdn") or "").strip()
         ip = value[:-3] if value.endswith("/32") else value[:-4] if value.endswith("/128") else value
         info: dict[str, Any] = {"name": name, "ip": ip}
-        m = _ADDR_DESC.match((el.findtext("description") or "").strip())
+        description = (el.findtext("description") or "").strip()
+        m = _ADDR_DESC.match(description)
         if m:
             info.update(instance=m["instance"], instance_name=m["name"], eni=m["eni"], vpc=m["vpc"])
+        elif m := _ENI_ADDR_DESC.match(description):
+            info.update(eni=m["eni"], owner=m["owner"], vpc=m["vpc"])
         return info
 
     def resolve(self, member: str, depth: int = 0) -> list[dict[str, Any]]:
@@ -109,6 +118,12 @@ def origin(description: str) -> dict[str, Any]:
         sgs = sorted(set(_SG_ID.findall(m["note"])))
         return {"security_groups": [{"id": s, "name": None} for s in sgs], "vpc": m["vpc"],
                 "account": None, "region": None, "instance": m["instance"], "instance_name": m["name"],
+                "note": m["note"]}
+    m = _ENI_DESC.match(description)
+    if m:
+        sgs = sorted(set(_SG_ID.findall(m["note"])))
+        return {"security_groups": [{"id": s, "name": None} for s in sgs], "vpc": m["vpc"],
+                "account": None, "region": None, "interface": m["eni"], "owner": m["owner"],
                 "note": m["note"]}
     return {"security_groups": [], "vpc": None, "account": None, "region": None, "note": description}
 

@@ -63,6 +63,8 @@ def _address(a: dict[str, Any]) -> str:
     if a.get("instance"):
         who = a["instance"] + (f" ({a['instance_name']})" if a.get("instance_name") else "")
         return f"{who} {a['ip']}"
+    if a.get("owner"):
+        return f"{a.get('eni')} ({a['owner']}) {a['ip']}"
     return str(a["ip"])
 
 
@@ -75,6 +77,8 @@ def _origin(o: dict[str, Any]) -> str:
     if o.get("instance"):
         text = f"instance {o['instance']}" + (f" ({o['instance_name']})" if o.get("instance_name") else "") \
             + "; " + text
+    elif o.get("interface"):
+        text = f"interface {o['interface']}" + (f" ({o['owner']})" if o.get("owner") else "") + "; " + text
     return text
 
 

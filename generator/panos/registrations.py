@@ -103,7 +103,7 @@ def load_desired(path: str | Path, tag: str) -> Desired:
         if entry["ip"] in tags:
             raise AwspanError(f"registrations[{i}]: {entry['ip']} appears twice", where=where)
         tags[entry["ip"]] = frozenset(entry["tags"])
-        who[entry["ip"]] = str(entry.get("instance") or "") + (
+        who[entry["ip"]] = str(entry.get("instance") or entry.get("interface") or "") + (
             f" ({entry['name']})" if entry.get("name") else ""
         )
     return Desired(prefix, tags, who)

@@ -116,7 +116,7 @@ def test_panorama_device_group_location():
 
 
 def test_an_estate_with_nothing_behind_the_firewall_gives_an_empty_but_valid_fragment():
-    fragment = generate_bytes({"version": 1, "vpcs": []}, policy_with())
+    fragment = generate_bytes({"version": 2, "vpcs": []}, policy_with())
     root = etree.fromstring(fragment)
     assert root.find(".//tag/entry").get("name") == "awspan"
     assert root.findall(".//rules/entry") == [] and root.find(".//rules") is not None
