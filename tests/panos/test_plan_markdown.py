@@ -80,3 +80,37 @@ def test_origin_is_read_back_from_generates_descriptions():
     other = origin("allow the partner")  # an operator's text is shown as it is, not guessed at
     assert other == {"security_groups": [], "vpc": None, "account": None, "region": None,
                      "note": "allow the partner"}
+
+
+def test_the_plan_says_what_owns_an_interface_and_its_aws_text_stays_text():
+    """Issue 27: a load balancer's or a task's address says what owns it, and an interface's
+    description (anyone's text, when it is no documented shape) cannot break out of the markdown."""
+    from pathlib import Path
+
+    from generator.generate.model import build_fragment
+    from generator.generate.render import render_fragment
+    from generator.generate.state import parse_state
+    from generator.policy import parse_policy
+    from generator.yamlio import load_yaml_file
+
+    case = Path(__file__).parents[1] / "generate" / "golden" / "features" / "interfaces"
+    state = load_yaml_file(case / "state.yaml", "state")
+    evil = "x```\n</details><img src=x onerror=alert(1)>| **bold**"
+    state["vpcs"][0]["interfaces"][1]["description"] = evil  # the task's
+    policy = parse_policy(load_yaml_file(case / "policy.yaml", "policy"), "policy.yaml")
+    data, _ = render_fragment(build_fragment(parse_state(state), policy))
+    doc = _plan(data.decode())
+    text = render_text(doc)
+    assert "eni-0a00000000000a010 (load balancer web-alb) 10.10.1.50" in text
+    md = render_markdown(doc)
+    assert "eni-0a00000000000a010 (load balancer web-alb) 10.10.1.50" in md
+    assert "<img src=x onerror=alert(1)>" in md
+    fenced = False
+    for line in md.splitlines():
+        if line in ("```text", "```"):
+            fenced = not fenced
+            continue
+        if "<img" in line:
+            assert fenced, line
+        if fenced:
+            assert "```" not in line
