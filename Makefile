@@ -29,14 +29,17 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check generator emulator devtools tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)
 	$(BIN)/ruff check generator emulator devtools tests bench
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator emulator devtools tests bench
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -19,7 +19,7 @@ import time
 from typing import Any
 
 from bench.generate import prepare
-from generator.generate.command import generate
+from generator.generate.step import generate
 from generator.yamlio import load_yaml_file
 
 INSTANCES = 5_000

@@ -25,8 +25,8 @@ import boto3
 
 from devtools.moto_server import MotoServer, moto_env
 from generator.collect.collector import collect
-from generator.collect.command import state_bytes
 from generator.collect.sessions import SessionFactory
+from generator.collect.step import state_bytes
 from generator.policy import parse_policy
 
 INSTANCES = int(os.environ.get("AWSPAN_BENCH_INSTANCES", "10000"))

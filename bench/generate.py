@@ -295,7 +295,7 @@ def main(instances: int | None = None, profile: bool = False) -> None:
 
 _CHILD = """
 import sys, time
-from generator.cli import main
+from generator.cli.main import main
 t = time.perf_counter()
 rc = main(sys.argv[1:])
 print("BENCH_WALL", time.perf_counter() - t, file=sys.stderr)

@@ -30,10 +30,10 @@ from pathlib import Path
 import yaml
 
 from emulator import EmulatorServer
-from generator.cli import main as awspan
+from generator.cli.main import main as awspan
 from generator.location import Location
-from generator.panos.client import PanosClient
-from generator.panos.registrations import Desired, reconcile
+from generator.panos.push.registrations import Desired, reconcile
+from generator.panos.xmlapi.client import PanosClient
 
 ROOT = Path(__file__).resolve().parents[1]
 TOGGLED = ("i-0a00000000000a001", "i-0a00000000000a002", "i-0a00000000000a003")

@@ -30,13 +30,13 @@ from bench.workdir import work_dir
 from emulator import EmulatorServer
 from emulator.server import default_config
 from generator.location import Location
-from generator.panos.client import PanosClient
-from generator.panos.device import read_location
-from generator.panos.fragment import parse_fragment
-from generator.panos.plan_build import build_document
-from generator.panos.plan_render import RENDERERS
-from generator.panos.planning import build_plan
-from generator.panos.safety import Safety
+from generator.panos.config.fragment import parse_fragment
+from generator.panos.plan.changes import build_plan
+from generator.panos.plan.document import build_document
+from generator.panos.review.plan_render import RENDERERS
+from generator.panos.xmlapi.client import PanosClient
+from generator.panos.xmlapi.read_config import read_location
+from generator.safety import Safety
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = work_dir("plan")

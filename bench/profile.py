@@ -1,6 +1,6 @@
 """Each step of generate timed on its own, in this process (`python -m bench generate --profile`).
 
-The steps are those generator.generate.command.generate runs, called one by one, with the cyclic
+The steps are those generator.generate.step.generate runs, called one by one, with the cyclic
 garbage collector paused as generate pauses it; the render step is split into Jinja2 (the
 template's text) and the checks of that text."""
 

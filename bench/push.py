@@ -20,9 +20,9 @@ import time
 
 from emulator import EmulatorServer
 from generator.location import Location
-from generator.panos.client import PanosClient
-from generator.panos.fragment import parse_fragment
-from generator.panos.push import PushSettings, commit_cmd, push, wait_for_job
+from generator.panos.config.fragment import parse_fragment
+from generator.panos.push.apply import PushSettings, commit_cmd, push, wait_for_job
+from generator.panos.xmlapi.client import PanosClient
 
 LOC = Location()
 SIZES = (10, 1_000, 10_000)

@@ -7,7 +7,7 @@ pan-os-python and pango read back as defaults (a security rule's `<rule-type>`,
 `<negate-source>`/`<negate-destination>` `no`, `<log-end>yes</log-end>`, Panorama's
 `<target><negate>no</negate></target>`; a custom application's characteristics such as
 `<evasive-behavior>no</evasive-behavior>`). Whether a given PAN-OS version returns each of these
-is not settled by public evidence; awspan is tolerant of all of them (generator/panos/contain.py),
+is not settled by public evidence; awspan is tolerant of all of them (generator/panos/config/contain.py),
 and the emulator adds them to every get/show answer, never to its stored config, so every test
 that reads back proves that tolerance. `EmulatorServer(decorate=False)` turns it off.
 """

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from lxml import etree
 
-from generator.panos.vocab import OBJECT_CONTAINERS
-from generator.panos.vocab import RULEBASES as VOCAB_RULEBASES
+from generator.vocab import OBJECT_CONTAINERS
+from generator.vocab import RULEBASES as VOCAB_RULEBASES
 
 RULEBASES = frozenset(VOCAB_RULEBASES)
 

@@ -32,8 +32,8 @@ from lxml import etree
 from emulator.model import members, security_rules
 from emulator.userid import Registry, compile_filter
 from generator.addresses import contains, is_ip_literal, parse_address
-from generator.generate.icmp import ident_of
-from generator.panos.vocab import PREDEFINED_SERVICES, PROTOCOL_NUMBERS, SERVICE_PROTOCOLS
+from generator.icmp import ident_of
+from generator.vocab import PREDEFINED_SERVICES, PROTOCOL_NUMBERS, SERVICE_PROTOCOLS
 
 PREDEFINED = {
     name: [(PROTOCOL_NUMBERS[proto], ports) for proto, ports in specs]

@@ -25,9 +25,9 @@ from emulator.model import (
     typed_entries_in,
 )
 from emulator.responses import CODE_INVALID_OBJECT, CODE_REFERENCE_COUNT, ApiError
+from generator import vocab
 from generator.addresses import AddressError, is_ip_literal, parse_interface
-from generator.panos import vocab
-from generator.panos.vocab import RULE_ACTIONS, RULEBASES, SERVICE_PROTOCOLS, name_rule
+from generator.vocab import RULE_ACTIONS, RULEBASES, SERVICE_PROTOCOLS, name_rule
 
 PREDEFINED_SERVICES = frozenset(vocab.PREDEFINED_SERVICES)
 REQUIRED_RULE_FIELDS = ("from", "to", "source", "destination", "application", "service")

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.panos.vocab import MANAGED_KINDS
+from generator.kinds import OBJECT_KINDS
 
 DEVICE = "localhost.localdomain"
-OBJECT_KINDS = MANAGED_KINDS
 
 
 def xpath_literal(value: str) -> str:

@@ -4,8 +4,8 @@ Each step takes the parsed Policy, the paths it reads and writes and, for the fi
 Credentials held by the caller; it returns what it did and raises AwspanError when it
 cannot. No step reads the environment for a secret: the command line builds Credentials
 from PANOS_* (Credentials.from_env), the event reaction from the secret it fetched, so a
-key never makes a round trip through os.environ. The commands (collect/command.py,
-generate/command.py, panos/commands.py) parse options, call these and print; as octoDNS's
+key never makes a round trip through os.environ. The commands (collect/step.py,
+generate/step.py, cli/firewall.py) parse options, call these and print; as octoDNS's
 Manager.sync plans and applies in one call, `push` here reads, plans and applies.
 
 Heavy modules (boto3, lxml, the renderer) are imported inside each step, so that importing
@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from generator.collect.sessions import SessionFactory
-    from generator.panos.client import PanosClient
-    from generator.panos.planning import Plan
-    from generator.panos.push import PushResult
-    from generator.panos.safety import UnsafePlan
+    from generator.panos.plan.changes import Plan
+    from generator.panos.push.apply import Pushed
+    from generator.panos.xmlapi.client import PanosClient
     from generator.policy import Policy
+    from generator.safety import UnsafePlan
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +51,20 @@ class Credentials:
         """The command line's: PANOS_URL/PANOS_HOSTNAME over firewall.url, PANOS_API_KEY (or
         PANOS_USERNAME/PANOS_PASSWORD), PANOS_CA_BUNDLE over firewall.ca_bundle. `api_key`, a
         secret the caller fetched, wins over PANOS_API_KEY."""
+        from generator.panos.xmlapi.env import firewall_ca_bundle, firewall_urls
+
         fw = policy.firewall
-        return cls(urls=fw.resolved_urls(), api_key=api_key or os.environ.get("PANOS_API_KEY") or None,
+        return cls(urls=firewall_urls(fw.url), api_key=api_key or os.environ.get("PANOS_API_KEY") or None,
                    username=os.environ.get("PANOS_USERNAME") or None,
                    password=os.environ.get("PANOS_PASSWORD") or None,
-                   ca_bundle=fw.resolved_ca_bundle())
+                   ca_bundle=firewall_ca_bundle(fw.ca_bundle))
 
 
 def connect(policy: Policy, credentials: Credentials) -> PanosClient:
     """A client of the firewall; of an HA pair's active peer when there are two URLs (ha.py)."""
-    from generator.panos.client import PanosClient
-    from generator.panos.env import checked_credentials, require_url
-    from generator.panos.ha import choose_active
+    from generator.panos.xmlapi.client import PanosClient
+    from generator.panos.xmlapi.env import checked_credentials, require_url
+    from generator.panos.xmlapi.ha import choose_active
 
     fw = policy.firewall
 
@@ -87,8 +89,8 @@ def admin_of(policy: Policy, credentials: Credentials, client: PanosClient) -> s
 def collect(policy: Policy, output: str | os.PathLike[str], *, endpoint_url: str | None = None,
             factory: SessionFactory | None = None) -> dict[str, Any]:
     """Read AWS and replace `output` (state.yaml) atomically; returns the state written."""
-    from generator.collect.command import collect_to_file
     from generator.collect.sessions import SessionFactory
+    from generator.collect.step import collect_to_file
     from generator.generate.suspicious import summary, suspicious
 
     started = time.perf_counter()
@@ -122,9 +124,9 @@ def generate(policy: Policy | str, state_file: str, output: str, *, rulebase: st
     A stale sidecar is removed.
     """
     from generator.atomicio import StreamedWrite, write_atomic
-    from generator.generate.command import generate as render
-    from generator.generate.membership import registrations_path
     from generator.generate.precheck_file import precheck_path
+    from generator.generate.step import generate as render
+    from generator.registrations_file import registrations_path
     from generator.text import count
 
     fragment = StreamedWrite(output)  # rendered straight into its temp file; renamed only at the end
@@ -155,7 +157,7 @@ def generate(policy: Policy | str, state_file: str, output: str, *, rulebase: st
 def snapshot(policy: Policy, credentials: Credentials, output: str, *, candidate: bool = False) -> int:
     """Write the firewall's security rules to `output` (rulebase.xml); returns the rule count."""
     from generator.atomicio import write_atomic
-    from generator.panos.snapshot import take_snapshot
+    from generator.panos.xmlapi.snapshot import take_snapshot
 
     client = connect(policy, credentials)
     data, rules = take_snapshot(client, policy.firewall.location, candidate=candidate)
@@ -179,16 +181,16 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     """What push would change, read from the device; with `out`, also the saved plan (push --plan)."""
     from generator.atomicio import write_atomic
     from generator.generate.precheck_file import load_precheck
-    from generator.panos.device import read_location
-    from generator.panos.fragment import load_fragment
-    from generator.panos.membership import load_membership, membership_delta, registration_guards
-    from generator.panos.plan_build import build_document, load_prefix_lists
-    from generator.panos.plan_render import render_json
-    from generator.panos.planning import build_plan
-    from generator.panos.registrations import read_registered
-    from generator.panos.safety import refusal
-    from generator.panos.savedplan import saved_block
-    from generator.panos.sysinfo import check_version, read_system_info
+    from generator.panos.config.fragment import load_fragment
+    from generator.panos.plan.changes import build_plan
+    from generator.panos.plan.document import build_document, load_prefix_lists
+    from generator.panos.plan.membership import load_membership, membership_delta, registration_guards
+    from generator.panos.plan.saved import saved_block
+    from generator.panos.push.registrations import read_registered
+    from generator.panos.review.plan_render import render_json
+    from generator.panos.xmlapi.read_config import read_location
+    from generator.panos.xmlapi.sysinfo import check_version, read_system_info
+    from generator.safety import refusal
 
     location = policy.firewall.location
     fragment = load_fragment(fragment_path, location, policy.rules.tag)
@@ -219,15 +221,6 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     return Planned(doc, the_plan, refusal(the_plan) or membership_refusal)
 
 
-@dataclass
-class Pushed:
-    """push's result, with every firewall request of the run counted (keygen included)."""
-
-    result: PushResult
-    requests: int
-    keygen: bool
-
-
 def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force: bool = False,
          description: str | None = None, plan_file: str | None = None) -> Pushed:
     """Plan and apply in one call (octoDNS's sync): the fragment onto the firewall, committed.
@@ -235,12 +228,12 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
     `plan_file`: apply only if the change set still equals this saved plan. With membership
     dynamic, unregistrations go first (less is always safe), registrations after the commit.
     """
-    from generator.panos.fragment import load_fragment
-    from generator.panos.membership import load_membership, registration_guards
-    from generator.panos.push import PushSettings
-    from generator.panos.push import push as apply
-    from generator.panos.registrations import read_registered, reconcile
-    from generator.panos.savedplan import load_saved_plan
+    from generator.panos.config.fragment import load_fragment
+    from generator.panos.plan.membership import load_membership, registration_guards
+    from generator.panos.plan.saved import load_saved_plan
+    from generator.panos.push.apply import Pushed, PushSettings
+    from generator.panos.push.apply import push as apply
+    from generator.panos.push.registrations import read_registered, reconcile
 
     location = policy.firewall.location
     fragment = load_fragment(fragment_path, location, policy.rules.tag)

@@ -16,13 +16,17 @@ from typing import Any
 from generator.addresses import AddressError, canonical_cidr
 from generator.errors import AwspanError
 from generator.location import Location
-from generator.panos.safety import Safety  # the one safety object: thresholds and the checks
+from generator.safety import Safety  # the one safety object: thresholds and the checks
 from generator.validate import Problem, problems_error, schema_problems, sort_problems
 from generator.yamlio import load_yaml_file
 
 
 @dataclass(frozen=True)
 class Firewall:
+    """firewall: as policy.yaml says it. PANOS_URL / PANOS_HOSTNAME / PANOS_CA_BUNDLE win over
+    url and ca_bundle where Credentials are built (pipeline.Credentials.from_env, through
+    generator.panos.xmlapi.env): the policy model never reads the environment."""
+
     instance_id: str
     route_targets: tuple[str, ...] = ()
     url: str | tuple[str, ...] | None = None  # an HA pair: both peers
@@ -33,22 +37,6 @@ class Firewall:
     commit_timeout: float = 900.0
     max_answer_mb: float = 512.0  # cap on one firewall answer, on the wire and decompressed
     push_to_devices: bool = False  # Panorama: commit-all to the device group after the commit
-
-    def resolved_urls(self) -> tuple[str, ...]:
-        """PANOS_URL (comma-separated for an HA pair), else PANOS_HOSTNAME (https assumed), wins
-        over policy.yaml's url (one, or both peers): see generator.panos.env."""
-        from generator.panos.env import firewall_urls
-
-        return firewall_urls(self.url)
-
-    def resolved_url(self) -> str | None:
-        """PANOS_URL (or PANOS_HOSTNAME) wins over policy.yaml, so that CI can point one policy at a
-        lab box (the first peer of an HA pair; generator.panos.ha picks the active one)."""
-        urls = self.resolved_urls()
-        return urls[0] if urls else None
-
-    def resolved_ca_bundle(self) -> str | None:
-        return os.environ.get("PANOS_CA_BUNDLE") or self.ca_bundle
 
 
 @dataclass(frozen=True)

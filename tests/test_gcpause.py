@@ -32,7 +32,7 @@ def test_a_collector_the_caller_disabled_stays_disabled() -> None:
 
 
 def test_generate_leaves_the_collector_on(tmp_path) -> None:
-    from generator.generate.command import generate
+    from generator.generate.step import generate
     from tests.generate.helpers import POLICY, STATE
 
     data, *_ = generate(str(POLICY), str(STATE))

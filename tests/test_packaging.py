@@ -116,8 +116,8 @@ def test_counts_use_the_right_plural(n: int, word: str, text: str) -> None:
 
 def test_an_unexpected_failure_is_one_line_that_says_what_to_do(monkeypatch: pytest.MonkeyPatch,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
-    import generator.generate.command as command
-    from generator.cli import main
+    import generator.generate.step as command
+    from generator.cli.main import main
 
     def broken(*_: object, **__: object) -> None:
         raise ValueError("line one\nline two <!doctype html>" + "x" * 1000)

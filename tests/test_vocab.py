@@ -1,6 +1,6 @@
 """The schemas spell the vocabulary's name rules, and accept and reject exactly what it does.
 
-generator/panos/vocab.py is the one definition of each PAN-OS name rule; schemas/*.json (for
+generator/vocab.py is the one definition of each PAN-OS name rule; schemas/*.json (for
 editors and for jsonschema) and schemas/fragment.xsd (generate's output check) each carry a
 spelling of it. On a generated corpus (valid names, names one character too long, leading
 `.`/`-`/space, a trailing newline, commas, quotes, control characters, non-ASCII), every
@@ -23,13 +23,13 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from emulator.validate import Validator
+from generator import vocab
 from generator.ecma import to_python
 from generator.errors import AwspanError
 from generator.generate.names import check_name
 from generator.generate.schemacheck import compile_schema
 from generator.location import Location
-from generator.panos import vocab
-from generator.panos.fragment import parse_fragment
+from generator.panos.config.fragment import parse_fragment
 from generator.validate import _validator
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"

@@ -21,7 +21,7 @@ from generator.addresses import canonical_or_same as canonical
 from generator.addresses import sort_key as _address_key
 from generator.addresses import sorted_addresses as sort_addresses
 from generator.collect.read_ec2 import RawRegion
-from generator.panos.vocab import STATE_PROTOCOLS
+from generator.vocab import STATE_PROTOCOLS
 
 log = logging.getLogger(__name__)
 

@@ -10,10 +10,11 @@ Modules, one job each:
 - notifications, logfiles, jsondoc: unwrap S3/SNS/SQS notifications and read the
   CloudTrail log files they name from S3 (bounded, gzip, failures sorted for retries);
 - intake: from one invocation's input to its decisions (shared by the Lambda and the CLI);
-- reaction, pipeline, secrets: run the reaction once per batch;
+- reaction, dispatch, secrets: run the reaction once per batch (dispatch starts CodeBuild or
+  a repository dispatch);
 - lambda_handler: `handler(event, context)`, the Lambda entry point
   (`generator.events.handler`);
-- command: `awspan event [FILE|-] [--decide-only]`.
+`awspan event [FILE|-] [--decide-only]` is generator.cli.event (the command line sits above).
 
 Importing this package stays light (no boto3, no policy loading): the Lambda's cold start
 and `awspan event --decide-only` pay only for what they use.
@@ -22,8 +23,7 @@ and `awspan event --decide-only` pay only for what they use.
 from __future__ import annotations
 
 from generator.events.classify import RELEVANT_EVENTS, Decision, classify
-from generator.events.command import run_cli
 from generator.events.lambda_handler import handler
 from generator.events.reaction import collected_regions, react
 
-__all__ = ["RELEVANT_EVENTS", "Decision", "classify", "collected_regions", "handler", "react", "run_cli"]
+__all__ = ["RELEVANT_EVENTS", "Decision", "classify", "collected_regions", "handler", "react"]

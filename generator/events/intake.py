@@ -14,7 +14,7 @@ from typing import Any
 
 from generator.events.classify import Decision, classify
 from generator.events.logfiles import ReadFailed, Unreadable, key_scope, read_log_file, skip_reason
-from generator.events.notifications import Batch, LogFile, unwrap
+from generator.events.notifications import Invocation, LogFile, unwrap
 from generator.events.safetext import clean
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ MAX_WARNINGS = 20
 class Intake:
     """The decisions of one invocation and what happened on the way."""
 
-    batch: Batch
+    batch: Invocation
     decisions: list[Decision] = field(default_factory=list)  # every record's, in order
     files_read: list[str] = field(default_factory=list)
     files_skipped: list[str] = field(default_factory=list)  # "s3://...: why", reported, not retried

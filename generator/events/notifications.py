@@ -43,7 +43,7 @@ class LogFile:
 
 
 @dataclass
-class Batch:
+class Invocation:
     """What one invocation holds, in arrival order."""
 
     events: list[tuple[str | None, Any]] = field(default_factory=list)  # (SQS message id, event)
@@ -54,7 +54,7 @@ class Batch:
     single_event: bool = False  # an EventBridge event or one bare record, not a batch
 
 
-def _s3_record(record: Mapping[str, Any], message: str | None, batch: Batch) -> None:
+def _s3_record(record: Mapping[str, Any], message: str | None, batch: Invocation) -> None:
     """One S3 event notification record: an ObjectCreated object becomes a LogFile."""
     name = record.get("eventName")
     s3 = record["s3"]
@@ -71,7 +71,7 @@ def _s3_record(record: Mapping[str, Any], message: str | None, batch: Batch) -> 
         batch.files.append(LogFile(bucket, unquote_plus(key), message, size))
 
 
-def _unwrap(doc: Any, message: str | None, batch: Batch, depth: int) -> None:
+def _unwrap(doc: Any, message: str | None, batch: Invocation, depth: int) -> None:
     """Add what `doc` holds to the batch; `message` is the SQS message id it came in."""
     if depth > MAX_ENVELOPES:
         batch.bad_messages.append(f"more than {MAX_ENVELOPES} envelopes in one another ({message or '-'})")
@@ -103,7 +103,7 @@ def _unwrap(doc: Any, message: str | None, batch: Batch, depth: int) -> None:
         _unwrap_record(record, message, batch, depth)
 
 
-def _unwrap_record(record: Any, message: str | None, batch: Batch, depth: int) -> None:
+def _unwrap_record(record: Any, message: str | None, batch: Invocation, depth: int) -> None:
     if isinstance(record, Mapping) and record.get("eventSource") == "aws:sqs":
         mid = record.get("messageId")
         mid = mid if isinstance(mid, str) and mid else None
@@ -119,7 +119,7 @@ def _unwrap_record(record: Any, message: str | None, batch: Batch, depth: int) -
         batch.events.append((message, record))  # a CloudTrail record of a local log file
 
 
-def _inner(text: Any, what: str, message: str | None, batch: Batch, depth: int) -> None:
+def _inner(text: Any, what: str, message: str | None, batch: Invocation, depth: int) -> None:
     """Parse the JSON string inside an envelope and unwrap it; a bad one is reported."""
     if not isinstance(text, str):
         batch.bad_messages.append(f"{what} is not a string ({message or '-'})")
@@ -132,9 +132,9 @@ def _inner(text: Any, what: str, message: str | None, batch: Batch, depth: int) 
     _unwrap(doc, message, batch, depth + 1)
 
 
-def unwrap(event: Any) -> Batch:
+def unwrap(event: Any) -> Invocation:
     """Everything one invocation (or one `awspan event` input) holds."""
-    batch = Batch()
+    batch = Invocation()
     _unwrap(event, None, batch, 0)
     batch.single_event = not (isinstance(event, Mapping) and isinstance(event.get("Records"), list)) \
         and len(batch.events) == 1 and not batch.files

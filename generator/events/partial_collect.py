@@ -94,8 +94,8 @@ def collect_changed(policy: Any, work: Path, decisions: list[Decision], now: flo
     """
     from generator.atomicio import write_atomic
     from generator.collect.collector import collect
-    from generator.collect.command import state_bytes
     from generator.collect.normalize import build_state
+    from generator.collect.step import state_bytes
 
     pairs = affected_pairs(decisions, policy)
     if not pairs:

@@ -18,8 +18,8 @@ from typing import Any
 
 from generator.errors import AwspanError
 from generator.events.classify import Decision
+from generator.events.dispatch import names_and_ids, run_pipeline
 from generator.events.partial_collect import collect_changed, mark_full
-from generator.events.pipeline import names_and_ids, run_pipeline
 from generator.events.secrets import firewall_api_key
 from generator.inputs import os_reason
 
@@ -59,8 +59,7 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     collect writes nothing on a partial read, and push never runs on a stale fragment.
     """
     from generator import pipeline
-    from generator.panos.commands import PUSH_LISTING
-    from generator.panos.report import push_report
+    from generator.panos.review.push_report import PUSH_LISTING, push_report
 
     work = Path(policy.events.work_dir)
     work.mkdir(parents=True, exist_ok=True)

@@ -11,7 +11,7 @@ Steps, one module each:
     model.py       the objects and rules to emit, deduplicated and sorted
     render.py      Jinja2 templates -> XML, parsed back and validated against schemas/fragment.xsd
     precheck.py    the already-allowed check (generator.rulematch) and precheck.yaml
-    command.py     the CLI entry point
+    step.py        the generate step as a library call (the command: generator.cli.generate)
 """
 
 from generator.generate.model import Fragment, build_fragment

@@ -8,7 +8,7 @@ interface in layout `instance`, so that a rule reaching some of an instance's in
 exactly those), and the addresses behind it are registered with that tag through the
 User-ID API, which is runtime state: no commit. generate writes the IP -> tags map to
 registrations.yaml beside the fragment, so membership stays reviewable in the pull request,
-and push reconciles the firewall's registrations with it (generator.panos.registrations).
+and push reconciles the firewall's registrations with it (generator.panos.push.registrations).
 
 The allowed traffic is the same as `static`: a DAG with no registered address matches
 nothing, so the rules of stopped instances stay in the configuration (see
@@ -32,67 +32,12 @@ registers and unregisters those and never touches any other tag.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from pathlib import Path
+from dataclasses import replace
 
 from generator.addresses import sort_key
 from generator.generate.model import AddressGroup, Built, Fragment, Member, Rule
 from generator.generate.names import check_name, clip_description
-from generator.yamlio import dump_yaml
-
-REGISTRATIONS_FILE = "registrations.yaml"
-MAX_TAG = 127
-"""PAN-OS tag names: at most 127 characters (Objects > Tags; the User-ID API takes the same names)."""
-
-
-def registrations_path(output: str | Path) -> Path:
-    return Path(output).parent / REGISTRATIONS_FILE
-
-
-def tag_prefix(tag: str) -> str:
-    """Every registered tag awspan owns starts with this."""
-    return f"{tag}."
-
-
-def member_tag(tag: str, subject: str) -> str:
-    """`awspan.sg-0abc`: rules.tag and the DAG's name are PAN-OS names (at most 63 characters
-    each), so the tag is at most 63 + 1 + 63 = MAX_TAG characters."""
-    return f"{tag_prefix(tag)}{subject}"
-
-
-@dataclass(frozen=True)
-class Registration:
-    ip: str  # an address, or an IPv4 network (a delegated prefix)
-    instance: str | None  # None: the address is an interface's that is no instance's of the state
-    name: str | None  # the instance's Name tag, or what owns the interface
-    tags: tuple[str, ...]
-    interface: str | None = None  # said when `instance` is None
-
-
-@dataclass(frozen=True)
-class Registrations:
-    """The IP -> tags map push makes the firewall hold (only tags under `prefix`)."""
-
-    prefix: str
-    entries: tuple[Registration, ...] = ()
-
-    def as_map(self) -> dict[str, frozenset[str]]:
-        return {e.ip: frozenset(e.tags) for e in self.entries}
-
-    def to_yaml(self) -> str:
-        return dump_yaml(
-            {
-                "version": 1,
-                "tag_prefix": self.prefix,
-                "registrations": [
-                    {"ip": e.ip, "instance": e.instance, "name": e.name, "tags": list(e.tags)}
-                    if e.interface is None
-                    else {"ip": e.ip, "instance": None, "interface": e.interface, "name": e.name,
-                          "tags": list(e.tags)}
-                    for e in self.entries
-                ],
-            }
-        )
+from generator.registrations_file import Registration, Registrations, member_tag, tag_prefix
 
 
 def registrable(member: Member) -> bool:

@@ -25,7 +25,6 @@ from typing import Any
 
 from generator.addresses import sort_key
 from generator.errors import AwspanError
-from generator.generate.icmp import IcmpApp
 from generator.generate.names import address_name, check_name, clip_description, prefix_name, rule_name
 from generator.generate.owners import owner_label
 from generator.generate.permissions import Offer, OfferTable, ServiceObject, SourceResolver
@@ -37,6 +36,7 @@ from generator.generate.protect import (
     ProtectedInterface,
     protected_interfaces,
 )
+from generator.icmp import IcmpApp
 from generator.location import Location
 from generator.policy import Policy
 

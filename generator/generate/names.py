@@ -1,6 +1,6 @@
 """PAN-OS object names: legal, stable, unique, never cut.
 
-PAN-OS's rule for names is generator.panos.vocab.OBJECT_NAME (63 characters). Every name
+PAN-OS's rule for names is generator.vocab.OBJECT_NAME (63 characters). Every name
 awspan makes is derived from AWS ids (stable across runs) and checked here; a name that
 cannot be made legal is an error, because a shortened name could collide with another
 one or stop matching the object push created last time.
@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from generator.errors import AwspanError
-from generator.panos.vocab import MAX_DESCRIPTION, OBJECT_NAME
+from generator.vocab import MAX_DESCRIPTION, OBJECT_NAME
 
 MAX_NAME = OBJECT_NAME.max_length
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")

@@ -9,7 +9,7 @@ Service: tcp/udp port ranges become service objects (`tcp-8000-8100`) unless
 `rules.applications` maps the exact range to an App-ID; icmp/icmpv6 for every type become
 `icmp` + `ping` (`ipv6-icmp` + `ping`; never `traceroute`, whose default ports include UDP
 33434-33534), one type/code a custom application
-(generator/generate/icmp.py); `all` becomes application any + service any; IP protocols 47, 50
+(generator/icmp.py); `all` becomes application any + service any; IP protocols 47, 50
 and 51 map to the `gre`, `ipsec-esp` and `ipsec-ah` applications; any other protocol number
 is an error naming the permission (see docs/generate.md).
 """
@@ -21,9 +21,9 @@ from typing import Any
 
 from generator.addresses import RangeSet
 from generator.errors import AwspanError
-from generator.generate.icmp import ALL_ICMP6_APPS, ALL_ICMP_APPS, IcmpApp, icmp_app
 from generator.generate.names import service_name
-from generator.panos.vocab import PROTOCOL_APPS
+from generator.icmp import ALL_ICMP6_APPS, ALL_ICMP_APPS, IcmpApp, icmp_app
+from generator.vocab import PROTOCOL_APPS
 
 APP_DEFAULT = "application-default"
 

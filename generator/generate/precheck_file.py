@@ -1,7 +1,7 @@
 """precheck.yaml, beside the fragment: the one owner of its format, for generate and plan.
 
 generate writes the already-allowed check's decisions here (precheck.py); plan reads them
-back to show beside its rules why a rule is missing (plan_build.py). One module spells the
+back to show beside its rules why a rule is missing (generator/panos/plan/document.py). One module spells the
 file's name, its keys and their check, so the writer and the reader cannot drift apart.
 """
 

@@ -30,6 +30,7 @@ from lxml import etree
 
 from generator.errors import AwspanError
 from generator.generate.model import Fragment
+from generator.kinds import ALL_KINDS
 from generator.resources import schema_path, templates_dir
 from generator.xmlsafe import SAFE_OPTIONS, safe_parser
 
@@ -63,7 +64,8 @@ def _parser() -> etree.XMLParser:
     return safe_parser(huge_tree=True, remove_blank_text=True, schema=_schema())
 
 
-OBJECT_CONTAINERS = frozenset({"tag", "address", "address-group", "service", "application", "rules"})
+OBJECT_CONTAINERS = frozenset(ALL_KINDS)
+"""The containers of the entries a fragment holds (generator.kinds): checked, then dropped."""
 
 
 def render_fragment(

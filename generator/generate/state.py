@@ -28,9 +28,9 @@ from generator.addresses import (
 from generator.errors import AwspanError
 from generator.generate.consistency import check_consistency
 from generator.generate.schemacheck import Check, compile_schema
-from generator.panos.vocab import STATE_PROTOCOLS
 from generator.resources import load_json_schema
 from generator.validate import validate_document
+from generator.vocab import STATE_PROTOCOLS
 from generator.yamlio import (
     PYYAML_FIRST,
     PYYAML_TYPED,

@@ -1,9 +1,16 @@
-"""Talking to PAN-OS: the XML API client, and the snapshot, plan and push steps built on it.
+"""PAN-OS: the firewall's configuration as awspan reads it, the plan of a push, the XML API, the push.
 
-Modules, one step each: client (HTTP + error envelope), fragment (read out/fragment.xml),
-canonical (compare XML as PAN-OS means it), device (what a `get` of the location holds),
-diff (the plan), batch (the one multi-config request and its inverse), push (the sequence),
-snapshot (out/rulebase.xml), report (text/json/markdown), commands (the CLI entry points),
-vocab (what PAN-OS calls things and accepts: name rules, protocols, kinds, rulebases; read by
-every step and by the emulator).
+Subpackages by role, each importing only those listed after it (pyproject.toml's import
+contract checks it):
+
+- review: what people read: the plan's text/markdown/json renderers, push's short report;
+- push: the one multi-config batch and its inverse, verify, commit, commit-all, progress,
+  the User-ID registrations' reconciliation;
+- xmlapi: the XML API client (transport, errors, keygen), HA, config locks, system info,
+  the device reads (the location's config, the rulebase snapshot);
+- plan: pure computation, no client: the diff, rule moves, pending state, the change set
+  (changes), saved plans, the membership delta, the traffic a change opens or closes
+  (traffic), the plan document (document);
+- config: the types both sides of a push are read into: the config view, canonical XML,
+  containment, field changes, the fragment reader.
 """

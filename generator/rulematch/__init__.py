@@ -16,8 +16,8 @@ docs/already-allowed.md for the semantics and the conservative choices.
 
 from generator.rulematch.boxes import Candidate
 from generator.rulematch.config import RuleBase, load_rulebase
-from generator.rulematch.match import Decision, Flow, FlowMatch, check_candidates, check_rules, first_match
+from generator.rulematch.match import Flow, FlowMatch, RuleVerdict, check_candidates, check_rules, first_match
 from generator.rulematch.resolve import OwnObjects
 
-__all__ = ["Candidate", "Decision", "Flow", "FlowMatch", "OwnObjects", "RuleBase", "check_candidates",
+__all__ = ["Candidate", "RuleVerdict", "Flow", "FlowMatch", "OwnObjects", "RuleBase", "check_candidates",
            "check_rules", "first_match", "load_rulebase"]

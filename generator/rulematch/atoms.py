@@ -18,15 +18,23 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
-from dataclasses import replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, replace
 
 from generator.rulematch.sets import AppSet, Box, Intervals, app_and, app_empty
 
-if TYPE_CHECKING:
-    from generator.rulematch.index import CountedRule
-
 BoxKey = Box  # a box on the atom lines: (source, destination, service) atom ranges, applications
+
+
+@dataclass(frozen=True)
+class CountedRule:
+    """A firewall rule that counts, resolved. `under` None: it may match but never decides."""
+
+    position: int
+    name: str
+    action: str       # "allow", "deny" (any blocking action) or the raw text when unknown
+    under: Box | None
+    over: Box
+    doubt: str        # why `under` is smaller than `over` ("" when the rule is exact)
 
 
 class Line:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from generator.generate.icmp import parse_app_name
+from generator.icmp import parse_app_name
 from generator.rulematch.config import Fields, text_of
 from generator.rulematch.resolve import Resolved, Resolver
 from generator.rulematch.sets import (

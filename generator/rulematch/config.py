@@ -15,7 +15,7 @@ from lxml import etree
 from generator.errors import AwspanError
 from generator.inputs import read_input
 from generator.location import Location
-from generator.panos.vocab import RULE_REFERENCE_KINDS
+from generator.vocab import RULE_REFERENCE_KINDS
 from generator.xmlsafe import parse_file_bytes, safe_parser
 
 

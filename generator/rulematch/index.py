@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from generator.location import Location
-from generator.rulematch.atoms import Atoms
+from generator.rulematch.atoms import Atoms, CountedRule
 from generator.rulematch.boxes import rule_boxes
 from generator.rulematch.config import Fields, RuleBase, tables_for
 from generator.rulematch.resolve import Resolver
@@ -25,18 +25,6 @@ ALLOW_ACTIONS = frozenset({"allow"})
 DENY_ACTIONS = frozenset({"deny", "drop", "reset-client", "reset-server", "reset-both"})
 ANY_ZONE = "any"
 _EVERYTHING: Box = (ADDR_ALL, ADDR_ALL, SVC_ALL, APP_ANY)
-
-
-@dataclass(frozen=True)
-class CountedRule:
-    """A firewall rule that counts, resolved. `under` None: it may match but never decides."""
-
-    position: int
-    name: str
-    action: str       # "allow", "deny" (any blocking action) or the raw text when unknown
-    under: Box | None
-    over: Box
-    doubt: str        # why `under` is smaller than `over` ("" when the rule is exact)
 
 
 @dataclass(frozen=True)

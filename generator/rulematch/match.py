@@ -19,7 +19,6 @@ from lxml import etree
 
 from generator.errors import AwspanError, quote
 from generator.location import Location
-from generator.panos.vocab import PORT_PROTOCOLS, PROTOCOL_NUMBERS
 from generator.rulematch.atoms import BoxKey
 from generator.rulematch.boxes import Candidate, Traffic, address_side, traffic
 from generator.rulematch.config import RuleBase, container, rule_entries, tables_for
@@ -38,12 +37,13 @@ from generator.rulematch.sets import (
     box_overlaps,
     box_sub,
 )
+from generator.vocab import PORT_PROTOCOLS, PROTOCOL_NUMBERS
 
 MAX_DOUBTS_SHOWN = 3  # a reason names this many unsure rules, then counts the rest
 MAX_PIECES = 512  # a candidate cut into more pieces than this is given up on (kept: conservative)
 
 
-class Decision(NamedTuple):  # a tuple: one per candidate, 100,000s of them
+class RuleVerdict(NamedTuple):  # a tuple: one per candidate, 100,000s of them
     """The verdict on one candidate rule; `covering` names the rules that surely decide part of it."""
 
     rule: str
@@ -116,7 +116,7 @@ def _names(items: list[CountedRule] | list[str]) -> str:
     return ", ".join(dict.fromkeys(i if isinstance(i, str) else i.name for i in items))
 
 
-def _decide(name: str, walk: _Walk) -> Decision:
+def _decide(name: str, walk: _Walk) -> RuleVerdict:
     covering = walk.covering()
     doubts = [f"{rule} may match ({why})" for rule, (_, why) in walk.doubt.items()]
     if len(doubts) > MAX_DOUBTS_SHOWN:
@@ -125,14 +125,14 @@ def _decide(name: str, walk: _Walk) -> Decision:
     if not walk.remaining and not walk.gave_up:
         note = f" ({doubt}; it allows too)" if doubt else ""
         if walk.allow and walk.can_be_allowed():
-            return Decision(name, "allowed", covering, f"already allowed by {_names(walk.allow)}{note}")
+            return RuleVerdict(name, "allowed", covering, f"already allowed by {_names(walk.allow)}{note}")
         note = f" ({doubt}; it blocks too)" if doubt else ""
         if walk.deny and walk.can_be_blocked():
-            return Decision(name, "blocked", covering, f"blocked by {_names(walk.deny)}{note}")
+            return RuleVerdict(name, "blocked", covering, f"blocked by {_names(walk.deny)}{note}")
         if walk.allow or walk.deny:  # every flow is decided above: some allowed, the rest blocked
             parts = [f"allowed in part by {_names(walk.allow)}" if walk.allow else "",
                      f"blocked in part by {_names(walk.deny)}" if walk.deny else "", doubt]
-            return Decision(name, "shadowed", covering,
+            return RuleVerdict(name, "shadowed", covering,
                             "every flow is decided by rules above: " + "; ".join(p for p in parts if p)
                             + "; it adds nothing")
     if covering:
@@ -145,11 +145,11 @@ def _decide(name: str, walk: _Walk) -> Decision:
             parts.append(doubt)
         if walk.gave_up:
             parts.append("too fragmented to finish")
-        return Decision(name, "partial", covering, "; ".join(parts) + "; kept whole")
+        return RuleVerdict(name, "partial", covering, "; ".join(parts) + "; kept whole")
     reason = "no rule above the bottom rule matches its traffic"
     if doubt:
         reason = f"not surely covered: {doubt}"
-    return Decision(name, "uncovered", (), reason)
+    return RuleVerdict(name, "uncovered", (), reason)
 
 
 def _index(rulebase: RuleBase, location: Location, bottom_rule: str | None, tag: str | None) -> FirewallIndex:
@@ -170,8 +170,8 @@ def check_candidates(
     to_zone: str,
     bottom_rule: str | None,
     tag: str | None,
-) -> tuple[list[Decision], list[str]]:
-    """One Decision per candidate security rule of the fragment, in fragment order, and warnings.
+) -> tuple[list[RuleVerdict], list[str]]:
+    """One RuleVerdict per candidate security rule of the fragment, in fragment order, and warnings.
 
     Candidates use their own <from>/<to> zones when they have them, `from_zone`/`to_zone` if not.
     Their names resolve in the fragment first (its own objects), then in the snapshot.
@@ -196,7 +196,7 @@ def check_rules(
     to_zone: str,
     bottom_rule: str | None,
     tag: str | None,
-) -> tuple[list[Decision], list[str]]:
+) -> tuple[list[RuleVerdict], list[str]]:
     """check_candidates on candidates handed over as they are (generate's model), not as XML:
     their names resolve in `own` first, then in the snapshot. Same decisions, same warnings."""
     resolver = Resolver(tables_for([rulebase.root], location), own)
@@ -204,14 +204,14 @@ def check_rules(
 
 
 def _check(candidates: Iterable[Candidate], resolver: Resolver, index: FirewallIndex, from_zone: str,
-           to_zone: str) -> tuple[list[Decision], list[str]]:
+           to_zone: str) -> tuple[list[RuleVerdict], list[str]]:
     """Decide each candidate; candidates whose boxes touch the same atoms share one walk.
 
     A candidate's parts (its sources, its destinations, its services with its applications) are
     resolved and put on each view's atom lines once per list of names: 100,000 candidates name a
     few thousand groups and service pairs."""
     warnings = list(index.warnings)
-    decisions: list[Decision] = []
+    decisions: list[RuleVerdict] = []
     walks: dict[tuple[int, ...], tuple[str, tuple[str, ...], str]] = {}  # -> (verdict, covering, reason)
     sides: dict[tuple[tuple[str, ...], bool], tuple[Intervals, tuple[str, ...]]] = {}
     traffics: dict[tuple[tuple[str, ...], tuple[str, ...]], Traffic] = {}
@@ -219,7 +219,7 @@ def _check(candidates: Iterable[Candidate], resolver: Resolver, index: FirewallI
     for position, c in enumerate(candidates):
         name = c.name or f"(unnamed candidate #{position + 1})"
         if index.unusable:
-            decisions.append(Decision(name, "uncovered", (), index.unusable))
+            decisions.append(RuleVerdict(name, "uncovered", (), index.unusable))
             continue
         src = sides.get((c.sources, c.negate_source))
         if src is None:
@@ -257,7 +257,7 @@ def _check(candidates: Iterable[Candidate], resolver: Resolver, index: FirewallI
                 _walk(list(box_keys), view.atoms.overlapping(box_keys), walk)
             d = _decide("", walk)
             found = walks[key] = (d.verdict, d.covering, d.reason)
-        decisions.append(Decision(name, *found))
+        decisions.append(RuleVerdict(name, *found))
     return decisions, warnings
 
 

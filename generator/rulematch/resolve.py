@@ -17,7 +17,6 @@ from lxml import etree
 
 from generator.addresses import AddressError, interval_of
 from generator.errors import quote
-from generator.panos.vocab import PREDEFINED_SERVICES
 from generator.rulematch.config import Tables, members, text_of
 from generator.rulematch.sets import (
     ADDR_ALL,
@@ -35,6 +34,7 @@ from generator.rulematch.sets import (
     app_set,
     normalize,
 )
+from generator.vocab import PREDEFINED_SERVICES
 
 _T = TypeVar("_T")
 

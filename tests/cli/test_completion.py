@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import main
+from generator.cli.main import main
 
 pytestmark = pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
 
@@ -42,7 +42,7 @@ def test_subcommands_options_choices_and_files(capsys: pytest.CaptureFixture[str
 
 
 def test_every_subcommand_and_option_is_offered(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
-    from generator.cli import COMMANDS, build_parser
+    from generator.cli.main import COMMANDS, build_parser
 
     script = _script(capsys)
     assert _complete(script, ["awspan", ""], tmp_path)[: len(COMMANDS) + 1] != []

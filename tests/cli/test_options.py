@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.cli import build_parser, main
+from generator.cli.main import build_parser, main
 from tests.generate.helpers import POLICY, ROOT, STATE
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import yaml
 
-from generator.collect.command import collect_to_file
+from generator.collect.step import collect_to_file
 from generator.policy import load_policy
 from generator.yamlio import load_yaml_file
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from generator.collect.command import collect_to_file
+from generator.collect.step import collect_to_file
 from tests.collect.estate import AMI, collect_estate
 
 

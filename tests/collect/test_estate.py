@@ -8,7 +8,7 @@ from typing import Any
 import netaddr
 import pytest
 
-from generator.collect.command import collect_to_file
+from generator.collect.step import collect_to_file
 from generator.validate import validate_document
 from generator.yamlio import load_yaml_file
 from tests.collect.estate import collect_estate, find

@@ -17,9 +17,9 @@ import boto3
 import pytest
 from botocore.awsrequest import AWSResponse
 
-from generator.cli import main as cli_main
-from generator.collect.command import collect_to_file
+from generator.cli.main import main as cli_main
 from generator.collect.sessions import SessionFactory
+from generator.collect.step import collect_to_file
 from generator.errors import AwspanError
 from generator.policy import load_policy
 from tests.collect.estate import AMI, write_policy

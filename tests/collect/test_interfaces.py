@@ -30,7 +30,7 @@ import pytest
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.ec2.models import ec2_backends
 
-from generator.collect.command import collect_to_file
+from generator.collect.step import collect_to_file
 from generator.generate.model import build_fragment
 from generator.generate.render import render_fragment
 from generator.generate.state import load_state

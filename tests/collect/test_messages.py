@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from generator.cli import main as cli_main
+from generator.cli.main import main as cli_main
 from generator.collect.collector import collect
 from generator.collect.regions import region_problems
 from generator.collect.sessions import SessionFactory

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.cli import build_parser
+from generator.cli.main import build_parser
 from generator.events import RELEVANT_EVENTS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -272,7 +272,7 @@ def test_an_event_from_a_region_that_is_not_collected_starts_nothing(aws, dispat
 
 def test_codebuild_ids_variable_holds_only_whole_ids():
     """CodeBuild gets the affected ids in one variable; when they do not all fit, none is cut in half."""
-    from generator.events.pipeline import join_whole as _join_whole
+    from generator.events.dispatch import join_whole as _join_whole
 
     ids = [f"i-{n:017x}" for n in range(100)]  # 19 characters each
     joined = _join_whole(ids, 1000)

@@ -20,7 +20,7 @@ import netaddr
 import pytest
 from lxml import etree
 
-from generator.cli import main as cli_main
+from generator.cli.main import main as cli_main
 from generator.generate.membership import to_dynamic
 from generator.generate.model import build, build_fragment
 from generator.generate.render import render_fragment

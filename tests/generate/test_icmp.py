@@ -8,9 +8,9 @@ import pytest
 from lxml import etree
 
 from generator.errors import AwspanError
-from generator.generate.icmp import MAX_APP_NAME, IcmpApp, parse_app_name
 from generator.generate.model import build_fragment
 from generator.generate.state import parse_state
+from generator.icmp import MAX_APP_NAME, IcmpApp, parse_app_name
 from tests.generate.helpers import example_state_data, generate_bytes, policy_with
 
 PING = 3  # examples/state.yaml: vpcs[0].security_groups[0].ingress[3] is "icmp 8/-1 from monitoring"

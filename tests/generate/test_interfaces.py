@@ -16,7 +16,7 @@ from generator.generate.membership import to_dynamic
 from generator.generate.model import build
 from generator.generate.owners import owner_label
 from generator.generate.state import parse_state
-from generator.panos.plan import Objects, origin
+from generator.panos.plan.traffic import Objects, origin
 from generator.policy import parse_policy
 from generator.yamlio import load_yaml_file
 from tests.generate.helpers import expected_pairs, fragment_pairs, generate_bytes, generate_dynamic

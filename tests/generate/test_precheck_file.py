@@ -8,7 +8,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from generator.generate.precheck_file import VERSION, precheck_text
-from generator.rulematch import Decision
+from generator.rulematch import RuleVerdict
 from generator.yamlio import dump_yaml, load_yaml_text
 
 # Names as they come, and what YAML makes hard: reserved words, numbers, indicators, quotes,
@@ -24,7 +24,7 @@ hostile = st.one_of(
 )
 
 
-def _reference(decisions: list[Decision], warnings: list[str]) -> str:
+def _reference(decisions: list[RuleVerdict], warnings: list[str]) -> str:
     return dump_yaml({
         "version": VERSION,
         "decisions": [{"rule": d.rule, "verdict": d.verdict, "covering": list(d.covering), "reason": d.reason}
@@ -35,19 +35,21 @@ def _reference(decisions: list[Decision], warnings: list[str]) -> str:
 
 @settings(max_examples=300, deadline=None)
 @given(
-    st.lists(st.builds(Decision, hostile, hostile, st.lists(hostile, max_size=3).map(tuple), hostile),
+    st.lists(st.builds(RuleVerdict, hostile, hostile, st.lists(hostile, max_size=3).map(tuple), hostile),
              max_size=6),
     st.lists(hostile, max_size=3),
 )
 @example([], [])
-@example([Decision("r", "allowed", (), "x" * 5000)], ["a b " * 1200])
-def test_precheck_text_is_what_pyyaml_writes(decisions: list[Decision], warnings: list[str]) -> None:
+@example([RuleVerdict("r", "allowed", (), "x" * 5000)], ["a b " * 1200])
+def test_precheck_text_is_what_pyyaml_writes(decisions: list[RuleVerdict], warnings: list[str]) -> None:
     assert precheck_text(decisions, warnings) == _reference(decisions, warnings)
 
 
 def test_precheck_text_reads_back() -> None:
-    decisions = [Decision("sg-1-tcp-443", "allowed", ("fw-1", "yes"), "already allowed by fw-1: 'web'"),
-                 Decision("sg-1-any", "uncovered", (), "no rule above the bottom rule matches its traffic")]
+    decisions = [RuleVerdict("sg-1-tcp-443", "allowed", ("fw-1", "yes"),
+                             "already allowed by fw-1: 'web'"),
+                 RuleVerdict("sg-1-any", "uncovered", (),
+                             "no rule above the bottom rule matches its traffic")]
     data = load_yaml_text(precheck_text(decisions, ["w: x", "0o17"]), "precheck.yaml")
     assert data == {"version": VERSION, "warnings": ["0o17", "w: x"], "decisions": [
         {"rule": d.rule, "verdict": d.verdict, "covering": list(d.covering), "reason": d.reason}

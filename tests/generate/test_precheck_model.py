@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from generator.generate import command
+from generator.generate import step as command
 from generator.generate.model import Address, AddressGroup, Fragment, build_fragment
 from generator.generate.model import Rule as ModelRule
 from generator.generate.permissions import ServiceObject
@@ -19,7 +19,7 @@ from generator.generate.render import render_fragment
 from generator.generate.state import parse_state
 from generator.location import Location
 from generator.policy import parse_policy
-from generator.rulematch import Decision, check_candidates, check_rules
+from generator.rulematch import RuleVerdict, check_candidates, check_rules
 from generator.rulematch.config import RuleBase
 from tests.generate.helpers import example_policy_data, example_state_data, generate_cli
 from tests.generate.test_precheck import SCANNER, SNAPSHOT, WEB_443
@@ -122,11 +122,11 @@ def test_candidates_from_the_model_are_judged_as_their_tree(seed: int) -> None:
 
 
 def test_each_decided_rule_is_said_once_in_rule_order_at_its_level(caplog: pytest.LogCaptureFixture) -> None:
-    decisions = [Decision("a", "allowed", ("fw1",), "already allowed by fw1"),
-                 Decision("b", "blocked", ("deny1",), "blocked by deny1"),
-                 Decision("c", "partial", ("fw1",), "allowed in part by fw1; kept whole"),
-                 Decision("d", "uncovered", (), "no rule above the bottom rule matches its traffic"),
-                 Decision("e", "shadowed", ("fw1", "deny1"), "every flow is decided by rules above")]
+    decisions = [RuleVerdict("a", "allowed", ("fw1",), "already allowed by fw1"),
+                 RuleVerdict("b", "blocked", ("deny1",), "blocked by deny1"),
+                 RuleVerdict("c", "partial", ("fw1",), "allowed in part by fw1; kept whole"),
+                 RuleVerdict("d", "uncovered", (), "no rule above the bottom rule matches its traffic"),
+                 RuleVerdict("e", "shadowed", ("fw1", "deny1"), "every flow is decided by rules above")]
     with caplog.at_level(logging.INFO, logger="generator"):
         _say(decisions)
     said = [(r.levelno, line) for r in caplog.records for line in r.getMessage().split("\n")]

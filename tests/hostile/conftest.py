@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from emulator import EmulatorServer
-from generator.cli import main
+from generator.cli.main import main
 
 
 @dataclass

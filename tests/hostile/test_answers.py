@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.panos.client import PanosClient, PanosError
+from generator.panos.xmlapi.client import PanosClient, PanosError
 from tests.hostile.conftest import one_line, policy_file
 from tests.hostile.server import HostileServer, Reply, gzip_bomb, xml
 

@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 from emulator import EmulatorServer
-from generator.panos.canonical import canonical_text
-from generator.panos.lockinfo import lock_comment, this_host
+from generator.panos.config.canonical import canonical_text
+from generator.panos.xmlapi.lockinfo import lock_comment, this_host
 from tests.hostile.conftest import error_line, one_line, policy_file
 from tests.hostile.server import HostileServer
 from tests.hostile.test_signals import WAIT, HoldBack, start_push

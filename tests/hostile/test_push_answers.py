@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.panos.canonical import canonical_text
+from generator.panos.config.canonical import canonical_text
 from tests.hostile.conftest import error_line, policy_file
 from tests.hostile.server import HostileServer, Reply, gzip_bomb, xml
 from tests.panos.helpers import first_fragment, rule_names

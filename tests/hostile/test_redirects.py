@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.panos.client import PanosClient, PanosError
+from generator.panos.xmlapi.client import PanosClient, PanosError
 from tests.hostile.conftest import one_line, policy_file
 from tests.hostile.server import HostileServer, redirect
 

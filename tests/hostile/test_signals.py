@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from emulator import EmulatorServer
-from generator.panos.canonical import canonical_text
+from generator.panos.config.canonical import canonical_text
 from tests.hostile.conftest import error_line, policy_file
 from tests.hostile.server import HostileServer
 from tests.panos.helpers import first_fragment, rule_names

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from emulator import EmulatorServer
-from generator.cli import main
+from generator.cli.main import main
 from generator.location import Location
 from tests.panos.helpers import rule, write_policy
 

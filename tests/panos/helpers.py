@@ -9,8 +9,9 @@ from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from generator.kinds import ALL_KINDS
 from generator.location import Location
-from generator.panos.canonical import canonical_text
+from generator.panos.config.canonical import canonical_text
 
 TAG = "awspan"
 
@@ -61,7 +62,8 @@ def icmp_app(name: str, icmp_type: int, code: int | None = None, *, v6: bool = F
 
 
 def fragment(rules: list[str] = (), *, addresses: list[str] = (), services: list[str] = (),
-             groups: list[str] = (), applications: list[str] = (), tags: bool = True,
+             groups: list[str] = (), applications: list[str] = (), service_groups: list[str] = (),
+             tags: bool = True,
              location: Location | None = None) -> str:
     """A fragment document in design.md's shape (one vsys, or a device group's pre-rulebase)."""
     loc = location or Location()
@@ -75,6 +77,8 @@ def fragment(rules: list[str] = (), *, addresses: list[str] = (), services: list
         inner += "<address-group>" + "".join(groups) + "</address-group>"
     if services:
         inner += "<service>" + "".join(services) + "</service>"
+    if service_groups:
+        inner += "<service-group>" + "".join(service_groups) + "</service-group>"
     if applications:
         inner += "<application>" + "".join(applications) + "</application>"
     rb = loc.rulebase_elements()
@@ -120,7 +124,7 @@ def rule_names(config: etree._Element) -> list[str]:
 def unmanaged(config: etree._Element) -> dict[str, str]:
     """Canonical text of every object and rule that does not carry the awspan tag."""
     out = {}
-    for kind in ("tag", "address", "address-group", "service", "service-group", "rules"):
+    for kind in ALL_KINDS:
         for e in config.xpath(Location().xpath(kind) + "/entry"):
             if "awspan" not in [m.text for m in e.iterfind("tag/member")] and not (
                     kind == "tag" and e.get("name") == "awspan"):

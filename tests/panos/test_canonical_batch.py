@@ -6,12 +6,12 @@ from __future__ import annotations
 from lxml import etree
 
 from generator.location import Location
-from generator.panos.batch import build_batch
-from generator.panos.canonical import equal
-from generator.panos.device import parse_container
-from generator.panos.diff import predict, restore_diff
-from generator.panos.fragment import parse_fragment
-from generator.panos.planning import build_plan
+from generator.panos.config.canonical import equal
+from generator.panos.config.fragment import parse_fragment
+from generator.panos.config.view import parse_container
+from generator.panos.plan.changes import build_plan
+from generator.panos.plan.diff import predict, restore_diff
+from generator.panos.push.batch import build_batch
 from tests.panos.helpers import address, fragment, group, rule
 
 LOC = Location()

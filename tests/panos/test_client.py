@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from emulator import EmulatorServer
-from generator.cli import main
+from generator.cli.main import main
 from generator.errors import AwspanError
 from generator.location import Location
-from generator.panos.client import PanosClient, PanosError
+from generator.panos.xmlapi.client import PanosClient, PanosError
 from tests.hostile.server import HostileServer
 from tests.panos.helpers import address, first_fragment, write_policy
 
@@ -40,7 +40,7 @@ def test_the_key_is_not_in_output_or_logs(emu: EmulatorServer, policy: Path, env
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
     caplog.set_level(logging.DEBUG)
-    caplog.set_level(logging.DEBUG, logger="generator.panos.client")  # whatever earlier tests set
+    caplog.set_level(logging.DEBUG, logger="generator.panos.xmlapi.client")  # whatever earlier tests set
     assert main(["push", "--debug", "--config", str(policy), "--fragment", str(frag)]) == 0
     emu.fail("get")
     assert main(["push", "--config", str(policy), "--fragment", str(frag)]) == 1  # the error path too

@@ -8,7 +8,7 @@ import pytest
 
 from emulator import EmulatorServer
 from emulator.device import DeviceProfile
-from generator.cli import main
+from generator.cli.main import main
 from generator.location import Location
 from tests.panos.helpers import address, fragment, rule, write_policy
 

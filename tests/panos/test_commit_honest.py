@@ -7,9 +7,9 @@ from lxml import etree
 
 from emulator import EmulatorServer
 from generator.location import Location
-from generator.panos.device import parse_container
-from generator.panos.fragment import parse_fragment
-from generator.panos.verify import check_running
+from generator.panos.config.fragment import parse_fragment
+from generator.panos.config.view import parse_container
+from generator.panos.push.verify import check_running
 from tests.panos.helpers import first_fragment, rule_names
 
 LOC = Location()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lxml import etree
 
-from generator.panos.contain import holds
+from generator.panos.config.contain import holds
 
 WANT = ('<entry name="r"><source><member>a</member><member>b</member></source>'
         '<service><member>application-default</member></service><description>x</description></entry>')

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from emulator import EmulatorServer
-from generator.panos.canonical import canonical_text
+from generator.panos.config.canonical import canonical_text
 from tests.panos.helpers import first_fragment, rule_names, second_fragment
 
 

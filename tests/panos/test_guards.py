@@ -9,7 +9,7 @@ import pytest
 
 from emulator import EmulatorServer
 from generator.location import Location
-from generator.panos.canonical import canonical_text
+from generator.panos.config.canonical import canonical_text
 from tests.panos.helpers import address, first_fragment, fragment, rule, rule_names, write_policy
 
 
@@ -129,7 +129,7 @@ def test_the_batch_rejected_by_pan_os_names_the_operation(emu: EmulatorServer, a
 
 
 def test_panorama_device_group_pre_rulebase(tmp_path: Path, monkeypatch, capsys):
-    from generator.cli import main
+    from generator.cli.main import main
 
     loc = Location(vsys=None, device_group="dg1", rulebase="pre")
     with EmulatorServer(panorama=True) as server:

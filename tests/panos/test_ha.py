@@ -9,7 +9,7 @@ import pytest
 
 from emulator import EmulatorServer
 from emulator.device import DeviceProfile
-from generator.cli import main
+from generator.cli.main import main
 from tests.panos.conftest import add_rule_below_cleanup
 from tests.panos.helpers import first_fragment, rule_names, write_policy
 

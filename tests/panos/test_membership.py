@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from emulator import EmulatorServer
-from generator.cli import main
+from generator.cli.main import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WEB_2 = "i-0a00000000000a002"

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from emulator import EmulatorServer
-from generator.cli import main
-from generator.panos.client import PanosClient, api_endpoint
+from generator.cli.main import main
+from generator.panos.xmlapi.client import PanosClient, api_endpoint
 from generator.policy import load_policy
 from tests.panos.helpers import write_policy
 

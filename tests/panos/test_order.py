@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.panos.order import Move, apply_moves, plan_moves
+from generator.panos.plan.order import Move, apply_moves, plan_moves
 
 
 @st.composite

@@ -8,7 +8,7 @@ from pathlib import Path
 from lxml import etree
 
 from emulator import EmulatorServer
-from generator.cli import main
+from generator.cli.main import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 

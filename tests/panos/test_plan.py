@@ -8,7 +8,7 @@ from pathlib import Path
 
 from emulator import EmulatorServer
 from generator.location import Location
-from generator.panos.canonical import canonical_text
+from generator.panos.config.canonical import canonical_text
 from tests.panos.helpers import first_fragment, rule, second_fragment
 
 LOC = Location()

@@ -19,13 +19,13 @@ from lxml import etree
 from emulator import EmulatorServer
 from generator.errors import AwspanError
 from generator.location import Location
-from generator.panos.canonical import fast_equal
-from generator.panos.client import PanosClient, PanosError
-from generator.panos.contain import covers, holds
-from generator.panos.device import read_location
-from generator.panos.fragment import parse_fragment
-from generator.panos.pending import find_pending
-from generator.panos.view import read_view
+from generator.panos.config.canonical import fast_equal
+from generator.panos.config.contain import covers, holds
+from generator.panos.config.fragment import parse_fragment
+from generator.panos.config.view import read_view
+from generator.panos.plan.pending import find_pending
+from generator.panos.xmlapi.client import PanosClient, PanosError
+from generator.panos.xmlapi.read_config import read_location
 from tests.hostile.server import HostileServer, xml
 from tests.panos.helpers import fragment, rule
 

@@ -9,11 +9,11 @@ import jsonschema
 from lxml import etree
 
 from generator.location import Location
-from generator.panos.device import parse_container
-from generator.panos.fragment import parse_fragment
-from generator.panos.plan_build import build_document
-from generator.panos.plan_render import render_json, render_markdown, render_text
-from generator.panos.planning import build_plan
+from generator.panos.config.fragment import parse_fragment
+from generator.panos.config.view import parse_container
+from generator.panos.plan.changes import build_plan
+from generator.panos.plan.document import build_document
+from generator.panos.review.plan_render import render_json, render_markdown, render_text
 from generator.resources import load_json_schema
 from tests.panos import plan_scenarios as sc
 from tests.panos.helpers import fragment, rule
@@ -69,7 +69,7 @@ def test_aws_strings_cannot_inject_markdown_or_html():
 
 
 def test_origin_is_read_back_from_generates_descriptions():
-    from generator.panos.plan import origin
+    from generator.panos.plan.traffic import origin
 
     sg = origin("awspan: security group sg-0abc (web (public)) in vpc-0def 111122223333 eu-west-3: tcp 443")
     assert sg["security_groups"] == [{"id": "sg-0abc", "name": "web (public)"}]

@@ -10,8 +10,8 @@ import pytest
 
 from emulator import EmulatorServer
 from generator.location import Location
-from generator.panos.canonical import canonical_text
-from generator.panos.safety import (
+from generator.panos.config.canonical import canonical_text
+from generator.safety import (
     EmptyFragment,
     Guarded,
     OthersPending,

@@ -13,13 +13,13 @@ from lxml import etree
 
 from emulator import EmulatorServer
 from generator.location import Location
-from generator.panos.canonical import canonical_text
-from generator.panos.client import PanosClient
-from generator.panos.contain import holds
-from generator.panos.device import read_location
-from generator.panos.fragment import parse_fragment
-from generator.panos.planning import build_plan
-from generator.panos.push import PushFailed, PushSettings, push
+from generator.panos.config.canonical import canonical_text
+from generator.panos.config.contain import holds
+from generator.panos.config.fragment import parse_fragment
+from generator.panos.plan.changes import build_plan
+from generator.panos.push.apply import PushFailed, PushSettings, push
+from generator.panos.xmlapi.client import PanosClient
+from generator.panos.xmlapi.read_config import read_location
 from tests.panos.conftest import add_rule_below_cleanup
 from tests.panos.helpers import address, fragment, group, rule, service, unmanaged
 

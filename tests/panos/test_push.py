@@ -6,7 +6,7 @@ from __future__ import annotations
 from lxml import etree
 
 from emulator import EmulatorServer
-from generator.cli import main
+from generator.cli.main import main
 from generator.location import Location
 from tests.panos.conftest import add_rule_below_cleanup
 from tests.panos.helpers import (

@@ -11,7 +11,7 @@ import pytest
 
 from emulator import EmulatorServer
 from generator.location import Location
-from generator.panos.canonical import canonical_text
+from generator.panos.config.canonical import canonical_text
 from generator.resources import load_json_schema
 from tests.panos import plan_scenarios as sc
 from tests.panos.helpers import address, members

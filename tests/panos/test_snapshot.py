@@ -70,7 +70,7 @@ def test_a_failed_snapshot_keeps_the_previous_file(emu: EmulatorServer, awspan, 
 
 
 def test_panorama_snapshot_keeps_pre_and_post_rules(tmp_path: Path, monkeypatch, capsys):
-    from generator.cli import main
+    from generator.cli.main import main
     from tests.panos.helpers import write_policy
 
     with EmulatorServer(panorama=True) as server:

@@ -1,7 +1,7 @@
 """Plan and batch building as tables, in the style of Netspoc-Approve's pan-os.t: each file in
 tables/ gives the device's config and the desired fragment (the children of the vsys, as XML) and
 the operations awspan must derive from them: the plan's lines and the multi-config batch's
-operations, in order. No HTTP: generator.panos.diff.build_plan and generator.panos.batch.build_batch
+operations, in order. No HTTP: generator.panos.plan.diff.build_plan and generator.panos.push.batch.build_batch
 on parsed XML. On a mismatch the actual sections are written beside the table as *.actual.
 
 Sections (a line `=NAME=` starts one): TITLE, DEVICE, FRAGMENT, PLAN, BATCH. In BATCH a path is
@@ -18,10 +18,10 @@ import pytest
 from lxml import etree
 
 from generator.location import Location
-from generator.panos.batch import Batch, Op, build_batch
-from generator.panos.device import parse_container
-from generator.panos.fragment import parse_fragment
-from generator.panos.planning import Plan, build_plan
+from generator.panos.config.fragment import parse_fragment
+from generator.panos.config.view import parse_container
+from generator.panos.plan.changes import Plan, build_plan
+from generator.panos.push.batch import Batch, Op, build_batch
 from tests.panos.helpers import TAG
 
 TABLES = Path(__file__).with_name("tables")

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from lxml import etree
 
 from generator.location import Location
-from generator.rulematch import Decision, RuleBase, check_candidates
+from generator.rulematch import RuleBase, RuleVerdict, check_candidates
 
 BOTTOM = "clean-up"
 TAG = "awspan"
@@ -151,7 +151,7 @@ def to_bytes(root: etree._Element) -> bytes:
 
 def check(
     fragment: etree._Element, rulebase: RuleBase, location: Location | None = None
-) -> tuple[list[Decision], list[str]]:
+) -> tuple[list[RuleVerdict], list[str]]:
     """check_candidates with the zones, bottom rule and tag every test uses (untrust -> trust)."""
     return check_candidates(
         fragment,

@@ -11,10 +11,10 @@ from lxml import etree
 from generator.errors import AwspanError
 from generator.location import Location
 from generator.rulematch import (
-    Decision,
     Flow,
     FlowMatch,
     RuleBase,
+    RuleVerdict,
     first_match,
     load_rulebase,
 )
@@ -57,7 +57,7 @@ def run(
     location: Location | None = None,
     bottom: str | None = BOTTOM,
     fragment_objects: Objects = FRAGMENT_OBJECTS,
-) -> tuple[dict[str, Decision], list[str]]:
+) -> tuple[dict[str, RuleVerdict], list[str]]:
     location = location or Location()
     firewall = config(fw_rules, fw_objects, shared, below=below, location=location, bottom=bottom)
     fragment = config(candidates, fragment_objects, location=location, bottom=None)
@@ -66,7 +66,7 @@ def run(
     return {d.rule: d for d in decisions}, warnings
 
 
-def verdict(fw_rules: list[Rule], candidate: Rule, **kw: object) -> Decision:
+def verdict(fw_rules: list[Rule], candidate: Rule, **kw: object) -> RuleVerdict:
     return run(fw_rules, [candidate], **kw)[0][candidate.name]
 
 

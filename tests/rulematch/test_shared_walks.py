@@ -14,7 +14,7 @@ import random
 import pytest
 
 from generator.location import Location
-from generator.rulematch import Decision, RuleBase
+from generator.rulematch import RuleBase, RuleVerdict
 from generator.rulematch.boxes import candidate_boxes
 from generator.rulematch.config import Fields, container, rule_entries, tables_for
 from generator.rulematch.match import _decide, _names, _Walk, _walk
@@ -108,7 +108,7 @@ def _candidates(rng: random.Random) -> tuple[list[Rule], Objects]:
     return rules, objects
 
 
-def _linear(fragment: object, firewall: object, rulebase: RuleBase) -> tuple[list[Decision], list[str]]:
+def _linear(fragment: object, firewall: object, rulebase: RuleBase) -> tuple[list[RuleVerdict], list[str]]:
     """The check as it ran before: each candidate walks every counted rule of each zone pair."""
     index = rulebase.indexes[(Location(), BOTTOM, TAG)]
     resolver = Resolver(tables_for([fragment, firewall], Location()))

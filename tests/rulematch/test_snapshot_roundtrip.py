@@ -7,8 +7,8 @@ from pathlib import Path
 
 import emulator
 from generator.location import Location
-from generator.panos import client as client_mod
-from generator.panos import snapshot
+from generator.panos.xmlapi import client as client_mod
+from generator.panos.xmlapi import snapshot
 from generator.rulematch import load_rulebase
 from tests.rulematch.build import TAG, Objects, Rule, check, config, to_bytes
 

@@ -1,0 +1,51 @@
+"""The `awspan snapshot`, `plan` and `push` commands: read the options, run the step, pick the exit code.
+
+The steps themselves are library calls (generator.pipeline); this module turns options into
+their arguments, PANOS_* into Credentials, and results into output and exit codes.
+
+Exit codes (design.md): 0 ok; 1 error (an AwspanError, printed by cli/main.py as one line);
+plan with --detailed-exitcode: 0 no changes, 2 changes (pending, uncommitted objects count
+as changes). A plan push would refuse (a blocker, or a guard that needs --force) exits 1
+after showing itself, so that a pull-request check fails before anyone merges a change that
+cannot be pushed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from generator import pipeline
+from generator.panos.review.plan_render import RENDERERS
+from generator.panos.review.push_report import PUSH_LISTING, push_report
+from generator.pipeline import Credentials
+from generator.policy import load_policy
+
+
+def run_snapshot(args: argparse.Namespace) -> int:
+    policy = load_policy(args.config)
+    pipeline.snapshot(policy, Credentials.from_env(policy), args.output, candidate=args.candidate)
+    return 0
+
+
+def run_plan(args: argparse.Namespace) -> int:
+    """Exit 1 (after showing the plan) when push would refuse it, with or without --detailed-exitcode."""
+    policy = load_policy(args.config)
+    planned = pipeline.plan(policy, Credentials.from_env(policy), args.fragment,
+                            out=getattr(args, "out", None))
+    sys.stdout.write(RENDERERS[args.format](planned.document))
+    sys.stdout.flush()
+    if planned.refusal is not None:
+        print(f"awspan plan: push would refuse this plan: {planned.refusal.reason}", file=sys.stderr)
+        return 1
+    if args.detailed_exitcode and planned.document["summary"]["has_changes"]:
+        return 2
+    return 0
+
+
+def run_push(args: argparse.Namespace) -> int:
+    policy = load_policy(args.config)
+    pushed = pipeline.push(policy, Credentials.from_env(policy), args.fragment, force=args.force,
+                           description=args.description, plan_file=getattr(args, "plan", None))
+    sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
+    return 0
