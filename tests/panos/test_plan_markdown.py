@@ -29,6 +29,20 @@ def _plan(frag_xml: str):
     return build_document(plan, frag, device)
 
 
+def _assert_only_fenced(md: str, needle: str) -> None:
+    """`needle` appears only inside code blocks (where it is text), and no line closes one early."""
+    fenced = False
+    for line in md.splitlines():
+        if line in ("```text", "```"):
+            fenced = not fenced
+            continue
+        if needle in line:
+            assert fenced, line
+        if fenced:
+            assert "```" not in line
+    assert not fenced
+
+
 def test_a_huge_plan_fits_a_pull_request_body_and_says_where_the_rest_is():
     names = [f"sg-{i:017d}-tcp-{i % 65535}" for i in range(3000)]
     doc = _plan(fragment([rule(n, source=[f"198.51.{i // 250}.{i % 250}/32", "any"]) for i, n in
@@ -54,16 +68,7 @@ def test_aws_strings_cannot_inject_markdown_or_html():
                                .replace(">", "&gt;") + ")")
     md = render_markdown(_plan(frag))
     assert "<img src=x onerror=alert(1)>" in md  # shown, as text
-    fenced = False
-    for line in md.splitlines():
-        if line in ("```text", "```"):
-            fenced = not fenced
-            continue
-        if "<img" in line:
-            assert fenced, line  # only ever inside a code block, where it is text
-        if fenced:
-            assert "```" not in line
-    assert not fenced
+    _assert_only_fenced(md, "<img")
     text = render_text(_plan(frag))
     assert "onerror" in text  # the terminal shows the name as it is
 
@@ -105,12 +110,4 @@ def test_the_plan_says_what_owns_an_interface_and_its_aws_text_stays_text():
     md = render_markdown(doc)
     assert "eni-0a00000000000a010 (load balancer web-alb) 10.10.1.50" in md
     assert "<img src=x onerror=alert(1)>" in md
-    fenced = False
-    for line in md.splitlines():
-        if line in ("```text", "```"):
-            fenced = not fenced
-            continue
-        if "<img" in line:
-            assert fenced, line
-        if fenced:
-            assert "```" not in line
+    _assert_only_fenced(md, "<img")

@@ -107,6 +107,14 @@ class Objects:
         return [member]
 
 
+def _owner_origin(m: re.Match[str], **owner: str | None) -> dict[str, Any]:
+    """A layout-instance rule: its owner (an instance, or an interface that is no instance's) and
+    the groups its note names."""
+    sgs = sorted(set(_SG_ID.findall(m["note"])))
+    return {"security_groups": [{"id": s, "name": None} for s in sgs], "vpc": m["vpc"],
+            "account": None, "region": None, **owner, "note": m["note"]}
+
+
 def origin(description: str) -> dict[str, Any]:
     """Where generate says a rule comes from (its description), or just the text."""
     m = _SG_DESC.match(description)
@@ -115,16 +123,10 @@ def origin(description: str) -> dict[str, Any]:
                 "account": m["account"], "region": m["region"], "note": m["note"]}
     m = _INST_DESC.match(description)
     if m:
-        sgs = sorted(set(_SG_ID.findall(m["note"])))
-        return {"security_groups": [{"id": s, "name": None} for s in sgs], "vpc": m["vpc"],
-                "account": None, "region": None, "instance": m["instance"], "instance_name": m["name"],
-                "note": m["note"]}
+        return _owner_origin(m, instance=m["instance"], instance_name=m["name"])
     m = _ENI_DESC.match(description)
     if m:
-        sgs = sorted(set(_SG_ID.findall(m["note"])))
-        return {"security_groups": [{"id": s, "name": None} for s in sgs], "vpc": m["vpc"],
-                "account": None, "region": None, "interface": m["eni"], "owner": m["owner"],
-                "note": m["note"]}
+        return _owner_origin(m, interface=m["eni"], owner=m["owner"])
     return {"security_groups": [], "vpc": None, "account": None, "region": None, "note": description}
 
 
