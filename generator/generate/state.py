@@ -94,6 +94,8 @@ def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     verdicts: list[bool] = []  # fast_result_usable's verdict: the schema check it ran need not run again
 
     def usable(text: str, data: Any) -> bool:
+        if _version_1(data) and not yaml12_int_suspect(text):  # PyYAML reads the same 1: refuse now
+            raise AwspanError(VERSION_1, where=where)
         verdicts.append(fast_result_usable(text, data))
         return verdicts[-1]
 
@@ -107,13 +109,18 @@ def parse_state(data: Any, where: str = "state.yaml", *, checked: bool = False) 
     `checked`: the schema check has already passed (fast_result_usable runs it)."""
     if data is None:
         raise AwspanError("the file is empty", where=where)
-    if isinstance(data, dict) and data.get("version") == 1 and type(data.get("version")) is not bool:
+    if _version_1(data):
         raise AwspanError(VERSION_1, where=where)
     if not checked and not _fast_check()(data):
         validate_document(data, SCHEMA, where)  # raises with jsonschema's key path and wording
     check_consistency(data, where)
     _normalize(data, where)
     return data
+
+
+def _version_1(data: Any) -> bool:
+    """An older awspan's state file (see VERSION_1); `version: true` is no version 1."""
+    return isinstance(data, dict) and type(data.get("version")) in (int, float) and data["version"] == 1
 
 
 def _fail(where: str, path: str, message: str) -> AwspanError:

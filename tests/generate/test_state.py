@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.errors import AwspanError
 from generator.generate.schemacheck import compile_schema
 from generator.generate.state import fast_result_usable, load_state
 from generator.resources import load_json_schema
@@ -248,3 +249,17 @@ def test_compiled_check_nests_past_pythons_block_limit():
     for _ in range(25):
         deep_wrong = [deep_wrong]
     assert not check(deep_wrong) and not reference.is_valid(deep_wrong)
+
+
+def test_a_version_1_state_is_refused_at_once_with_the_fix(tmp_path, capsys, monkeypatch):
+    """An older awspan's state.yaml (interfaces inside instances) is refused on the fast path's
+    reading already, not after a slow PyYAML reparse of a file that is refused anyway."""
+    monkeypatch.setattr("generator.yamlio.SLOW_NOTE_BYTES", 0)  # say every fallback to PyYAML
+    path = tmp_path / "state.yaml"
+    path.write_text("version: 1\nvpcs:\n- id: vpc-0a11b22c33d44e55f\n  instances:\n  - id: i-0a00000000000a001\n"
+                    "    state: running\n    interfaces: []\n")
+    with pytest.raises(AwspanError) as err:
+        load_state(path)
+    assert "re-run `awspan collect`" in str(err.value) and str(path) in str(err.value)
+    if fast_loader_available():
+        assert "read with PyYAML" not in capsys.readouterr().err
