@@ -256,8 +256,8 @@ def test_a_version_1_state_is_refused_at_once_with_the_fix(tmp_path, capsys, mon
     reading already, not after a slow PyYAML reparse of a file that is refused anyway."""
     monkeypatch.setattr("generator.yamlio.SLOW_NOTE_BYTES", 0)  # say every fallback to PyYAML
     path = tmp_path / "state.yaml"
-    path.write_text("version: 1\nvpcs:\n- id: vpc-0a11b22c33d44e55f\n  instances:\n  - id: i-0a00000000000a001\n"
-                    "    state: running\n    interfaces: []\n")
+    path.write_text("version: 1\nvpcs:\n- id: vpc-0a11b22c33d44e55f\n  instances:\n"
+                    "  - id: i-0a00000000000a001\n    state: running\n    interfaces: []\n")
     with pytest.raises(AwspanError) as err:
         load_state(path)
     assert "re-run `awspan collect`" in str(err.value) and str(path) in str(err.value)
