@@ -52,7 +52,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--release-locks-on-commit", action="store_true",
                         help="a successful commit releases the committer's config locks")
     parser.add_argument("--ha-state", default=None,
-                        help="`show high-availability state` answers this local state (active, passive, ...)")
+                        help="`show high-availability state` answers this local state (active, passive, "
+                        "primary-active, secondary-active, ...)")
+    parser.add_argument("--ha-peer", default="", help="the peer's state in that answer")
+    parser.add_argument("--max-request-bytes", type=int, default=5_000_000,
+                        help="a request larger than this on the wire is answered HTTP 413 "
+                        "(default 5,000,000)")
     return parser
 
 
@@ -80,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             port=args.port,
             device=DeviceProfile(sw_version=args.sw_version, multi_vsys=args.multi_vsys,
                                  release_config_locks_on_commit=args.release_locks_on_commit,
-                                 ha_state=args.ha_state),
+                                 ha_state=args.ha_state, ha_peer=args.ha_peer,
+                                 max_request_bytes=args.max_request_bytes),
         )
     except etree.XMLSyntaxError as exc:  # the store parses the file (safely) once
         print(f"{args.config}: cannot load the configuration: {exc}", file=sys.stderr)

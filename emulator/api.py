@@ -21,6 +21,7 @@ from emulator.responses import (
     CODE_INVALID_COMMAND,
     CODE_MALFORMED,
     CODE_NOT_PRESENT,
+    CODE_OP_FAILED,
     CODE_SUCCESS,
     CODE_SUCCESS_CHANGED,
     CODE_UNKNOWN_COMMAND,
@@ -74,17 +75,30 @@ class Api:
         self.faults = FaultPlan()
         self.requests: list[dict[str, str | int | None]] = []
         self.request_count = 0
+        self.largest_request = 0  # bytes on the wire (body and query) of the largest request seen
         self._mutex = threading.Lock()
 
     def reset_counters(self) -> None:
         with self._mutex:
             self.requests.clear()
             self.request_count = 0
+            self.largest_request = 0
 
     def recorded(self) -> list[dict[str, str | int | None]]:
         """A copy of the request log (type, action, xpath or cmd, admin; never keys or passwords)."""
         with self._mutex:
             return [dict(entry) for entry in self.requests]
+
+    def saw_request(self, size: int) -> None:
+        """The HTTP layer's measure of a request as it arrived (form body plus query)."""
+        with self._mutex:
+            self.largest_request = max(self.largest_request, size)
+
+    def refused_too_large(self, size: int) -> None:
+        """A request the HTTP layer refused for its size (HTTP 413): counted and logged, not parsed."""
+        with self._mutex:
+            self.request_count += 1
+        self._record({"type": None, "action": "refused: too large", "bytes": size, "admin": None})
 
     def _record(self, entry: dict[str, str | int | None]) -> None:
         with self._mutex:
@@ -176,26 +190,10 @@ class Api:
         try:
             self.store.write(admin, ops, strict=strict)
         except BatchError as err:
-            label = ids[err.index] or str(err.index + 1)
-            failed = ApiError(
-                err.error.code,
-                f'multi-config: operation id="{label}" '
-                f"({ops[err.index].action} {ops[err.index].xpath}) failed; "
-                f"no operation was applied",
-                *err.error.lines,
-            )
-            root = error_element(failed)
-            inner = error_element(err.error)
-            if ids[err.index]:
-                inner.set("id", ids[err.index])
-            root.append(inner)
-            raise _Prebuilt(root) from None
+            raise _Prebuilt(_multi_config_failure(ids, err)) from None
         root = etree.Element("response", status="success", code=CODE_SUCCESS_CHANGED)
         for op_id in ids:
-            sub = etree.SubElement(root, "response", status="success", code=CODE_SUCCESS_CHANGED)
-            if op_id:
-                sub.set("id", op_id)
-            etree.SubElement(sub, "msg").text = "command succeeded"
+            root.append(_op_success(op_id))
         return root
 
     # -- type=op ------------------------------------------------------------------------
@@ -252,7 +250,7 @@ class Api:
         if group is None or not group.get("name"):
             raise ApiError(CODE_MALFORMED, "commit-all: shared-policy/device-group/entry name= is required")
         description = (cmd.findtext("shared-policy/description") or "").strip()
-        job = self.store.commit_all(admin, group.get("name", ""), description)
+        job = self.store.commit_all(admin, group.get("name", ""), description, merge=_merge_flag(cmd))
         root = etree.Element("response", status="success", code=CODE_SUCCESS)
         result = etree.SubElement(root, "result")
         etree.SubElement(etree.SubElement(result, "msg"), "line").text = f"Job enqueued with jobid {job.id}"
@@ -262,6 +260,18 @@ class Api:
     def _job_fault(self) -> tuple[str, ...] | None:
         fault = self.faults.take("job")
         return (fault.message,) if fault else None
+
+
+def _merge_flag(cmd: etree._Element) -> bool:
+    """commit-all's `<merge-with-candidate-cfg>`: yes or no; absent means yes (pan-python
+    lib/pan/commit.py: "default when no <merge-with-candidate-cfg/> is 'yes'")."""
+    text = cmd.findtext("shared-policy/merge-with-candidate-cfg")
+    if text is None:
+        return True
+    value = text.strip().lower()
+    if value not in ("yes", "no"):
+        raise ApiError(CODE_MALFORMED, f"commit-all: merge-with-candidate-cfg is yes or no, not {value!r}")
+    return value == "yes"
 
 
 def write_one(
@@ -282,6 +292,29 @@ def write_one(
         return store.write(admin, [op])[0]
     except BatchError as err:
         raise err.error from None
+
+
+def _op_success(op_id: str) -> etree._Element:
+    sub = etree.Element("response", status="success", code=CODE_SUCCESS_CHANGED)
+    if op_id:
+        sub.set("id", op_id)
+    etree.SubElement(sub, "msg").text = "command succeeded"
+    return sub
+
+
+def _multi_config_failure(ids: list[str], err: BatchError) -> etree._Element:
+    """A refused multi-config as PAN-OS answers it (pango v0.9.0 `multiconf_test.go`, read the
+    same way by pan-python `lib/pan/xapi.py`): `<response status="error" code="13">` holding one
+    nested response per operation up to the failing one, that one `status="error"` with its code
+    and `<msg><line>` reasons; no message of its own. Nothing of the batch was applied."""
+    root = etree.Element("response", status="error", code=CODE_OP_FAILED)
+    for op_id in ids[: err.index]:
+        root.append(_op_success(op_id))
+    inner = error_element(err.error)
+    if ids[err.index]:
+        inner.set("id", ids[err.index])
+    root.append(inner)
+    return root
 
 
 class _Prebuilt(ApiError):

@@ -1,16 +1,36 @@
 """Commit jobs: what `type=commit` enqueues and `show jobs id N` reports.
 
 The new running config is decided when the commit is enqueued (PAN-OS snapshots the
-candidate then), while the job's *status* walks ACT -> FIN over `job_steps` polls, so
-that clients exercise their polling loop.
+candidate then) and lands when the job's time (`commit_seconds`) is up (Landing), while the
+job's *status* walks ACT -> FIN over `job_steps` polls and that time, so that clients
+exercise their polling loop.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from lxml import etree
+
+
+@dataclass
+class Landing:
+    """What a successful commit job makes running, applied when the job's time is up.
+
+    Until then the committed changes are still pending: candidate entries keep their admin
+    stamps, `check pending-changes` says yes, running (`show`) is the old config. PAN-OS keeps
+    uncommitted changes "until a commit executes successfully" (PAN-OS 10.1 new features,
+    "Persistent Uncommitted Changes"), and a job in progress is visible in `show jobs all`
+    (PAN-OS CLI Quick Start, "Commit Configuration Changes"; KB "PAN-OS 7.1 Commit workflow
+    and queueing": commits queue, `show jobs` lists them).
+    """
+
+    ready_at: float  # time.monotonic() when the job's changes land
+    running: Any  # lxml element: the running config once the job lands
+    ops: list[Any]  # the journal's ConfigOps this job commits
+    committer: str
 
 
 @dataclass
@@ -26,6 +46,7 @@ class Job:
     warnings: list[str] = field(default_factory=list)
     finished: str = ""
     devices: list[tuple[str, str, bool]] = field(default_factory=list)  # commit-all: (serial, name, ok)
+    merge_with_candidate: bool = False  # commit-all: the firewalls' own uncommitted changes go along
     ready_at: float = 0.0  # time.monotonic() before which the job stays ACT (--commit-seconds)
 
     def poll(self, now: str) -> None:
@@ -68,17 +89,26 @@ class Job:
         warnings = etree.SubElement(job, "warnings")
         for line in self.warnings:
             etree.SubElement(warnings, "line").text = line
-        if self.devices:  # commit-all: one entry per device, PEND until the job ends
-            devices = etree.SubElement(job, "devices")
-            for serial, name, ok in self.devices:
-                entry = etree.SubElement(devices, "entry")
-                etree.SubElement(entry, "serial-no").text = serial
-                etree.SubElement(entry, "devicename").text = name
-                result = ("OK" if ok else "FAIL") if self.status == "FIN" else "PEND"
-                etree.SubElement(entry, "result").text = result
-                etree.SubElement(entry, "status").text = "commit succeeded" if ok else "commit failed"
-                details = etree.SubElement(entry, "details")
-                if self.status == "FIN" and not ok:
-                    errors = etree.SubElement(etree.SubElement(details, "msg"), "errors")
-                    etree.SubElement(errors, "line").text = "Validation Error: injected device failure"
+        if self.devices:
+            job.append(self._devices_xml())
         return job
+
+    def _devices_xml(self) -> etree._Element:
+        """commit-all: one entry per device, PEND until the job ends, in the fields pan-os-python's
+        `_parse_job_results` reads (serial-no, devicename, result, tstart, tfin, details/msg/errors
+        and warnings)."""
+        done = self.status == "FIN"
+        devices = etree.Element("devices")
+        for serial, name, ok in self.devices:
+            entry = etree.SubElement(devices, "entry")
+            result = ("OK" if ok else "FAIL") if done else "PEND"
+            for tag, text in (("serial-no", serial), ("devicename", name), ("vsys", "vsys1"),
+                              ("status", self.status), ("result", result), ("tstart", self.enqueued),
+                              ("tfin", self.finished if done else ""), ("progress", "100" if done else "0")):
+                etree.SubElement(entry, tag).text = text
+            msg = etree.SubElement(etree.SubElement(entry, "details"), "msg")
+            errors = etree.SubElement(msg, "errors")
+            etree.SubElement(msg, "warnings")
+            if done and not ok:
+                etree.SubElement(errors, "line").text = "Validation Error: injected device failure"
+        return devices

@@ -26,10 +26,10 @@ from emulator.responses import (
     CODE_NOT_PRESENT,
     ApiError,
 )
-from generator.xmlsafe import safe_parser
+from emulator.xmlparse import parse, parser
 
 STAMP_ATTRIBUTES = ("admin", "dirtyId", "time")
-_PARSER = safe_parser(huge_tree=True, remove_blank_text=True)
+_PARSER = parser(huge=True)
 
 
 class UndoLog:
@@ -86,7 +86,7 @@ def parse_element(text: str | None, action: str) -> etree._Element:
     if text is None or not text.strip():
         raise ApiError(CODE_MALFORMED, f"{action}: the element parameter is missing")
     try:
-        wrapper = etree.fromstring(f"<wrapper>{text}</wrapper>".encode(), _PARSER)
+        wrapper = parse(f"<wrapper>{text}</wrapper>".encode(), _PARSER)
     except etree.XMLSyntaxError as exc:
         raise ApiError(CODE_MALFORMED, f"Malformed element: {exc}") from None
     for node in wrapper.iter():

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from lxml import etree
 
-from generator.vocab import OBJECT_CONTAINERS
-from generator.vocab import RULEBASES as VOCAB_RULEBASES
+from emulator.schema import OBJECT_CONTAINERS
+from emulator.schema import RULEBASES as RULEBASE_ORDER
 
-RULEBASES = frozenset(VOCAB_RULEBASES)
+RULEBASES = frozenset(RULEBASE_ORDER)
 
 
 def is_scope(node: etree._Element | None) -> bool:
@@ -40,6 +40,35 @@ def scope_of(node: etree._Element) -> etree._Element | None:
 def shared_of(node: etree._Element) -> etree._Element | None:
     root = node.getroottree().getroot()
     return root.find("shared")
+
+
+def ancestor_groups(scope: etree._Element | None) -> list[etree._Element]:
+    """A device group's ancestors, nearest first (empty for a vsys or shared).
+
+    Panorama keeps the hierarchy outside the device groups, in
+    `/config/readonly/devices/entry/device-group/entry[@name=DG]/parent-dg` (batfish's
+    PaloAlto_readonly grammar: `readonly devices NAME device-group NAME parent-dg NAME`); a
+    device group inherits the objects of its ancestors and of shared.
+    """
+    if scope is None or scope.tag != "entry" or scope.getparent() is None \
+            or scope.getparent().tag != "device-group":
+        return []
+    root = scope.getroottree().getroot()
+    parents = parent_groups(root)
+    groups = {g.get("name"): g for g in scope.getparent().iterfind("entry")}
+    out: list[etree._Element] = []
+    name = parents.get(scope.get("name") or "")
+    while name and name in groups and all(g.get("name") != name for g in out):
+        out.append(groups[name])
+        name = parents.get(name)
+    return out
+
+
+def parent_groups(root: etree._Element) -> dict[str, str]:
+    """Device group -> its parent (absent: a child of shared), from the readonly hierarchy."""
+    return {e.get("name"): (e.findtext("parent-dg") or "").strip()
+            for e in root.iterfind("readonly/devices/entry/device-group/entry")
+            if (e.findtext("parent-dg") or "").strip()}
 
 
 def entry_kind(entry: etree._Element) -> str | None:
@@ -109,7 +138,7 @@ def member_lists(entry: etree._Element) -> dict[str, list[str]]:
 def security_rules(scope: etree._Element) -> list[etree._Element]:
     """The security rules of a vsys (rulebase) or device group (pre then post), in order."""
     rules: list[etree._Element] = []
-    for base in VOCAB_RULEBASES:
+    for base in RULEBASE_ORDER:
         container = scope.find(f"{base}/security/rules")
         if container is not None:
             rules.extend(container.findall("entry"))

@@ -3,6 +3,14 @@
 The command arrives as XML (`<show><jobs><id>3</id></jobs></show>`); one handler per
 command keeps each step small. `vsys` (the query parameter pan-python and pan-os-python
 send) names the lock scope: a vsys or a device group; without it the scope is `shared`.
+
+`show config-locks` and `show commit-locks` take a `<vsys>` child from PAN-OS 9.1 on
+(`<vsys>all</vsys>` or a vsys name) and refuse the command without it with "vsys not provided"
+(pango issue #88, fixed in pango commit f469a36 "fix: show config-locks command for panos > 9.1",
+which sends `<show><config-locks><vsys>all|NAME</vsys></config-locks></show>` from 9.1;
+pan-os-upgrade-assurance issue #192 sends the same for both lock kinds). pango fixed only
+config-locks; the emulator requires it for commit-locks too (the stricter reading: a client
+that sends it works either way).
 """
 
 from __future__ import annotations
@@ -12,6 +20,8 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from emulator.ha import ha_state_answer
+from emulator.model import parent_groups
 from emulator.policy_match import Flow, Matcher, result_entry
 from emulator.responses import (
     CODE_INVALID_COMMAND,
@@ -22,16 +32,16 @@ from emulator.responses import (
 )
 from emulator.store import Store
 from emulator.userid import show_registered
-from generator.xmlsafe import safe_parser
+from emulator.xmlparse import parse, parser
 
-_PARSER = safe_parser()
+_PARSER = parser()
 
 
 def parse_cmd(text: str | None) -> etree._Element:
     if not text or not text.strip():
         raise ApiError(CODE_MALFORMED, "the cmd parameter is missing")
     try:
-        return etree.fromstring(text.strip().encode(), _PARSER)
+        return parse(text.strip().encode(), _PARSER)
     except etree.XMLSyntaxError as exc:
         raise ApiError(CODE_MALFORMED, f"Malformed command: {exc}") from None
 
@@ -103,8 +113,14 @@ def _lock_remove(kind: str) -> Callable[[OpContext, etree._Element], etree._Elem
 
 def _show_locks(kind: str) -> Callable[[OpContext, etree._Element], etree._Element]:
     def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+        node = cmd.find(f"{kind}-locks/vsys")
+        wanted = _text(node)
+        if not wanted and ctx.store.device.locks_need_vsys:
+            raise ApiError(CODE_INVALID_COMMAND, "vsys not provided")
         with ctx.store.mutex:
             locks = list((ctx.store.config_locks if kind == "config" else ctx.store.commit_locks).values())
+        if wanted and wanted != "all":  # one vsys or device group: its locks and the shared ones
+            locks = [lock for lock in locks if lock.scope in (wanted, "shared")]
         container = etree.Element(f"{kind}-locks")
         for lock in locks:
             entry = etree.SubElement(container, "entry", name=lock.admin)
@@ -185,37 +201,25 @@ def _policy_match(ctx: OpContext, cmd: etree._Element) -> etree._Element:
 def _system_info(ctx: OpContext, cmd: etree._Element) -> etree._Element:
     system = etree.Element("system")
     panorama = ctx.store.panorama
-    for tag, value in (
+    fields = [
         ("hostname", "awspan-emulator"),
         ("ip-address", "127.0.0.1"),
         ("model", "Panorama" if panorama else "PA-VM"),
         ("serial", "007000000000001"),
-        ("app-version", "8799-8509"),
         ("sw-version", ctx.store.device.sw_version),
-        ("multi-vsys", "on" if ctx.store.device.multi_vsys else "off"),
-    ):
+        ("app-version", "8799-8509"),
+    ]
+    if panorama:  # Panorama has no vsys; it says which mode it runs in (a published M-600 answer)
+        fields.append(("system-mode", "panorama"))
+    else:
+        fields.append(("multi-vsys", "on" if ctx.store.device.multi_vsys else "off"))
+    for tag, value in fields:
         etree.SubElement(system, tag).text = value
     return result_success([system])
 
 
 def _ha_state(ctx: OpContext, cmd: etree._Element) -> etree._Element:
-    """`show high-availability state` in pan-os-python's reading: enabled, then the local state
-    under group/local-info (a firewall) or local-info (Panorama)."""
-    device = ctx.store.device
-    enabled = etree.Element("enabled")
-    enabled.text = "yes" if device.ha_state else "no"
-    if not device.ha_state:
-        return result_success([enabled])
-    holder = etree.Element("group")
-    etree.SubElement(holder, "mode").text = "Active-Passive"
-    local = etree.SubElement(holder, "local-info")
-    etree.SubElement(local, "state").text = device.ha_state
-    etree.SubElement(local, "mgmt-ip").text = "127.0.0.1"
-    peer = etree.SubElement(holder, "peer-info")
-    etree.SubElement(peer, "state").text = device.ha_peer or "unknown"
-    if ctx.store.panorama:
-        return result_success([enabled, local, peer])
-    return result_success([enabled, holder])
+    return ha_state_answer(ctx.store.device, ctx.store.panorama)
 
 
 def _enable_multi_config(ctx: OpContext, cmd: etree._Element) -> etree._Element:
@@ -226,9 +230,34 @@ def _enable_multi_config(ctx: OpContext, cmd: etree._Element) -> etree._Element:
     return result_success(text="multi-config enabled")
 
 
+def _dg_hierarchy(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    """`show dg-hierarchy` (Panorama): `<dg-hierarchy>` with one `<dg name=…>` per device group,
+    nested under its parent, as pan-os-python's PanoramaDeviceGroupHierarchy.fetch reads it."""
+    if not ctx.store.panorama:
+        raise ApiError(CODE_INVALID_COMMAND, "Invalid command: show dg-hierarchy is a Panorama command")
+    with ctx.store.mutex:
+        root = ctx.store.candidate
+        names = [e.get("name") for e in root.iterfind("devices/entry/device-group/entry")]
+        parents = parent_groups(root)
+    out = etree.Element("dg-hierarchy")
+    nodes: dict[str, etree._Element] = {}
+
+    def place(name: str, seen: tuple[str, ...] = ()) -> etree._Element:
+        if name not in nodes:
+            parent = parents.get(name)
+            holder = place(parent, (*seen, name)) if parent in names and parent not in seen else out
+            nodes[name] = etree.SubElement(holder, "dg", name=name, dg_id=str(names.index(name) + 11))
+        return nodes[name]
+
+    for name in names:
+        place(name)
+    return result_success([out])
+
+
 def _show_config(which: str) -> Callable[[OpContext, etree._Element], etree._Element]:
     def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         with ctx.store.mutex:
+            ctx.store.settle()
             root = ctx.store.running if which == "running" else ctx.store.candidate
             return result_success([copy.deepcopy(root)])
 
@@ -250,7 +279,9 @@ HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
     "show system info": _system_info,
     "request multi-config enabled": _enable_multi_config,
     "show high-availability state": _ha_state,
-    "show object registered-ip": lambda ctx, cmd: show_registered(ctx.store.registry, cmd),
+    "show object registered-ip": lambda ctx, cmd: show_registered(
+        ctx.store.registry, cmd, exploded=ctx.store.device.ipv6_text == "exploded"),
+    "show dg-hierarchy": _dg_hierarchy,
     "show config running": _show_config("running"),
     "show config candidate": _show_config("candidate"),
 }

@@ -29,39 +29,13 @@ from dataclasses import dataclass
 
 from lxml import etree
 
+from emulator import ipaddr
+from emulator.catalog import APP_DEFAULTS, ECHO_TYPES, PREDEFINED_SERVICES, PROTOCOL_NUMBERS, icmp_ident
 from emulator.model import members, security_rules
+from emulator.schema import SERVICE_PROTOCOLS
 from emulator.userid import Registry, compile_filter
-from generator.addresses import contains, is_ip_literal, parse_address
-from generator.icmp import ident_of
-from generator.vocab import PREDEFINED_SERVICES, PROTOCOL_NUMBERS, SERVICE_PROTOCOLS
 
-PREDEFINED = {
-    name: [(PROTOCOL_NUMBERS[proto], ports) for proto, ports in specs]
-    for name, specs in PREDEFINED_SERVICES.items()
-}
-APP_DEFAULTS: dict[str, list[tuple[int, str | None]]] = {
-    "icmp": [(1, None)],
-    "ping": [(1, None), (58, None)],
-    "ipv6-icmp": [(58, None)],
-    "traceroute": [(1, None), (17, "33434-33534")],
-    "ssl": [(6, "443")],
-    "web-browsing": [(6, "80")],
-    "ssh": [(6, "22")],
-    "telnet": [(6, "23")],
-    "dns": [(6, "53"), (17, "53")],
-    "ntp": [(17, "123")],
-    "smtp": [(6, "25")],
-    "ftp": [(6, "21")],
-    "ms-rdp": [(6, "3389")],
-    "mysql": [(6, "3306")],
-    "postgres": [(6, "5432")],
-    "ldap": [(6, "389")],
-    "snmp": [(17, "161")],
-    "http-proxy": [(6, "8080")],
-}
 PROTOCOLS = {proto: PROTOCOL_NUMBERS[proto] for proto in SERVICE_PROTOCOLS}
-ICMP_NUMBERS = {"icmp": 1, "icmpv6": 58}
-ECHO_TYPES = {1: (8, 0), 58: (128, 129)}
 
 
 @dataclass
@@ -88,7 +62,7 @@ class Flow:
         for field in ("source", "destination"):
             value = text(field)
             if value is not None:
-                parse_address(value)  # AddressError (a ValueError): reported as a malformed command
+                ipaddr.address_key(value)  # ValueError: reported as a malformed command
         return cls(
             text("from"),
             text("to"),
@@ -187,10 +161,7 @@ class Matcher:
     def custom_icmp(self, name: str) -> tuple[int, int, int | None] | None:
         """(protocol number, type, code or None) of a custom ICMP application, else None."""
         entry = self._find("application", name)
-        ident = ident_of(entry) if entry is not None else None
-        if ident is None:
-            return None
-        return ICMP_NUMBERS[ident[0]], ident[1], ident[2]
+        return icmp_ident(entry) if entry is not None else None
 
     def identify(self, flow: Flow) -> str | None:
         """The App-ID of an ICMP flow given by type/code: custom application, ping, or icmp."""
@@ -199,8 +170,8 @@ class Matcher:
         code = flow.icmp_code if flow.icmp_code is not None else 0
         for holder in (self.scope, self.shared):
             for entry in holder.iterfind("application/entry") if holder is not None else ():
-                ident = ident_of(entry)
-                if (ident is not None and ICMP_NUMBERS[ident[0]] == flow.protocol
+                ident = icmp_ident(entry)
+                if (ident is not None and ident[0] == flow.protocol
                         and ident[1] == flow.icmp_type and ident[2] in (None, code)):
                     return entry.get("name")
         if flow.icmp_type in ECHO_TYPES[flow.protocol]:
@@ -213,7 +184,7 @@ class Matcher:
     ) -> bool:
         if name == "any":
             return True
-        for p, spec in PREDEFINED.get(name, []):
+        for p, spec in PREDEFINED_SERVICES.get(name, ()):
             if _proto_port_ok(p, spec, proto, port):
                 return True
         entry = self._find("service", name)
@@ -306,9 +277,9 @@ def _proto_port_ok(rule_proto: int, spec: str | None, proto: int | None, port: i
 
 def _literal_contains(text: str, ip: str) -> bool | None:
     """True/False when `text` is an IP literal (address, CIDR, a-b range), None otherwise."""
-    if not is_ip_literal(text):
+    if not ipaddr.is_literal(text):
         return None
-    return contains(text, ip)
+    return ipaddr.contains(text, ip)
 
 
 def result_entry(index: int, rule: etree._Element) -> etree._Element:

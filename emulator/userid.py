@@ -5,20 +5,23 @@ What a firewall does, and where we learnt it:
   payload holds `register` / `unregister` entries `<entry ip="..."><tag><member>t</member>...`
   (PAN-OS XML API guide, "Apply User-ID Mapping and Populate Dynamic Groups (API)"; pan-os-python
   `panos/userid.py`). Registrations are runtime state: no commit, effective at once.
-- An entry's ip is a host address (IPv4 or IPv6) or, from PAN-OS 10.0 on, an IPv4 network or
-  range; IPv6 networks and ranges are not supported (PAN-OS 10.0 New Features, "IP Range and
-  Subnet Support in Dynamic Address Groups"; api-lab.paloaltonetworks.com, "Register and
-  Unregister - DAG Objects"). A registered network puts every address in it into the DAGs its
-  tags match. The emulator takes hosts and IPv4 networks (a network with host bits, a range or
-  an IPv6 network is refused as malformed: the evidence does not say what a firewall makes of
-  them, and awspan sends none).
-- Requests are limited to 5 MB (same page).
+- An entry's ip is an address or, from PAN-OS 10.0 on, an IPv4 network (or range); IPv6
+  networks and ranges are not supported (PAN-OS 10.0 New Features, "IP Range and Subnet Support
+  in Dynamic Address Groups"; api-lab.paloaltonetworks.com, "Register and Unregister - DAG
+  Objects"). A registered network puts every address in it into the DAGs its tags match. The
+  emulator takes addresses and IPv4 networks; a range, an IPv6 network or a network with host
+  bits is refused as malformed (awspan sends none; what a device makes of them is not said).
+- Requests are limited to 5 MB (same page); the limit is enforced on the wire for every request
+  (emulator/server.py), not here.
 - Registering a tag an IP already has, or unregistering one it does not have, is reported as
   an error per entry ("... already exists, ignore" / "... does not exist, ignore unreg"); the
   rest of the message is still applied (pan-os-python's `ignore_dup_errors` exists for this).
 - `show object registered-ip` lists `<entry ip="..." from_agent="0" persistent="1"><tag>
   <member>..`, filtered by `<ip>` or `<tag><entry name=".."/></tag>`, paged by `<limit>` and
-  `<start-point>` (PAN-OS 8.0+, as pan-os-python pages it).
+  `<start-point>` (PAN-OS 8.0+, as pan-os-python `panos/userid.py` pages it: `limit` 500,
+  `start-point` from 1, a short page is the last); `<count>` is the number of entries in that
+  answer. How a device spells an IPv6 address there is not documented: the device profile's
+  `ipv6_text` picks compressed (default) or exploded, so that clients compare addresses, not text.
 - A DAG's `<dynamic><filter>` is tags in single quotes combined with `and`, `or` and
   parentheses; its members are the registered IPs and the address objects whose tags satisfy
   it (PAN-OS admin guide, "Dynamic Address Groups").
@@ -26,19 +29,18 @@ What a firewall does, and where we learnt it:
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import threading
 from collections.abc import Callable, Iterable
 
 from lxml import etree
 
+from emulator.ipaddr import address_key, in_registered, registered_key, spell
 from emulator.responses import CODE_MALFORMED, ApiError, result_success
-from generator.addresses import AddressError, canonical_address, sort_key
-from generator.xmlsafe import safe_parser
+from emulator.xmlparse import parse, parser
 
-MAX_REQUEST_BYTES = 5 * 1024 * 1024
-_PARSER = safe_parser()
+_PARSER = parser()
+Key = tuple[int, ...]  # an address (version, value) or an IPv4 network (4, first, length)
 
 
 class Registry:
@@ -46,35 +48,43 @@ class Registry:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._tags: dict[str, set[str]] = {}
+        self._tags: dict[Key, set[str]] = {}
+        self._rows: list[tuple[Key, frozenset[str]]] | None = None  # sorted, until the next change
+        self._networks: set[Key] = set()  # the registered networks among the keys
 
     def snapshot(self) -> dict[str, frozenset[str]]:
+        """IP (compressed text) -> tags."""
+        return {spell(key): tags for key, tags in self.rows()}
+
+    def rows(self) -> list[tuple[Key, frozenset[str]]]:
+        """(address key, tags) in address order (IPv4 first, then numerically); kept between
+        changes, so that paging through 50,000 addresses does not sort them once per page."""
         with self._lock:
-            return {ip: frozenset(tags) for ip, tags in self._tags.items() if tags}
+            if self._rows is None:
+                self._rows = sorted((key, frozenset(tags)) for key, tags in self._tags.items() if tags)
+            return self._rows
 
     def tags_of(self, ip: str) -> frozenset[str]:
-        """The tags of `ip`: its own and those of every registered IPv4 network holding it."""
-        address = ipaddress.ip_address(_canonical(ip))
+        """The tags of `ip`: its own and those of every registered network holding it."""
+        key = address_key(ip)
         with self._lock:
-            out = set(self._tags.get(str(address), ()))
-            for key, tags in self._tags.items():
-                if "/" in key and address in ipaddress.ip_network(key):
-                    out |= tags
-            return frozenset(out)
+            tags = set(self._tags.get(key, ()))
+            for net in self._networks:
+                if in_registered(net, key):
+                    tags |= self._tags[net]
+            return frozenset(tags)
 
-    def apply(self, message: str) -> list[tuple[str, str, str]]:
+    def apply(self, message: str) -> list[tuple[str, Key, str]]:
         """Apply one uid-message; return the per-entry complaints (kind, ip, message)."""
-        if len(message.encode()) > MAX_REQUEST_BYTES:
-            raise ApiError(CODE_MALFORMED, "User-ID request is larger than the 5 MB limit")
         try:
-            root = etree.fromstring(message.strip().encode(), _PARSER)
+            root = parse(message.strip().encode(), _PARSER)
         except etree.XMLSyntaxError as exc:
             raise ApiError(CODE_MALFORMED, f"Malformed uid-message: {exc}") from None
         if root.tag != "uid-message" or (root.findtext("version") or "").strip() not in ("1.0", "2.0"):
             raise ApiError(CODE_MALFORMED, "expected a uid-message of version 1.0 or 2.0")
         if (root.findtext("type") or "").strip() != "update" or root.find("payload") is None:
             raise ApiError(CODE_MALFORMED, "a uid-message needs <type>update</type> and a <payload>")
-        work: list[tuple[str, str, list[str]]] = []
+        work: list[tuple[str, Key, list[str]]] = []
         for kind in ("unregister", "register"):
             for entry in root.iterfind(f"payload/{kind}/entry"):
                 ip = entry.get("ip")
@@ -82,11 +92,12 @@ class Registry:
                 if not ip or not tags or not all(tags):
                     raise ApiError(CODE_MALFORMED, f"{kind}: every entry needs an ip and tag members")
                 try:
-                    work.append((kind, _canonical(ip), tags))
-                except AddressError:
+                    work.append((kind, registered_key(ip), tags))
+                except ValueError:
                     raise ApiError(CODE_MALFORMED, f"{kind}: {ip!r} is not an IP address") from None
-        complaints: list[tuple[str, str, str]] = []
+        complaints: list[tuple[str, Key, str]] = []
         with self._lock:
+            self._rows = None
             for kind, ip, tags in work:
                 have = self._tags.setdefault(ip, set())
                 for tag in tags:
@@ -100,21 +111,10 @@ class Registry:
                         have.discard(tag)
                 if not have:
                     del self._tags[ip]
+                    self._networks.discard(ip)
+                elif len(ip) == 3:
+                    self._networks.add(ip)
         return complaints
-
-
-def _canonical(ip: str) -> str:
-    """A host address, or an IPv4 network without host bits, in canonical text."""
-    text = ip.strip()
-    if "/" not in text:
-        return canonical_address(text)
-    try:
-        network = ipaddress.ip_network(text, strict=True)
-    except ValueError:
-        raise AddressError(f"{text!r} is not a network") from None
-    if network.version != 4:
-        raise AddressError("IPv6 networks are not supported in dynamic address groups")
-    return str(network)
 
 
 def user_id_response(registry: Registry, message: str | None) -> etree._Element:
@@ -122,7 +122,7 @@ def user_id_response(registry: Registry, message: str | None) -> etree._Element:
     in a uid-response (the rest of the message was applied)."""
     if not message:
         raise ApiError(CODE_MALFORMED, "type=user-id needs a cmd holding a uid-message")
-    complaints = registry.apply(message)
+    complaints = [(kind, spell(key), text) for kind, key, text in registry.apply(message)]
     if not complaints:
         return result_success()
     root = etree.Element("response", status="error")
@@ -138,8 +138,9 @@ def user_id_response(registry: Registry, message: str | None) -> etree._Element:
     return root
 
 
-def show_registered(registry: Registry, cmd: etree._Element) -> etree._Element:
-    """`show object registered-ip [ip X | tag entry N | all] [limit L start-point S]`."""
+def show_registered(registry: Registry, cmd: etree._Element, exploded: bool = False) -> etree._Element:
+    """`show object registered-ip [ip X | tag entry N | all] [limit L start-point S]`; `exploded`
+    spells IPv6 addresses with every group in full (DeviceProfile.ipv6_text)."""
     node = cmd.find("object/registered-ip")
     assert node is not None
     want_ip = (node.findtext("ip") or "").strip()
@@ -152,17 +153,21 @@ def show_registered(registry: Registry, cmd: etree._Element) -> etree._Element:
         raise ApiError(
             CODE_MALFORMED, "show object registered-ip: limit and start-point are numbers"
         ) from None
-    rows = sorted(registry.snapshot().items(), key=lambda kv: sort_key(kv[0]))
+    rows = registry.rows()
     if want_ip:
-        rows = [r for r in rows if r[0] == _canonical(want_ip)]
+        try:
+            wanted = registered_key(want_ip)
+        except ValueError:
+            raise ApiError(CODE_MALFORMED,
+                           f"show object registered-ip: {want_ip!r} is not an IP address") from None
+        rows = [r for r in rows if r[0] == wanted]
     if tag:
         rows = [r for r in rows if tag in r[1]]
-    rows = rows[max(start, 1) - 1 :]
-    if limit > 0:
-        rows = rows[:limit]
+    first = max(start, 1) - 1
+    rows = rows[first : first + limit] if limit > 0 else rows[first:]
     entries = []
-    for ip, tags in rows:
-        entry = etree.Element("entry", ip=ip, from_agent="0", persistent="1")
+    for key, tags in rows:
+        entry = etree.Element("entry", ip=spell(key, exploded), from_agent="0", persistent="1")
         holder = etree.SubElement(entry, "tag")
         for t in sorted(tags):
             etree.SubElement(holder, "member").text = t

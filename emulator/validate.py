@@ -16,8 +16,11 @@ import re
 
 from lxml import etree
 
+from emulator.catalog import PREDEFINED_SERVICES
 from emulator.index import ChildIndex
+from emulator.ipaddr import is_literal, is_netmask
 from emulator.model import (
+    ancestor_groups,
     member_lists,
     members,
     scope_of,
@@ -25,11 +28,8 @@ from emulator.model import (
     typed_entries_in,
 )
 from emulator.responses import CODE_INVALID_OBJECT, CODE_REFERENCE_COUNT, ApiError
-from generator import vocab
-from generator.addresses import AddressError, is_ip_literal, parse_interface
-from generator.vocab import RULE_ACTIONS, RULEBASES, SERVICE_PROTOCOLS, name_rule
+from emulator.schema import KINDS, RULE_ACTIONS, RULEBASES, SERVICE_PROTOCOLS, name_rule
 
-PREDEFINED_SERVICES = frozenset(vocab.PREDEFINED_SERVICES)
 REQUIRED_RULE_FIELDS = ("from", "to", "source", "destination", "application", "service")
 ADDRESS_TYPES = ("ip-netmask", "ip-range", "fqdn", "ip-wildcard")
 REGION_RE = re.compile(r"[A-Z]{2}")
@@ -73,10 +73,13 @@ class Validator:
         containers: tuple[str, ...],
         name: str,
     ) -> bool:
-        return any(
+        if any(
             self._has(scope, c, name) or (shared is not scope and self._has(shared, c, name))
             for c in containers
-        )
+        ):
+            return True
+        # a device group also inherits from its ancestors (rarely needed: looked up last)
+        return any(self._has(group, c, name) for group in ancestor_groups(scope) for c in containers)
 
     # -- entry points -------------------------------------------------------------------
     def check_entries(self, entries: list[tuple[str, etree._Element]]) -> None:
@@ -166,7 +169,7 @@ class Validator:
     ) -> list[tuple[str, list[str], tuple[str, ...]]]:
         """The member lists of an entry that name other objects, with where they may resolve."""
         fields: list[tuple[str, list[str], tuple[str, ...]]] = []
-        spec = vocab.KINDS.get(kind)
+        spec = KINDS.get(kind)
         for ref in spec.references if spec is not None else ():
             if ref.zone and self.panorama:
                 continue
@@ -176,7 +179,8 @@ class Validator:
                     fields.append((ref.field, [value.strip()], ref.targets))
             elif ref.path:
                 if ref.field in lists:
-                    fields.append((ref.field, members(entry, ref.path), ref.targets))
+                    # PAN-OS names a nested field by its path: "r -> profile-setting -> group"
+                    fields.append((ref.path.replace("/", " -> "), members(entry, ref.path), ref.targets))
             else:
                 fields.append((ref.field, lists.get(ref.field, []), ref.targets))
         return fields
@@ -218,7 +222,7 @@ class Validator:
             return True
         if self._in_scopes(scope, shared, containers, value):
             return True
-        literal = bool(REGION_RE.fullmatch(value)) or is_ip_literal(value)
+        literal = bool(REGION_RE.fullmatch(value)) or is_literal(value)
         return field in ("source", "destination") and literal
 
     def _shape_errors(
@@ -242,14 +246,13 @@ class Validator:
                 ]
             if present == ["ip-netmask"]:
                 value = (entry.findtext("ip-netmask") or "").strip()
-                try:
-                    parse_interface(value)
-                except AddressError:
+                if not is_netmask(value):
                     return [
                         f"{name} -> ip-netmask '{value}' is not a valid IP address or netmask",
                         f"{name} -> ip-netmask is invalid",
                     ]
-            if present == ["ip-range"] and not is_ip_literal((entry.findtext("ip-range") or "").strip()):
+            span = (entry.findtext("ip-range") or "").strip()
+            if present == ["ip-range"] and not ("-" in span and is_literal(span)):
                 return [f"{name} -> ip-range is invalid"]
         elif kind == "service":
             proto = entry.find("protocol")
@@ -269,4 +272,4 @@ class Validator:
         return []
 
 
-__all__ = ["Validator", "is_ip_literal"]
+__all__ = ["Validator"]

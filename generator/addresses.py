@@ -2,7 +2,8 @@
 
 Every step that reads an address goes through this module: collect (AWS answers), policy.yaml
 (`rules.internal_cidrs`), state.yaml, the already-allowed check (rule members and address
-objects) and the emulator. One parser means one answer to "is this an address" and one error
+objects) and the firewall client. (The emulator has its own, emulator/ipaddr.py: a belief
+wrong here must not pass on both sides.) One parser means one answer to "is this an address" and one error
 text, wherever the value came from.
 
 The library is Python's `ipaddress` (not netaddr): it is in the standard library, so the wheel

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from generator.collect.sessions import SessionFactory
+    from generator.panos.config.view import DeviceConfig
     from generator.panos.plan.changes import Plan
     from generator.panos.push.apply import Pushed
     from generator.panos.xmlapi.client import PanosClient
@@ -186,28 +187,36 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.panos.plan.document import build_document, load_prefix_lists
     from generator.panos.plan.membership import load_membership, membership_delta, registration_guards
     from generator.panos.plan.saved import saved_block
+    from generator.panos.push.others_commit import plan_after_others_commits
     from generator.panos.push.registrations import read_registered
     from generator.panos.review.plan_render import render_json
-    from generator.panos.xmlapi.read_config import read_location
+    from generator.panos.xmlapi.read_config import read_inherited, read_location
     from generator.panos.xmlapi.sysinfo import check_version, read_system_info
     from generator.safety import refusal
 
     location = policy.firewall.location
     fragment = load_fragment(fragment_path, location, policy.rules.tag)
     precheck = load_precheck(fragment_path)
+    desired = load_membership(policy, fragment_path)
     client = connect(policy, credentials)
     info = read_system_info(client)  # plan refuses what push would refuse: the version gate
     device_warnings = check_version(info)
-    device = read_location(client, location)
-    running = read_location(client, location, running=True)
-    the_plan = build_plan(fragment, device, tag=policy.rules.tag, bottom_rule=policy.rules.bottom_rule,
-                          admin=admin_of(policy, credentials, client), safety=policy.safety,
-                          running=running)
+    admin = admin_of(policy, credentials, client)
+
+    def read_and_plan() -> tuple[DeviceConfig, Plan]:
+        device = read_location(client, location)
+        running = read_location(client, location, running=True)
+        return device, build_plan(fragment, device, tag=policy.rules.tag, admin=admin,
+                                  bottom_rule=policy.rules.bottom_rule, safety=policy.safety,
+                                  running=running, inherited=lambda: read_inherited(client, location))
+
+    # another admin's commit still running: wait for it (firewall.commit_timeout), as push does
+    device, the_plan = plan_after_others_commits(client, read_and_plan, lambda made: made[1], admin,
+                                                 policy.firewall.commit_timeout)
     doc = build_document(the_plan, fragment, device, precheck=precheck,
                          prefix_lists=load_prefix_lists(fragment_path))
     doc["device"] = info.describe()
     doc["warnings"] = [*device_warnings, *doc["warnings"]]
-    desired = load_membership(policy, fragment_path)
     membership_refusal = None
     if desired is not None:  # membership dynamic: the registrations push would send, no commit
         current = read_registered(client, location, desired.prefix)
@@ -237,7 +246,9 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
 
     location = policy.firewall.location
     fragment = load_fragment(fragment_path, location, policy.rules.tag)
-    client = connect(policy, credentials)
+    saved_plan = load_saved_plan(plan_file, Path(fragment_path).read_bytes()) if plan_file else None
+    desired = load_membership(policy, fragment_path)
+    client = connect(policy, credentials)  # files first: a bad one costs no request
     settings = PushSettings(
         tag=policy.rules.tag,
         bottom_rule=policy.rules.bottom_rule,
@@ -248,10 +259,8 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
         description=description,
         min_existing=policy.safety.min_existing,
         push_to_devices=policy.firewall.push_to_devices,
+        saved_plan=saved_plan,
     )
-    if plan_file:
-        settings.saved_plan = load_saved_plan(plan_file, Path(fragment_path).read_bytes())
-    desired = load_membership(policy, fragment_path)
     before = None
     if desired is not None:  # first take away what must go (less is always safe), unless it is too much
         current = read_registered(client, location, desired.prefix)

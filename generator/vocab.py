@@ -3,7 +3,8 @@
 One home for what PAN-OS calls things and what it accepts, read by every step that writes or
 reads PAN-OS configuration: generate (names, App-IDs), push and plan (the fragment reader),
 snapshot and the already-allowed check (kinds, rulebases, predefined services), collect and
-state.yaml (protocol numbers), and the emulator (what a firewall refuses). As pan-os-python
+state.yaml (protocol numbers). The emulator keeps its own statement of these facts
+(emulator/schema.py, catalog.py), so that a belief wrong here is not shared there. As pan-os-python
 declares each field once, each fact is written once here; the JSON Schemas and
 schemas/fragment.xsd spell the same name rules, and tests/test_vocab.py checks on a generated
 corpus that they accept and reject exactly what this module does.
@@ -217,6 +218,10 @@ KINDS: dict[str, ObjectKind] = {
 """Every kind awspan reads or the emulator models; `rule` is a security rule."""
 
 OBJECT_CONTAINERS: frozenset[str] = frozenset(k for k in KINDS if k != "rule")
+
+REFERENCE_TARGETS: tuple[str, ...] = tuple(sorted({t for k in KINDS.values() for r in k.references
+                                                   for t in r.targets}))
+"""Every container a reference may name (zone, address, ..., log-setting): what plan looks up."""
 
 MANAGED_KINDS: tuple[str, ...] = OBJECT_KINDS
 """The object kinds awspan writes into a fragment and owns by tag (declared in generator.kinds)."""

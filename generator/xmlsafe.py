@@ -1,7 +1,7 @@
 """The one way awspan builds an lxml parser.
 
 Every XML awspan reads is input, not a trusted document: firewall answers, out/fragment.xml,
-out/rulebase.xml, a template's output, and (in the emulator) a client's request. So entities
+out/rulebase.xml, a template's output (the emulator has its own parser, emulator/xmlparse.py). So entities
 are never resolved, no DTD is loaded and nothing is fetched from the network; only the few
 options that really differ between readers are left to the caller.
 """

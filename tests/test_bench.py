@@ -33,7 +33,7 @@ PRINTS = {
                  r"with a 200-rule rulebase: median [\d.]+ s = [\d.]+x", r"peak RSS \d+ MiB"],
     "rulematch": [r"check 2000 candidates", r"same decisions: yes"],
     "collect": [r"collected 300 instances", r"API calls: \d+ in total"],
-    "push": [r"10 \|\s+\d+ requests"],
+    "push": [r"10 \|\s+\d+ requests \(1 multi-config\) largest\s+[\d,]+ bytes"],
     "plan": [r"plan --format text\s*:\s+[\d.]+ s wall", r"plan --format markdown"],
     "membership": [r"dynamic: 0 commits", r"static:\s+1 commits"],
     "aerleon": [r"awspan is [\d.]+x faster"],

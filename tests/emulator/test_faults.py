@@ -116,7 +116,7 @@ def test_job_fault_ends_fin_fail_and_leaves_running_unchanged(auto, emu):
 def test_request_counter_and_log(auto, emu):
     emu.reset_counters()
     auto.ok(type="config", action="get", xpath=RULES)
-    auto.ok(type="op", cmd="<show><config-locks/></show>")
+    auto.ok(type="op", cmd="<show><config-locks><vsys>all</vsys></config-locks></show>")
     auto.call(type="commit", cmd="<commit/>")
     assert emu.request_count == 3
     assert [(r["type"], r["action"], r["admin"]) for r in emu.requests] == [

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from tests.emulator.helpers import ADDRESS, lines
+from emulator import EmulatorServer
+from emulator.device import DeviceProfile
+from tests.emulator.helpers import ADDRESS, Caller, lines
 
 ADD = "<request><config-lock><add><comment>{}</comment></add></config-lock></request>"
 REMOVE = "<request><config-lock><remove/></config-lock></request>"
+SHOW = "<show><{kind}-locks>{vsys}</{kind}-locks></show>"
+ALL = SHOW.format(kind="config", vsys="<vsys>all</vsys>")
 
 
 def test_lock_add_show_remove(auto, emu):
     root = auto.ok(type="op", cmd=ADD.format("awspan push"), vsys="vsys1")
     assert "Successfully acquired lock" in root.findtext("result")
-    locks = auto.ok(type="op", cmd="<show><config-locks/></show>").find("result/config-locks")
+    locks = auto.ok(type="op", cmd=ALL).find("result/config-locks")
     entry = locks.find("entry")
     assert entry.get("name") == "automation"
     assert (entry.findtext("name"), entry.findtext("type"), entry.findtext("comment")) == (
@@ -66,7 +70,8 @@ def test_commit_lock(auto, admin, emu):
     admin.ok(
         type="op", cmd="<request><commit-lock><add><comment>freeze</comment></add></commit-lock></request>"
     )
-    locks = auto.ok(type="op", cmd="<show><commit-locks/></show>").find("result/commit-locks")
+    locks = auto.ok(type="op", cmd=SHOW.format(kind="commit", vsys="<vsys>all</vsys>"))
+    locks = locks.find("result/commit-locks")
     assert [e.get("name") for e in locks.findall("entry")] == ["admin"]
     auto.config_ok("set", ADDRESS + "/entry[@name='x']", "<fqdn>x.example</fqdn>")
     refused = auto.commit(["automation"])
@@ -95,3 +100,29 @@ def test_show_config_running_and_candidate(auto):
     candidate = auto.ok(type="op", cmd="<show><config><candidate/></config></show>")
     assert not running.xpath("result/config//entry[@name='only-candidate']")
     assert candidate.xpath("result/config//entry[@name='only-candidate']")
+
+
+@pytest.mark.parametrize("kind", ["config", "commit"])
+def test_from_9_1_listing_locks_needs_a_vsys_and_all_lists_every_scope(auto, emu, kind):
+    """pango issue #88: from PAN-OS 9.1 `show config-locks` without <vsys> answers "vsys not
+    provided"; `<vsys>all</vsys>` lists every lock, a vsys name its own (and the shared ones)."""
+    emu.lock_as("admin", kind, "vsys1", comment="maintenance")
+    emu.lock_as("automation", kind, "vsys2")
+    refused = auto.call(type="op", cmd=SHOW.format(kind=kind, vsys=""))
+    assert refused.get("status") == "error" and lines(refused) == ["vsys not provided"]
+    every = auto.ok(type="op", cmd=SHOW.format(kind=kind, vsys="<vsys>all</vsys>"))
+    listed = sorted(e.get("name") for e in every.iterfind(f"result/{kind}-locks/entry"))
+    assert listed == ["admin", "automation"]
+    other = auto.ok(type="op", cmd=SHOW.format(kind=kind, vsys="<vsys>vsys2</vsys>"))
+    assert [e.get("name") for e in other.iterfind(f"result/{kind}-locks/entry")] == ["automation"]
+
+
+def test_before_9_1_locks_are_listed_without_a_vsys():
+    with EmulatorServer(device=DeviceProfile(sw_version="9.0.5")) as emu:
+        caller = Caller(emu.url, emu.api_key("automation"))
+        try:
+            emu.lock_as("admin", "config", "shared")
+            listed = caller.ok(type="op", cmd=SHOW.format(kind="config", vsys=""))
+            assert listed.find("result/config-locks/entry").get("name") == "admin"
+        finally:
+            caller.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import urllib.parse
+
 from lxml import etree
 
 from tests.emulator.helpers import ADDRESS, RULES, VSYS, lines, names, rule_xml
@@ -9,6 +11,18 @@ from tests.emulator.helpers import ADDRESS, RULES, VSYS, lines, names, rule_xml
 
 def batch(*ops: str) -> str:
     return "<multi-config>" + "".join(ops) + "</multi-config>"
+
+
+def refused(root: etree._Element) -> tuple[str, str, str, list[str]]:
+    """(outer code, failing id, its code, its lines) of a refused batch, in PAN-OS's shape: an
+    outer error (code 13) holding the operations' nested responses up to the failing one, and no
+    message of its own (pango v0.9.0 multiconf_test.go)."""
+    assert root.get("status") == "error" and root.find("msg") is None
+    nested = root.findall("response")
+    assert all(r.get("status") == "success" for r in nested[:-1])
+    failed = nested[-1]
+    assert failed.get("status") == "error"
+    return root.get("code"), failed.get("id"), failed.get("code"), lines(failed)
 
 
 def test_a_batch_applies_every_operation_and_echoes_ids(auto, emu):
@@ -45,12 +59,10 @@ def test_a_failing_operation_leaves_the_candidate_exactly_as_before(auto, emu):
         f"<set id='a5' xpath=\"{RULES}\">{rule_xml('later')}</set>",
     )
     root = auto.call(type="config", action="multi-config", element=element)
-    assert (root.get("status"), root.get("code")) == ("error", "12")
-    text = lines(root)
-    assert 'id="a4"' in text[0]
+    outer, op_id, code, text = refused(root)
+    assert (outer, op_id, code) == ("13", "a4", "12")
     assert "web -> destination 'web-9' is not a valid reference" in text
-    failed = root.find("response")
-    assert (failed.get("id"), failed.get("status")) == ("a4", "error")
+    assert [r.get("id") for r in root.findall("response")] == ["a1", "a2", "a3", "a4"]
     assert emu.candidate_xml() == before
     assert emu.pending_admins() == []
     # nothing half-done: a commit has nothing to do
@@ -61,7 +73,7 @@ def test_a_reference_left_dangling_by_a_batch_fails_the_batch(auto, emu):
     before = emu.candidate_xml()
     element = batch(f"<delete id='1' xpath=\"{ADDRESS}/entry[@name='bastion']\"/>")
     root = auto.call(type="config", action="multi-config", element=element)
-    assert (root.get("status"), root.get("code")) == ("error", "10")
+    assert refused(root)[:3] == ("13", "1", "10")
     assert emu.candidate_xml() == before
     # deleting the referencing rule and group first makes it valid
     ok = auto.call(
@@ -137,9 +149,8 @@ def test_deletes_are_checked_in_operation_order(auto, emu):
         f"<delete id='rule' xpath=\"{RULES}/entry[@name='allow-admin-ssh']\"/>",
     )
     root = auto.call(type="config", action="multi-config", element=wrong_order)
-    assert (root.get("status"), root.get("code")) == ("error", "10")
-    text = lines(root)
-    assert 'id="addr"' in text[0]
+    outer, op_id, code, text = refused(root)
+    assert (outer, op_id, code) == ("13", "addr", "10")
     assert "bastion cannot be deleted because of references from:" in text
     assert emu.candidate_xml() == before
     # edits that drop the references later in the batch come too late as well
@@ -151,8 +162,7 @@ def test_deletes_are_checked_in_operation_order(auto, emu):
         "<static><member>admin-net</member></static></entry></edit>",
     )
     late = auto.call(type="config", action="multi-config", element=late_edits)
-    assert (late.get("status"), late.get("code")) == ("error", "10")
-    assert 'id="del"' in lines(late)[0]
+    assert refused(late)[:3] == ("13", "del", "10")
     assert emu.candidate_xml() == before
     # the same edits first, then the delete: fine
     right = batch(
@@ -163,3 +173,24 @@ def test_deletes_are_checked_in_operation_order(auto, emu):
         f"<delete id='del' xpath=\"{ADDRESS}/entry[@name='bastion']\"/>",
     )
     assert auto.call(type="config", action="multi-config", element=right).get("status") == "success"
+
+
+def _addresses(count: int, start: int = 0) -> str:
+    entries = "".join(f"<entry name='a-{i:06d}'><ip-netmask>10.{i // 65536 % 256}.{i // 256 % 256}.{i % 256}"
+                      "</ip-netmask><description>padding padding padding</description></entry>"
+                      for i in range(start, start + count))
+    return batch(f"<set id='1' xpath=\"{ADDRESS}\">{entries}</set>")
+
+
+def test_a_request_over_the_5_mb_limit_is_answered_413_and_applies_nothing(auto, emu):
+    """The XML API guide: "limit the request size to 5MB". Measured on the wire (form-encoded),
+    the emulator refuses a larger request before parsing it: HTTP 413, nothing applied."""
+    before = emu.candidate_xml()
+    element = _addresses(40_000)
+    assert len(element) < 5_000_000 < len(urllib.parse.urlencode({"element": element}))  # encoding counts
+    response = auto.raw(type="config", action="multi-config", element=element)
+    assert response.status_code == 413 and not response.text.lstrip().startswith("<response")
+    assert emu.candidate_xml() == before and emu.pending_admins() == []
+    assert emu.largest_request > 5_000_000
+    ok = auto.call(type="config", action="multi-config", element=_addresses(10_000))
+    assert ok.get("status") == "success" and len(emu.candidate().xpath(f"{ADDRESS}/entry")) > 10_000

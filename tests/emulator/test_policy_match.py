@@ -41,6 +41,7 @@ OBJECTS = f"""
   {rule_xml("icmp", dst="web-net", app="icmp", service="application-default")}
   {rule_xml("v6", dst="v6-web", service="service-http")}
   {rule_xml("dmz-intra", from_zone="dmz", to_zone="dmz", extra="<rule-type>intrazone</rule-type>")}
+  {rule_xml("tracepath", dst="web-net", app="traceroute", service="application-default")}
  </set>
  <move id="6" xpath="{RULES}/entry[@name='disabled-allow-all']" where="top"/>
  <move id="7" xpath="{RULES}/entry[@name='partners-https']" where="before" dst="clean-up"/>
@@ -49,6 +50,7 @@ OBJECTS = f"""
  <move id="10" xpath="{RULES}/entry[@name='icmp']" where="before" dst="clean-up"/>
  <move id="11" xpath="{RULES}/entry[@name='v6']" where="before" dst="clean-up"/>
  <move id="12" xpath="{RULES}/entry[@name='dmz-intra']" where="before" dst="clean-up"/>
+ <move id="13" xpath="{RULES}/entry[@name='tracepath']" where="before" dst="clean-up"/>
 </multi-config>"""
 
 
@@ -156,6 +158,12 @@ BASE = {"from": "untrust", "to": "trust"}
             {"source": "198.51.100.1", "destination": "10.1.0.20", "protocol": "1", "application": "icmp"},
             "icmp",
         ),
+        # traceroute's application-default is icmp and udp/33434-33534 (KB "How to allow tracepath")
+        *[({"source": "198.51.100.1", "destination": "10.1.0.20", "protocol": proto,
+            "application": "traceroute", **({"destination_port": port} if port else {})}, expected)
+          for proto, port, expected in (("1", None, "tracepath"), ("17", "33434", "tracepath"),
+                                        ("17", "33534", "tracepath"), ("17", "33535", "clean-up"),
+                                        ("17", "53", "clean-up"), ("6", "33434", "clean-up"))],
         # a query without application only matches application any
         ({"source": "198.51.100.1", "destination": "10.1.0.20", "protocol": "1"}, "clean-up"),
         (

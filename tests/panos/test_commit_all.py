@@ -45,6 +45,18 @@ def test_commit_all_follows_the_panorama_commit_and_reports_every_device(tmp_pat
         assert "device 007051000000002 (fw-0002): OK" in out
 
 
+def test_a_firewalls_own_uncommitted_changes_never_ride_along(tmp_path, monkeypatch, capsys):
+    """merge-with-candidate-cfg: absent means yes (pan-python lib/pan/commit.py), which commits each
+    firewall's local pending changes (another admin's work) with the push. awspan says no."""
+    with EmulatorServer(panorama=True) as server:
+        code, _, err = _push(server, tmp_path, monkeypatch, capsys)
+        assert code == 0, err
+        [request] = _commit_all_requests(server)
+        assert "<merge-with-candidate-cfg>no</merge-with-candidate-cfg>" in request["cmd"]
+        [job] = [j for j in server.store.jobs.values() if j.type == "CommitAll"]
+        assert job.merge_with_candidate is False
+
+
 def test_a_failing_device_fails_the_push_naming_it(tmp_path, monkeypatch, capsys):
     profile = DeviceProfile(failing_devices=("007051000000002",))
     with EmulatorServer(panorama=True, device=profile) as server:

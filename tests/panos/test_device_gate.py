@@ -37,7 +37,7 @@ def test_below_10_0_push_and_plan_refuse_before_the_lock(run):
             code, _, err = run(emu, command)
             assert code == 1
             assert "PAN-OS 9.1.14" in err and "10.0 or later" in err
-            assert [r["action"] for r in emu.requests] == ["show system info"]
+            assert [r["action"] for r in emu.requests] == ["show high-availability state", "show system info"]
             assert emu.config_locks() == {}
 
 

@@ -77,7 +77,9 @@ def test_a_lock_that_cannot_be_released_is_an_error(pushed: EmulatorServer, awsp
 def test_an_unreadable_commit_job_is_not_rolled_back(pushed: EmulatorServer, awspan):
     """The commit was enqueued but its job cannot be read: the result is unknown, so the candidate keeps
     awspan's changes (a rollback could leave running and candidate apart), and the next push converges."""
-    ops_before_commit = 2  # `show system info`, `show config-locks` (who owns the key); then the job polls
+    # `show high-availability state`, `show system info`, `show config-locks` (who owns the key);
+    # then the job polls
+    ops_before_commit = 3
     for nth in range(ops_before_commit + 1, ops_before_commit + 4):
         pushed.fail("op", nth=nth)
     res = awspan("push", "--force", fragment=second_fragment())

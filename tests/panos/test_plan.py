@@ -22,10 +22,11 @@ def test_plan_lists_creates_and_changes_nothing(emu: EmulatorServer, awspan):
     assert "rules: 4 opened, 0 closed" in res.out
     assert "+ create rule sg-web-tcp-443" in res.out
     assert canonical_text(emu.candidate()) == before
-    # system info (the version gate), the candidate (what push compares) and running (what is
-    # pending): three reads, no write
+    # HA state (an HA peer must be the active one), system info (the version gate), the candidate
+    # (what push compares) and running (what is pending): four reads, no write
     assert [(r["type"], r["action"]) for r in emu.requests] == [
-        ("op", "show system info"), ("config", "get"), ("config", "show")]
+        ("op", "show high-availability state"), ("op", "show system info"), ("config", "get"),
+        ("config", "show")]
 
 
 def test_detailed_exitcode_is_0_when_nothing_changes_and_plain_plan_is_0(emu: EmulatorServer, awspan):

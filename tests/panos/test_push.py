@@ -71,8 +71,8 @@ def test_second_push_sends_no_batch_and_no_commit(emu: EmulatorServer, awspan):
     kinds = {(r["type"], r["action"]) for r in emu.requests}
     assert ("config", "multi-config") not in kinds
     assert not any(t == "commit" for t, _ in kinds)
-    # system info, lock, whose key (show config-locks), get, show running, unlock
-    assert emu.request_count == 6
+    # HA state, system info, lock, whose key (show config-locks), get, show running, unlock
+    assert emu.request_count == 7
 
 
 def many(n: int) -> str:
@@ -97,8 +97,8 @@ def test_round_trips_do_not_grow_with_the_number_of_rules(tmp_path, monkeypatch,
             counts[n] = server.request_count
             assert len(rule_names(server.running())) == n + 4
     assert counts[10] == counts[100] == counts[1000], counts
-    # system info, lock, owner, get, show, batch, get, commit, 2 polls, running, unlock
-    assert counts[10] <= 12, counts
+    # HA state, system info, lock, owner, get, show, batch, get, commit, 2 polls, running, unlock
+    assert counts[10] <= 13, counts
 
 
 def test_another_admins_pending_change_is_not_committed(emu: EmulatorServer, awspan):

@@ -8,9 +8,15 @@ The sequence (design.md "Ownership and push"), and why each step is there:
    awspan reads, decides and writes (a lock held by someone else stops the push here);
 2. read the candidate with ONE `get` of the location (round trips must not grow with
    the number of rules);
-3. plan, and check the blockers and guards before anything changes;
-4. send ONE multi-config with every delete, set/edit and move: PAN-OS applies it all or
-   nothing, so a bad reference can never leave half a policy behind;
+3. plan, and check the blockers and guards before anything changes: among them every name
+   the batch would use must be on the firewall (plan/references.py; shared and ancestors
+   read only when a name is missing), and another admin's commit job still running is
+   waited for before its changes are called uncommitted (others_commit.py);
+4. send the batch: every delete, set/edit and move in multi-config requests, as few as the
+   XML API's 5 MB request limit allows (one up to ~2,000 rules; sendbatch.py, wire.py). PAN-OS
+   applies each request all or nothing; across requests push keeps the promise itself: the
+   lock is held throughout, and if request k fails the candidate is put back as it was read in
+   step 2 (step 7), so a bad reference can never leave half a policy behind;
 5. read back and verify (verify.py): what awspan set is there (the device's own additions
    tolerated), managed rules contiguous, in fragment order, directly above the bottom
    rule, every other object as it was;
@@ -50,7 +56,9 @@ from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_j
     wait_for_job,
 )
 from generator.panos.push.commitall import DeviceResult, commit_all, failure_text
+from generator.panos.push.others_commit import plan_after_others_commits
 from generator.panos.push.progress import Progress, interrupted
+from generator.panos.push.sendbatch import BatchFailed, send_batch
 from generator.panos.push.verify import check_candidate
 from generator.panos.xmlapi.client import Job, PanosClient, PanosError
 from generator.panos.xmlapi.lockinfo import lock_comment
@@ -62,7 +70,7 @@ from generator.panos.xmlapi.locks import (  # noqa: F401 - PushFailed: imported 
     retake_lock,
     take_lock,
 )
-from generator.panos.xmlapi.read_config import read_location
+from generator.panos.xmlapi.read_config import read_inherited, read_location
 from generator.panos.xmlapi.sysinfo import (
     SystemInfo,
     check_version,
@@ -99,6 +107,7 @@ class PushResult:
     system: SystemInfo | None = None
     devices: list[DeviceResult] = field(default_factory=list)  # commit-all: one result per firewall
     requests: int = 0
+    batch_requests: int = 0  # multi-config requests the batch took (the 5 MB limit cuts it)
     notes: list[str] = field(default_factory=list)
 
 
@@ -139,9 +148,10 @@ def rollback(client: PanosClient, location: Location, before: DeviceConfig, plan
         return "the candidate is as it was before the push"
     batch = build_batch(d, after, location)
     try:
-        client.multi_config(batch.to_xml(), timeout=max(client.timeout[1], ROLLBACK_TIMEOUT))
-    except PanosError as exc:
-        raise PanosError(f"ROLLBACK FAILED ({_batch_error(exc, batch)}): the candidate still holds awspan's "
+        send_batch(client, batch.requests(), max(client.timeout[1], ROLLBACK_TIMEOUT))
+    except (BatchFailed, ValueError) as exc:
+        detail = _batch_error(exc.error, batch) if isinstance(exc, BatchFailed) else str(exc)
+        raise PanosError(f"ROLLBACK FAILED ({detail}): the candidate still holds awspan's "
                          "uncommitted changes; revert them on the firewall (`revert config`)") from None
     return f"the candidate was put back as it was before the push ({len(batch)} operations)"
 
@@ -216,10 +226,17 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
     progress = progress or Progress()
     location = fragment.location
     admin = key_admin(client, location, comment, s.admin)
-    before = read_location(client, location)
-    running = read_location(client, location, running=True)  # pending state: see pending.py
-    plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
-                      safety=Safety(s.max_delete_percent, s.min_existing), running=running)
+    def read_and_plan() -> tuple[DeviceConfig, DeviceConfig, Plan]:
+        before = read_location(client, location)
+        running = read_location(client, location, running=True)  # pending state: see pending.py
+        return before, running, build_plan(
+            fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
+            safety=Safety(s.max_delete_percent, s.min_existing), running=running,
+            inherited=lambda: read_inherited(client, location))
+
+    # another admin's commit job still running: wait for it (others_commit.py)
+    before, running, plan = plan_after_others_commits(client, read_and_plan, lambda made: made[2], admin,
+                                                      s.commit_timeout)
     result = PushResult(plan=plan)
     progress.before, progress.plan = before, plan
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
@@ -236,16 +253,27 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
                        progress=progress)
 
     batch = build_batch(plan.diff, before, location)
-    log.info("pushing %d operations in one multi-config request", len(batch))
+    try:
+        elements = batch.requests()
+    except ValueError as exc:
+        raise PushFailed(f"the batch cannot be sent, nothing was changed: {exc}") from None
+    log.info("pushing %d operations in %d multi-config request(s)", len(batch), len(elements))
     progress.batch_sent = True  # from the moment it leaves: it may land even if we never hear back
     try:
-        client.multi_config(batch.to_xml(), timeout=max(client.timeout[1], s.commit_timeout))
-    except PanosError as exc:
-        if exc.answered:  # PAN-OS refused the whole batch: nothing was applied
+        send_batch(client, elements, max(client.timeout[1], s.commit_timeout))
+    except BatchFailed as failed:
+        exc = failed.error
+        if failed.nothing_applied:  # PAN-OS refused the first request whole: nothing was applied
             hint = multi_config_hint(info, exc.lines)
             raise PushFailed("the firewall refused the batch, nothing was changed: "
                              + (hint or _batch_error(exc, batch))) from None
-        _fail_after_batch(client, location, before, plan, f"the batch may not have been applied: {exc}")
+        if exc.answered:
+            reason = (f"the firewall refused {failed.where()} ({_batch_error(exc, batch)}); the requests "
+                      "before it had been applied")
+        else:
+            reason = f"{failed.where()} may not have been applied: {exc}"
+        _fail_after_batch(client, location, before, plan, reason)
+    result.batch_requests = len(elements)
 
     try:
         after = read_location(client, location)

@@ -1,8 +1,9 @@
-"""The ONE multi-config request of a push, and the one that undoes it.
+"""The batch of a push (multi-config requests), and the batch that undoes it.
 
 PAN-OS applies a multi-config atomically (all operations or none), validating each one
 in turn as it would a single set/edit/delete. So the operations must come in an order in
-which every reference resolves at every step:
+which every reference resolves at every step (then any prefix of the batch is valid too,
+which is what lets `requests` cut it into requests under the 5 MB limit, wire.py):
 
 1. delete the rules that go: they may be the last users of objects deleted below;
 2. set/edit objects, referenced before referencing: tags, addresses, services, then
@@ -28,6 +29,7 @@ from generator.location import Location
 from generator.panos.config.canonical import IGNORED_ATTRIBUTES, strip_bookkeeping
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.diff import Diff
+from generator.panos.xmlapi.wire import REQUEST_BUDGET, encoded_size, form_size
 
 
 @dataclass
@@ -48,12 +50,16 @@ class Batch:
         return len(self.ops)
 
     def to_xml(self) -> str:
-        """The `element` of a type=config&action=multi-config request.
+        """The whole batch as the `element` of ONE multi-config request (sizes permitting)."""
+        return "<multi-config>" + "".join(self.op_texts()) + "</multi-config>"
+
+    def op_texts(self) -> list[str]:
+        """Each operation as it goes in a multi-config element, `id` its 1-based place in the batch.
 
         Built as text: appending the fragment's elements to a new tree would move them out
         of the fragment (lxml), and copying 10,000 rules first costs more than the request.
         """
-        parts = ["<multi-config>"]
+        parts = []
         for i, op in enumerate(self.ops, 1):
             attrs = f' id="{i}" xpath={quoteattr(op.xpath)}'
             if op.where:
@@ -65,8 +71,30 @@ class Batch:
             else:
                 body = etree.tostring(op.element, encoding="unicode", with_tail=False)
                 parts.append(f"<{op.action}{attrs}>{body}</{op.action}>")
-        parts.append("</multi-config>")
-        return "".join(parts)
+        return parts
+
+    def requests(self, budget: int = REQUEST_BUDGET) -> list[str]:
+        """The batch cut, in order, into multi-config elements whose request weighs at most `budget`
+        bytes on the wire (form-encoded). Ids stay those of the whole batch, so an error line
+        names the operation wherever it went. One operation over the budget alone is an error."""
+        empty = "<multi-config></multi-config>"
+        frame = form_size({"type": "config", "action": "multi-config", "element": empty})
+        out: list[str] = []
+        current: list[str] = []
+        size = frame
+        for i, text in enumerate(self.op_texts()):
+            cost = encoded_size(text)
+            if frame + cost > budget:
+                raise ValueError(f"{self.ops[i].label} alone is {frame + cost:,} bytes on the wire, over the "
+                                 f"{budget:,} bytes awspan puts in one request")
+            if current and size + cost > budget:
+                out.append("<multi-config>" + "".join(current) + "</multi-config>")
+                current, size = [], frame
+            current.append(text)
+            size += cost
+        if current:
+            out.append("<multi-config>" + "".join(current) + "</multi-config>")
+        return out
 
     def label(self, op_id: str) -> str:
         try:

@@ -4,13 +4,21 @@ A Panorama commit changes Panorama's running config only; the firewalls enforce 
 until Panorama pushes the device group to them. With `firewall.push_to_devices: true` push runs
 
     <commit-all><shared-policy><device-group><entry name="DG"/></device-group>
-      <description>…</description></shared-policy></commit-all>
+      <description>…</description><merge-with-candidate-cfg>no</merge-with-candidate-cfg>
+    </shared-policy></commit-all>
 
 (`type=commit&action=all`, the shape pan-os-python's `Panorama.commit_all(devicegroup=…)`
 builds), polls the job, and reads one result per device from `result/job/devices/entry`
 (`serial-no`, `devicename`, `result`, `details`), as pan-os-python's `_parse_job_results`
 does. Any device that does not end OK fails the push (exit 1, naming it); Panorama's own
 commit stays (it succeeded), so the next push runs commit-all again.
+
+`merge-with-candidate-cfg` is always `no`, said explicitly: with `yes` each firewall merges its
+own uncommitted local changes (another admin's pending work on that firewall) into the commit
+the push triggers, and an absent element means `yes` (pan-python `lib/pan/commit.py`: "default
+when no <merge-with-candidate-cfg/> is 'yes'", while it and the web interface send `no`).
+awspan never commits another admin's pending changes, on Panorama or on the firewalls behind
+it. Description before the option, as pango orders `shared-policy` (`commit/panorama.go`).
 """
 
 from __future__ import annotations
@@ -58,6 +66,7 @@ def commit_all_cmd(device_group: str, description: str) -> str:
     policy = etree.SubElement(root, "shared-policy")
     etree.SubElement(etree.SubElement(policy, "device-group"), "entry", name=device_group)
     etree.SubElement(policy, "description").text = description[:MAX_DESCRIPTION]
+    etree.SubElement(policy, "merge-with-candidate-cfg").text = "no"  # a firewall's own changes stay there
     return etree.tostring(root, encoding="unicode")
 
 

@@ -7,10 +7,14 @@ User-ID Mapping and Populate Dynamic Groups (API)"). The reconciliation:
 1. read the registered IPs (`show object registered-ip`, paged by `limit`/`start-point` as
    pan-os-python's `UserId.get_registered_ip` does on PAN-OS 8.0+) and keep only the tags
    awspan owns (`<rules.tag>.` prefix): another tool's tags are never read into the plan,
-   never unregistered;
+   never unregistered. Addresses are read in one spelling (an IPv6 address may come back
+   written otherwise than awspan sent it). A device that ignores `start-point` (or repeats a
+   page) would make the paging loop forever: a page that brings no address not seen before
+   ends the read with an error naming what the device answered;
 2. compute per IP the tags to register and to unregister;
 3. send them as `uid-message` documents (`type=user-id`), as few as the 5 MB request limit
-   allows (we keep each under MAX_MESSAGE_BYTES), unregisters first;
+   allows, measured as the request goes on the wire (form-encoded: `<` is three bytes), with
+   the margin of wire.py; unregisters first;
 4. read back and check that awspan's tags are exactly the desired map.
 
 PAN-OS answers an already registered tag, or the unregister of a missing one, with an error
@@ -30,10 +34,12 @@ import logging
 from dataclasses import dataclass
 from xml.sax.saxutils import quoteattr
 
-from generator.errors import AwspanError
+from generator.addresses import AddressError, canonical_address, canonical_cidr
+from generator.errors import AwspanError, quote
 from generator.location import Location
 from generator.panos.plan.membership import Delta, delta
 from generator.panos.xmlapi.client import PanosClient, PanosError
+from generator.panos.xmlapi.wire import REQUEST_BUDGET, encoded_size, form_size
 from generator.registrations_file import Desired, Tags
 
 log = logging.getLogger(__name__)
@@ -41,10 +47,8 @@ log = logging.getLogger(__name__)
 PAGE = 500
 """Entries per `show object registered-ip` page (pan-os-python's limit)."""
 
-MAX_MESSAGE_BYTES = 4 * 1024 * 1024
-"""A uid-message stays below the API's 5 MB request limit with room for the form encoding."""
-
 BENIGN = ("already exists, ignore", "does not exist, ignore unreg")
+
 
 def _vsys(location: Location) -> str:
     if location.is_panorama:
@@ -56,10 +60,26 @@ def _vsys(location: Location) -> str:
     return str(location.vsys)
 
 
+def _one_spelling(ip: str) -> str:
+    """The address as awspan writes it (registrations.yaml), whatever spelling the device chose;
+    a registered network (a delegated IPv4 prefix, PAN-OS 10.0+) as its CIDR."""
+    try:
+        return canonical_cidr(ip) if "/" in ip else canonical_address(ip)
+    except AddressError:
+        raise AwspanError(f"`show object registered-ip` answered {quote(ip)}, which is not an IP "
+                          "address or network") from None
+
+
 def read_registered(client: PanosClient, location: Location, prefix: str) -> Tags:
-    """awspan's tags of every registered IP (other tags are dropped on reading)."""
+    """awspan's tags of every registered IP (other tags are dropped on reading).
+
+    Paged as pan-os-python pages it: a full page asks for the next. Every full page must bring
+    an address not seen before; otherwise the device is not paging (it ignores `start-point`, or
+    repeats itself) and the read stops with an error instead of asking forever.
+    """
     vsys = _vsys(location)
     found: dict[str, set[str]] = {}
+    seen: set[str] = set()
     start = 1
     while True:
         cmd = (
@@ -68,17 +88,29 @@ def read_registered(client: PanosClient, location: Location, prefix: str) -> Tag
         )
         root = client.op(cmd, vsys=vsys)
         entries = root.findall("result/entry")
+        new = 0
         for entry in entries:
-            ip = (entry.get("ip") or "").strip()
+            ip = _one_spelling((entry.get("ip") or "").strip())
+            if ip not in seen:
+                seen.add(ip)
+                new += 1
             ours = {
                 t
                 for t in ((m.text or "").strip() for m in entry.iterfind("tag/member"))
                 if t.startswith(prefix)
             }
-            if ip and ours:
+            if ours:
                 found.setdefault(ip, set()).update(ours)
         if len(entries) < PAGE:
             break
+        if not new:
+            first, last = entries[0].get("ip"), entries[-1].get("ip")
+            raise AwspanError(
+                f"`show object registered-ip` does not page: asked for start-point {start}, the device "
+                f"answered {len(entries)} entries ({quote(first)} .. {quote(last)}) all seen before, after "
+                f"{len(seen)} distinct addresses; awspan stopped reading (a device that ignores "
+                "start-point would be asked forever); nothing was changed"
+            )
         start += len(entries)
     return {ip: frozenset(tags) for ip, tags in found.items()}
 
@@ -96,28 +128,34 @@ def _text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def uid_messages(d: Delta, limit: int = MAX_MESSAGE_BYTES) -> list[str]:
-    """The delta as uid-message documents of at most `limit` bytes each, unregisters first."""
+def uid_messages(d: Delta, budget: int = REQUEST_BUDGET, vsys: str = "vsys1") -> list[str]:
+    """The delta as uid-message documents, unregisters first, each sent in a request of at most
+    `budget` bytes on the wire (`type=user-id&cmd=...&vsys=...`, form-encoded)."""
     head, tail = "<uid-message><version>2.0</version><type>update</type><payload>", "</payload></uid-message>"
+    frame = form_size({"type": "user-id", "cmd": head + tail, "vsys": vsys})
     messages: list[str] = []
     parts: list[tuple[str, list[str]]] = []
-    size = len(head) + len(tail)
+    size = frame
+
+    def wrapper(kind: str) -> int:  # <kind></kind>, encoded
+        return encoded_size(f"<{kind}></{kind}>")
 
     def flush() -> None:
         nonlocal parts, size
         if parts:
             body = "".join(f"<{kind}>{''.join(items)}</{kind}>" for kind, items in parts)
             messages.append(head + body + tail)
-        parts, size = [], len(head) + len(tail)
+        parts, size = [], frame
 
     for kind, tags in (("unregister", d.unregister), ("register", d.register)):
         for entry in _entries(tags, kind == "register"):
-            cost = len(entry.encode()) + (0 if parts and parts[-1][0] == kind else 2 * len(kind) + 5)
-            if size + cost > limit and parts:
+            weight = encoded_size(entry)
+            cost = weight + (0 if parts and parts[-1][0] == kind else wrapper(kind))
+            if size + cost > budget and parts:
                 flush()
-                cost = len(entry.encode()) + 2 * len(kind) + 5
-            if size + cost > limit:
-                raise AwspanError(f"one registration is larger than {limit} bytes")
+                cost = weight + wrapper(kind)
+            if size + cost > budget:
+                raise AwspanError(f"one registration is {size + cost:,} bytes on the wire, over {budget:,}")
             if not parts or parts[-1][0] != kind:
                 parts.append((kind, []))
             parts[-1][1].append(entry)
@@ -164,7 +202,7 @@ def reconcile(
     d = delta(desired.tags, have)
     if phase == "unregister":
         d.register = {}
-    messages = uid_messages(d)
+    messages = uid_messages(d, vsys=_vsys(location))
     send(client, location, messages)
     reg, unreg = d.count()
     after = {}  # what the firewall holds now that the messages were taken

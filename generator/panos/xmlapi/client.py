@@ -31,6 +31,7 @@ from generator.addresses import is_loopback
 from generator.errors import AwspanError, quote, shorten
 from generator.panos.xmlapi import transport
 from generator.panos.xmlapi.neterrors import describe_connection, describe_tls
+from generator.panos.xmlapi.wire import REQUEST_LIMIT
 from generator.xmlsafe import UnsafeXML, safe_fromstring, safe_parser
 
 log = logging.getLogger(__name__)
@@ -176,7 +177,8 @@ class PanosClient:
             # One deadline for the whole request, a capped answer, and never a redirect
             # followed: it would carry X-PAN-KEY (or the keygen password) to another host.
             resp = transport.post(self.endpoint, params, headers, deadline=deadline,
-                                  max_bytes=self.max_answer_bytes, context=self._tls)
+                                  max_bytes=self.max_answer_bytes, context=self._tls,
+                                  max_request=REQUEST_LIMIT)
         except transport.TransportError as exc:
             raise _transport_error(exc, what, self.endpoint, deadline, self.max_answer_bytes) from None
         if 300 <= resp.status < 400:
@@ -236,7 +238,7 @@ class PanosClient:
         self._post(params)
 
     def multi_config(self, element: str, *, timeout: float | None = None) -> etree._Element:
-        """Every operation in one atomic request: all applied, or none (PAN-OS's promise).
+        """Every operation of one request atomically: all applied, or none (PAN-OS's promise).
 
         `timeout`: a batch of thousands of rules can take PAN-OS minutes; giving up early
         would leave us not knowing whether it landed, so push waits as long as for a commit.
@@ -339,4 +341,7 @@ def _transport_error(exc: transport.TransportError, what: str, endpoint: str, de
                           f"(firewall.max_answer_mb is {cap / 2**20:g})")
     if exc.kind == "connect":
         return PanosError(describe_connection(exc, endpoint))
+    if exc.kind == "request-too-large":  # never sent: known to have done nothing
+        return PanosError(f"{what} was not sent: it is {exc.detail} on the wire (the XML API's 5 MB "
+                          "request limit)", answered=True)
     return PanosError(f"the connection to the firewall broke during {what}: {shorten(exc.detail)}")

@@ -23,6 +23,11 @@ from generator.errors import shorten
 from generator.location import Location
 from generator.panos.xmlapi.client import PanosClient, PanosError
 
+SHOW_CONFIG_LOCKS = "<show><config-locks><vsys>all</vsys></config-locks></show>"
+"""Every config lock of the device. From PAN-OS 9.1 the command needs a `<vsys>` (without it the
+device answers "vsys not provided": pango issue #88 and its fix, which sends `all`; the answer's
+shape is in pan-os-upgrade-assurance issue #192). awspan needs 10.0+, so it always sends it."""
+
 _COMMENT = re.compile(
     r"^awspan push pid (\d+) on (\S+) since (\d{4}-\d\d-\d\d \d\d:\d\d UTC) \[([0-9a-f]+)\]$")
 
@@ -89,7 +94,7 @@ def describe(holder: Holder) -> str:
 def holder_text(client: PanosClient, location: Location) -> str | None:
     """Who holds the lock of the location, in words; None when `show config-locks` cannot be read."""
     try:
-        root = client.op("<show><config-locks></config-locks></show>", vsys=location.scope)
+        root = client.op(SHOW_CONFIG_LOCKS, vsys=location.scope)
     except PanosError:
         return None
     return "; ".join(f"it is {describe(h)}" for h in read_holders(root, location.scope)[:3]) or None

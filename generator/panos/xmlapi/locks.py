@@ -16,7 +16,7 @@ from lxml import etree
 from generator.errors import AwspanError, shorten
 from generator.location import Location
 from generator.panos.xmlapi.client import PanosClient, PanosError
-from generator.panos.xmlapi.lockinfo import holder_text
+from generator.panos.xmlapi.lockinfo import SHOW_CONFIG_LOCKS, holder_text
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ def release_lock(client: PanosClient, location: Location) -> str | None:
 
 def lock_owner(client: PanosClient, location: Location, comment: str) -> str | None:
     """Who holds the lock carrying our comment: the admin the API key belongs to."""
-    root = client.op("<show><config-locks></config-locks></show>", vsys=location.scope)
+    root = client.op(SHOW_CONFIG_LOCKS, vsys=location.scope)
     for entry in root.iter("entry"):  # <entry name="ADMIN"><type/><name>SCOPE</name>...<comment/>
         if (entry.findtext("comment") or "").strip() == comment and entry.get("name"):
             return entry.get("name")
@@ -93,16 +93,17 @@ def key_admin(client: PanosClient, location: Location, comment: str, configured:
 
     A partial commit names an admin, and PAN-OS commits that admin's pending changes. If
     firewall.admin named someone other than the key's owner, push would commit *their*
-    work and leave its own uncommitted, so a mismatch stops the push before any change.
+    work and leave its own uncommitted, so a mismatch stops the push before any change. A bare
+    API key's owner is read from the lock push just took (`show config-locks`); when that cannot
+    be read, push stops too, rather than trust firewall.admin unchecked.
     """
     owner = client.key_owner
     if owner is None:
         try:
             owner = lock_owner(client, location, comment)
         except PanosError as exc:
-            if not configured:
-                raise
-            log.warning("cannot check which admin the API key belongs to (%s); trusting firewall.admin", exc)
+            raise AwspanError(f"cannot tell which admin the API key belongs to: `show config-locks` failed "
+                              f"({exc}); nothing was changed") from None
     if configured and owner and configured != owner:
         raise AwspanError(f"firewall.admin is {configured!r} but the API key belongs to {owner!r}: a partial "
                           f"commit of {configured!r} would commit that admin's changes, not awspan's; "

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from lxml import etree
 
-from generator.location import Location
-from generator.panos.config.view import DeviceConfig, parse_container
+from generator.location import SHARED_XPATH, Location
+from generator.panos.config.view import DeviceConfig, parse_container, scope_names
+from generator.panos.plan.references import Inherited
 from generator.panos.xmlapi.client import PanosClient, PanosError
 
 
@@ -31,3 +32,40 @@ def read_location(client: PanosClient, location: Location, *, running: bool = Fa
     if container is None:
         raise location_missing(location)
     return parse_container(container, location)
+
+
+def read_inherited(client: PanosClient, location: Location) -> Inherited:
+    """The names of shared (one `get` of /config/shared) and, on Panorama, of each ancestor of
+    the device group (`show dg-hierarchy`, then one `get` per ancestor: Panorama nests device
+    groups at most four levels deep), candidate config: what the batch is checked against."""
+    out = Inherited([scope_names(read_node(client, SHARED_XPATH, running=False))])
+    if location.is_panorama:
+        try:
+            chain = device_group_ancestors(client, str(location.device_group))
+        except PanosError as exc:
+            out.gap = f"the device-group hierarchy could not be read ({exc})"
+            chain = []
+        for group in chain:
+            node = read_node(client, Location(vsys=None, device_group=group).base_xpath, running=False)
+            out.scopes.append(scope_names(node))
+    return out
+
+
+def device_group_ancestors(client: PanosClient, group: str) -> list[str]:
+    """One request, `show dg-hierarchy`: the device group's ancestors, nearest first.
+
+    The answer nests `<dg name=…>` elements under their parent (pan-os-python's
+    PanoramaDeviceGroupHierarchy.fetch reads it so; its tests/test_panorama.py holds a sample)."""
+    root = client.op("<show><dg-hierarchy></dg-hierarchy></show>")
+    top = root.find("result/dg-hierarchy")
+    if top is None:
+        raise PanosError("show dg-hierarchy: no <dg-hierarchy> in the answer")
+    for node in top.iter("dg"):
+        if node.get("name") == group:
+            out = []
+            parent = node.getparent()
+            while parent is not None and parent.tag == "dg":
+                out.append(str(parent.get("name")))
+                parent = parent.getparent()
+            return out
+    return []  # not in the hierarchy: a device group directly under shared

@@ -1,6 +1,6 @@
 """What the device is, read before anything else: `show system info`, the version gate, the lock scope.
 
-- **Version gate.** awspan's batch is one `multi-config` request. The XML API guide's page
+- **Version gate.** awspan's batch goes in `multi-config` requests. The XML API guide's page
   "Multi-config Request (API)" exists from PAN-OS 10.0; on 10.0 it says "Multi-config support
   is disabled by default" and names the CLI command `request multi-config enabled`; from 10.1
   on the sentence is gone (enabled). Below 10.0 push and plan refuse, naming the version and

@@ -37,7 +37,7 @@ class TransportError(Exception):
     """The request failed before a complete answer arrived; `kind` says how."""
 
     def __init__(self, kind: str, detail: str = "") -> None:
-        self.kind = kind  # "timeout" | "tls" | "too-large" | "connect" | "broken"
+        self.kind = kind  # "timeout" | "tls" | "too-large" | "connect" | "broken" | "request-too-large"
         self.detail = detail
         super().__init__(f"{kind}: {detail}" if detail else kind)
 
@@ -116,11 +116,16 @@ def _inflate(dec: zlib._Decompress, data: bytes, out: bytearray, limit: int) -> 
 
 
 def post(url: str, form: dict[str, str], headers: dict[str, str], *, deadline: float,
-         max_bytes: int = DEFAULT_MAX_ANSWER, context: ssl.SSLContext | None = None) -> Answer:
+         max_bytes: int = DEFAULT_MAX_ANSWER, context: ssl.SSLContext | None = None,
+         max_request: int | None = None) -> Answer:
     """POST `form` to `url` and return the whole answer, within `deadline` seconds in all.
 
-    Raises TransportError; never follows a redirect (a 3xx comes back as an Answer).
+    Raises TransportError; never follows a redirect (a 3xx comes back as an Answer). A body over
+    `max_request` bytes is not sent at all ("request-too-large").
     """
+    body = urllib.parse.urlencode(form).encode("ascii")
+    if max_request is not None and len(body) > max_request:
+        raise TransportError("request-too-large", f"{len(body):,} bytes, over the {max_request:,} allowed")
     parts = urllib.parse.urlsplit(url)
     host, port = parts.hostname or "", parts.port
     start = time.monotonic()
@@ -136,7 +141,6 @@ def post(url: str, form: dict[str, str], headers: dict[str, str], *, deadline: f
         conn = http.client.HTTPConnection(host, port, timeout=conn_timeout)
     watchdog = _Watchdog(conn, deadline)
     try:
-        body = urllib.parse.urlencode(form).encode("ascii")
         try:
             conn.connect()
             watchdog.sock = conn.sock
