@@ -133,19 +133,24 @@ def test_dag_filters_follow_pan_os_syntax():
             compile_filter(bad)
 
 
-def test_policy_match_resolves_a_dag_through_registrations(emu):
-    dag = "<entry name='web'><dynamic><filter>'awspan.web'</filter></dynamic></entry>"
+def _allow_to_dag(emu: EmulatorServer, name: str) -> None:
+    """A committed DAG `name` matching tag `awspan.<name>`, and an allow rule `to-<name>` to it, on top."""
+    dag = f"<entry name='{name}'><dynamic><filter>'awspan.{name}'</filter></dynamic></entry>"
     emu.edit_as("admin", "set", VSYS + "/address-group", dag)
     rule = (
-        "<entry name='to-web'><from><member>any</member></from><to><member>any</member></to>"
-        "<source><member>any</member></source><destination><member>web</member></destination>"
+        f"<entry name='to-{name}'><from><member>any</member></from><to><member>any</member></to>"
+        f"<source><member>any</member></source><destination><member>{name}</member></destination>"
         "<source-user><member>any</member></source-user><category><member>any</member></category>"
         "<application><member>any</member></application><service><member>any</member></service>"
         "<action>allow</action></entry>"
     )
     emu.edit_as("admin", "set", RULES, rule)
-    emu.edit_as("admin", "move", f"{RULES}/entry[@name='to-web']", where="top")
+    emu.edit_as("admin", "move", f"{RULES}/entry[@name='to-{name}']", where="top")
     assert emu.commit_as("admin")
+
+
+def test_policy_match_resolves_a_dag_through_registrations(emu):
+    _allow_to_dag(emu, "web")
     query = (
         "<test><security-policy-match><from>untrust</from><to>trust</to><source>198.51.100.1</source>"
         "<destination>10.0.0.9</destination><protocol>6</protocol><destination-port>443</destination-port>"
@@ -159,18 +164,7 @@ def test_policy_match_resolves_a_dag_through_registrations(emu):
 def test_an_ipv4_network_is_registered_and_holds_every_address_in_it(emu):
     """PAN-OS 10.0 and later register IPv4 subnets for dynamic address groups (emulator/userid.py):
     a DAG matching the network's tag holds every address inside it, and only those."""
-    dag = "<entry name='pods'><dynamic><filter>'awspan.pods'</filter></dynamic></entry>"
-    emu.edit_as("admin", "set", VSYS + "/address-group", dag)
-    rule = (
-        "<entry name='to-pods'><from><member>any</member></from><to><member>any</member></to>"
-        "<source><member>any</member></source><destination><member>pods</member></destination>"
-        "<source-user><member>any</member></source-user><category><member>any</member></category>"
-        "<application><member>any</member></application><service><member>any</member></service>"
-        "<action>allow</action></entry>"
-    )
-    emu.edit_as("admin", "set", RULES, rule)
-    emu.edit_as("admin", "move", f"{RULES}/entry[@name='to-pods']", where="top")
-    assert emu.commit_as("admin")
+    _allow_to_dag(emu, "pods")
     answer = _post(emu, type="user-id", cmd=REG.format(_entry("10.0.1.32/28", "awspan.pods")))
     assert 'status="success"' in answer.text
     shown = _post(emu, type="op", cmd="<show><object><registered-ip><ip>10.0.1.32/28</ip></registered-ip>"
