@@ -137,7 +137,8 @@ def test_the_plan_says_what_owns_an_interface_and_its_aws_text_stays_text():
         LOC.base_xpath)[0], LOC)
     plan = build_plan(frag, device, tag="awspan", bottom_rule="clean-up", admin=None, max_delete_percent=100)
     doc = build_document(plan, frag, device, inventory=Inventory.from_state(state))
-    owners = {a["ip"]: a["owner"] for r in doc["rules"] for d in r["destinations"] for a in d["addresses"]}
+    owners = {a["ip"]: a["owner"]
+              for r in doc["rules"] for d in r["after"]["destinations"] for a in d["addresses"]}
     assert owners["10.10.1.50"] == {"kind": "interface", "id": "eni-0a00000000000a010",
                                     "name": "load balancer web-alb", "interface": "eni-0a00000000000a010",
                                     "vpc": "vpc-0a11b22c33d44e55f"}
