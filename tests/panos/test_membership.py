@@ -170,7 +170,9 @@ def test_a_delegated_ipv4_prefix_is_registered_as_a_network_and_lets_its_pods_th
     config = ["--config", str(tmp_path / "policy.yaml")]
     assert main(["generate", *config, "--state", str(case / "state.yaml"), "--no-rulebase",
                  "--output", str(out)]) == 0
-    assert main(["push", *config, "--fragment", str(out)]) == 0, capsys.readouterr().err
+    # registrations.yaml is checked against the state it was generated from (issue 22)
+    assert main(["push", *config, "--fragment", str(out), "--state", str(case / "state.yaml")]) == 0, \
+        capsys.readouterr().err
     registered = emu.store.registry.snapshot()
     assert registered["10.10.1.32/28"] == {"awspan.sg-0a1b2c3d4e5f60006"}
     assert registered["10.10.1.50"] == {"awspan.sg-0a1b2c3d4e5f60004"}
