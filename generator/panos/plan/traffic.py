@@ -26,6 +26,7 @@ from lxml import etree
 
 from generator.panos.plan.inventory import Inventory
 from generator.provenance import parse_address_name
+from generator.vocab import PORT_PROTOCOLS
 
 PLAN_FORMAT = 2
 ANY_SOURCES = frozenset({"any", "0.0.0.0/0", "::/0"})
@@ -103,7 +104,7 @@ class Objects:
         """A service member as `tcp/443` strings (`application-default` and `any` as themselves)."""
         svc = self.get("service", member)
         if svc is not None:
-            for proto in ("tcp", "udp", "sctp"):
+            for proto in PORT_PROTOCOLS.values():
                 port = svc.findtext(f"protocol/{proto}/port")
                 if port:
                     return [f"{proto}/{p.strip()}" for p in port.split(",")]
