@@ -152,13 +152,15 @@ libyaml is missing, reads the null value too). awspan never writes them; a text 
 one is read by PyYAML alone. The pattern errs on the side of a false positive (the same
 characters inside quotes or a comment), which only costs speed."""
 
-_SUBSET_HINTS = ("\t", "%", "---", "...", "!", "?", "<<", "&", "*", ":]", ":}", ":,", ":[", ":{")
-"""Substrings without which _OUTSIDE_COMMON_SUBSET cannot match (`:?` is covered by `?`)."""
+_SUBSET_HINTS = ("\t", "%", "---", "...", "!", "?", "<<", "&", "*")
+_FLOW_COLON = re.compile(r":[\]\[{},?]")
+"""The flow-indicator part of _OUTSIDE_COMMON_SUBSET alone: a literal-led pattern `re` scans for
+in one pass (35 ms per 40 MB, where five `in` tests for `:]`, `:}`, ... took 220 ms)."""
 
 
 def _fast_path_allowed(text: str) -> bool:
     if not any(h in text for h in _SUBSET_HINTS):  # `in` is a fast C search: the usual case ends here
-        return True
+        return _FLOW_COLON.search(text) is None
     return _OUTSIDE_COMMON_SUBSET.search(text) is None
 
 
