@@ -15,7 +15,8 @@ from generator.errors import AwspanError
 from generator.location import Location
 from generator.panos.xmlapi.client import PanosClient, PanosError
 from tests.hostile.server import HostileServer
-from tests.panos.helpers import address, first_fragment, write_policy
+from tests.panos.helpers import address, first_fragment
+from tests.policies import OMIT, write_policy
 
 
 def test_the_key_travels_only_in_the_header(emu: EmulatorServer):
@@ -78,7 +79,7 @@ def test_keygen_from_username_and_password_and_the_admin_is_the_user(emu, tmp_pa
     monkeypatch.delenv("PANOS_API_KEY", raising=False)
     monkeypatch.setenv("PANOS_USERNAME", "automation")
     monkeypatch.setenv("PANOS_PASSWORD", "automation")
-    policy = write_policy(tmp_path, emu.url, admin=None)
+    policy = write_policy(tmp_path, emu.url, firewall={"admin": OMIT})
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
     emu.edit_as("admin", "set", Location().xpath("address"), address("admins-work", "10.8.0.1/32", tag=None))
@@ -93,7 +94,7 @@ def test_keygen_from_username_and_password_and_the_admin_is_the_user(emu, tmp_pa
 def test_a_bare_api_key_finds_its_admin_through_its_lock(emu, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
     monkeypatch.delenv("PANOS_USERNAME", raising=False)
-    policy = write_policy(tmp_path, emu.url, admin=None)
+    policy = write_policy(tmp_path, emu.url, firewall={"admin": OMIT})
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
     emu.edit_as("admin", "set", Location().xpath("address"), address("admins-work", "10.8.0.1/32", tag=None))

@@ -10,16 +10,16 @@ from emulator import EmulatorServer
 from emulator.device import DeviceProfile
 from generator.cli.main import main
 from generator.location import Location
-from tests.panos.helpers import address, fragment, rule, write_policy
+from tests.panos.helpers import address, fragment, rule
+from tests.policies import write_policy
 
 LOC = Location(vsys=None, device_group="dg1", rulebase="pre")
-DG = "{device_group: dg1, rulebase: pre}"
+DG = {"device_group": "dg1", "rulebase": "pre"}
 
 
 def _push(server: EmulatorServer, tmp_path: Path, monkeypatch, capsys, *, push_to_devices: bool = True):
     monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-    extra = "  push_to_devices: true" if push_to_devices else ""
-    policy = write_policy(tmp_path, server.url, location=DG, extra_fw=extra)
+    policy = write_policy(tmp_path, server.url, firewall={"location": DG, "push_to_devices": push_to_devices})
     frag = tmp_path / "fragment.xml"
     frag.write_text(fragment([rule("sg-1", destination=["web-1"])],
                              addresses=[address("web-1", "10.0.1.10/32")], location=LOC))
@@ -84,7 +84,7 @@ def test_without_push_to_devices_there_is_no_commit_all(tmp_path, monkeypatch, c
 def test_push_to_devices_on_a_firewall_location_is_a_policy_error(tmp_path, monkeypatch, capsys):
     with EmulatorServer() as server:
         monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-        policy = write_policy(tmp_path, server.url, extra_fw="  push_to_devices: true")
+        policy = write_policy(tmp_path, server.url, firewall={"push_to_devices": True})
         capsys.readouterr()
         assert main(["plan", "--config", str(policy)]) == 1
         err = capsys.readouterr().err

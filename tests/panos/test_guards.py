@@ -10,7 +10,8 @@ import pytest
 from emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.config.canonical import canonical_text
-from tests.panos.helpers import address, first_fragment, fragment, rule, rule_names, write_policy
+from tests.panos.helpers import address, first_fragment, fragment, rule, rule_names
+from tests.policies import DG1_PRE, write_policy
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def snapshot(emu: EmulatorServer) -> tuple[str, str]:
 
 
 def test_deleting_over_the_threshold_needs_force(pushed: EmulatorServer, awspan, policy: Path):
-    write_policy(policy.parent, pushed.url, min_existing=4)  # 4 rules are managed: the floor is met
+    write_policy(policy.parent, pushed.url, safety={"min_existing": 4})  # 4 rules managed: floor met
     before = snapshot(pushed)
     one_left = fragment([rule("sg-db-all", source=["10.20.0.0/16"], destination=["10.0.2.10"],
                               service=["any"])])
@@ -58,7 +59,7 @@ def test_an_empty_fragment_while_rules_are_managed_needs_force(pushed: EmulatorS
 
 
 def test_a_missing_bottom_rule_stops_the_push(emu: EmulatorServer, awspan, policy: Path):
-    write_policy(policy.parent, emu.url, bottom="no-such-rule")
+    write_policy(policy.parent, emu.url, rules={"bottom_rule": "no-such-rule"})
     before = snapshot(emu)
     res = awspan("push", fragment=first_fragment())
     assert res.code == 1 and "'no-such-rule'" in res.err and "not in the rulebase" in res.err
@@ -136,7 +137,7 @@ def test_panorama_device_group_pre_rulebase(tmp_path: Path, monkeypatch, capsys)
     loc = Location(vsys=None, device_group="dg1", rulebase="pre")
     with EmulatorServer(panorama=True) as server:
         monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-        policy = write_policy(tmp_path, server.url, location="{device_group: dg1, rulebase: pre}")
+        policy = write_policy(tmp_path, server.url, firewall={"location": DG1_PRE})
         frag = tmp_path / "fragment.xml"
         frag.write_text(fragment([rule("sg-1", destination=["web-1"]), rule("sg-2", destination=["web-1"])],
                                  addresses=[address("web-1", "10.0.1.10/32")], location=loc))
@@ -152,7 +153,7 @@ def test_panorama_device_group_pre_rulebase(tmp_path: Path, monkeypatch, capsys)
 
 def test_an_admin_that_is_not_the_keys_owner_stops_the_push(emu: EmulatorServer, awspan, policy: Path):
     """A partial commit of firewall.admin would commit that admin's pending work, not awspan's."""
-    write_policy(policy.parent, emu.url, admin="admin")
+    write_policy(policy.parent, emu.url, firewall={"admin": "admin"})
     emu.edit_as("admin", "set", Location().xpath("address"), address("admins-work", "10.8.0.1/32", tag=None))
     before = snapshot(emu)
     res = awspan("push", fragment=first_fragment())

@@ -13,7 +13,7 @@ from emulator import EmulatorServer
 from generator.cli.main import main
 from generator.panos.xmlapi.client import PanosClient, api_endpoint
 from generator.policy import load_policy
-from tests.panos.helpers import write_policy
+from tests.policies import write_policy
 
 FW_VARS = ("PANOS_URL", "PANOS_HOSTNAME", "PANOS_API_KEY", "PANOS_USERNAME", "PANOS_PASSWORD",
            "PANOS_CA_BUNDLE")
@@ -72,7 +72,7 @@ def test_panos_hostname_is_an_alias_with_https_assumed(clean_env, tmp_path: Path
 
 def test_no_url_anywhere_names_every_place_to_set_it(clean_env, tmp_path: Path, capsys):
     clean_env.setenv("PANOS_API_KEY", "k")
-    policy = write_policy(tmp_path, "null")
+    policy = write_policy(tmp_path, None)
     code, err = _snapshot(capsys, policy, tmp_path)
     assert code == 1 and err.count("\n") == 1
     assert "no firewall URL: set firewall.url in policy.yaml, or PANOS_URL" in err and "PANOS_HOSTNAME" in err

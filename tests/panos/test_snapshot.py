@@ -71,11 +71,12 @@ def test_a_failed_snapshot_keeps_the_previous_file(emu: EmulatorServer, awspan, 
 
 def test_panorama_snapshot_keeps_pre_and_post_rules(tmp_path: Path, monkeypatch, capsys):
     from generator.cli.main import main
-    from tests.panos.helpers import write_policy
+    from tests.policies import write_policy
 
     with EmulatorServer(panorama=True) as server:
         monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-        policy = write_policy(tmp_path, server.url, location="{device_group: dg1, rulebase: post}")
+        post = {"device_group": "dg1", "rulebase": "post"}
+        policy = write_policy(tmp_path, server.url, firewall={"location": post})
         out = tmp_path / "rulebase.xml"
         assert main(["snapshot", "--config", str(policy), "--output", str(out)]) == 0, capsys.readouterr().err
         doc = etree.parse(str(out)).getroot()
@@ -87,9 +88,9 @@ def test_panorama_snapshot_keeps_pre_and_post_rules(tmp_path: Path, monkeypatch,
 
 
 def test_a_location_that_does_not_exist_is_one_readable_error(emu: EmulatorServer, awspan, policy: Path):
-    from tests.panos.helpers import write_policy
+    from tests.policies import write_policy
 
-    write_policy(policy.parent, emu.url, location="{vsys: vsys7}")
+    write_policy(policy.parent, emu.url, firewall={"location": {"vsys": "vsys7"}})
     res = awspan("snapshot", "--output", str(policy.parent / "rb.xml"))
     assert res.code == 1
     assert "vsys vsys7 does not exist on the firewall" in res.err
