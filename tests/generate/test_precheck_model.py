@@ -11,8 +11,9 @@ import pytest
 from lxml import etree
 
 from generator.generate import step as command
-from generator.generate.model import Address, AddressGroup, Fragment, build_fragment
-from generator.generate.model import Rule as ModelRule
+from generator.generate.model import build_fragment
+from generator.generate.objects import Address, AddressGroup, Fragment
+from generator.generate.objects import Rule as ModelRule
 from generator.generate.permissions import ServiceObject
 from generator.generate.precheck import _say, candidate_tree, candidates, own_objects, run_precheck
 from generator.generate.render import render_fragment
