@@ -145,3 +145,9 @@ def test_a_shared_vpc_may_list_its_subnets_twice(tmp_path, capsys):
     state_file.write_text(dump_yaml(state))
     rc, _, err = generate_cli(capsys, tmp_path / "fragment.xml", "--no-rulebase", state=state_file)
     assert rc == 0, err
+    alone = tmp_path / "alone.yaml"
+    alone.write_text(dump_yaml(example_state_data()))
+    rc, _, err = generate_cli(capsys, tmp_path / "alone.xml", "--no-rulebase", state=alone)
+    assert rc == 0, err
+    # the second record adds no instance: the fragment is the one of the VPC seen once
+    assert (tmp_path / "fragment.xml").read_bytes() == (tmp_path / "alone.xml").read_bytes()
