@@ -131,24 +131,24 @@ def test_the_batch_rejected_by_pan_os_names_the_operation(emu: EmulatorServer, a
     assert emu.config_locks() == {}
 
 
-def test_panorama_device_group_pre_rulebase(tmp_path: Path, monkeypatch, capsys):
+@pytest.mark.emulator(panorama=True)
+def test_panorama_device_group_pre_rulebase(emu: EmulatorServer, tmp_path: Path, monkeypatch, capsys):
     from generator.cli.main import main
 
     loc = Location(vsys=None, device_group="dg1", rulebase="pre")
-    with EmulatorServer(panorama=True) as server:
-        monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-        policy = write_policy(tmp_path, server.url, firewall={"location": DG1_PRE})
-        frag = tmp_path / "fragment.xml"
-        frag.write_text(fragment([rule("sg-1", destination=["web-1"]), rule("sg-2", destination=["web-1"])],
-                                 addresses=[address("web-1", "10.0.1.10/32")], location=loc))
-        assert main(["push", "--config", str(policy), "--fragment", str(frag)]) == 0, capsys.readouterr().err
-        running = server.running()
-        names = [e.get("name") for e in running.xpath(loc.rules_xpath + "/entry")]
-        assert names == ["allow-admin-ssh", "block-known-bad", "sg-1", "sg-2", "clean-up"]
-        post = [e.get("name") for e in running.xpath(Location(vsys=None, device_group="dg1", rulebase="post")
-                                                     .rules_xpath + "/entry")]
-        assert post == ["post-deny-all"]
-        assert server.config_locks() == {}
+    monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
+    policy = write_policy(tmp_path, emu.url, firewall={"location": DG1_PRE})
+    frag = tmp_path / "fragment.xml"
+    frag.write_text(fragment([rule("sg-1", destination=["web-1"]), rule("sg-2", destination=["web-1"])],
+                             addresses=[address("web-1", "10.0.1.10/32")], location=loc))
+    assert main(["push", "--config", str(policy), "--fragment", str(frag)]) == 0, capsys.readouterr().err
+    running = emu.running()
+    names = [e.get("name") for e in running.xpath(loc.rules_xpath + "/entry")]
+    assert names == ["allow-admin-ssh", "block-known-bad", "sg-1", "sg-2", "clean-up"]
+    post = [e.get("name") for e in running.xpath(Location(vsys=None, device_group="dg1", rulebase="post")
+                                                 .rules_xpath + "/entry")]
+    assert post == ["post-deny-all"]
+    assert emu.config_locks() == {}
 
 
 def test_an_admin_that_is_not_the_keys_owner_stops_the_push(emu: EmulatorServer, awspan, policy: Path):
