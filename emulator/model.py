@@ -42,6 +42,35 @@ def shared_of(node: etree._Element) -> etree._Element | None:
     return root.find("shared")
 
 
+def ancestor_groups(scope: etree._Element | None) -> list[etree._Element]:
+    """A device group's ancestors, nearest first (empty for a vsys or shared).
+
+    Panorama keeps the hierarchy outside the device groups, in
+    `/config/readonly/devices/entry/device-group/entry[@name=DG]/parent-dg` (batfish's
+    PaloAlto_readonly grammar: `readonly devices NAME device-group NAME parent-dg NAME`); a
+    device group inherits the objects of its ancestors and of shared.
+    """
+    if scope is None or scope.tag != "entry" or scope.getparent() is None \
+            or scope.getparent().tag != "device-group":
+        return []
+    root = scope.getroottree().getroot()
+    parents = parent_groups(root)
+    groups = {g.get("name"): g for g in scope.getparent().iterfind("entry")}
+    out: list[etree._Element] = []
+    name = parents.get(scope.get("name") or "")
+    while name and name in groups and all(g.get("name") != name for g in out):
+        out.append(groups[name])
+        name = parents.get(name)
+    return out
+
+
+def parent_groups(root: etree._Element) -> dict[str, str]:
+    """Device group -> its parent (absent: a child of shared), from the readonly hierarchy."""
+    return {e.get("name"): (e.findtext("parent-dg") or "").strip()
+            for e in root.iterfind("readonly/devices/entry/device-group/entry")
+            if (e.findtext("parent-dg") or "").strip()}
+
+
 def entry_kind(entry: etree._Element) -> str | None:
     """'rule' (security), 'rule:<type>' (nat, ...), an object container tag, 'log-setting', or None."""
     if entry.tag != "entry":

@@ -20,7 +20,9 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from emulator.fleet import devices_answer
 from emulator.ha import ha_state_answer
+from emulator.model import parent_groups
 from emulator.policy_match import Flow, Matcher, result_entry
 from emulator.responses import (
     CODE_INVALID_COMMAND,
@@ -229,6 +231,40 @@ def _enable_multi_config(ctx: OpContext, cmd: etree._Element) -> etree._Element:
     return result_success(text="multi-config enabled")
 
 
+def _dg_hierarchy(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+    """`show dg-hierarchy` (Panorama): `<dg-hierarchy>` with one `<dg name=…>` per device group,
+    nested under its parent, as pan-os-python's PanoramaDeviceGroupHierarchy.fetch reads it."""
+    if not ctx.store.panorama:
+        raise ApiError(CODE_INVALID_COMMAND, "Invalid command: show dg-hierarchy is a Panorama command")
+    with ctx.store.mutex:
+        root = ctx.store.candidate
+        names = [e.get("name") for e in root.iterfind("devices/entry/device-group/entry")]
+        parents = parent_groups(root)
+    out = etree.Element("dg-hierarchy")
+    nodes: dict[str, etree._Element] = {}
+
+    def place(name: str, seen: tuple[str, ...] = ()) -> etree._Element:
+        if name not in nodes:
+            parent = parents.get(name)
+            holder = place(parent, (*seen, name)) if parent in names and parent not in seen else out
+            nodes[name] = etree.SubElement(holder, "dg", name=name, dg_id=str(names.index(name) + 11))
+        return nodes[name]
+
+    for name in names:
+        place(name)
+    return result_success([out])
+
+
+def _show_devices(connected_only: bool) -> Callable[[OpContext, etree._Element], etree._Element]:
+    """`show devices all|connected` (Panorama): its managed firewalls (emulator/fleet.py)."""
+    def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+        if not ctx.store.panorama:
+            raise ApiError(CODE_INVALID_COMMAND, "Invalid command: show devices is a Panorama command")
+        return devices_answer(ctx.store.fleet, connected_only)
+
+    return handler
+
+
 def _show_config(which: str) -> Callable[[OpContext, etree._Element], etree._Element]:
     def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         with ctx.store.mutex:
@@ -255,6 +291,9 @@ HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
     "show high-availability state": _ha_state,
     "show object registered-ip": lambda ctx, cmd: show_registered(
         ctx.store.registry, cmd, exploded=ctx.store.device.ipv6_text == "exploded"),
+    "show dg-hierarchy": _dg_hierarchy,
+    "show devices all": _show_devices(False),
+    "show devices connected": _show_devices(True),
     "show config running": _show_config("running"),
     "show config candidate": _show_config("candidate"),
 }
