@@ -151,8 +151,8 @@ class Api:
             entry["action"] = op_cmds.describe(cmd)
             self._fault(op_cmds.classify(cmd))
             return target.op(fw, op_cmds.describe(cmd), cmd, self.store.device.ipv6_text == "exploded")
-        raise ApiError(CODE_INVALID_COMMAND,
-                       f"type={req_type or '(missing)'} with a target firewall is not implemented by the emulator")
+        raise ApiError(CODE_INVALID_COMMAND, f"type={req_type or '(missing)'} with a target firewall "
+                       "is not implemented by the emulator")
 
     # -- keygen -------------------------------------------------------------------------
     def _keygen(self, params: dict[str, str]) -> Reply:

@@ -84,7 +84,7 @@ def _system_info(fw: ManagedFirewall, cmd: etree._Element, exploded: bool) -> et
 
 
 HANDLERS: dict[str, Callable[[ManagedFirewall, etree._Element, bool], etree._Element]] = {
-    "show object registered-ip": lambda fw, cmd, exploded: show_registered(fw.registry, cmd, exploded=exploded),
+    "show object registered-ip": lambda fw, cmd, exploded: show_registered(fw.registry, cmd, exploded),
     "test security-policy-match": _policy_match,
     "show system info": _system_info,
 }

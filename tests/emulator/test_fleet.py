@@ -65,8 +65,9 @@ def test_show_devices_lists_the_managed_firewalls_and_their_connection():
     with EmulatorServer(panorama=True, device=DeviceProfile(disconnected_devices=(FW2,))) as server:
         caller = Caller(server.url, server.api_key("automation"))
         every = caller.ok(type="op", cmd="<show><devices><all/></devices></show>")
-        assert [(e.findtext("serial"), e.findtext("connected")) for e in every.iterfind("result/devices/entry")] \
-            == [(FW1, "yes"), (FW2, "no")]
+        entries = every.iterfind("result/devices/entry")
+        listed = [(e.findtext("serial"), e.findtext("connected")) for e in entries]
+        assert listed == [(FW1, "yes"), (FW2, "no")]
         connected = caller.ok(type="op", cmd="<show><devices><connected/></devices></show>")
         assert [e.get("name") for e in connected.iterfind("result/devices/entry")] == [FW1]
         caller.close()
@@ -79,7 +80,8 @@ def test_show_devices_lists_the_managed_firewalls_and_their_connection():
 def test_dg_hierarchy_nests_each_group_under_its_parent(pano):
     _, caller = pano
     top = caller.ok(type="op", cmd="<show><dg-hierarchy></dg-hierarchy></show>").find("result/dg-hierarchy")
-    assert [(d.get("name"), d.getparent().get("name")) for d in top.iter("dg")] == [("aws", None), ("dg1", "aws")]
+    nesting = [(d.get("name"), d.getparent().get("name")) for d in top.iter("dg")]
+    assert nesting == [("aws", None), ("dg1", "aws")]
 
 
 def test_commit_all_gives_each_firewall_the_effective_rulebase_in_evaluation_order(pano):
@@ -144,7 +146,8 @@ def _uid(ip: str, tag: str) -> str:
 
 
 def test_each_firewall_has_its_own_registrations_and_its_dags_use_them():
-    dag = "<address-group><entry name='web-dag'><dynamic><filter>'web'</filter></dynamic></entry></address-group>"
+    dag = ("<address-group><entry name='web-dag'><dynamic><filter>'web'</filter></dynamic></entry>"
+           "</address-group>")
     config = panorama_config(dg_objects=dag, dg_pre=rule("to-web", dst="web-dag", service="service-https")
                              + CLEAN_UP)
     with EmulatorServer(config_xml=config, panorama=True, job_steps=0) as server:
