@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from generator.panos.plan.changes import Plan
     from generator.panos.push.apply import Pushed
     from generator.panos.xmlapi.client import PanosClient
+    from generator.panos.xmlapi.fleet import Fleet
     from generator.policy import Policy
     from generator.safety import UnsafePlan
 
@@ -186,7 +187,9 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.panos.plan.document import build_document, load_prefix_lists
     from generator.panos.plan.membership import load_membership, membership_delta, registration_guards
     from generator.panos.plan.saved import saved_block
+    from generator.panos.push.fleet_registrations import FleetRegistrations
     from generator.panos.push.registrations import read_registered
+    from generator.panos.review.fleet_render import fleet_document, fleet_warnings
     from generator.panos.review.plan_render import render_json
     from generator.panos.xmlapi.read_config import read_location
     from generator.panos.xmlapi.sysinfo import check_version, read_system_info
@@ -209,16 +212,37 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     doc["device"] = info.describe()
     doc["warnings"] = [*device_warnings, *doc["warnings"]]
     membership_refusal = None
-    if desired is not None:  # membership dynamic: the registrations push would send, no commit
+    fleet = _fleet(policy, client, desired is not None)
+    if fleet is not None:  # Panorama: the firewalls push reaches, and which are connected
+        doc["devices"] = fleet_document(fleet)
+        doc["warnings"] += fleet_warnings(fleet, policy.firewall.push_to_devices)
+    if desired is not None and fleet is not None:  # each firewall's own registrations (target=SERIAL)
+        regs = FleetRegistrations(client, fleet, desired)
+        regs.read()
+        doc["membership"] = regs.document()
+        doc["warnings"] += [e for e in regs.problems() if "not connected" not in e]
+        membership_refusal = next(iter(regs.guards(policy.safety)), None)
+    elif desired is not None:  # membership dynamic: the registrations push would send, no commit
         current = read_registered(client, location, desired.prefix)
         doc["membership"] = membership_delta(desired, current)
+        membership_refusal = next(iter(registration_guards(policy.safety, desired, current)), None)
+    if desired is not None:
         doc["summary"]["has_changes"] = doc["summary"]["has_changes"] or bool(
             doc["membership"]["register"] or doc["membership"]["unregister"])
-        membership_refusal = next(iter(registration_guards(policy.safety, desired, current)), None)
     if out:
         saved = dict(doc, saved=saved_block(the_plan, device, Path(fragment_path).read_bytes()))
         write_atomic(out, render_json(saved))
     return Planned(doc, the_plan, refusal(the_plan) or membership_refusal)
+
+
+def _fleet(policy: Policy, client: PanosClient, dynamic: bool) -> Fleet | None:
+    """On Panorama, when the firewalls matter (membership dynamic, push_to_devices): who they are."""
+    from generator.panos.xmlapi.fleet import read_fleet
+
+    location = policy.firewall.location
+    if not location.is_panorama or not (dynamic or policy.firewall.push_to_devices):
+        return None
+    return read_fleet(client, location)
 
 
 def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force: bool = False,
@@ -233,6 +257,7 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
     from generator.panos.plan.saved import load_saved_plan
     from generator.panos.push.apply import Pushed, PushSettings
     from generator.panos.push.apply import push as apply
+    from generator.panos.push.fleet_registrations import FleetRegistrations
     from generator.panos.push.registrations import read_registered, reconcile
 
     location = policy.firewall.location
@@ -251,7 +276,20 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
         min_existing=policy.safety.min_existing,
         push_to_devices=policy.firewall.push_to_devices,
         saved_plan=saved_plan,
+        fleet=_fleet(policy, client, desired is not None),
     )
+    if desired is not None and settings.fleet is not None:  # Panorama: every firewall's own registrations
+        regs = FleetRegistrations(client, settings.fleet, desired)
+        regs.read()
+        for guard in [] if force else regs.guards(policy.safety):
+            raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
+        regs.unregister()
+        result = apply(client, fragment, settings)
+        regs.register()
+        result.notes.append(regs.note())
+        result.incomplete += regs.problems()
+        result.requests = client.request_count
+        return Pushed(result, client.request_count, bool(client.key_owner))
     before = None
     if desired is not None:  # first take away what must go (less is always safe), unless it is too much
         current = read_registered(client, location, desired.prefix)

@@ -48,4 +48,9 @@ def run_push(args: argparse.Namespace) -> int:
     pushed = pipeline.push(policy, Credentials.from_env(policy), args.fragment, force=args.force,
                            description=args.description, plan_file=getattr(args, "plan", None))
     sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
+    sys.stdout.flush()
+    failure = pushed.failure()  # Panorama: firewalls left behind, named after the others are done
+    if failure is not None:
+        print(f"awspan push: {failure}", file=sys.stderr)
+        return 1
     return 0

@@ -82,6 +82,9 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     with _step("push"):
         pushed = pipeline.push(policy, credentials, str(fragment), description=describe_change(decisions))
     sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
+    failure = pushed.failure()  # Panorama: firewalls left behind, after the others are done
+    if failure is not None:
+        raise AwspanError(f"push reaction: `awspan push` left firewalls behind: {failure}")
     return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment),
             "collected": pairs if pairs is not None else "all"}
 

@@ -57,6 +57,7 @@ from generator.panos.push.progress import Progress, interrupted
 from generator.panos.push.sendbatch import BatchFailed, send_batch
 from generator.panos.push.verify import check_candidate
 from generator.panos.xmlapi.client import Job, PanosClient, PanosError
+from generator.panos.xmlapi.fleet import Fleet
 from generator.panos.xmlapi.lockinfo import lock_comment
 from generator.panos.xmlapi.locks import (  # noqa: F401 - PushFailed: imported from here by callers
     PushFailed,
@@ -93,6 +94,7 @@ class PushSettings:
     min_existing: int = 0  # safety.min_existing (policy default 10; 0: the percentage always applies)
     saved_plan: SavedPlanCheck | None = None  # push --plan FILE (plan/saved.py)
     push_to_devices: bool = False  # Panorama: commit-all to the device group afterwards (commitall.py)
+    fleet: Fleet | None = None  # Panorama: the firewalls the device group reaches (xmlapi/fleet.py)
 
 
 @dataclass
@@ -102,6 +104,7 @@ class PushResult:
     job: Job | None = None
     system: SystemInfo | None = None
     devices: list[DeviceResult] = field(default_factory=list)  # commit-all: one result per firewall
+    incomplete: list[str] = field(default_factory=list)  # firewalls left behind: push exits 1 after the rest
     requests: int = 0
     batch_requests: int = 0  # multi-config requests the batch took (the 5 MB limit cuts it)
     notes: list[str] = field(default_factory=list)
@@ -280,14 +283,25 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
 
 def _push_to_devices(client: PanosClient, fragment: FragmentView, s: PushSettings,
                      result: PushResult) -> None:
-    """Panorama's commit reaches no firewall: commit-all the device group, every device must end OK."""
+    """Panorama's commit reaches no firewall: commit-all the device group, and each descendant
+    group that holds firewalls (a parent's push does not reach its children's: commitall.py).
+    Every firewall must end OK; one that does not (or is not connected) is named in
+    `result.incomplete`, after the others got the push."""
     group = str(fragment.location.device_group)
-    outcome = commit_all(client, group, s.description or f"awspan: push device group {group}",
-                         s.commit_timeout)
-    result.devices = outcome.devices
-    problem = failure_text(group, outcome)
-    if problem:
-        raise PushFailed(problem)
+    fleet = s.fleet
+    groups = fleet.groups_with_devices() if fleet is not None else [group]
+    if fleet is not None and not groups:
+        result.incomplete.append(f"device group {group!r} (and its descendants) has no firewall assigned: "
+                                 "commit-all would push to nothing")
+        return
+    for name in groups:
+        outcome = commit_all(client, name, s.description or f"awspan: push device group {group}",
+                             s.commit_timeout)
+        result.devices += outcome.devices
+        expected = [d for d in fleet.devices if d.device_group == name] if fleet is not None else None
+        problem = failure_text(name, outcome, expected)
+        if problem:
+            result.incomplete.append(problem)
 
 
 def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, plan: Plan, admin: str,
@@ -370,3 +384,9 @@ class Pushed:
     result: PushResult
     requests: int
     keygen: bool
+
+    def failure(self) -> str | None:
+        """Why push exits 1 although it went through: the firewalls it left behind (Panorama)."""
+        if not self.result.incomplete:
+            return None
+        return "; ".join(self.result.incomplete) + "; every other firewall is done"

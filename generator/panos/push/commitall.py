@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from generator.errors import AwspanError
+from generator.errors import AwspanError, shorten
 from generator.panos.push.commit import MAX_DESCRIPTION, POLL_FIRST, POLL_MAX, CommitOutcomeUnknown
 from generator.panos.xmlapi.client import PanosClient, PanosError
+from generator.panos.xmlapi.fleet import ManagedDevice
 
 
 @dataclass
@@ -45,9 +46,11 @@ class DeviceResult:
         return self.result == "OK"
 
     def describe(self) -> str:
-        text = f"{self.serial}" + (f" ({self.name})" if self.name and self.name != self.serial else "")
-        text += f": {self.result}"
-        return text + (f": {'; '.join(self.messages)}" if self.messages else "")
+        """`SERIAL (name): RESULT: lines`, the device's strings escaped and cut."""
+        text = shorten(self.serial, 40) + (f" ({shorten(self.name, 63)})"
+                                           if self.name and self.name != self.serial else "")
+        text += f": {shorten(self.result, 20)}"
+        return text + (f": {shorten('; '.join(self.messages), 300)}" if self.messages else "")
 
 
 @dataclass
@@ -121,13 +124,26 @@ def commit_all(client: PanosClient, device_group: str, description: str, timeout
         pause = min(POLL_MAX, pause * 1.5)
 
 
-def failure_text(device_group: str, outcome: CommitAll) -> str | None:
-    """The error for a commit-all with a failing device (or no device at all), else None."""
-    if not outcome.devices:
+def failure_text(device_group: str, outcome: CommitAll,
+                 expected: list[ManagedDevice] | None = None) -> str | None:
+    """The error for a commit-all with a failing device (or no device at all), else None.
+
+    `expected`: the group's firewalls as Panorama listed them before (xmlapi/fleet.py). One the job
+    does not list was not pushed; one that is not connected is said so, whatever the job's words
+    for it (how Panorama reports a disconnected firewall in the job is not published)."""
+    if not outcome.devices and not expected:
         return (f"commit-all job {outcome.job} for device group {device_group!r} reported no device: "
                 "the firewalls got nothing (are they assigned to the device group and connected?)")
-    if outcome.failed or outcome.result not in ("OK", ""):
-        names = "; ".join(d.describe() for d in outcome.failed) or f"job result {outcome.result}"
+    offline = {d.serial for d in expected or [] if not d.connected}
+    listed = {d.serial for d in outcome.devices}
+    names = [d.describe() + (" (not connected to Panorama)" if d.serial in offline else "")
+             for d in outcome.failed]
+    names += [f"{d.describe()}: not in the job, not pushed" + (" (not connected to Panorama)"
+                                                               if not d.connected else "")
+              for d in expected or [] if d.serial not in listed]
+    if not names and outcome.result not in ("OK", ""):
+        names = [f"job result {shorten(outcome.result, 20)}"]
+    if names:
         return (f"Panorama committed, but pushing device group {device_group!r} to its firewalls failed on "
-                f"{names}")
+                f"{'; '.join(names)}")
     return None

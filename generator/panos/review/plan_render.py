@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from generator.panos.plan.diff import KIND_LABEL
+from generator.panos.review.fleet_render import devices_lines, fleet_membership_lines
 
 MD_LIMIT = 60_000
 """Characters the markdown may use: GitHub's 65,536 minus room for the cut line and a workflow's own
@@ -235,6 +236,8 @@ MEMBERSHIP_LINES = 200
 
 def membership_lines(m: dict[str, Any], limit: int = MEMBERSHIP_LINES) -> list[str]:
     """Membership dynamic: the User-ID registrations push would send (no commit needed)."""
+    if "devices" in m:  # Panorama: each firewall's own (fleet_render.py)
+        return fleet_membership_lines(m, limit)
     reg, unreg = m["register"], m["unregister"]
     if not reg and not unreg:
         return ["membership (User-ID registrations): the firewall holds exactly registrations.yaml"]
@@ -252,6 +255,8 @@ def render_text(doc: dict[str, Any]) -> str:
     out = [f"awspan plan for {doc['location']}: {headline(doc)}", f"  {_objects_line(doc)}"]
     if doc.get("device"):
         out.append(f"  device: {doc['device']}")
+    if doc.get("devices") is not None:
+        out += [f"  {line}" for line in devices_lines(doc["devices"])]
     out += [f"  {line}" for line in _status_lines(doc)]
     if doc["openings"]:
         out.append("opened (widest first):")
@@ -287,6 +292,9 @@ def render_markdown(doc: dict[str, Any]) -> str:
     out = [f"### awspan plan: {_cell(doc['location'])}", "", f"**{_cell(headline(doc))}**", ""]
     if doc.get("device"):
         out += [f"device: {_cell(doc['device'])}", ""]
+    if doc.get("devices") is not None:
+        head, *rows = devices_lines(doc["devices"])
+        out += [_cell(head), "", *(f"- {_cell(row.strip())}" for row in rows), ""]
     if s["has_changes"]:
         out += ["| | rules | flows |", "|---|---:|---:|",
                 f"| opened | {s['rules_opened']} | {s['flows_opened']} |",
