@@ -12,7 +12,12 @@ one device group. What the emulator models, and the evidence:
   `ip-address`, `model`, `sw-version`, `multi-vsys`, `vsys/entry[@name]` (PAN-OS and Panorama
   API guide, "Query a Firewall from Panorama (API)"; a live answer of Panorama 10.1 in
   cdot65/pan-os-upgrade `tests/test_flatten_xml_to_dict.py`; pan-os-python `panos/firewall.py`
-  `refreshall_from_xml` reads `serial`, `connected`, `hostname`, `multi-vsys`).
+  `refreshall_from_xml` reads `serial`, `connected`, `hostname`, `multi-vsys`). Each vsys entry
+  carries `shared-policy-status`, "In Sync" or "Out of Sync" (the values pan-os-python's
+  `FirewallState.set_shared_policy_synced` reads; empty in the live answer above, so clients must
+  take an empty status as unknown): the emulator says In Sync when the firewall enforces what a
+  push of Panorama's running config would give it now, Out of Sync otherwise (never pushed, or
+  Panorama's running config changed since).
 - commit-all for a device group pushes Panorama's running config to the firewalls assigned to
   that group itself: a parent group's push does not reach the firewalls of its children
   (pan-os-ansible issue #400: pushing a parent device group whose firewalls sit in child groups
@@ -133,7 +138,23 @@ def members(root: etree._Element, group: str) -> list[str]:
         "devices/entry/device-group/entry[@name=$g]/devices/entry/@name", g=group)]
 
 
-def devices_answer(fleet: Fleet, connected_only: bool) -> etree._Element:
+def group_of(root: etree._Element, serial: str) -> str | None:
+    found = root.xpath("devices/entry/device-group/entry[devices/entry/@name=$s]/@name", s=serial)
+    return str(found[0]) if found else None
+
+
+def sync_status(fw: ManagedFirewall, running: etree._Element) -> str:
+    """"In Sync" when the firewall enforces what a push of `running` would give it, else "Out of Sync"."""
+    group = group_of(running, fw.serial)
+    if group is None:
+        return ""
+    if fw.pushed is None:
+        return "Out of Sync"
+    now = pushed_policy(running, group, fw.serial)
+    return "In Sync" if etree.tostring(now) == etree.tostring(fw.pushed) else "Out of Sync"
+
+
+def devices_answer(fleet: Fleet, connected_only: bool, running: etree._Element) -> etree._Element:
     """`show devices all` / `show devices connected`."""
     devices = etree.Element("devices")
     for fw in fleet.firewalls():
@@ -147,4 +168,5 @@ def devices_answer(fleet: Fleet, connected_only: bool) -> etree._Element:
             etree.SubElement(entry, tag).text = text
         vsys = etree.SubElement(etree.SubElement(entry, "vsys"), "entry", name="vsys1")
         etree.SubElement(vsys, "display-name").text = "vsys1"
+        etree.SubElement(vsys, "shared-policy-status").text = sync_status(fw, running)
     return result_success([devices])

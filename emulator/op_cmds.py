@@ -260,7 +260,8 @@ def _show_devices(connected_only: bool) -> Callable[[OpContext, etree._Element],
     def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         if not ctx.store.panorama:
             raise ApiError(CODE_INVALID_COMMAND, "Invalid command: show devices is a Panorama command")
-        return devices_answer(ctx.store.fleet, connected_only)
+        with ctx.store.mutex:
+            return devices_answer(ctx.store.fleet, connected_only, ctx.store.running)
 
     return handler
 

@@ -286,7 +286,9 @@ def _push_to_devices(client: PanosClient, fragment: FragmentView, s: PushSetting
     """Panorama's commit reaches no firewall: commit-all the device group, and each descendant
     group that holds firewalls (a parent's push does not reach its children's: commitall.py).
     Every firewall must end OK; one that does not (or is not connected) is named in
-    `result.incomplete`, after the others got the push."""
+    `result.incomplete`, after the others got the push. A group is not pushed when this push
+    committed nothing on Panorama and Panorama reports none of its connected firewalls Out of
+    Sync: a start or stop in membership dynamic then costs no commit anywhere."""
     group = str(fragment.location.device_group)
     fleet = s.fleet
     groups = fleet.groups_with_devices() if fleet is not None else [group]
@@ -295,6 +297,12 @@ def _push_to_devices(client: PanosClient, fragment: FragmentView, s: PushSetting
                                  "commit-all would push to nothing")
         return
     for name in groups:
+        if fleet is not None and result.job is None and not fleet.out_of_sync(name):
+            result.notes.append(f"device group {name}: nothing committed on Panorama and no firewall out of "
+                                "sync: no commit-all (the firewalls' registrations need none)")
+            result.incomplete += [f"firewall {d.describe()} of device group {name} is not connected to "
+                                  "Panorama" for d in fleet.disconnected if d.device_group == name]
+            continue
         outcome = commit_all(client, name, s.description or f"awspan: push device group {group}",
                              s.commit_timeout)
         result.devices += outcome.devices

@@ -27,7 +27,7 @@ def device_label(d: dict[str, Any] | ManagedDevice) -> str:
 def fleet_document(fleet: Fleet) -> list[dict[str, Any]]:
     """The plan's `devices`: one entry per firewall (and vsys), in the hierarchy's order."""
     return [{"serial": d.serial, "name": d.name or None, "device_group": d.device_group, "vsys": d.vsys,
-             "connected": d.connected} for d in fleet.devices]
+             "connected": d.connected, "in_sync": d.in_sync} for d in fleet.devices]
 
 
 def fleet_warnings(fleet: Fleet, push_to_devices: bool) -> list[str]:
@@ -45,6 +45,7 @@ def devices_lines(devices: list[dict[str, Any]]) -> list[str]:
     out = [f"firewalls of the device group ({len(devices)}):"]
     for d in devices:
         state = "connected" if d["connected"] else "NOT CONNECTED"
+        state += {True: ", in sync", False: ", out of sync (push runs commit-all)"}.get(d.get("in_sync"), "")
         out.append(f"  {device_label(d)} in {shorten(d['device_group'], 63)}: {state}")
     return out
 

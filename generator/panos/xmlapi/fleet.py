@@ -16,7 +16,10 @@ firewalls (membership dynamic, push_to_devices), in requests that do not grow wi
    `connected` yes|no (PAN-OS and Panorama API guide, "Query a Firewall from Panorama (API)";
    pan-os-python `refresh_devices`; a live Panorama 10.1 answer in cdot65/pan-os-upgrade
    `tests/test_flatten_xml_to_dict.py`). A serial a group names that Panorama does not list is
-   not managed: it counts as not connected.
+   not managed: it counts as not connected. Each vsys entry's `shared-policy-status` says
+   whether the firewall enforces Panorama's running config: "In Sync" or "Out of Sync" (the
+   values pan-os-python's `FirewallState.set_shared_policy_synced` reads); it is empty in the
+   live answer above, so an empty status is unknown, never taken for either.
 
 So 2 + the number of groups requests, 3 for a device group without descendants. Each firewall
 is then reached through Panorama with `target=SERIAL` (push/fleet.py).
@@ -43,6 +46,7 @@ class ManagedDevice:
     device_group: str
     vsys: str = "vsys1"
     connected: bool = False
+    in_sync: bool | None = None  # shared-policy-status: In Sync / Out of Sync / not said
 
     def describe(self) -> str:
         """`007051000000001 (fw-a)`, with `/vsys2` after the serial on a multi-vsys firewall; the
@@ -66,6 +70,10 @@ class Fleet:
     @property
     def disconnected(self) -> list[ManagedDevice]:
         return [d for d in self.devices if not d.connected]
+
+    def out_of_sync(self, group: str) -> list[ManagedDevice]:
+        """Connected firewalls of `group` that Panorama reports Out of Sync (an earlier push missed them)."""
+        return [d for d in self.connected if d.device_group == group and d.in_sync is False]
 
     def groups_with_devices(self) -> list[str]:
         """The groups a commit-all must name: a push of a parent group does not reach the firewalls
@@ -132,15 +140,30 @@ def _assigned(client: PanosClient, group: str) -> list[tuple[str, str]]:
     return out
 
 
-def managed_devices(client: PanosClient) -> dict[str, tuple[str, bool]]:
-    """serial -> (hostname, connected) of every firewall Panorama manages: one `show devices all`."""
+SYNC = {"in sync": True, "out of sync": False}
+
+
+@dataclass(frozen=True)
+class Status:
+    """What `show devices all` says of one firewall."""
+
+    name: str = ""
+    connected: bool = False
+    sync: dict[str, bool | None] = field(default_factory=dict)  # vsys -> in sync
+
+
+def managed_devices(client: PanosClient) -> dict[str, Status]:
+    """serial -> Status of every firewall Panorama manages: one `show devices all`."""
     root = client.op(DEVICES_ALL)
     out = {}
     for entry in root.iterfind("result/devices/entry"):
         serial = (entry.findtext("serial") or entry.get("name") or "").strip()
         if serial:
-            out[serial] = ((entry.findtext("hostname") or "").strip(),
-                           (entry.findtext("connected") or "").strip().lower() == "yes")
+            sync = {(v.get("name") or "").strip():
+                    SYNC.get((v.findtext("shared-policy-status") or "").strip().lower())
+                    for v in entry.iterfind("vsys/entry")}
+            out[serial] = Status((entry.findtext("hostname") or "").strip(),
+                                 (entry.findtext("connected") or "").strip().lower() == "yes", sync)
     return out
 
 
@@ -153,7 +176,7 @@ def read_fleet(client: PanosClient, location: Location,
     status = managed_devices(client)
     for g in fleet.groups:
         for serial, vsys in _assigned(client, g):
-            name, connected = status.get(serial, ("", False))
-            fleet.devices.append(ManagedDevice(serial, name, g, vsys, connected))
+            st = status.get(serial, Status())
+            fleet.devices.append(ManagedDevice(serial, st.name, g, vsys, st.connected, st.sync.get(vsys)))
     return fleet
 
