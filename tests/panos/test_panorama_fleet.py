@@ -74,11 +74,13 @@ class Estate:
                 if inst["id"] == instance:
                     inst["state"] = value
 
-    def generate(self) -> None:
+    def generate(self, rulebase: Path | None = None) -> str:
         (self.tmp / "state.yaml").write_text(yaml.safe_dump(self.state))
-        code, _, err = self.run("generate", "--state", str(self.tmp / "state.yaml"), "--no-rulebase",
+        check = ["--rulebase", str(rulebase)] if rulebase else ["--no-rulebase"]
+        code, _, err = self.run("generate", "--state", str(self.tmp / "state.yaml"), *check,
                                 "--output", str(self.fragment))
         assert code == 0, err
+        return err
 
     def plan(self, fmt: str = "text") -> tuple[int, str]:
         code, out, err = self.run("plan", "--fragment", str(self.fragment), "--format", fmt)
@@ -213,4 +215,33 @@ def test_a_panorama_pair_after_a_failover_pushes_through_the_secondary_now_activ
         assert code == 0, err
         assert [r["type"] for r in primary.requests] == ["keygen", "op"]  # its HA state, nothing else
         assert [r["action"] for r in estate.requests("commit")] == ["partial", "all"]
+        assert estate.wrong() == []
+
+
+WEB_443 = "sg-0a1b2c3d4e5f60001-tcp-443"
+WEB_NET = ("<address>" + address("web-v4", "10.10.1.10/31") + address("web-v6", "2600:1f18:1234:5601::10")
+           + "</address><address-group><entry name='web-net'><static><member>web-v4</member>"
+           "<member>web-v6</member></static></entry></address-group>")
+
+
+@pytest.mark.parametrize(("override", "left_out"), [
+    ("", True),  # the parent's web-net covers web-1 and web-2 (both families): the rule is left out
+    ("<address>" + address("web-v4", "10.10.1.10") + "</address>", False),  # dg1 narrows it: kept
+])
+def test_the_already_allowed_check_reads_the_hierarchy_and_every_firewall_stays_exact(
+        tmp_path, monkeypatch, capsys, override, left_out):
+    """A parent device group's pre-rule already allows https to the web servers (its group web-net).
+    snapshot reads shared, the parent and dg1; generate leaves the managed https rule out only when
+    what dg1's firewalls resolve web-net to covers it (dg1's own web-v4 overrides the parent's)."""
+    config = panorama_config(
+        shared_post=rule("shared-deny-all", action="deny"), parent_objects=WEB_NET,
+        parent_pre=rule("aws-web", dst="web-net", service="service-https"), dg_objects=override)
+    with EmulatorServer(config_xml=config, panorama=True, job_steps=1) as server:
+        estate = Estate(server, tmp_path, monkeypatch, capsys, "static")
+        code, _, err = estate.run("snapshot", "--output", str(tmp_path / "rulebase.xml"))
+        assert code == 0, err
+        report = estate.generate(tmp_path / "rulebase.xml")
+        assert (f"left out {WEB_443}: already allowed" in report) is left_out, report
+        code, out, err = estate.push()
+        assert code == 0, err
         assert estate.wrong() == []
