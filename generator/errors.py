@@ -39,6 +39,10 @@ MESSAGE_LIMIT = 1000
 """The longest error line the command line prints (values in it are cut at QUOTE_LIMIT already)."""
 _CONTROL = {i: f"\\x{i:02x}" for i in (*range(0x20), *range(0x7F, 0xA0))}
 _CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t", 0x2028: "\\u2028", 0x2029: "\\u2029"})
+# bidi controls and zero-width characters reorder or hide what a reader sees (an AWS Name tag can
+# hold them): shown as escapes too
+_CONTROL.update({i: f"\\u{i:04x}" for i in (0x061C, *range(0x200B, 0x2010), *range(0x202A, 0x202F),
+                                              *range(0x2066, 0x206A), 0xFEFF)})
 
 
 def shorten(text: object, limit: int = QUOTE_LIMIT) -> str:
