@@ -35,7 +35,7 @@ from generator.panos.plan.changes import build_plan
 from generator.panos.plan.document import build_document
 from generator.panos.review.plan_render import RENDERERS
 from generator.panos.xmlapi.client import PanosClient
-from generator.panos.xmlapi.read_config import read_location
+from generator.panos.xmlapi.read_config import read_inherited, read_location
 from generator.safety import Safety
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -164,7 +164,7 @@ def main() -> None:
         reads_cpu = time.thread_time() - own0
         t2 = time.perf_counter()
         plan = build_plan(frag, cand, tag="awspan", bottom_rule="clean-up", admin="automation",
-                          safety=Safety(), running=run)
+                          safety=Safety(), running=run, inherited=lambda: read_inherited(client, LOC))
         t3 = time.perf_counter()
         doc = build_document(plan, frag, cand)
         t4 = time.perf_counter()

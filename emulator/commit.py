@@ -1,20 +1,39 @@
 """Commit jobs: what `type=commit` enqueues and `show jobs id N` reports.
 
 The new running config is decided when the commit is enqueued (PAN-OS snapshots the
-candidate then), while the job's *status* walks ACT -> FIN over `job_steps` polls, so
-that clients exercise their polling loop.
+candidate then) and lands when the job's time (`commit_seconds`) is up (Landing), while the
+job's *status* walks ACT -> FIN over `job_steps` polls and that time, so that clients
+exercise their polling loop.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 
 if TYPE_CHECKING:
     from emulator.fleet import DeviceOutcome
+
+
+@dataclass
+class Landing:
+    """What a successful commit job makes running, applied when the job's time is up.
+
+    Until then the committed changes are still pending: candidate entries keep their admin
+    stamps, `check pending-changes` says yes, running (`show`) is the old config. PAN-OS keeps
+    uncommitted changes "until a commit executes successfully" (PAN-OS 10.1 new features,
+    "Persistent Uncommitted Changes"), and a job in progress is visible in `show jobs all`
+    (PAN-OS CLI Quick Start, "Commit Configuration Changes"; KB "PAN-OS 7.1 Commit workflow
+    and queueing": commits queue, `show jobs` lists them).
+    """
+
+    ready_at: float  # time.monotonic() when the job's changes land
+    running: Any  # lxml element: the running config once the job lands
+    ops: list[Any]  # the journal's ConfigOps this job commits
+    committer: str
 
 
 @dataclass

@@ -261,6 +261,7 @@ def _show_devices(connected_only: bool) -> Callable[[OpContext, etree._Element],
         if not ctx.store.panorama:
             raise ApiError(CODE_INVALID_COMMAND, "Invalid command: show devices is a Panorama command")
         with ctx.store.mutex:
+            ctx.store.settle()
             return devices_answer(ctx.store.fleet, connected_only, ctx.store.running)
 
     return handler
@@ -269,6 +270,7 @@ def _show_devices(connected_only: bool) -> Callable[[OpContext, etree._Element],
 def _show_config(which: str) -> Callable[[OpContext, etree._Element], etree._Element]:
     def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         with ctx.store.mutex:
+            ctx.store.settle()
             root = ctx.store.running if which == "running" else ctx.store.candidate
             return result_success([copy.deepcopy(root)])
 

@@ -348,10 +348,12 @@ class EmulatorServer:
 
     def running(self) -> etree._Element:
         with self.store.mutex:
+            self.store.settle()
             return copy.deepcopy(self.store.running)
 
     def candidate(self) -> etree._Element:
         with self.store.mutex:
+            self.store.settle()
             return copy.deepcopy(self.store.candidate)
 
     def view(self, running: bool) -> etree._Element:
@@ -384,7 +386,8 @@ class EmulatorServer:
         self.store.remove_lock(kind, admin, scope)
 
     def commit_as(self, admin: str, partial: bool = True, description: str = "") -> bool:
-        """Commit `admin`'s changes (or all, partial=False) and finish the job; True when it succeeded."""
+        """Commit `admin`'s changes (or all, partial=False); True when the job succeeds. Its changes land
+        in running at once, or when its time is up with `commit_seconds` (a job in progress)."""
         job = self.store.commit(admin, {admin} if partial else None, description)
         return job is None or job.ok
 

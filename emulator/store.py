@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from emulator import xpath as xp
-from emulator.commit import Job
+from emulator.commit import Job, Landing
 from emulator.config_ops import (
     Applied,
     ConfigOp,
@@ -103,6 +103,7 @@ class Store:
         self.config_locks: dict[str, Lock] = {}
         self.commit_locks: dict[str, Lock] = {}
         self.jobs: dict[int, Job] = {}
+        self.landings: list[Landing] = []  # commits enqueued whose changes are not in running yet
         self._next_job = 1
         self._dirty = 0
         self.index = ChildIndex()  # of the candidate, kept current by every write
@@ -112,6 +113,7 @@ class Store:
     # -- reads ------------------------------------------------------------------------
     def read(self, xpath: str | None, running: bool) -> list[etree._Element]:
         with self.mutex:
+            self.settle()
             root, index = (self.running, self.running_index) if running else (self.candidate, self.index)
             found = xp.select_indexed(root, xpath, index)
             nodes = [copy.deepcopy(node) for node in found]
@@ -147,6 +149,7 @@ class Store:
         the batch fails).
         """
         with self.mutex:
+            self.settle()
             if strict:
                 return self._write_strict(admin, ops)
             return self._write(admin, ops)
@@ -222,11 +225,13 @@ class Store:
     # -- pending changes, revert ------------------------------------------------------
     def pending_admins(self) -> list[str]:
         with self.mutex:
+            self.settle()
             return sorted({op.admin for op in self.journal})
 
     def revert(self, admins: set[str] | None) -> bool:
         """Drop the changes of `admins` (all when None): candidate = running + the kept ops."""
         with self.mutex:
+            self.settle()
             kept = [op for op in self.journal if admins is not None and op.admin not in admins]
             changed = len(kept) != len(self.journal)
             candidate = copy.deepcopy(self.running)
@@ -264,21 +269,26 @@ class Store:
         """Enqueue a commit (full when `admins` is None); None when there is nothing to commit.
 
         `fail` (fault injection) is asked once a job is certain; detail lines it returns make
-        the job end FIN/FAIL, leaving running unchanged.
+        the job end FIN/FAIL, leaving running unchanged. What the job commits lands (running,
+        the journal, the stamps) when its time is up (`commit_seconds`; at once by default):
+        until then the changes are still pending, as on PAN-OS (Landing).
         """
         with self.mutex:
+            self.settle()
             self.check_commit_lock(admin)
-            ops = [op for op in self.journal if admins is None or op.admin in admins]
+            flying = {id(op) for landing in self.landings for op in landing.ops}
+            waiting = [op for op in self.journal if id(op) not in flying]  # not in a job already
+            ops = [op for op in waiting if admins is None or op.admin in admins]
             if not ops:
                 return None
             failure = fail() if fail is not None else None
             details: list[str]
             # every pending change is theirs: same as a full commit
-            if admins is None or {op.admin for op in self.journal} <= admins:
+            if admins is None or {op.admin for op in waiting} <= admins:
                 new_running = copy.deepcopy(self.candidate)
                 strip_stamps(new_running)
-            else:
-                new_running = copy.deepcopy(self.running)
+            else:  # replayed onto what running will be once the jobs before this one land
+                new_running = copy.deepcopy(self.landings[-1].running if self.landings else self.running)
                 undo = UndoLog()
                 index = ChildIndex()
                 try:
@@ -297,17 +307,12 @@ class Store:
                     del self.config_locks[scope]
             if failure:
                 details = [*failure, "Commit failed"]
+            ready = time.monotonic() + self.commit_seconds
             if ok:
                 assert new_running is not None
-                self.running = new_running
-                self.running_index = ChildIndex()
-                self.journal = [op for op in self.journal if not (admins is None or op.admin in admins)]
-                strip_stamps(self.candidate, admins)  # None: every admin's
                 details = ["Configuration committed successfully"]
-                # PAN-OS releases the committer's commit locks after a commit (config locks stay)
-                for scope in [s for s, lock in self.commit_locks.items() if lock.admin == admin]:
-                    del self.commit_locks[scope]
-
+                self.landings.append(Landing(ready, new_running, ops, admin))
+                self.settle()  # at once unless the job takes time
             job = Job(
                 id=self._next_job,
                 user=admin,
@@ -316,7 +321,7 @@ class Store:
                 details=details,
                 polls_left=self.job_steps,
                 enqueued=now_text(),
-                ready_at=time.monotonic() + self.commit_seconds,
+                ready_at=ready,
             )
             if self.job_steps == 0 and not self.commit_seconds:
                 job.finished = job.enqueued
@@ -324,12 +329,28 @@ class Store:
             self._next_job += 1
             return job
 
+    def settle(self) -> None:
+        """Land the commits whose time is up, in the order they were enqueued."""
+        with self.mutex:
+            while self.landings and self.landings[0].ready_at <= time.monotonic():
+                landing = self.landings.pop(0)
+                self.running = landing.running
+                self.running_index = ChildIndex()
+                done = {id(op) for op in landing.ops}
+                self.journal = [op for op in self.journal if id(op) not in done]
+                still = {op.admin for op in self.journal}  # their later changes keep their stamps
+                strip_stamps(self.candidate, None if not still else {op.admin for op in landing.ops} - still)
+                # PAN-OS releases the committer's commit locks after a commit (config locks stay)
+                for scope in [s for s, lock in self.commit_locks.items() if lock.admin == landing.committer]:
+                    del self.commit_locks[scope]
+
     def commit_all(self, admin: str, device_group: str, description: str, merge: bool = True) -> Job:
         """Panorama's push of a device group to its firewalls: a job with one result per firewall of
         the group (emulator/fleet.py), each that takes it enforcing the group's pushed policy.
         `merge`: merge-with-candidate-cfg, each firewall's own uncommitted changes committed along
         (kept on the job: the firewalls' local configs are not modelled)."""
         with self.mutex:
+            self.settle()  # what Panorama pushes is its running config, commits that landed included
             groups = self.running.xpath("devices/entry/device-group/entry/@name")
             if device_group not in groups:
                 raise ApiError(CODE_NOT_PRESENT, f"device-group {device_group} does not exist")
@@ -346,6 +367,7 @@ class Store:
 
     def job(self, job_id: int) -> Job | None:
         with self.mutex:
+            self.settle()
             job = self.jobs.get(job_id)
             if job is not None:
                 job.poll(now_text())

@@ -20,6 +20,7 @@ from emulator.catalog import PREDEFINED_SERVICES
 from emulator.index import ChildIndex
 from emulator.ipaddr import is_literal, is_netmask
 from emulator.model import (
+    ancestor_groups,
     member_lists,
     members,
     scope_of,
@@ -72,10 +73,13 @@ class Validator:
         containers: tuple[str, ...],
         name: str,
     ) -> bool:
-        return any(
+        if any(
             self._has(scope, c, name) or (shared is not scope and self._has(shared, c, name))
             for c in containers
-        )
+        ):
+            return True
+        # a device group also inherits from its ancestors (rarely needed: looked up last)
+        return any(self._has(group, c, name) for group in ancestor_groups(scope) for c in containers)
 
     # -- entry points -------------------------------------------------------------------
     def check_entries(self, entries: list[tuple[str, etree._Element]]) -> None:
@@ -175,7 +179,8 @@ class Validator:
                     fields.append((ref.field, [value.strip()], ref.targets))
             elif ref.path:
                 if ref.field in lists:
-                    fields.append((ref.field, members(entry, ref.path), ref.targets))
+                    # PAN-OS names a nested field by its path: "r -> profile-setting -> group"
+                    fields.append((ref.path.replace("/", " -> "), members(entry, ref.path), ref.targets))
             else:
                 fields.append((ref.field, lists.get(ref.field, []), ref.targets))
         return fields

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from generator.collect.sessions import SessionFactory
+    from generator.panos.config.view import DeviceConfig
     from generator.panos.plan.changes import Plan
     from generator.panos.push.apply import Pushed
     from generator.panos.xmlapi.client import PanosClient
@@ -188,10 +189,11 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.panos.plan.membership import load_membership, membership_delta, registration_guards
     from generator.panos.plan.saved import saved_block
     from generator.panos.push.fleet_registrations import FleetRegistrations
+    from generator.panos.push.others_commit import plan_after_others_commits
     from generator.panos.push.registrations import read_registered
     from generator.panos.review.fleet_render import fleet_document, fleet_warnings
     from generator.panos.review.plan_render import render_json
-    from generator.panos.xmlapi.read_config import read_location
+    from generator.panos.xmlapi.read_config import read_inherited, read_location
     from generator.panos.xmlapi.sysinfo import check_version, read_system_info
     from generator.safety import refusal
 
@@ -202,11 +204,18 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     client = connect(policy, credentials)
     info = read_system_info(client)  # plan refuses what push would refuse: the version gate
     device_warnings = check_version(info)
-    device = read_location(client, location)
-    running = read_location(client, location, running=True)
-    the_plan = build_plan(fragment, device, tag=policy.rules.tag, bottom_rule=policy.rules.bottom_rule,
-                          admin=admin_of(policy, credentials, client), safety=policy.safety,
-                          running=running)
+    admin = admin_of(policy, credentials, client)
+
+    def read_and_plan() -> tuple[DeviceConfig, Plan]:
+        device = read_location(client, location)
+        running = read_location(client, location, running=True)
+        return device, build_plan(fragment, device, tag=policy.rules.tag, admin=admin,
+                                  bottom_rule=policy.rules.bottom_rule, safety=policy.safety,
+                                  running=running, inherited=lambda: read_inherited(client, location))
+
+    # another admin's commit still running: wait for it (firewall.commit_timeout), as push does
+    device, the_plan = plan_after_others_commits(client, read_and_plan, lambda made: made[1], admin,
+                                                 policy.firewall.commit_timeout)
     doc = build_document(the_plan, fragment, device, precheck=precheck,
                          prefix_lists=load_prefix_lists(fragment_path))
     doc["device"] = info.describe()

@@ -120,6 +120,10 @@ _PORT_KEY = re.compile(r"^(tcp|udp)/([0-9]{1,5})(?:-([0-9]{1,5}))?$")
 def _port_key_problems(applications: Any) -> list[Problem]:
     out: list[Problem] = []
     for key in applications if isinstance(applications, dict) else {}:
+        if isinstance(key, int) and not isinstance(key, bool):  # `22: ssh`: the port without its protocol
+            out.append((("rules", "applications", str(key)), f"the key is a number, not a string: a key is "
+                        f"\"tcp/PORT\" or \"udp/PORT\", e.g. \"tcp/{key}\""))
+            continue
         match = _PORT_KEY.match(str(key))
         if match is None:
             continue  # the schema's propertyNames says so

@@ -6,7 +6,8 @@ reason. Two families (as octoDNS's `Plan.raise_if_unsafe`):
 
 - blockers (`Blocked`): push must not start whatever the flags: a name held by an
   operator's object, a bottom rule that is missing or awspan's own, another admin's
-  uncommitted changes to awspan's objects;
+  uncommitted changes to awspan's objects, a name the fragment uses that the firewall does
+  not hold (a zone, profile group, log forwarding profile, object: PAN-OS would refuse it);
 - guards (`Guarded`): push refuses unless `--force`: deleting more than
   `safety.max_delete_percent` of the managed rules, or an empty fragment while rules are
   managed.
@@ -48,6 +49,16 @@ class BottomRuleProblem(Blocked):
 class OthersPending(Blocked):
     """Another admin has uncommitted changes to awspan's objects: awspan's partial commit would
     leave them pending, and its own edits would be mixed with theirs."""
+
+
+class OthersCommitting(OthersPending):
+    """Another admin's commit job holding changes to awspan's objects was still running when
+    awspan stopped waiting: they are committed, not yet in running."""
+
+
+class UnknownReference(Blocked):
+    """The fragment names a zone, profile group, log forwarding profile or object the firewall
+    does not hold: PAN-OS would refuse the batch ("... is not a valid reference")."""
 
 
 class Guarded(UnsafePlan):

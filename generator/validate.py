@@ -84,11 +84,51 @@ def sort_problems(problems: Iterable[Problem]) -> list[Problem]:
     return sorted(set(problems), key=_sort_key)
 
 
+def _key_problem(key: object) -> tuple[str, str]:
+    """(the key as the path shows it, why it is refused) for a key that is not a string."""
+    if isinstance(key, bool):
+        return str(key).lower(), ("is a boolean, not a string (YAML reads an unquoted yes, no, on, off, "
+                                  "true or false so): quote it")
+    if key is None:
+        return "null", "is null, not a string (YAML reads an unquoted ~, null or an empty key so): quote it"
+    what = "a number" if isinstance(key, (int, float)) else f"a {type(key).__name__}"
+    return str(key), f"is {what}, not a string (YAML types an unquoted key as it types a value): " \
+        f"quote it (\"{key}\")"
+
+
+def _key_problems(data: Any) -> list[tuple[Problem, tuple[str | int, ...]]]:
+    """Every mapping key that is not a string, named with its path.
+
+    YAML types an unquoted key as it types a value: `22:` is an integer, `on:`/`yes:` a boolean
+    (YAML 1.1), `~:` null, `2024-01-01:` a date. Every key awspan reads is a string, and JSON
+    Schema checks only strings against `propertyNames`, so `applications: {22: ssh}` passed and
+    the rule silently used application `any`. Refused here, for every mapping of every file
+    validated against a schema (policy.yaml, state.yaml), whichever YAML loader read it.
+    Each problem comes with the path jsonschema gives the same key (`str(key)`: `True`, `None`)."""
+    out: list[tuple[Problem, tuple[str | int, ...]]] = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), data)]
+    while stack:
+        path, item = stack.pop()
+        if isinstance(item, dict):
+            for key, value in item.items():
+                if isinstance(key, str):
+                    stack.append(((*path, key), value))
+                else:
+                    shown, why = _key_problem(key)
+                    out.append((((*path, shown), f"the key {why}"), (*path, str(key))))
+        elif isinstance(item, list):
+            stack.extend(((*path, i), value) for i, value in enumerate(item))
+    return out
+
+
 def schema_problems(data: Any, schema_file: str) -> list[Problem]:
-    """Every violation of the schema, worded, de-duplicated and sorted by key path."""
-    problems: list[Problem] = []
+    """Every violation of the schema, worded, de-duplicated and sorted by key path; a key that is
+    not a string is named as such (key_problems), not as an unknown key."""
+    found = _key_problems(data)
+    problems = [problem for problem, _ in found]
+    keys = {path for _, path in found} | {problem[0] for problem in problems}
     for error in _validator(schema_file).iter_errors(data):
-        problems += _word(error)
+        problems += [p for p in _word(error) if p[0] not in keys]
     return sort_problems(problems)
 
 

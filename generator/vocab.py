@@ -219,6 +219,10 @@ KINDS: dict[str, ObjectKind] = {
 
 OBJECT_CONTAINERS: frozenset[str] = frozenset(k for k in KINDS if k != "rule")
 
+REFERENCE_TARGETS: tuple[str, ...] = tuple(sorted({t for k in KINDS.values() for r in k.references
+                                                   for t in r.targets}))
+"""Every container a reference may name (zone, address, ..., log-setting): what plan looks up."""
+
 MANAGED_KINDS: tuple[str, ...] = OBJECT_KINDS
 """The object kinds awspan writes into a fragment and owns by tag (declared in generator.kinds)."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from emulator import EmulatorServer
 from tests.emulator.helpers import ADDRESS, RULES, VSYS, Caller, lines, names, rule_xml
 
@@ -112,4 +114,31 @@ def test_zero_job_steps_finish_at_once():
         root = caller.commit()
         job = caller.ok(type="op", cmd=f"<show><jobs><id>{root.findtext('result/job')}</id></jobs></show>")
         assert job.findtext("result/job/status") == "FIN"
+        caller.close()
+
+
+def test_a_commit_in_progress_leaves_its_changes_pending_until_the_job_ends():
+    """While a commit job is ACT, what it commits is not in running yet: the candidate keeps the
+    admin's stamps and `check pending-changes` says yes (PAN-OS keeps uncommitted changes "until a
+    commit executes successfully"); `show jobs all` lists the job as ACT with its user."""
+    with EmulatorServer(commit_seconds=1.0, job_steps=0) as emu:
+        caller = Caller(emu.url, emu.api_key("admin"))
+        emu.edit_as("admin", "set", ADDRESS, "<entry name='in-flight'><ip-netmask>192.0.2.60</ip-netmask>"
+                    "</entry>")
+        assert emu.commit_as("admin")
+        assert "in-flight" not in names(emu.running(), f"{ADDRESS}/entry")
+        assert emu.candidate().xpath(f"{ADDRESS}/entry[@name='in-flight']")[0].get("admin") == "admin"
+        assert emu.pending_admins() == ["admin"]
+        assert caller.ok(type="op", cmd="<check><pending-changes/></check>").findtext("result") == "yes"
+        jobs = caller.ok(type="op", cmd="<show><jobs><all/></jobs></show>").findall("result/job")
+        assert [(j.findtext("user"), j.findtext("type"), j.findtext("status")) for j in jobs] == [
+            ("admin", "Commit", "ACT")]
+        # a second commit of the same admin finds nothing new to commit
+        assert caller.commit(["admin"]).findtext("msg") == "There are no changes to commit."
+        time.sleep(1.05)
+        assert "in-flight" in names(emu.running(), f"{ADDRESS}/entry")
+        assert emu.candidate().xpath(f"{ADDRESS}/entry[@name='in-flight']")[0].get("admin") is None
+        assert emu.pending_admins() == []
+        job = caller.ok(type="op", cmd="<show><jobs><all/></jobs></show>").find("result/job")
+        assert (job.findtext("status"), job.findtext("result")) == ("FIN", "OK")
         caller.close()

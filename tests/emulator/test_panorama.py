@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from emulator import EmulatorServer
@@ -56,4 +58,49 @@ def test_commit_all_reads_merge_with_candidate_cfg(option, merged):
         maybe = "<merge-with-candidate-cfg>maybe</merge-with-candidate-cfg>"
         bad = cmd.replace(option or "</shared-policy>", maybe + ("" if option else "</shared-policy>"))
         assert caller.call(type="commit", action="all", cmd=bad).get("status") == "error"
+
+
+HIERARCHY = """<readonly><devices><entry name="localhost.localdomain"><device-group>
+  <entry name="dg1"><parent-dg>region</parent-dg></entry>
+  <entry name="region"><parent-dg>top</parent-dg></entry>
+</device-group></entry></devices></readonly>"""
+
+ANCESTORS = """<entry name="region"><address><entry name="region-net"><ip-netmask>10.9.0.0/16</ip-netmask>
+  </entry></address></entry><entry name="top"/><entry name="other"/>"""
+
+
+def _nested_panorama() -> str:
+    text = (Path(__file__).resolve().parents[2] / "emulator" / "default_panorama.xml").read_text()
+    return text.replace("<device-group>", "<device-group>" + ANCESTORS, 1).replace(
+        "</config>", HIERARCHY + "</config>")
+
+
+def test_show_dg_hierarchy_nests_each_device_group_under_its_parent():
+    """The answer pan-os-python's PanoramaDeviceGroupHierarchy.fetch reads (its tests/test_panorama.py
+    holds a device's sample): `<dg-hierarchy>` with `<dg name dg_id>` nested under the parent."""
+    with EmulatorServer(config_xml=_nested_panorama(), panorama=True) as emu:
+        caller = Caller(emu.url, emu.api_key("automation"))
+        root = caller.ok(type="op", cmd="<show><dg-hierarchy></dg-hierarchy></show>")
+        top = root.find("result/dg-hierarchy")
+        assert [g.get("name") for g in top.findall("dg")] == ["top", "other"]
+        assert top.find("dg[@name='top']/dg[@name='region']/dg[@name='dg1']") is not None
+        assert all(g.get("dg_id", "").isdigit() for g in top.iter("dg"))
+        caller.close()
+    with EmulatorServer() as firewall:  # a firewall has no device groups
+        caller = Caller(firewall.url, firewall.api_key("automation"))
+        answer = caller.call(type="op", cmd="<show><dg-hierarchy></dg-hierarchy></show>")
+        assert answer.get("status") == "error"
+        caller.close()
+
+
+def test_a_device_group_resolves_names_of_its_ancestors_but_not_of_other_groups():
+    where = Location.from_policy({"device_group": "dg1", "rulebase": "pre"})
+    with EmulatorServer(config_xml=_nested_panorama(), panorama=True) as emu:
+        caller = Caller(emu.url, emu.api_key("automation"))
+        caller.config_ok("set", where.rules_xpath, rule_xml("from-region", dst="region-net"))
+        other = Location.from_policy({"device_group": "other", "rulebase": "pre"})
+        refused = caller.call(type="config", action="set", xpath=other.rules_xpath,
+                              element=rule_xml("not-mine", dst="region-net"))
+        assert refused.get("status") == "error"
+        assert lines(refused)[0] == "not-mine -> destination 'region-net' is not a valid reference"
         caller.close()

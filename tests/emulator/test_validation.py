@@ -28,8 +28,9 @@ def assert_refused(caller, emu, code: str, *words: str, **params: str) -> list[s
         ("destination", rule_xml("r", dst="no-such-group")),
         ("service", rule_xml("r", service="no-such-service")),
         ("tag", rule_xml("r", extra="<tag><member>no-such-tag</member></tag>")),
-        (
-            "profile-setting",
+        (  # a nested field is named by its path (pan-os-ansible#491: "... -> profile-setting -> profiles
+            # -> virus '...' is not a valid reference")
+            "profile-setting -> group",
             rule_xml("r", extra="<profile-setting><group><member>lax</member></group></profile-setting>"),
         ),
         ("log-setting", rule_xml("r", extra="<log-setting>no-such-profile</log-setting>")),

@@ -94,9 +94,9 @@ def fragment(rules: list[str] = (), *, addresses: list[str] = (), services: list
 
 def write_policy(tmp: Path, url: str, *, admin: str | None = "automation", bottom: str = "clean-up",
                  location: str = "{vsys: vsys1}", max_delete: float | None = None,
-                 extra_fw: str = "", min_existing: int | None = None) -> Path:
+                 extra_fw: str = "", min_existing: int | None = None, commit_timeout: float = 30) -> Path:
     lines = ["firewall:", "  instance_id: i-0123456789abcdef0", f"  url: {url}", f"  location: {location}",
-             "  commit_timeout: 30"]
+             f"  commit_timeout: {commit_timeout:g}"]
     if admin:
         lines.append(f"  admin: {admin}")
     if extra_fw:

@@ -15,6 +15,26 @@ from lxml import etree
 from generator.kinds import OBJECT_KINDS
 from generator.location import Location
 from generator.panos.config.canonical import tagged_with
+from generator.vocab import REFERENCE_TARGETS
+
+CONTAINER_PATHS: dict[str, str] = {"log-setting": "log-settings/profiles"}
+"""Where a reference target's entries are under a scope, when not `<target>` itself: log
+forwarding profiles are `log-settings/profiles` (pan-os-python LogForwardingProfile)."""
+
+OTHER_TARGETS: tuple[str, ...] = tuple(t for t in REFERENCE_TARGETS if t not in OBJECT_KINDS)
+"""What a reference may name besides awspan's kinds: zones, profile groups, log forwarding
+profiles, external lists... (read by name only: awspan never writes them)."""
+
+
+def scope_names(scope: etree._Element | None, targets: tuple[str, ...] = REFERENCE_TARGETS
+                ) -> dict[str, frozenset[str]]:
+    """The entry names of each reference target in one scope (a vsys, a device group, shared)."""
+    out: dict[str, frozenset[str]] = {}
+    for target in targets:
+        node = None if scope is None else scope.find(CONTAINER_PATHS.get(target, target))
+        out[target] = frozenset() if node is None else frozenset(
+            e.get("name") for e in node.iterfind("entry"))
+    return out
 
 
 @dataclass
@@ -24,6 +44,13 @@ class ConfigView:
     location: Location
     objects: dict[str, dict[str, etree._Element]] = field(default_factory=dict)  # kind -> name -> entry
     rules: list[etree._Element] = field(default_factory=list)
+    names: dict[str, frozenset[str]] = field(default_factory=dict)  # OTHER_TARGETS -> entry names
+
+    def defines(self, target: str, name: str) -> bool:
+        """Does the location hold an entry `name` of a reference target (vocab.Reference.targets)?"""
+        if target in OBJECT_KINDS:
+            return name in self.objects.get(target, {})
+        return name in self.names.get(target, ())
 
     @property
     def rule_names(self) -> list[str]:
@@ -62,6 +89,7 @@ def read_view(container: etree._Element | None, location: Location) -> ConfigVie
     view = ConfigView(location=location)
     if container is None:
         return view
+    view.names = scope_names(container, OTHER_TARGETS)
     for kind in OBJECT_KINDS:
         node = container.find(kind)
         view.objects[kind] = {} if node is None else {e.get("name"): e for e in node.iterfind("entry")}

@@ -13,6 +13,7 @@ the plan says so, and push overwrites it (the fragment is the source of truth).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -32,8 +33,23 @@ from generator.panos.plan.diff import (
     rule_order_after,
 )
 from generator.panos.plan.order import apply_moves, plan_moves
-from generator.panos.plan.pending import PendingState, edited_by, find_pending, stamped_names, tagged_entries
-from generator.safety import BottomRuleProblem, OthersPending, OwnershipConflict, Safety, UnsafePlan
+from generator.panos.plan.pending import (
+    Pending,
+    PendingState,
+    edited_by,
+    find_pending,
+    stamped_names,
+    tagged_entries,
+)
+from generator.panos.plan.references import Inherited, looked_in, unresolved_references
+from generator.safety import (
+    BottomRuleProblem,
+    OthersPending,
+    OwnershipConflict,
+    Safety,
+    UnknownReference,
+    UnsafePlan,
+)
 
 
 @dataclass
@@ -105,6 +121,12 @@ def _changed_fields(want: etree._Element, have: etree._Element, kind: str) -> st
     return ", ".join(names)
 
 
+def others_listing(others: list[Pending]) -> str:
+    """`rule 'a', address 'b' and 3 more`: the pending objects of other admins, for a message."""
+    listed = ", ".join(f"{KIND_LABEL[p.kind]} {p.name!r}" for p in others[:5])
+    return listed + (f" and {len(others) - 5} more" if len(others) > 5 else "")
+
+
 def operator_references(device: DeviceConfig, tag: str,
                         owned: dict[str, dict[str, etree._Element]] | None = None) -> dict[str, set[str]]:
     """Names used by objects awspan does not own -> who uses them (`rule 'x'`).
@@ -125,10 +147,13 @@ def operator_references(device: DeviceConfig, tag: str,
 
 def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom_rule: str,
                max_delete_percent: float | None = None, admin: str | None,
-               safety: Safety | None = None, running: DeviceConfig | None = None) -> Plan:
+               safety: Safety | None = None, running: DeviceConfig | None = None,
+               inherited: Callable[[], Inherited] | None = None) -> Plan:
     """Compare the fragment with the candidate's managed objects (and, given `running`, find
     what is pending). `safety` holds the guards' thresholds; `max_delete_percent` alone means
-    a guard without a floor (the callers that predate safety.min_existing)."""
+    a guard without a floor (the callers that predate safety.min_existing). `inherited` reads
+    what the location inherits (shared, ancestors) when a name push writes is missing from the
+    fragment and the location (references.py); without it names are not checked (no firewall)."""
     if safety is None:
         safety = Safety(max_delete_percent=30.0 if max_delete_percent is None else max_delete_percent,
                         min_existing=0)
@@ -170,6 +195,14 @@ def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom
             plan.kept.setdefault(kind, set()).add(name)
             plan.warnings.append(f"{KIND_LABEL[kind]} {name!r} is no longer in the fragment but "
                                  f"{', '.join(sorted(users[name])[:3])} (not awspan's) use it: left in place")
+    if inherited is not None:  # what PAN-OS would refuse: a name push writes that nothing defines
+        where = looked_in(fragment.location)
+        for problem in unresolved_references(fragment, device, d.upserts, inherited, deleted=d.deletes):
+            if problem.doubt:
+                plan.warnings.append(f"{problem.describe(where)} (not refused: {problem.doubt}, and it may "
+                                     "be in an ancestor)")
+            else:
+                plan.refuse(UnknownReference(problem.describe(where)))
     managed_rules = owned["rules"]
     plan.managed_rules = len(managed_rules)
     for problem in safety.guards(len(managed_rules), len(d.deletes["rules"]), len(fragment.rules)):
@@ -179,11 +212,9 @@ def build_plan(fragment: FragmentView, device: DeviceConfig, *, tag: str, bottom
         others = plan.pending.others(admin)
         if others:
             who = sorted({a for p in others for a in p.admins if a != admin})
-            listed = ", ".join(f"{KIND_LABEL[p.kind]} {p.name!r}" for p in others[:5])
-            more = f" and {len(others) - 5} more" if len(others) > 5 else ""
             plan.refuse(OthersPending(
-                f"{', '.join(who)} has uncommitted changes to awspan's objects ({listed}{more}): awspan's "
-                "partial commit would leave them pending; ask them to commit or revert first"))
+                f"{', '.join(who)} has uncommitted changes to awspan's objects ({others_listing(others)}): "
+                "awspan's partial commit would leave them pending; ask them to commit or revert first"))
 
     if not [r for r in plan.refusals if not r.forceable and not isinstance(r, OthersPending)]:
         current = rule_order_after(device, d)

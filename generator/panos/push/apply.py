@@ -8,7 +8,10 @@ The sequence (design.md "Ownership and push"), and why each step is there:
    awspan reads, decides and writes (a lock held by someone else stops the push here);
 2. read the candidate with ONE `get` of the location (round trips must not grow with
    the number of rules);
-3. plan, and check the blockers and guards before anything changes;
+3. plan, and check the blockers and guards before anything changes: among them every name
+   the batch would use must be on the firewall (plan/references.py; shared and ancestors
+   read only when a name is missing), and another admin's commit job still running is
+   waited for before its changes are called uncommitted (others_commit.py);
 4. send the batch: every delete, set/edit and move in multi-config requests, as few as the
    XML API's 5 MB request limit allows (one up to ~2,000 rules; sendbatch.py, wire.py). PAN-OS
    applies each request all or nothing; across requests push keeps the promise itself: the
@@ -53,6 +56,7 @@ from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_j
     wait_for_job,
 )
 from generator.panos.push.commitall import DeviceResult, commit_all, failure_text
+from generator.panos.push.others_commit import plan_after_others_commits
 from generator.panos.push.progress import Progress, interrupted
 from generator.panos.push.sendbatch import BatchFailed, send_batch
 from generator.panos.push.verify import check_candidate
@@ -67,7 +71,7 @@ from generator.panos.xmlapi.locks import (  # noqa: F401 - PushFailed: imported 
     retake_lock,
     take_lock,
 )
-from generator.panos.xmlapi.read_config import read_location
+from generator.panos.xmlapi.read_config import read_inherited, read_location
 from generator.panos.xmlapi.sysinfo import (
     SystemInfo,
     check_version,
@@ -225,10 +229,17 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
     progress = progress or Progress()
     location = fragment.location
     admin = key_admin(client, location, comment, s.admin)
-    before = read_location(client, location)
-    running = read_location(client, location, running=True)  # pending state: see pending.py
-    plan = build_plan(fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
-                      safety=Safety(s.max_delete_percent, s.min_existing), running=running)
+    def read_and_plan() -> tuple[DeviceConfig, DeviceConfig, Plan]:
+        before = read_location(client, location)
+        running = read_location(client, location, running=True)  # pending state: see pending.py
+        return before, running, build_plan(
+            fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
+            safety=Safety(s.max_delete_percent, s.min_existing), running=running,
+            inherited=lambda: read_inherited(client, location))
+
+    # another admin's commit job still running: wait for it (others_commit.py)
+    before, running, plan = plan_after_others_commits(client, read_and_plan, lambda made: made[2], admin,
+                                                      s.commit_timeout)
     result = PushResult(plan=plan)
     progress.before, progress.plan = before, plan
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed

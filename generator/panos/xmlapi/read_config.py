@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from lxml import etree
 
-from generator.location import Location
-from generator.panos.config.view import DeviceConfig, parse_container
+from generator.location import SHARED_XPATH, Location
+from generator.panos.config.view import DeviceConfig, parse_container, scope_names
+from generator.panos.plan.references import Inherited
 from generator.panos.xmlapi.client import PanosClient, PanosError
+from generator.panos.xmlapi.fleet import ancestors, read_hierarchy
 
 
 def read_node(client: PanosClient, xpath: str, *, running: bool) -> etree._Element | None:
@@ -31,3 +33,26 @@ def read_location(client: PanosClient, location: Location, *, running: bool = Fa
     if container is None:
         raise location_missing(location)
     return parse_container(container, location)
+
+
+def read_inherited(client: PanosClient, location: Location) -> Inherited:
+    """The names of shared (one `get` of /config/shared) and, on Panorama, of each ancestor of
+    the device group (`show dg-hierarchy`, then one `get` per ancestor: Panorama nests device
+    groups at most four levels deep), candidate config: what the batch is checked against."""
+    out = Inherited([scope_names(read_node(client, SHARED_XPATH, running=False))])
+    if location.is_panorama:
+        try:
+            chain = device_group_ancestors(client, str(location.device_group))
+        except PanosError as exc:
+            out.gap = f"the device-group hierarchy could not be read ({exc})"
+            chain = []
+        for group in chain:
+            node = read_node(client, Location(vsys=None, device_group=group).base_xpath, running=False)
+            out.scopes.append(scope_names(node))
+    return out
+
+
+def device_group_ancestors(client: PanosClient, group: str) -> list[str]:
+    """One request, `show dg-hierarchy`: the device group's ancestors, nearest first (xmlapi/fleet.py
+    reads the hierarchy; snapshot and the fleet read use it too)."""
+    return ancestors(read_hierarchy(client), group)
