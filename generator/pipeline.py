@@ -223,7 +223,8 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     membership_refusal = None
     fleet = _fleet(policy, client, desired is not None)
     if fleet is not None:  # Panorama: the firewalls push reaches, and which are connected
-        doc["devices"] = fleet_document(fleet)
+        committing = bool(the_plan.has_changes or the_plan.pending)
+        doc["devices"] = fleet_document(fleet, committing if policy.firewall.push_to_devices else None)
         doc["warnings"] += fleet_warnings(fleet, policy.firewall.push_to_devices)
     if desired is not None and fleet is not None:  # each firewall's own registrations (target=SERIAL)
         regs = FleetRegistrations(client, fleet, desired)

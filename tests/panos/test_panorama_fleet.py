@@ -85,7 +85,8 @@ def test_a_disconnected_firewall_is_named_and_the_other_gets_everything(tmp_path
         schema = load_json_schema("plan.schema.json")
         for part in ("devices", "membership"):
             jsonschema.validate(doc[part], {"$defs": schema["$defs"], **schema["properties"][part]})
-        assert [(d["serial"], d["connected"]) for d in doc["devices"]] == [(FW1, True), (FW2, False)]
+        assert [(d["serial"], d["connected"], d["commit_all"]) for d in doc["devices"]] == [
+            (FW1, True, "push"), (FW2, False, "not connected")]
         fw2 = next(d for d in doc["membership"]["devices"] if d["serial"] == FW2)
         assert fw2["register"] == [] and not fw2["connected"]
         assert all(FW1 in e["devices"][0] for e in doc["membership"]["register"])
@@ -112,7 +113,8 @@ def test_a_firewall_that_joins_the_group_gets_the_whole_map(panorama, tmp_path, 
     panorama.edit_as("admin", "set", DG + "/devices", f"<entry name='{fw3}'/>")
     assert panorama.commit_as("admin")
     code, plan = estate.plan()
-    assert f"{fw3} (fw-scaled-out) in dg1: connected, out of sync (push runs commit-all)" in plan
+    assert f"{fw3} (fw-scaled-out) in dg1: connected, out of sync; commit-all pushes to it" in plan
+    assert f"{FW1} (fw-0001) in dg1: connected, in sync; no commit-all (nothing to push)" in plan
     code, out, err = estate.push()
     assert code == 0, err
     assert f"device {fw3} (fw-scaled-out): OK" in out

@@ -24,10 +24,24 @@ def device_label(d: dict[str, Any] | ManagedDevice) -> str:
     return text + (f" ({shorten(d['name'], 63)})" if d.get("name") and d["name"] != d["serial"] else "")
 
 
-def fleet_document(fleet: Fleet) -> list[dict[str, Any]]:
-    """The plan's `devices`: one entry per firewall (and vsys), in the hierarchy's order."""
-    return [{"serial": d.serial, "name": d.name or None, "device_group": d.device_group, "vsys": d.vsys,
-             "connected": d.connected, "in_sync": d.in_sync} for d in fleet.devices]
+def fleet_document(fleet: Fleet, committing: bool | None) -> list[dict[str, Any]]:
+    """The plan's `devices`: one entry per firewall (and vsys), in the hierarchy's order.
+
+    `committing`: with push_to_devices, whether push will commit on Panorama (then commit-all
+    pushes every group); None without push_to_devices. Each entry's `commit_all` says what push's
+    commit-all will do there: `push`, `none` (nothing committed and Panorama does not report it
+    Out of Sync), `not connected`, or null (no push_to_devices)."""
+    out = []
+    for d in fleet.devices:
+        if committing is None:
+            action = None
+        elif not d.connected:
+            action = "not connected"
+        else:
+            action = "push" if committing or d.in_sync is False else "none"
+        out.append({"serial": d.serial, "name": d.name or None, "device_group": d.device_group,
+                    "vsys": d.vsys, "connected": d.connected, "in_sync": d.in_sync, "commit_all": action})
+    return out
 
 
 def fleet_warnings(fleet: Fleet, push_to_devices: bool) -> list[str]:
@@ -45,7 +59,9 @@ def devices_lines(devices: list[dict[str, Any]]) -> list[str]:
     out = [f"firewalls of the device group ({len(devices)}):"]
     for d in devices:
         state = "connected" if d["connected"] else "NOT CONNECTED"
-        state += {True: ", in sync", False: ", out of sync (push runs commit-all)"}.get(d.get("in_sync"), "")
+        state += {True: ", in sync", False: ", out of sync"}.get(d.get("in_sync"), "")
+        state += {"push": "; commit-all pushes to it", "none": "; no commit-all (nothing to push)"}.get(
+            d.get("commit_all") or "", "")
         out.append(f"  {device_label(d)} in {shorten(d['device_group'], 63)}: {state}")
     return out
 
