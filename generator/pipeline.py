@@ -225,6 +225,8 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     if fleet is not None:  # Panorama: the firewalls push reaches, and which are connected
         committing = bool(the_plan.has_changes or the_plan.pending)
         doc["devices"] = fleet_document(fleet, committing if policy.firewall.push_to_devices else None)
+        if any(d["commit_all"] == "push" for d in doc["devices"]):  # an Out of Sync firewall gets a push
+            doc["summary"]["has_changes"] = True
         doc["warnings"] += fleet_warnings(fleet, policy.firewall.push_to_devices)
     if desired is not None and fleet is not None:  # each firewall's own registrations (target=SERIAL)
         regs = FleetRegistrations(client, fleet, desired)

@@ -122,3 +122,21 @@ def test_failure_text_names_a_firewall_missing_from_the_job_and_says_which_is_no
     assert f"{FW1} (fw-a): not in the job, not pushed" in text
     ok = CommitAll("8", "OK", [DeviceResult(FW1, "fw-a", "OK"), DeviceResult(FW2, "fw-b", "OK")])
     assert failure_text("dg1", ok, expected) is None
+
+
+def test_a_firewall_out_of_sync_is_a_change_plan_shows_and_push_makes(tmp_path, monkeypatch, capsys):
+    """No config change, but Panorama reports a firewall Out of Sync (an earlier push missed it):
+    plan --detailed-exitcode says 2, push runs commit-all and only then is everything in sync."""
+    with EmulatorServer(config_xml=OPERATORS, panorama=True, job_steps=0) as emu:
+        estate = Estate(emu, tmp_path, monkeypatch, capsys, "static")
+        estate.generate()
+        assert estate.push()[0] == 0
+        detailed = ["plan", "--fragment", str(estate.fragment), "--detailed-exitcode"]
+        assert estate.run(*detailed)[0] == 0
+        emu.fleet[FW2].pushed = None  # it lost its pushed policy: Panorama reports it Out of Sync
+        code, out, _ = estate.run(*detailed)
+        assert code == 2 and f"{FW2} (fw-0002) in dg1: connected, out of sync; commit-all pushes to it" in out
+        code, out, err = estate.push()
+        assert code == 0, err
+        assert [r["action"] for r in estate.requests("commit")] == ["all"]  # no Panorama commit
+        assert emu.fleet[FW2].pushed is not None and estate.run(*detailed)[0] == 0
