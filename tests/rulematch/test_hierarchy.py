@@ -83,3 +83,17 @@ def test_a_rule_below_the_groups_bottom_rule_or_in_post_rulebases_does_not_count
     path = _snapshot(tmp_path, dg_pre=CLEAN_UP + rule("too-late", dst="10.10.1.0/24"),
                      parent_post=rule("aws-post", dst="10.10.1.0/24"))
     assert _decide(path)[0] == "uncovered"
+
+
+def test_a_refused_hierarchy_leaves_the_ancestors_out_and_says_so(tmp_path: Path, caplog) -> None:
+    """Without the ancestors the check can only keep more rules: a warning, not a failed snapshot."""
+    config = panorama_config(parent_objects=_addresses("10.10.1.10/31"),
+                             parent_pre=rule("aws-web", dst="web-net", service="service-https"))
+    with emulator.EmulatorServer(config_xml=config, panorama=True) as emu:
+        emu.fail("op", nth=1, code="17", message="show -> dg-hierarchy is unexpected")
+        client = client_mod.PanosClient(emu.url, api_key=emu.api_key("admin"))
+        data, _count = snapshot.take_snapshot(client, DG1)
+    path = tmp_path / "rulebase.xml"
+    path.write_bytes(data)
+    assert "the snapshot holds no ancestor device group" in caplog.text
+    assert _decide(path)[0] == "uncovered"

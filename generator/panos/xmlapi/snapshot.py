@@ -32,6 +32,7 @@ then shared.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Sequence
 
@@ -44,6 +45,8 @@ from generator.panos.xmlapi.fleet import ancestors as ancestor_names
 from generator.panos.xmlapi.fleet import read_hierarchy
 from generator.panos.xmlapi.read_config import location_missing, read_node
 from generator.vocab import RULEBASES, SNAPSHOT_KINDS
+
+log = logging.getLogger(__name__)
 
 # Besides awspan's own object kinds, the check must see what an operator's rule can name in
 # <application>: a group or filter name read as one application would mislabel decisions.
@@ -213,7 +216,17 @@ def take_snapshot(client: PanosClient, location: Location, *, candidate: bool = 
     shared = _read(client, SHARED_XPATH, running)
     chain: list[tuple[str, etree._Element | None]] = []
     if location.is_panorama:
-        for name in ancestor_names(read_hierarchy(client), str(location.device_group)):
+        try:
+            names = ancestor_names(read_hierarchy(client), str(location.device_group))
+        except PanosError as exc:
+            if not exc.answered:
+                raise
+            # without ancestors the check only keeps more rules (their allows are not seen, their
+            # objects are unknown names taken as `any`): safe, but say so
+            log.warning("warning: show dg-hierarchy was refused (%s): the snapshot holds no ancestor device "
+                        "group; the already-allowed check keeps rules an ancestor's rules may decide", exc)
+            names = []
+        for name in names:
             scope = Location(vsys=None, device_group=name)
             chain.append((name, _read(client, scope.base_xpath, running)))
     data = build_snapshot(local, shared, location, chain)
