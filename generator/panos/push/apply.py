@@ -408,4 +408,4 @@ class Pushed:
         """Why push exits 1 although it went through: the firewalls it left behind (Panorama)."""
         if not self.result.incomplete:
             return None
-        return "; ".join(self.result.incomplete) + "; every other firewall is done"
+        return "; ".join(self.result.incomplete) + "; the rest of the push is done"
