@@ -25,11 +25,14 @@ if TYPE_CHECKING:
     from generator.collect.sessions import SessionFactory
     from generator.panos.config.view import DeviceConfig
     from generator.panos.plan.changes import Plan
+    from generator.panos.plan.membership import Registry
     from generator.panos.push.apply import Pushed
+    from generator.panos.push.fleet_registrations import FleetRegistrations
     from generator.panos.xmlapi.client import PanosClient
     from generator.panos.xmlapi.fleet import Fleet
     from generator.policy import Policy
-    from generator.safety import UnsafePlan
+    from generator.registrations_file import Desired, Tags
+    from generator.safety import Safety, UnsafePlan
 
 log = logging.getLogger(__name__)
 
@@ -185,12 +188,13 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.generate.precheck_file import load_precheck
     from generator.panos.config.fragment import load_fragment
     from generator.panos.plan.changes import build_plan
-    from generator.panos.plan.document import build_document, load_prefix_lists
-    from generator.panos.plan.membership import load_membership, membership_delta, registration_guards
+    from generator.panos.plan.document import build_document
+    from generator.panos.plan.fleet import fleet_membership, shared_before
+    from generator.panos.plan.inventory import load_inventory
+    from generator.panos.plan.membership import Registry, load_membership, registration_guards
     from generator.panos.plan.saved import saved_block
     from generator.panos.push.fleet_registrations import FleetRegistrations
     from generator.panos.push.others_commit import plan_after_others_commits
-    from generator.panos.push.registrations import read_registered
     from generator.panos.review.fleet_render import fleet_document, fleet_warnings
     from generator.panos.review.plan_render import render_json
     from generator.panos.xmlapi.read_config import read_inherited, read_location
@@ -216,35 +220,55 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     # another admin's commit still running: wait for it (firewall.commit_timeout), as push does
     device, the_plan = plan_after_others_commits(client, read_and_plan, lambda made: made[1], admin,
                                                  policy.firewall.commit_timeout)
-    doc = build_document(the_plan, fragment, device, precheck=precheck,
-                         prefix_lists=load_prefix_lists(fragment_path))
+    desired = load_membership(policy, fragment_path)
+    fleet = _fleet(policy, client, desired is not None)
+    regs = None
+    if fleet is not None and desired is not None:  # Panorama: each firewall's own registrations
+        regs = FleetRegistrations(client, fleet, desired)
+        regs.read()
+        firewalls = regs.registries()
+        registry: Registry | None = Registry(shared_before(firewalls), desired)
+    else:
+        registry = _registry(client, policy, device, desired)
+    inventory = load_inventory(fragment_path)
+    doc = build_document(the_plan, fragment, device, precheck=precheck, inventory=inventory,
+                         registry=registry)
     doc["device"] = info.describe()
     doc["warnings"] = [*device_warnings, *doc["warnings"]]
     membership_refusal = None
-    fleet = _fleet(policy, client, desired is not None)
     if fleet is not None:  # Panorama: the firewalls push reaches, and which are connected
         committing = bool(the_plan.has_changes or the_plan.pending)
         doc["devices"] = fleet_document(fleet, committing if policy.firewall.push_to_devices else None)
         if any(d["commit_all"] == "push" for d in doc["devices"]):  # an Out of Sync firewall gets a push
             doc["summary"]["has_changes"] = True
         doc["warnings"] += fleet_warnings(fleet, policy.firewall.push_to_devices)
-    if desired is not None and fleet is not None:  # each firewall's own registrations (target=SERIAL)
-        regs = FleetRegistrations(client, fleet, desired)
-        regs.read()
-        doc["membership"] = regs.document()
+    if regs is not None and desired is not None:
+        m = doc["membership"] = fleet_membership(doc["membership"], firewalls, desired, inventory)
+        doc["summary"]["registrations"] = {"register": len(m["register"]), "unregister": len(m["unregister"])}
+        doc["summary"]["has_changes"] |= bool(m["register"] or m["unregister"])
         doc["warnings"] += [e for e in regs.problems() if "not connected" not in e]
         membership_refusal = next(iter(regs.guards(policy.safety)), None)
-    elif desired is not None:  # membership dynamic: the registrations push would send, no commit
-        current = read_registered(client, location, desired.prefix)
-        doc["membership"] = membership_delta(desired, current)
-        membership_refusal = next(iter(registration_guards(policy.safety, desired, current)), None)
-    if desired is not None:
-        doc["summary"]["has_changes"] = doc["summary"]["has_changes"] or bool(
-            doc["membership"]["register"] or doc["membership"]["unregister"])
+    elif desired is not None and registry is not None:  # the guard on mass unregistration
+        membership_refusal = next(iter(registration_guards(policy.safety, desired, registry.before)), None)
     if out:
         saved = dict(doc, saved=saved_block(the_plan, device, Path(fragment_path).read_bytes()))
         write_atomic(out, render_json(saved))
     return Planned(doc, the_plan, refusal(the_plan) or membership_refusal)
+
+
+def _registry(client: PanosClient, policy: Policy, device: DeviceConfig, desired: Desired | None
+              ) -> Registry | None:
+    """The User-ID registrations before and after, when membership is or was dynamic (else None:
+    nothing to read, static groups hold their members)."""
+    from generator.panos.plan.membership import Registry, dynamic_on
+    from generator.panos.push.registrations import read_registered
+    from generator.registrations_file import tag_prefix
+
+    if desired is None and not dynamic_on(device, policy.rules.tag):
+        return None
+    if policy.firewall.location.is_panorama and desired is None:
+        return None  # a switch back on Panorama: the firewalls' registrations stay, unread (membership.md)
+    return Registry(read_registered(client, policy.firewall.location, tag_prefix(policy.rules.tag)), desired)
 
 
 def _fleet(policy: Policy, client: PanosClient, dynamic: bool) -> Fleet | None:
@@ -257,6 +281,19 @@ def _fleet(policy: Policy, client: PanosClient, dynamic: bool) -> Fleet | None:
     return read_fleet(client, location)
 
 
+def _fleet_unregister(fleet: FleetRegistrations, safety: Safety, force: bool) -> Tags:
+    """Read every firewall's registrations, check the guard on each, unregister what must go; return
+    what all of them held (the "before" of push's summary, plan/fleet.py)."""
+    from generator.panos.plan.fleet import shared_before
+
+    fleet.read()
+    for guard in [] if force else fleet.guards(safety):
+        raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
+    before = shared_before(fleet.registries())
+    fleet.unregister()
+    return before
+
+
 def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force: bool = False,
          description: str | None = None, plan_file: str | None = None) -> Pushed:
     """Plan and apply in one call (octoDNS's sync): the fragment onto the firewall, committed.
@@ -265,7 +302,9 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
     dynamic, unregistrations go first (less is always safe), registrations after the commit.
     """
     from generator.panos.config.fragment import load_fragment
-    from generator.panos.plan.membership import load_membership, registration_guards
+    from generator.panos.plan.document import build_document
+    from generator.panos.plan.inventory import load_inventory
+    from generator.panos.plan.membership import Registry, load_membership, registration_guards
     from generator.panos.plan.saved import load_saved_plan
     from generator.panos.push.apply import Pushed, PushSettings
     from generator.panos.push.apply import push as apply
@@ -290,26 +329,23 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
         saved_plan=saved_plan,
         fleet=_fleet(policy, client, desired is not None),
     )
-    if desired is not None and settings.fleet is not None:  # Panorama: every firewall's own registrations
-        regs = FleetRegistrations(client, settings.fleet, desired)
-        regs.read()
-        for guard in [] if force else regs.guards(policy.safety):
-            raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
-        regs.unregister()
-        result = apply(client, fragment, settings)
-        regs.register()
-        result.notes.append(regs.note())
-        result.incomplete += regs.problems()
-        result.requests = client.request_count
-        return Pushed(result, client.request_count, bool(client.key_owner))
-    before = None
-    if desired is not None:  # first take away what must go (less is always safe), unless it is too much
+    before = current = None
+    fleet = None  # Panorama: every firewall's own registrations (fleet_registrations.py)
+    if desired is not None and settings.fleet is not None:
+        fleet = FleetRegistrations(client, settings.fleet, desired)
+        current = _fleet_unregister(fleet, policy.safety, force)
+    elif desired is not None:  # first take away what must go (less is always safe), unless it is too much
         current = read_registered(client, location, desired.prefix)
         for guard in [] if force else registration_guards(policy.safety, desired, current):
             raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
         before = reconcile(client, location, desired, current=current, phase="unregister")
     result = apply(client, fragment, settings)
-    if desired is not None:
+    if fleet is not None:
+        fleet.register()
+        result.notes.append(fleet.note())
+        result.incomplete += fleet.problems()  # named after everything else is done: exit 1
+        result.requests = client.request_count
+    elif desired is not None:
         assert before is not None
         done = reconcile(client, location, desired, current=before.after, phase="all")
         result.notes.append(
@@ -318,4 +354,9 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
             f"{len(done.after)} address(es) hold awspan tags"
         )
         result.requests = client.request_count  # the registrations' round trips count too
-    return Pushed(result, client.request_count, bool(client.key_owner))
+    registry = Registry(current, desired) if current is not None else None
+    if registry is None and result.device is not None:
+        registry = _registry(client, policy, result.device, None)
+    document = None if result.device is None else build_document(  # what push's summary says
+        result.plan, fragment, result.device, inventory=load_inventory(fragment_path), registry=registry)
+    return Pushed(result, client.request_count, bool(client.key_owner), document)

@@ -76,7 +76,7 @@ class Desired:
 
     prefix: str
     tags: Tags  # ip -> awspan tags
-    who: dict[str, str]  # ip -> "i-0abc (web-1)", for plan and messages
+    owners: dict[str, tuple[str, str | None]]  # ip -> (instance id, Name tag): who the file says holds it
 
 
 def load_desired(path: str | Path, tag: str) -> Desired:
@@ -97,7 +97,7 @@ def load_desired(path: str | Path, tag: str) -> Desired:
             where=where,
         )
     tags: Tags = {}
-    who: dict[str, str] = {}
+    owners: dict[str, tuple[str, str | None]] = {}
     for i, entry in enumerate(data["registrations"]):
         ok = (
             isinstance(entry, dict)
@@ -111,7 +111,7 @@ def load_desired(path: str | Path, tag: str) -> Desired:
         if entry["ip"] in tags:
             raise AwspanError(f"registrations[{i}]: {entry['ip']} appears twice", where=where)
         tags[entry["ip"]] = frozenset(entry["tags"])
-        who[entry["ip"]] = str(entry.get("instance") or "") + (
-            f" ({entry['name']})" if entry.get("name") else ""
-        )
-    return Desired(prefix, tags, who)
+        if isinstance(entry.get("instance"), str) and entry["instance"]:
+            name = entry.get("name")
+            owners[entry["ip"]] = (entry["instance"], name if isinstance(name, str) and name else None)
+    return Desired(prefix, tags, owners)

@@ -199,9 +199,10 @@ def _markdown_plan(world: World) -> str:
     """What `awspan plan --format markdown` says of the last job's files now (the installed awspan)."""
     env = {**base_env(world.github.bin), "PANOS_URL": world.emulator.url,
            "PANOS_API_KEY": world.emulator.api_key("reader")}
+    note = f"[`out/plan.json`]({SERVER}/{REPO}/blob/{BRANCH}/out/plan.json) in this pull request's branch"
     return subprocess.run([str(world.python_bin / "awspan"), "plan", "--config", "policy.yaml", "--fragment",
-                           "out/fragment.xml", "--format", "markdown"], cwd=world.workspace(), env=env,
-                          capture_output=True, text=True, check=True).stdout
+                           "out/fragment.xml", "--format", "markdown", "--full-plan-note", note],
+                          cwd=world.workspace(), env=env, capture_output=True, text=True, check=True).stdout
 
 
 def _reader_only_read(world: World) -> None:

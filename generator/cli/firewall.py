@@ -16,10 +16,13 @@ import argparse
 import sys
 
 from generator import pipeline
+from generator.panos.review.markdown import render_markdown
+from generator.panos.review.markup import code_span
 from generator.panos.review.plan_render import RENDERERS
 from generator.panos.review.push_report import PUSH_LISTING, push_report
 from generator.pipeline import Credentials
 from generator.policy import load_policy
+from generator.text import visible
 
 
 def run_snapshot(args: argparse.Namespace) -> int:
@@ -33,7 +36,10 @@ def run_plan(args: argparse.Namespace) -> int:
     policy = load_policy(args.config)
     planned = pipeline.plan(policy, Credentials.from_env(policy), args.fragment,
                             out=getattr(args, "out", None))
-    sys.stdout.write(RENDERERS[args.format](planned.document))
+    if args.format == "markdown":
+        sys.stdout.write(render_markdown(planned.document, full_plan_note(args)))
+    else:
+        sys.stdout.write(RENDERERS[args.format](planned.document))
     sys.stdout.flush()
     if planned.refusal is not None:
         print(f"awspan plan: push would refuse this plan: {planned.refusal.reason}", file=sys.stderr)
@@ -41,6 +47,17 @@ def run_plan(args: argparse.Namespace) -> int:
     if args.detailed_exitcode and planned.document["summary"]["has_changes"]:
         return 2
     return 0
+
+
+def full_plan_note(args: argparse.Namespace) -> str | None:
+    """Where the markdown says the full plan is: --full-plan-note, else the --out file (the workflow
+    commits it as out/plan.json in the pull request's branch), else nothing known."""
+    if getattr(args, "full_plan_note", None):
+        return str(args.full_plan_note)
+    out = getattr(args, "out", None)
+    if out:
+        return f"{code_span(visible(str(out)))} (JSON, every change; written with this plan by `plan --out`)"
+    return None
 
 
 def run_push(args: argparse.Namespace) -> int:

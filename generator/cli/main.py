@@ -147,6 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--out", metavar="FILE", help="also write the plan with its fingerprints (for push --plan)"
     )
+    p.add_argument(
+        "--full-plan-note", metavar="MARKDOWN",
+        help="markdown: where a reader of the markdown plan finds the full plan (e.g. a link to the "
+             "committed out/plan.json); default: the --out file by name",
+    )
 
     p = _step(sub, "push", "apply the fragment to the firewall in one batch and commit it")
     _fragment_option(p)

@@ -28,6 +28,7 @@ from dataclasses import replace
 from generator.addresses import sort_key
 from generator.generate.model import AddressGroup, Built, Fragment, Rule
 from generator.generate.names import check_name, clip_description
+from generator.provenance import interface_group_description, interface_group_name
 from generator.registrations_file import Registration, Registrations, member_tag, tag_prefix
 
 
@@ -58,17 +59,13 @@ def to_dynamic(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragm
         per_eni: dict[str, list[str]] = {}
         for address in rule.destinations:
             m = built.members[address]
-            per_eni.setdefault(f"{m.instance}-{m.interface}", []).append(address)
+            per_eni.setdefault(interface_group_name(m.instance, m.interface), []).append(address)
         names = []
         for subject, addresses in sorted(per_eni.items()):
             m = built.members[addresses[0]]
             if subject not in groups:
-                label = f"{m.instance}" + (f" ({m.name})" if m.name else "")
-                dag(
-                    subject,
-                    (),
-                    clip_description(f"awspan: addresses of instance {label}, interface {m.interface}"),
-                )
+                text = interface_group_description(m.instance, m.name, m.interface)
+                dag(subject, (), clip_description(text))
             for address in addresses:  # every address of the interface that the rule reaches
                 tags_by_address.setdefault(address, set()).add(groups[subject].dynamic_tags[0])
             names.append(subject)

@@ -23,7 +23,7 @@ from typing import Any
 
 from generator.addresses import sort_key
 from generator.errors import AwspanError
-from generator.generate.names import address_name, check_name, clip_description, rule_name
+from generator.generate.names import check_name, clip_description
 from generator.generate.permissions import Offer, OfferTable, ServiceObject, SourceResolver
 from generator.generate.protect import (
     DEFAULT_V4,
@@ -35,6 +35,15 @@ from generator.generate.protect import (
 from generator.icmp import IcmpApp
 from generator.location import Location
 from generator.policy import Policy
+from generator.provenance import (
+    address_description,
+    address_name,
+    group_description,
+    group_rule_description,
+    instance_rule_description,
+    rule_name,
+    where_text,
+)
 
 
 @dataclass(frozen=True)
@@ -230,10 +239,8 @@ class _Builder:
                 ip, pi_inst["id"], eni["id"], pi_inst.get("name"), pi_inst["state"] in LIVE_STATES
             )
         if name not in self.addresses:
-            label = f" ({pi_inst['name']})" if pi_inst.get("name") else ""
-            self.addresses[name] = Address(
-                name, f"{ip}/{prefix}", clip_description(f"{pi_inst['id']}{label} {eni['id']} in {vpc['id']}")
-            )
+            text = address_description(pi_inst["id"], pi_inst.get("name"), eni["id"], vpc["id"])
+            self.addresses[name] = Address(name, f"{ip}/{prefix}", clip_description(text))
         return name
 
     def add_rule(
@@ -281,17 +288,15 @@ class _Builder:
             g = self._sg_index[v][sg_id]
             group = vpc["security_groups"][g]
             group_name = check_name(sg_id, f"vpcs[{v}].security_groups[{g}].id", self.where)
-            where_txt = f"{vpc['id']}" + "".join(
-                f" {x}" for x in (vpc.get("account"), vpc.get("region")) if x
-            )
-            label = f"{sg_id}" + (f" ({group['name']})" if group.get("name") else "")
+            where_txt = where_text(vpc["id"], vpc.get("account"), vpc.get("region"))
             used = False
             for offer, acc in self.sg_offers(v, sg_id, sg_id).items():
                 sources = source_members(acc.v4, acc.v6, bool(d4), bool(d6))
                 if not sources:
                     continue
                 used = True
-                text = f"awspan: security group {label} in {where_txt}: " + "; ".join(sorted(acc.notes))
+                notes = "; ".join(sorted(acc.notes))
+                text = group_rule_description(sg_id, group.get("name"), where_txt, notes)
                 self.add_rule(
                     lambda v=v, g=g, offer=offer: f"vpcs[{v}].security_groups[{g}]: rule for {offer.label}",
                     (sg_id, "", offer.order),
@@ -307,18 +312,17 @@ class _Builder:
                 self.groups[group_name] = AddressGroup(
                     group_name,
                     tuple(sorted(d4 | d6)),
-                    clip_description(f"awspan: addresses behind security group {label} in {where_txt}"),
+                    clip_description(group_description(sg_id, group.get("name"), where_txt)),
                 )
 
     def instance_layout(self) -> None:
         # instance id -> offer -> interface id -> what that interface allows for that offer
         per: dict[str, dict[Offer, dict[str, _Slice]]] = {}
-        labels: dict[str, str] = {}
+        who: dict[str, tuple[str | None, str]] = {}  # instance id -> (Name tag, VPC id)
         for pi in protected_interfaces(self.state, self.policy, self.states):
             v = pi.vpc_index
             inst = pi.instance
-            name = f" ({inst['name']})" if inst.get("name") else ""
-            labels[inst["id"]] = f"{inst['id']}{name} in {pi.vpc['id']}"
+            who[inst["id"]] = (inst.get("name"), pi.vpc["id"])
             names4 = {self.add_address(inst, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4}
             names6 = {self.add_address(inst, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6}
             merged: dict[Offer, _Acc] = {}
@@ -355,16 +359,17 @@ class _Builder:
                         any(p.has_v6 for p in parts),
                     )
                     notes = "; ".join(sorted(set().union(*(p.notes for p in parts))))
-                    where = f"{labels[inst_id]} {eni_id}" if eni_id else labels[inst_id]
+                    label, vpc_id = who[inst_id]
+                    text = instance_rule_description(inst_id, label, vpc_id, eni_id or None, notes)
                     destinations = tuple(sorted(set().union(*(p.destinations for p in parts))))
                     self.add_rule(
-                        lambda offer=offer, where=where: f"rule for {offer.label} to {where}",
+                        lambda o=offer, i=inst_id, e=eni_id: f"rule for {o.label} to {i} {e}".rstrip(),
                         (inst_id, eni_id, offer.order),
-                        rule_name(f"{inst_id}-{eni_id}" if eni_id else inst_id, offer.suffix),
+                        rule_name(inst_id, offer.suffix, eni_id or None),
                         offer,
                         sources,
                         destinations,
-                        f"awspan: instance {where}: {notes}",
+                        text,
                     )
 
     def fragment(self) -> Fragment:

@@ -34,20 +34,9 @@ def check_name(name: str, what: str | Callable[[], str], where: str) -> str:
     raise AwspanError(f"{said}: the name {name!r} has characters PAN-OS does not allow", where=where)
 
 
-def address_name(instance_id: str, address: str) -> str:
-    """`i-0abc-10.0.1.10`, `i-0abc-2600-1f18--1`: ':' -> '-' is one-to-one on canonical IPv6
-    text (which never holds '-'), so two addresses never share a name."""
-    return f"{instance_id}-{address.replace(':', '-')}"
-
-
 def service_name(protocol: str, low: int, high: int) -> str:
     """`tcp-443`, `udp-8000-8100`."""
     return f"{protocol}-{low}" if low == high else f"{protocol}-{low}-{high}"
-
-
-def rule_name(owner: str, suffix: str) -> str:
-    """`sg-0abc-tcp-443`, `i-0abc-icmp`, `i-0abc-eni-0def-any`."""
-    return f"{owner}-{suffix}"
 
 
 def clip_description(text: str, limit: int = MAX_DESCRIPTION) -> str:

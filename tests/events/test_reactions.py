@@ -15,6 +15,7 @@ import sys
 
 import boto3
 import pytest
+import yaml
 from lxml import etree
 
 from devtools.seed import policy_for, seed_estate
@@ -243,3 +244,48 @@ def test_codebuild_ids_variable_holds_only_whole_ids():
     assert joined.split(",") == ids[: len(joined.split(","))]
     assert len(joined.split(",")) == 50  # 50 * 19 + 49 commas = 999
     assert _join_whole(["sg-1", "sg-2"], 1000) == "sg-1,sg-2"
+
+
+def _dags(running: etree._Element) -> dict[str, str | None]:
+    """awspan's address groups in vsys1: name -> the dynamic filter (None: a static group)."""
+    groups = managed(running)["address-group"]
+    return {name: entry.findtext("dynamic/filter") for name, entry in groups.items()}
+
+
+@pytest.mark.slow
+def test_push_mode_keeps_a_dynamic_firewall_dynamic(aws, emulator, tmp_path, monkeypatch, capsys):
+    """Issue 23: in a trial the push reaction turned a dynamic firewall's groups back to static. The
+    reaction runs the policy it is given (membership included): with `membership: dynamic` a start and
+    a stop are registrations, the groups stay dynamic, and push's summary names no mode switch. A
+    reaction whose policy says static (the trial's: a Lambda whose copy of policy.yaml lacked the key)
+    switches back, and its summary says so loudly."""
+    estate, ec2 = push_mode_estate(aws, emulator, tmp_path, monkeypatch)
+    config = tmp_path / "policy.yaml"
+    policy = yaml.safe_load(config.read_text())
+    policy["rules"]["membership"] = "dynamic"
+    config.write_text(dump_yaml(policy))
+    batch, batch_ip = estate.instances["batch-1"], estate.private_ips["batch-1"]
+
+    ec2.start_instances(InstanceIds=[batch])
+    handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
+    groups = _dags(emulator.running())
+    assert groups and all(f == f"'awspan.{name}'" for name, f in groups.items()), groups
+    assert any(t.startswith("awspan.") for t in emulator.store.registry.snapshot().get(batch_ip, ()))
+
+    capsys.readouterr()
+    ec2.stop_instances(InstanceIds=[batch])
+    handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)
+    pushed = capsys.readouterr().out
+    assert _dags(emulator.running()) == groups  # still dynamic, the same groups
+    assert batch_ip not in emulator.store.registry.snapshot()  # the stop: one unregistration
+    assert "MEMBERSHIP" not in pushed and "membership changes" not in pushed
+    assert f"closed to {batch}" in pushed.replace("\n  ↳ ", " ")  # whose flows the stop closed
+
+    policy["rules"].pop("membership")  # the trial's reaction: a policy without the key
+    config.write_text(dump_yaml(policy))
+    ec2.start_instances(InstanceIds=[batch])
+    handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
+    pushed = capsys.readouterr().out.replace("\n  ↳ ", " ").replace("\n    ↳ ", " ")
+    assert "MEMBERSHIP dynamic -> static" in pushed
+    assert "WARNING: membership changes from dynamic to static (rules.membership)" in pushed
+    assert all(f is None for f in _dags(emulator.running()).values())

@@ -6,7 +6,8 @@ import netaddr
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.generate.names import address_name, check_name
+from generator.generate.names import check_name
+from generator.provenance import address_name
 
 INSTANCE = "i-0123456789abcdef0"  # the longest instance id AWS issues (17 hex digits)
 

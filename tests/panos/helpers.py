@@ -158,3 +158,10 @@ def second_fragment() -> str:
                    address("db-2", "10.0.2.11/32"), address("web-3", "10.0.1.12/32")],
         groups=[group("db-servers", ["db-1", "db-2"])],
         services=[service("tcp-443", "443"), service("tcp-8080", "8080")])
+
+
+def unfold(text: str) -> str:
+    """Plan text with its folded lines joined again (each continuation starts with `↳ `)."""
+    import re
+
+    return re.sub(r"\n *↳ ", " ", text)

@@ -1,5 +1,6 @@
 """A small estate as generate writes it (descriptions that name instances, security groups, VPC,
-account and region), and the changes the plan goldens show: create, delete, change of
+account and region; the plan reads those from STATE, the state.yaml beside the fragment, never
+from a description), and the changes the plan goldens show: create, delete, change of
 source/ports/members, drift, pending, refused."""
 
 from __future__ import annotations
@@ -18,8 +19,18 @@ vpcs:
     cidrs: [10.10.0.0/16]
     route_tables: []
     subnets: []
-    security_groups: []
-    instances: []
+    security_groups:
+      - {id: sg-0a1b2c3d4e5f60001, name: web, ingress: []}
+      - {id: sg-0a1b2c3d4e5f60002, name: app, ingress: []}
+    instances:
+      - {id: i-0a00000000000a001, name: web-1, state: running, interfaces: [{id: eni-0a00000000000a001,
+         subnet: subnet-1, private_ips: [10.10.1.10], security_groups: [sg-0a1b2c3d4e5f60001]}]}
+      - {id: i-0a00000000000a002, name: web-2, state: running, interfaces: [{id: eni-0a00000000000a002,
+         subnet: subnet-1, private_ips: [10.10.1.11], security_groups: [sg-0a1b2c3d4e5f60001]}]}
+      - {id: i-0a00000000000a003, name: app-1, state: running, interfaces: [{id: eni-0a00000000000a003,
+         subnet: subnet-5, private_ips: [10.10.5.30], security_groups: [sg-0a1b2c3d4e5f60002]}]}
+      - {id: i-0a00000000000a004, name: null, state: running, interfaces: [{id: eni-0a00000000000a004,
+         subnet: subnet-5, private_ips: [10.10.5.31], security_groups: [sg-0a1b2c3d4e5f60001]}]}
     prefix_lists:
       - {id: pl-0c0ffee0c0ffee001, name: office-egress, cidrs: [198.51.100.0/24, 203.0.113.7/32]}
 """

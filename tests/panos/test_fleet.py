@@ -89,7 +89,8 @@ def test_plan_shows_each_firewall_in_every_format(tmp_path, monkeypatch, capsys)
         assert f"firewall {FW2} (fw-0002): not connected: not reconciled" in text
         assert "+ register 10.10.1.10 i-0a00000000000a001 (web-1): awspan.sg-0a1b2c3d4e5f60001" in text
         code, markdown = estate.plan("markdown")
-        assert f"{FW2} (fw-0002) in dg1: NOT CONNECTED" in markdown and "not reconciled" in markdown
+        assert f"- `{FW2}` (`fw-0002`) in `dg1`: NOT CONNECTED" in markdown  # device strings as code spans
+        assert f"firewall {FW2} (fw-0002): not connected: not reconciled" in markdown
         code, raw = estate.plan("json")
         doc = json.loads(raw)
         [fw1] = [d for d in doc["membership"]["devices"] if d["serial"] == FW1]

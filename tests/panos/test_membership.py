@@ -15,6 +15,7 @@ import yaml
 
 from emulator import EmulatorServer
 from generator.cli.main import main
+from tests.panos.helpers import unfold
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WEB_2 = "i-0a00000000000a002"
@@ -62,11 +63,13 @@ def loop(emu: EmulatorServer, tmp_path: Path, monkeypatch, capsys):
             for inst in vpc["instances"]:
                 if inst["id"] == WEB_2:
                     inst["state"] = web_2_state
-        (tmp_path / "state.yaml").write_text(yaml.safe_dump(state))
-        code, text = run("generate", "--state", str(tmp_path / "state.yaml"), "--no-rulebase",
+        out.mkdir(exist_ok=True)  # state.yaml beside the fragment, as the pipeline keeps it (out/)
+        (out / "state.yaml").write_text(yaml.safe_dump(state))
+        code, text = run("generate", "--state", str(out / "state.yaml"), "--no-rulebase",
                          "--output", str(out / "fragment.xml"))
         assert code == 0, text
         plan_code, plan = run("plan", "--fragment", str(out / "fragment.xml"), "--detailed-exitcode")
+        plan = unfold(plan)
         assert plan_code in (0, 2) or (plan_code == 1 and "push would refuse this plan" in plan), plan
         emu.reset_counters()  # from here on: push's own requests
         code, pushed = run("push", "--fragment", str(out / "fragment.xml"), *push_args)
@@ -90,8 +93,15 @@ def test_start_and_stop_are_enforced_without_a_commit(emu, loop):
 
     code, plan, pushed = loop("stopped")
     assert code == 0, pushed
-    assert f"- unregister {WEB_2_IP} {WEB_2}" not in plan  # web-2 is no longer in registrations.yaml
-    assert f"- unregister {WEB_2_IP} (not in registrations.yaml" in plan
+    # the stop is a traffic change: the headline names the instance whose flows close (from
+    # state.yaml: web-2 is no longer in registrations.yaml)
+    headline = plan.split("\n  objects:")[0]
+    assert "rules: 0 opened, 0 closed, 0 changed, 7 affected" in headline
+    closed = f"closed to {WEB_2} (web-2) {WEB_2_IP}, 10.20.1.20, 10.20.1.21"
+    assert f"; flows: 0 opened, 11 closed ({closed})" in headline
+    assert "registrations: 0 to register, 3 to unregister" in headline
+    assert f"- unregister {WEB_2_IP} {WEB_2} (web-2): awspan.sg-0a1b2c3d4e5f60001" in plan
+    assert f"- destination sg-0a1b2c3d4e5f60001 -> {WEB_2} (web-2) {WEB_2_IP}" in plan  # the affected rules
     assert "already matches" in pushed
     assert _commits(emu) == 0  # membership only: no commit
     assert _allowed_by(emu, WEB_2_IP) == "clean-up"  # stopped: the firewall no longer lets it in
@@ -110,7 +120,8 @@ def test_other_tools_tags_stay_and_hand_registered_awspan_tags_go(emu, loop):
     _reg(emu, "192.0.2.51", "awspan.sg-0a1b2c3d4e5f60001")  # drift: not in registrations.yaml
     code, plan, pushed = loop("running")
     assert code == 0, pushed
-    assert "- unregister 192.0.2.51 (not in registrations.yaml: stopped, gone, or registered by hand): " \
+    assert "- unregister 192.0.2.51 (in neither state.yaml nor registrations.yaml: registered by hand, " \
+        "or gone): " \
         "awspan.sg-0a1b2c3d4e5f60001" in plan
     registered = emu.store.registry.snapshot()
     assert registered["192.0.2.50"] == frozenset({"quarantine"})

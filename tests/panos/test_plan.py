@@ -64,9 +64,10 @@ def test_markdown_is_a_pull_request_comment(emu: EmulatorServer, awspan, tmp_pat
     (tmp_path / "out" / "precheck.yaml").write_text(
         "version: 1\ndecisions:\n  - {rule: sg-old, verdict: blocked, covering: [a, b], reason: 'x | y'}\n")
     res = awspan("plan", "--format", "markdown", fragment=first_fragment())
-    assert res.out.startswith("### awspan plan: vsys vsys1")
+    assert res.out.startswith("### awspan plan: `vsys vsys1`")
     assert "| opened | 4 | 5 |" in res.out  # the summary table comes first
-    assert "<details><summary>+ create rule sg-old (1 flow opened) [ANY SOURCE]</summary>" in res.out
+    assert "<details><summary>+ create rule <code>sg-old</code> (1 flow opened) [ANY SOURCE]</summary>" \
+        in res.out
     assert "verdict: blocked by a, b (x | y)" in res.out  # beside the rule it is about
 
 

@@ -1,11 +1,13 @@
 """The markdown plan is a pull-request body: under GitHub's 65,536 characters however large the
-change, with the cut said in words, and AWS strings that cannot break out of their blocks."""
+change or hostile its names, each section cut by its own cap with counts, and the body says where
+the full plan is (issue 23)."""
 
 from __future__ import annotations
 
 import json
 
 import jsonschema
+import pytest
 from lxml import etree
 
 from generator.location import Location
@@ -13,12 +15,20 @@ from generator.panos.config.fragment import parse_fragment
 from generator.panos.config.view import parse_container
 from generator.panos.plan.changes import build_plan
 from generator.panos.plan.document import build_document
-from generator.panos.review.plan_render import render_json, render_markdown, render_text
+from generator.panos.review.markdown import CAPS, MD_LIMIT, render_markdown
+from generator.panos.review.plan_render import render_json
 from generator.resources import load_json_schema
-from tests.panos import plan_scenarios as sc
 from tests.panos.helpers import fragment, rule
+from tests.panos.review_estate import big_state, plan_of_states
 
 LOC = Location()
+FULL = "[`out/plan.json`](https://github.com/org/policy/blob/awspan/update/out/plan.json) in this branch"
+HOSTILE = "\u202e\u200b@team [x](https://e.example) #1 `|`\n" * 6  # ~50 characters, 6x wider escaped
+
+
+def units(text: str) -> int:
+    """Length as GitHub may count it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def _plan(frag_xml: str):
@@ -34,49 +44,70 @@ def test_a_huge_plan_fits_a_pull_request_body_and_says_where_the_rest_is():
     doc = _plan(fragment([rule(n, source=[f"198.51.{i // 250}.{i % 250}/32", "any"]) for i, n in
                           enumerate(names)]))
     md = render_markdown(doc)
-    assert len(md) < 65_536
+    assert units(md) < MD_LIMIT
     assert "| opened | 3000 | 6000 |" in md  # the summary counts everything, not only what is listed
-    cut = [line for line in md.splitlines() if "more changes: see the JSON plan" in line]
+    cut = [line for line in md.splitlines() if "more changes not shown here" in line]
     assert len(cut) == 1
     listed = md.count("<details><summary>+ create rule ")
-    assert cut[0].startswith(f"**{3000 - listed} more changes")
-    assert listed > 100
+    assert cut[0].startswith(f"**{3000 - listed} more changes not shown here")
+    assert listed > 50
+    assert "| 2" in md and "more rules: see the full plan |" in md  # the openings table's own cap
     data = json.loads(render_json(doc))
     schema = load_json_schema("plan.schema.json")
     jsonschema.validators.validator_for(schema)(schema).validate(data)
     assert len(data["rules"]) == 3000  # the JSON keeps everything
 
 
-def test_aws_strings_cannot_inject_markdown_or_html():
-    """A Name tag is anyone's text: it must not close the code fence or the <details> section."""
-    evil = "x```\n</details><img src=x onerror=alert(1)>| **bold**"
-    frag = sc.estate().replace("(web-1)", "(" + evil.replace("\n", " ").replace("<", "&lt;")
-                               .replace(">", "&gt;") + ")")
-    md = render_markdown(_plan(frag))
-    assert "<img src=x onerror=alert(1)>" in md  # shown, as text
-    fenced = False
-    for line in md.splitlines():
-        if line in ("```text", "```"):
-            fenced = not fenced
-            continue
-        if "<img" in line:
-            assert fenced, line  # only ever inside a code block, where it is text
-        if fenced:
-            assert "```" not in line
-    assert not fenced
-    text = render_text(_plan(frag))
-    assert "onerror" in text  # the terminal shows the name as it is
+def test_600_rules_keep_their_tail_where_the_reviewer_is():
+    """The issue's case: 600 rules. The body stays under the limit with margin, says at the top and
+    at its end where the full plan is (the workflow's committed out/plan.json), and counts the cut."""
+    doc = plan_of_states(None, big_state(600))
+    md = render_markdown(doc, FULL)
+    assert units(md) < MD_LIMIT < 65_536 - 5_000
+    head = md[:3000]
+    assert f"Full plan (nothing cut): {FULL}" in head
+    assert md.rstrip().endswith(f"the full plan is {FULL}")
+    shown = md.count("<details><summary>")
+    cut = int(md.split("**")[-2].split()[0]) if "more changes not shown here" in md else 0
+    assert shown + cut == len(doc["rules"]) + len(doc["objects"])
+    assert "awspan plan --format json" not in md  # the PR reader is told where the file is, not a command
 
 
-def test_origin_is_read_back_from_generates_descriptions():
-    from generator.panos.plan.traffic import origin
+def _pathological(hostile: str) -> dict:
+    """3,000 rules whose every name is long and hostile, and every other section huge too."""
+    long = (hostile * 6)[:255]
+    doc = plan_of_states(None, big_state(3000, lambda kind, i: f"{long}{kind}{i}"))
+    owner = {"kind": "instance", "id": "i-0abc", "name": long, "interface": None, "vpc": None}
+    doc["warnings"] = [f"warning {i}: {long}" for i in range(2000)]
+    doc["blockers"] = [f"blocker {i}: {long}" for i in range(500)]
+    doc["pending"] = [{"kind": "rules", "name": f"r{i}", "state": "changed", "admins": [long], "ours": False,
+                       "fields": [{"field": "description", "before": long, "after": long}]}
+                      for i in range(2000)]
+    doc["membership"] = {"before": "dynamic", "after": "dynamic", "registered": 5000,
+                         "register": [{"ip": f"10.1.{i // 250}.{i % 250}", "owner": owner, "tags": [long]}
+                                      for i in range(5000)], "unregister": []}
+    doc["precheck"] = {"path": "out/precheck.yaml", "warnings": [long] * 1000,
+                       "decisions": [{"rule": f"x{i}", "verdict": "allowed", "covering": [long],
+                                      "reason": long}
+                                     for i in range(5000)]}
+    return doc
 
-    sg = origin("awspan: security group sg-0abc (web (public)) in vpc-0def 111122223333 eu-west-3: tcp 443")
-    assert sg["security_groups"] == [{"id": "sg-0abc", "name": "web (public)"}]
-    assert (sg["vpc"], sg["account"], sg["region"]) == ("vpc-0def", "111122223333", "eu-west-3")
-    inst = origin("awspan: instance i-0aa (db-1) in vpc-0def eni-0bb: sg-01: tcp 5432; sg-02: tcp 5432 (ops)")
-    assert (inst["instance"], inst["instance_name"], inst["vpc"]) == ("i-0aa", "db-1", "vpc-0def")
-    assert [g["id"] for g in inst["security_groups"]] == ["sg-01", "sg-02"]
-    other = origin("allow the partner")  # an operator's text is shown as it is, not guessed at
-    assert other == {"security_groups": [], "vpc": None, "account": None, "region": None,
-                     "note": "allow the partner"}
+
+@pytest.mark.slow
+@pytest.mark.parametrize("hostile", [HOSTILE, "x", "\U0001f600"])
+def test_a_pathological_estate_still_fits_with_every_cut_counted(hostile: str):
+    doc = _pathological(hostile)
+    md = render_markdown(doc, FULL)
+    assert units(md) < MD_LIMIT
+    for what in ("more lines: see the full plan", "more destinations: see the full plan",
+                 "more rules: see the full plan", "more changes not shown here"):
+        assert what in md, what
+    sections = md.split("\n#### ")
+    for section in sections:
+        title = section.split("\n")[0]
+        cap = {"Destinations whose flows change": CAPS["destinations"],
+               "Opened (widest first)": CAPS["openings"],
+               "Membership": CAPS["membership"], "Already-allowed check": CAPS["precheck"]}.get(title)
+        if cap is not None:  # (the last section also holds the closing line)
+            assert units(section) <= cap + 300, title
+    assert md.rstrip().endswith(f"the full plan is {FULL}")

@@ -122,7 +122,8 @@ def test_pending_alone_is_committed_without_a_batch(emu: EmulatorServer, awspan)
     emu.reset_counters()
     res = awspan("push", fragment=frag)
     assert res.code == 0, res.err
-    assert "pending: changed rule sg-0a1b2c3d4e5f60001-tcp-22 by automation" in res.out  # shown, then
+    assert "PENDING: 1 awspan object differs" in res.out  # shown, then
+    assert "    changed rule sg-0a1b2c3d4e5f60001-tcp-22 by automation\n" in res.out
     assert "uncommitted changes: committing them" in res.out  # committed
     assert not any(r["action"] == "multi-config" for r in emu.requests)
     assert emu.running().xpath(LOC.entry_xpath("rules", f"{sc.WEB}-tcp-22") + "/source/member")[0].text \

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.addresses import sort_key
+from generator.panos.config.view import DeviceConfig
+from generator.panos.plan.inventory import Inventory
 from generator.policy import Policy
+from generator.provenance import owner_kind
 from generator.registrations_file import Desired, Tags, load_desired, registrations_path
 from generator.safety import Guarded, Safety
 
@@ -41,6 +44,12 @@ def delta(desired: Tags, current: Tags) -> Delta:
 
 
 
+def dynamic_on(device: DeviceConfig, tag: str) -> bool:
+    """awspan has dynamic address groups on the firewall: their members are registrations, which
+    the plan reads even when the policy says static (a switch back)."""
+    return any(g.find("dynamic") is not None for g in device.managed("address-group", tag).values())
+
+
 def load_membership(policy: Policy, fragment_path: str) -> Desired | None:
     """registrations.yaml beside the fragment when membership is dynamic, else None."""
     if policy.rules.membership != "dynamic":
@@ -55,14 +64,45 @@ def registration_guards(safety: Safety, desired: Desired, current: dict[str, fro
     return safety.registration_guards(len(current), leaving)
 
 
-def membership_delta(desired: Desired, current: dict[str, frozenset[str]]) -> dict[str, Any]:
-    """What push would register and unregister, per IP with who stands behind it (the plan's
-    `membership` section; an IP not in registrations.yaml is a stopped or gone instance, or a
-    registration made by hand)."""
-    d = delta(desired.tags, current)
+@dataclass(frozen=True)
+class Registry:
+    """The User-ID side of a plan: what the firewall holds under awspan's tag prefix (`before`),
+    and registrations.yaml when membership is dynamic (push makes the firewall hold it).
+
+    With membership static push leaves registrations alone, so after == before: a switch from
+    dynamic to static deletes the dynamic groups, and whatever stays registered matches nothing.
+    """
+
+    before: Tags
+    desired: Desired | None = None
+
+    @property
+    def after(self) -> Tags:
+        return self.desired.tags if self.desired is not None else self.before
+
+
+def _owner(ip: str, inventory: Inventory, desired: Desired | None) -> dict[str, Any] | None:
+    """Who holds an IP: state.yaml (structured), else what registrations.yaml says, else unknown
+    (registered by hand, or an instance gone from AWS)."""
+    found = inventory.owners_of(ip)
+    if found:
+        return found[0]
+    if desired is not None and ip in desired.owners:
+        instance, name = desired.owners[ip]
+        return {"kind": owner_kind(instance), "id": instance, "name": name, "interface": None, "vpc": None}
+    return None
+
+
+def membership_section(registry: Registry, inventory: Inventory, before: str | None, after: str | None
+                       ) -> dict[str, Any]:
+    """The plan's `membership` section: the mode on the firewall and after push, and what push would
+    register and unregister per IP, with who holds it."""
+    d = delta(registry.desired.tags, registry.before) if registry.desired is not None else Delta()
 
     def items(tags: dict[str, frozenset[str]]) -> list[dict[str, Any]]:
-        return [{"ip": ip, "who": desired.who.get(ip) or None, "tags": sorted(tags[ip])}
+        return [{"ip": ip, "owner": _owner(ip, inventory, registry.desired), "tags": sorted(tags[ip])}
                 for ip in sorted(tags, key=sort_key)]
 
-    return {"register": items(d.register), "unregister": items(d.unregister)}
+    return {"before": before, "after": after, "register": items(d.register),
+            "unregister": items(d.unregister),
+            "registered": len(registry.after)}

@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from generator.errors import shorten
 from generator.interrupt import Interrupted, trap_signals
@@ -112,6 +112,7 @@ class PushResult:
     requests: int = 0
     batch_requests: int = 0  # multi-config requests the batch took (the 5 MB limit cuts it)
     notes: list[str] = field(default_factory=list)
+    device: DeviceConfig | None = None  # the candidate as read before the batch (for the summary)
 
 
 # --- commit ---
@@ -240,7 +241,7 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
     # another admin's commit job still running: wait for it (others_commit.py)
     before, running, plan = plan_after_others_commits(client, read_and_plan, lambda made: made[2], admin,
                                                       s.commit_timeout)
-    result = PushResult(plan=plan)
+    result = PushResult(plan=plan, device=before)
     progress.before, progress.plan = before, plan
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
         s.saved_plan.check(plan, before, running)
@@ -403,6 +404,7 @@ class Pushed:
     result: PushResult
     requests: int
     keygen: bool
+    document: dict[str, Any] | None = None  # the plan document of what was pushed (push's summary)
 
     def failure(self) -> str | None:
         """Why push exits 1 although it went through: the firewalls it left behind (Panorama)."""

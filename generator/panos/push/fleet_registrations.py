@@ -29,8 +29,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.addresses import sort_key
 from generator.errors import AwspanError
+from generator.panos.plan.fleet import FirewallRegistry
 from generator.panos.plan.membership import Delta, delta
 from generator.panos.push.registrations import Target, read_registered, send, uid_messages
 from generator.panos.xmlapi.client import PanosClient, PanosError
@@ -149,34 +149,15 @@ class FleetRegistrations:
                 f"{self.fleet.device_group}: {reg} tag(s) registered, {unreg} unregistered ({msgs} User-ID "
                 "message(s), no commit)")
 
-    def document(self) -> dict[str, Any]:
-        """The plan's `membership` on Panorama: per firewall what push would register and unregister
-        (`devices`), and the union over the firewalls (`register`, `unregister`, each entry naming
-        its firewalls)."""
-        who = self.desired.who
-        union: dict[str, dict[str, dict[str, Any]]] = {"register": {}, "unregister": {}}
-        devices = []
-        by_serial = {st.device: st for st in self.states}
+    def registries(self) -> list[FirewallRegistry]:
+        """Every firewall of the fleet as the plan shows it (plan/fleet.py), in the hierarchy's order."""
+        by_device = {st.device: st for st in self.states}
+        out = []
         for device in self.fleet.devices:
-            st = by_serial.get(device)
-            row: dict[str, Any] = {"serial": device.serial, "name": device.name or None,
-                                   "device_group": device.device_group, "vsys": device.vsys,
-                                   "connected": device.connected, "error": st.error if st else None,
-                                   "register": [], "unregister": []}
-            if st is not None and st.ok:
-                d = self.delta(st)
-                for kind, tags in (("register", d.register), ("unregister", d.unregister)):
-                    row[kind] = [{"ip": ip, "who": who.get(ip) or None, "tags": sorted(tags[ip])}
-                                 for ip in sorted(tags, key=sort_key)]
-                    for ip, t in tags.items():
-                        blank = {"ip": ip, "who": who.get(ip) or None, "tags": set(), "devices": []}
-                        entry = union[kind].setdefault(ip, blank)
-                        entry["tags"] |= t
-                        entry["devices"].append(device.describe())
-            row["registered"] = len(st.current) if st is not None and st.ok else None
-            devices.append(row)
-        out: dict[str, Any] = {"devices": devices}
-        for kind in ("register", "unregister"):
-            out[kind] = [dict(e, tags=sorted(e["tags"])) for _, e in
-                         sorted(union[kind].items(), key=lambda item: sort_key(item[0]))]
+            st = by_device.get(device)
+            row = {"serial": device.serial, "name": device.name or None, "device_group": device.device_group,
+                   "vsys": device.vsys, "connected": device.connected}
+            read = st is not None and st.ok
+            out.append(FirewallRegistry(row, device.describe(), st.current if read else None,
+                                        st.error if st is not None else None))
         return out

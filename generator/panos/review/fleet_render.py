@@ -2,26 +2,19 @@
 
 On Panorama the plan document gets `devices` (every firewall of the device group and its
 descendants, connected or not: what commit-all pushes to and where registrations go) and, with
-membership dynamic, `membership.devices` (per firewall what push would register and unregister).
-The JSON holds everything; text and markdown show one line per firewall and at most
-MEMBERSHIP_LINES registration lines in all.
+membership dynamic, `membership.devices` (per firewall what push would register and unregister,
+plan/fleet.py). The JSON holds everything; text and markdown show one line per firewall and the
+registrations under it, cut like the firewall's own membership lines (plan_render, markdown).
+Lines are made of awspan's words and Data (markup.py): a hostname is the device's string.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from generator.errors import shorten
-from generator.panos.xmlapi.fleet import Fleet, ManagedDevice
-
-
-def device_label(d: dict[str, Any] | ManagedDevice) -> str:
-    """`SERIAL (name)` (with `/vsys` when not vsys1), from the plan document or a ManagedDevice."""
-    if isinstance(d, ManagedDevice):
-        return d.describe()
-    vsys = d.get("vsys", "vsys1")
-    text = shorten(d["serial"], 40) + (f"/{shorten(vsys, 31)}" if vsys != "vsys1" else "")
-    return text + (f" ({shorten(d['name'], 63)})" if d.get("name") and d["name"] != d["serial"] else "")
+from generator.panos.review import lines as L
+from generator.panos.review.markup import Data, Line, Message
+from generator.panos.xmlapi.fleet import Fleet
 
 
 def fleet_document(fleet: Fleet, committing: bool | None) -> list[dict[str, Any]]:
@@ -54,47 +47,56 @@ def fleet_warnings(fleet: Fleet, push_to_devices: bool) -> list[str]:
             f"{what}, and push exits 1 naming it after the others are done" for d in fleet.disconnected]
 
 
-def devices_lines(devices: list[dict[str, Any]]) -> list[str]:
-    """`firewalls (N): SERIAL (name) in dg1: connected` lines."""
-    out = [f"firewalls of the device group ({len(devices)}):"]
+def device_label(d: dict[str, Any]) -> Line:
+    """`SERIAL (name)`, with `/vsys` when not vsys1."""
+    out: list[str] = [Data(d["serial"])]
+    if d.get("vsys", "vsys1") != "vsys1":
+        out += ["/", Data(d["vsys"])]
+    if d.get("name") and d["name"] != d["serial"]:
+        out += [" (", Data(d["name"]), ")"]
+    return tuple(out)
+
+
+def devices_lines(devices: list[dict[str, Any]]) -> list[Line]:
+    """The head line, then one per firewall: `SERIAL (name) in dg1: connected, in sync; ...`."""
+    out: list[Line] = [(f"firewalls of the device group ({len(devices)}):",)]
     for d in devices:
         state = "connected" if d["connected"] else "NOT CONNECTED"
         state += {True: ", in sync", False: ", out of sync"}.get(d.get("in_sync"), "")
         state += {"push": "; commit-all pushes to it", "none": "; no commit-all (nothing to push)"}.get(
             d.get("commit_all") or "", "")
-        out.append(f"  {device_label(d)} in {shorten(d['device_group'], 63)}: {state}")
+        out.append(("  ", *device_label(d), " in ", Data(d["device_group"]), f": {state}"))
     return out
 
 
-def _registration(sign: str, word: str, e: dict[str, Any], gone: str) -> str:
-    return f"{sign} {word} {e['ip']} {e['who'] or gone}: {', '.join(e['tags'])}"
-
-
-def fleet_membership_lines(m: dict[str, Any], limit: int) -> list[str]:
-    """Membership dynamic on Panorama: per firewall, the registrations push would send."""
-    reg, unreg = m["register"], m["unregister"]
+def membership_head(m: dict[str, Any]) -> Line:
+    """The membership section's title; on Panorama counted over the firewalls."""
+    if "devices" not in m:
+        return L.membership_head(m)
     devices = m["devices"]
-    tags_in = sum(len(e["tags"]) for d in devices for e in d["register"])
-    tags_out = sum(len(e["tags"]) for d in devices for e in d["unregister"])
-    head = (f"membership (User-ID registrations on {len(devices)} firewall(s), no commit): "
-            f"{tags_in} tag(s) to register, {tags_out} to unregister")
-    if not reg and not unreg and all(d["connected"] and not d.get("error") for d in devices):
-        head = "membership (User-ID registrations): every firewall holds exactly registrations.yaml"
-    gone = "(not in registrations.yaml: stopped, gone, or registered by hand)"
-    lines: list[str] = []
-    for d in devices:
+    if not m["register"] and not m["unregister"] and all(d["connected"] and not d.get("error")
+                                                         for d in devices):
+        return ("membership dynamic (User-ID registrations): every firewall holds exactly "
+                "registrations.yaml",)
+    return (f"membership dynamic (User-ID registrations on {L.plural(len(devices), 'firewall')}, no commit): "
+            f"{L.plural(len(m['register']), 'address')} to register, {len(m['unregister'])} to unregister",)
+
+
+def membership_lines(m: dict[str, Any]) -> list[Line]:
+    """One line per IP push would register or unregister; on Panorama grouped by firewall."""
+    if "devices" not in m:
+        return L.membership_lines(m)
+    out: list[Line] = []
+    for d in m["devices"]:
+        label = ("firewall ", *device_label(d))
         if not d["connected"]:
-            lines.append(f"  firewall {device_label(d)}: not connected: not reconciled")
-            continue
-        if d.get("error"):
-            lines.append(f"  firewall {device_label(d)}: {shorten(d['error'], 300)}")
-            continue
-        if not d["register"] and not d["unregister"]:
-            lines.append(f"  firewall {device_label(d)}: holds exactly registrations.yaml")
-            continue
-        joined = " (holds none of awspan's: it gets them all)" if not d.get("registered") else ""
-        lines.append(f"  firewall {device_label(d)}{joined}:")
-        lines += [f"    {_registration('+', 'register', e, '')}" for e in d["register"]]
-        lines += [f"    {_registration('-', 'unregister', e, gone)}" for e in d["unregister"]]
-    more = len(lines) - limit
-    return [head, *lines[:limit]] + ([f"  and {more} more: see the JSON plan"] if more > 0 else [])
+            out.append((*label, ": not connected: not reconciled"))
+        elif d.get("error"):
+            out.append((*label, ": ", Message(d["error"])))
+        elif not d["register"] and not d["unregister"]:
+            out.append((*label, ": holds exactly registrations.yaml"))
+        else:
+            joined = " (holds none of awspan's: it gets them all)" if not d.get("registered") else ""
+            out.append((*label, f"{joined}:"))
+            out += [("  ", *row) for row in L.membership_lines(d)]
+    return out
