@@ -7,6 +7,7 @@ Each option stands for a behaviour real devices differ in (docs/panos-fidelity.m
   `request multi-config enabled` (XML API guide 10.0, "Multi-config Request (API)"); from 10.1
   it is on.
 - `multi_vsys`: `show system info` reports `multi-vsys: on|off`.
+- `serial`: `show system info` reports it; every device has its own (a saved plan is bound to it).
 - `release_config_locks_on_commit`: whether a successful commit releases the committer's config
   locks. Public evidence does not settle it for every version, so awspan must work either way.
 - `ha_state`: `show high-availability state` answers `enabled: no` (None) or the local state,
@@ -35,6 +36,7 @@ from dataclasses import dataclass, field
 class DeviceProfile:
     sw_version: str = "10.1.0"
     multi_vsys: bool = False
+    serial: str = "007000000000001"
     release_config_locks_on_commit: bool = False
     ha_state: str | None = None
     ha_peer: str = ""

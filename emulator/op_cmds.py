@@ -206,7 +206,7 @@ def _system_info(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         ("hostname", "awspan-emulator"),
         ("ip-address", "127.0.0.1"),
         ("model", "Panorama" if panorama else "PA-VM"),
-        ("serial", "007000000000001"),
+        ("serial", ctx.store.device.serial),
         ("sw-version", ctx.store.device.sw_version),
         ("app-version", "8799-8509"),
     ]

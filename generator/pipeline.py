@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from generator.collect.sessions import SessionFactory
+    from generator.panos.config.fragment import FragmentView
     from generator.panos.config.view import DeviceConfig
     from generator.panos.plan.changes import Plan
     from generator.panos.plan.membership import Registry
     from generator.panos.push.apply import Pushed
-    from generator.panos.push.fleet_registrations import FleetRegistrations
     from generator.panos.xmlapi.client import PanosClient
     from generator.panos.xmlapi.fleet import Fleet
     from generator.policy import Policy
-    from generator.registrations_file import Desired, Tags
-    from generator.safety import Safety, UnsafePlan
+    from generator.registrations_file import Desired
+    from generator.safety import UnsafePlan
 
 log = logging.getLogger(__name__)
 
@@ -181,17 +181,41 @@ class Planned:
     refusal: UnsafePlan | None
 
 
-def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: str | None = None
-         ) -> Planned:
-    """What push would change, read from the device; with `out`, also the saved plan (push --plan)."""
+def state_beside(fragment_path: str | os.PathLike[str]) -> Path:
+    """state.yaml beside the fragment: where generate's inputs are committed with its outputs
+    (out/state.yaml for out/fragment.xml)."""
+    return Path(fragment_path).parent / "state.yaml"
+
+
+def registrations_for(policy: Policy, fragment_path: str, fragment: FragmentView,
+                      state_path: str | os.PathLike[str] | None) -> Desired | None:
+    """Membership dynamic: registrations.yaml beside the fragment, refused unless it says exactly
+    what generate derives from the state (`state_path`, default state.yaml beside the fragment)
+    for the fragment's rules. None with membership static."""
+    if policy.rules.membership != "dynamic":
+        return None
+    from generator.generate.membership import agreed_registrations
+    from generator.registrations_file import registrations_path
+
+    return agreed_registrations(policy, registrations_path(fragment_path),
+                                state_path if state_path is not None else state_beside(fragment_path),
+                                fragment.rule_names)
+
+
+def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: str | None = None,
+         state_path: str | None = None) -> Planned:
+    """What push would change, read from the device; with `out`, also the saved plan (push --plan).
+
+    `state_path`: the state the registrations are checked against (membership dynamic)."""
     from generator.atomicio import write_atomic
     from generator.generate.precheck_file import load_precheck
-    from generator.panos.config.fragment import load_fragment
+    from generator.panos.config.fragment import read_fragment
+    from generator.panos.plan.binding import Inputs, bind
     from generator.panos.plan.changes import build_plan
     from generator.panos.plan.document import build_document
-    from generator.panos.plan.fleet import fleet_membership, shared_before
+    from generator.panos.plan.fleet import fleet_membership
     from generator.panos.plan.inventory import load_inventory
-    from generator.panos.plan.membership import Registry, load_membership, registration_guards
+    from generator.panos.plan.membership import Registry, registration_guards
     from generator.panos.plan.saved import saved_block
     from generator.panos.push.fleet_registrations import FleetRegistrations
     from generator.panos.push.others_commit import plan_after_others_commits
@@ -202,9 +226,9 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.safety import refusal
 
     location = policy.firewall.location
-    fragment = load_fragment(fragment_path, location, policy.rules.tag)
+    fragment, fragment_bytes = read_fragment(fragment_path, location, policy.rules.tag)
+    desired = registrations_for(policy, fragment_path, fragment, state_path)
     precheck = load_precheck(fragment_path)
-    desired = load_membership(policy, fragment_path)
     client = connect(policy, credentials)
     info = read_system_info(client)  # plan refuses what push would refuse: the version gate
     device_warnings = check_version(info)
@@ -220,14 +244,11 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     # another admin's commit still running: wait for it (firewall.commit_timeout), as push does
     device, the_plan = plan_after_others_commits(client, read_and_plan, lambda made: made[1], admin,
                                                  policy.firewall.commit_timeout)
-    desired = load_membership(policy, fragment_path)
     fleet = _fleet(policy, client, desired is not None)
     regs = None
     if fleet is not None and desired is not None:  # Panorama: each firewall's own registrations
         regs = FleetRegistrations(client, fleet, desired)
-        regs.read()
-        firewalls = regs.registries()
-        registry: Registry | None = Registry(shared_before(firewalls), desired)
+        registry: Registry | None = Registry(regs.read(), desired)
     else:
         registry = _registry(client, policy, device, desired)
     inventory = load_inventory(fragment_path)
@@ -236,6 +257,7 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     doc["device"] = info.describe()
     doc["warnings"] = [*device_warnings, *doc["warnings"]]
     membership_refusal = None
+    current: dict[str, frozenset[str]] = registry.before if registry is not None else {}
     if fleet is not None:  # Panorama: the firewalls push reaches, and which are connected
         committing = bool(the_plan.has_changes or the_plan.pending)
         doc["devices"] = fleet_document(fleet, committing if policy.firewall.push_to_devices else None)
@@ -243,16 +265,19 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
             doc["summary"]["has_changes"] = True
         doc["warnings"] += fleet_warnings(fleet, policy.firewall.push_to_devices)
     if regs is not None and desired is not None:
-        m = doc["membership"] = fleet_membership(doc["membership"], firewalls, desired, inventory)
+        m = doc["membership"] = fleet_membership(doc["membership"], regs.registries(), desired, inventory)
         doc["summary"]["registrations"] = {"register": len(m["register"]), "unregister": len(m["unregister"])}
         doc["summary"]["has_changes"] |= bool(m["register"] or m["unregister"])
         doc["warnings"] += [e for e in regs.problems() if "not connected" not in e]
         membership_refusal = next(iter(regs.guards(policy.safety)), None)
-    elif desired is not None and registry is not None:  # the guard on mass unregistration
-        membership_refusal = next(iter(registration_guards(policy.safety, desired, registry.before)), None)
+    elif desired is not None:  # the guard on mass unregistration
+        membership_refusal = next(iter(registration_guards(policy.safety, desired, current)), None)
     if out:
-        saved = dict(doc, saved=saved_block(the_plan, device, Path(fragment_path).read_bytes()))
-        write_atomic(out, render_json(saved))
+        inputs = Inputs.of(policy, fragment_bytes, desired.digest if desired is not None else None)
+        binding = bind(inputs, the_plan, device, serial=info.serial, panorama=location.is_panorama,
+                       membership=None if desired is None else
+                       regs.binding() if regs is not None else (desired.tags, current))
+        write_atomic(out, render_json(dict(doc, saved=saved_block(binding))))
     return Planned(doc, the_plan, refusal(the_plan) or membership_refusal)
 
 
@@ -281,41 +306,32 @@ def _fleet(policy: Policy, client: PanosClient, dynamic: bool) -> Fleet | None:
     return read_fleet(client, location)
 
 
-def _fleet_unregister(fleet: FleetRegistrations, safety: Safety, force: bool) -> Tags:
-    """Read every firewall's registrations, check the guard on each, unregister what must go; return
-    what all of them held (the "before" of push's summary, plan/fleet.py)."""
-    from generator.panos.plan.fleet import shared_before
-
-    fleet.read()
-    for guard in [] if force else fleet.guards(safety):
-        raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
-    before = shared_before(fleet.registries())
-    fleet.unregister()
-    return before
-
-
 def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force: bool = False,
-         description: str | None = None, plan_file: str | None = None) -> Pushed:
+         description: str | None = None, plan_file: str | None = None,
+         state_path: str | None = None) -> Pushed:
     """Plan and apply in one call (octoDNS's sync): the fragment onto the firewall, committed.
 
-    `plan_file`: apply only if the change set still equals this saved plan. With membership
-    dynamic, unregistrations go first (less is always safe), registrations after the commit.
+    `plan_file`: apply only if everything the saved plan binds is unchanged (plan/binding.py).
+    With membership dynamic, registrations.yaml is checked against the state (`state_path`,
+    default state.yaml beside the fragment) before anything is read from the firewall, and the
+    registrations are part of the push's transaction (push/apply.py, push/registrations.py):
+    read under the config lock, sent only once the saved plan and every guard have passed.
     """
-    from generator.panos.config.fragment import load_fragment
+    from generator.panos.config.fragment import read_fragment
+    from generator.panos.plan.binding import Inputs
     from generator.panos.plan.document import build_document
     from generator.panos.plan.inventory import load_inventory
-    from generator.panos.plan.membership import Registry, load_membership, registration_guards
+    from generator.panos.plan.membership import Registry
     from generator.panos.plan.saved import load_saved_plan
     from generator.panos.push.apply import Pushed, PushSettings
     from generator.panos.push.apply import push as apply
-    from generator.panos.push.fleet_registrations import FleetRegistrations
-    from generator.panos.push.registrations import read_registered, reconcile
 
     location = policy.firewall.location
-    fragment = load_fragment(fragment_path, location, policy.rules.tag)
-    saved_plan = load_saved_plan(plan_file, Path(fragment_path).read_bytes()) if plan_file else None
-    desired = load_membership(policy, fragment_path)
-    client = connect(policy, credentials)  # files first: a bad one costs no request
+    fragment, fragment_bytes = read_fragment(fragment_path, location, policy.rules.tag)
+    desired = registrations_for(policy, fragment_path, fragment, state_path)
+    inputs = Inputs.of(policy, fragment_bytes, desired.digest if desired is not None else None)
+    saved = load_saved_plan(plan_file, inputs) if plan_file else None  # a bad file costs no request
+    client = connect(policy, credentials)
     settings = PushSettings(
         tag=policy.rules.tag,
         bottom_rule=policy.rules.bottom_rule,
@@ -326,34 +342,12 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
         description=description,
         min_existing=policy.safety.min_existing,
         push_to_devices=policy.firewall.push_to_devices,
-        saved_plan=saved_plan,
-        fleet=_fleet(policy, client, desired is not None),
+        saved_plan=saved,
+        membership=desired,
+        fleet=_fleet(policy, client, desired is not None),  # Panorama: registrations go to each firewall
     )
-    before = current = None
-    fleet = None  # Panorama: every firewall's own registrations (fleet_registrations.py)
-    if desired is not None and settings.fleet is not None:
-        fleet = FleetRegistrations(client, settings.fleet, desired)
-        current = _fleet_unregister(fleet, policy.safety, force)
-    elif desired is not None:  # first take away what must go (less is always safe), unless it is too much
-        current = read_registered(client, location, desired.prefix)
-        for guard in [] if force else registration_guards(policy.safety, desired, current):
-            raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
-        before = reconcile(client, location, desired, current=current, phase="unregister")
     result = apply(client, fragment, settings)
-    if fleet is not None:
-        fleet.register()
-        result.notes.append(fleet.note())
-        result.incomplete += fleet.problems()  # named after everything else is done: exit 1
-        result.requests = client.request_count
-    elif desired is not None:
-        assert before is not None
-        done = reconcile(client, location, desired, current=before.after, phase="all")
-        result.notes.append(
-            f"registrations: {done.registered} tag(s) registered, {before.unregistered} unregistered "
-            f"({before.messages + done.messages} User-ID message(s), no commit); "
-            f"{len(done.after)} address(es) hold awspan tags"
-        )
-        result.requests = client.request_count  # the registrations' round trips count too
+    current = result.registrations_before
     registry = Registry(current, desired) if current is not None else None
     if registry is None and result.device is not None:
         registry = _registry(client, policy, result.device, None)

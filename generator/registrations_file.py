@@ -6,15 +6,26 @@ reviewable in the pull request; plan shows what push would register and unregist
 (generator.panos.plan.membership), push reconciles the firewall with it
 (generator.panos.push.registrations). One module for both sides, so the writer and the reader
 never disagree on a key.
+
+The file is input like any other, and it reaches the firewall without a commit: whatever it
+says is registered at once, into groups that may be open to the internet. So every reader
+checks each entry (`entry_problem`: a single host address, tags PAN-OS accepts under awspan's
+prefix), and plan, push and validate also check that it says exactly what generate derives
+from state.yaml (`disagreements`, fed by generator.generate.membership.expected_registrations):
+an IP no protected interface has, or a tag generate would not give it, is an error, never a
+registration. generate runs the same entry check on what it writes.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.errors import AwspanError
-from generator.yamlio import dump_yaml, load_yaml_file
+from generator.addresses import AddressError, canonical_address, sort_key
+from generator.errors import AwspanError, quote
+from generator.vocab import TAG_NAME
+from generator.yamlio import dump_yaml, load_yaml_text, read_text
 
 REGISTRATIONS_FILE = "registrations.yaml"
 MAX_TAG = 127
@@ -69,6 +80,45 @@ class Registrations:
 
 Tags = dict[str, frozenset[str]]
 
+MAX_LISTED = 5
+"""Disagreements named in one message; the rest are counted."""
+
+
+def entry_problem(ip: object, tags: object, prefix: str) -> str | None:
+    """What is wrong with one registration (None: nothing): the address must be one host, written
+    as generate writes it (no prefix length: a whole network such as 192.168.0.0/16 would put every
+    address in it behind the tag), and every tag a tag PAN-OS accepts (generator.vocab.TAG_NAME: at
+    most 127 characters, no comma, no control character) under awspan's prefix."""
+    if not isinstance(ip, str):
+        return "ip must be a string"
+    if "/" in ip:
+        return f"ip {quote(ip)} is a network, not a single host address (registrations are host addresses)"
+    try:
+        if canonical_address(ip) != ip:
+            return f"ip {quote(ip)} is not in canonical form (write {canonical_address(ip)})"
+    except AddressError:
+        return f"ip {quote(ip)} is not an IP address"
+    if not isinstance(tags, (list, tuple, frozenset)) or not tags:
+        return f"{ip}: tags must be a non-empty list"
+    for tag in tags:
+        problem = TAG_NAME.problem(tag)
+        if problem is not None:
+            return f"{ip}: tag {quote(tag, 60)}: {problem}"
+        if not tag.startswith(prefix) or tag == prefix:
+            return f"{ip}: tag {quote(tag, 60)} is not under {prefix!r}"
+    return None
+
+
+def registration_problems(registrations: Registrations) -> list[str]:
+    """generate's self-check of what it is about to write: every entry as push will check it."""
+    found = (entry_problem(e.ip, e.tags, registrations.prefix) for e in registrations.entries)
+    return [p for p in found if p is not None]
+
+
+def digest(text: str) -> str:
+    """The file's SHA-256 (a saved plan binds it)."""
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
 
 @dataclass(frozen=True)
 class Desired:
@@ -77,11 +127,45 @@ class Desired:
     prefix: str
     tags: Tags  # ip -> awspan tags
     owners: dict[str, tuple[str, str | None]]  # ip -> (instance id, Name tag): who the file says holds it
+    digest: str = ""  # the file's SHA-256 (digest())
+
+
+def disagreements(desired: Desired, expected: Tags) -> list[str]:
+    """How registrations.yaml differs from what generate derives from state.yaml (`expected`):
+    one phrase per IP, in address order."""
+    out = []
+    for ip in sorted(set(desired.tags) | set(expected), key=sort_key):
+        have, want = desired.tags.get(ip), expected.get(ip)
+        if have == want:
+            continue
+        if want is None:
+            out.append(f"{ip} is registered in the file, but no protected interface in the state has it")
+        elif have is None:
+            out.append(f"{ip} is missing (a protected interface in the state has it)")
+        else:
+            extra, missing = sorted(have - want), sorted(want - have)
+            what = [f"{', '.join(map(quote, extra))} not derived for it" if extra else "",
+                    f"{', '.join(map(quote, missing))} missing" if missing else ""]
+            out.append(f"{ip}: tag {'; '.join(w for w in what if w)}")
+    return out
+
+
+def check_agrees(desired: Desired, expected: Tags, where: str, state: str) -> None:
+    """Refuse registrations.yaml unless it says exactly what generate derives from `state`."""
+    found = disagreements(desired, expected)
+    if found:
+        more = f"; and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
+        raise AwspanError(
+            f"does not agree with {state}: {'; '.join(found[:MAX_LISTED])}{more} (registrations are "
+            "exactly what generate derives from the state: re-run `awspan generate`, and do not edit "
+            "the file by hand)", where=where)
 
 
 def load_desired(path: str | Path, tag: str) -> Desired:
-    """Read registrations.yaml (written by generate) and check it belongs to this policy's tag."""
-    data = load_yaml_file(path, "registrations", fast=True)
+    """Read registrations.yaml (written by generate) and check it belongs to this policy's tag,
+    and each entry (entry_problem)."""
+    text = read_text(path, "registrations")
+    data = load_yaml_text(text, str(path), fast=True)
     where = str(path)
     if (
         not isinstance(data, dict)
@@ -92,26 +176,22 @@ def load_desired(path: str | Path, tag: str) -> Desired:
     prefix = f"{tag}."
     if data.get("tag_prefix") != prefix:
         raise AwspanError(
-            f"tag_prefix is {data.get('tag_prefix')!r}, but rules.tag makes it {prefix!r} "
+            f"tag_prefix is {quote(data.get('tag_prefix'), 60)}, but rules.tag makes it {prefix!r} "
             "(re-run awspan generate)",
             where=where,
         )
     tags: Tags = {}
     owners: dict[str, tuple[str, str | None]] = {}
     for i, entry in enumerate(data["registrations"]):
-        ok = (
-            isinstance(entry, dict)
-            and isinstance(entry.get("ip"), str)
-            and isinstance(entry.get("tags"), list)
-        )
-        if not ok or not all(isinstance(t, str) and t.startswith(prefix) for t in entry["tags"]):
-            raise AwspanError(
-                f"registrations[{i}]: needs ip and tags, every tag under {prefix!r}", where=where
-            )
+        if not isinstance(entry, dict) or "ip" not in entry or "tags" not in entry:
+            raise AwspanError(f"registrations[{i}]: needs ip and tags", where=where)
+        problem = entry_problem(entry["ip"], entry["tags"], prefix)
+        if problem is not None:
+            raise AwspanError(f"registrations[{i}]: {problem}", where=where)
         if entry["ip"] in tags:
             raise AwspanError(f"registrations[{i}]: {entry['ip']} appears twice", where=where)
         tags[entry["ip"]] = frozenset(entry["tags"])
         if isinstance(entry.get("instance"), str) and entry["instance"]:
             name = entry.get("name")
             owners[entry["ip"]] = (entry["instance"], name if isinstance(name, str) and name else None)
-    return Desired(prefix, tags, owners)
+    return Desired(prefix, tags, owners, digest(text))

@@ -282,7 +282,8 @@ def _git_repo(path: Path) -> None:
 def test_apply_refuses_and_reports_when_the_firewall_moved(wf, tmp_path: Path):
     script = _step(wf["jobs"]["apply"], "awspan push")["run"]
     _git_repo(tmp_path)
-    moved = "awspan push: error: the firewall or the fragment changed since this plan was made: x"
+    moved = ("awspan push: error: push refused, nothing was changed: the saved plan out/plan.json no longer "
+             "matches: x; make and review a new plan")
     rc, _out, summary, calls = _run(script, tmp_path, plan=2, push=1, push_err=moved,
                                     files=("out/plan.json",))
     assert rc == 1 and calls == ["plan", "push"]

@@ -277,7 +277,8 @@ def test_the_workflow_from_an_empty_policy_repository(world: World) -> None:
     running_before, commits_before = emulator.running_xml(), world.commit_jobs()
     refused = _merge_and_apply(world, "merge-stale")
     assert not refused.ok and refused.step("Push the reviewed plan").returncode == 1
-    assert "refused or failed" in refused.summary and "changed since this plan was made" in refused.summary
+    assert "refused or failed" in refused.summary and "no longer matches" in refused.summary
+    assert f"rule {rule!r}" in refused.summary  # the refusal names the rule edited by hand
     assert emulator.running_xml() == running_before and world.commit_jobs() == commits_before
     assert emulator.pending_admins() == []  # nothing half-applied in the candidate either
 

@@ -35,7 +35,7 @@ def run_plan(args: argparse.Namespace) -> int:
     """Exit 1 (after showing the plan) when push would refuse it, with or without --detailed-exitcode."""
     policy = load_policy(args.config)
     planned = pipeline.plan(policy, Credentials.from_env(policy), args.fragment,
-                            out=getattr(args, "out", None))
+                            out=getattr(args, "out", None), state_path=getattr(args, "state", None))
     if args.format == "markdown":
         sys.stdout.write(render_markdown(planned.document, full_plan_note(args)))
     else:
@@ -63,7 +63,8 @@ def full_plan_note(args: argparse.Namespace) -> str | None:
 def run_push(args: argparse.Namespace) -> int:
     policy = load_policy(args.config)
     pushed = pipeline.push(policy, Credentials.from_env(policy), args.fragment, force=args.force,
-                           description=args.description, plan_file=getattr(args, "plan", None))
+                           description=args.description, plan_file=getattr(args, "plan", None),
+                           state_path=getattr(args, "state", None))
     sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
     sys.stdout.flush()
     failure = pushed.failure()  # Panorama: firewalls left behind, named after the others are done

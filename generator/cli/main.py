@@ -95,8 +95,11 @@ def _step(sub: argparse._SubParsersAction, name: str, help: str) -> argparse.Arg
 
 
 def _fragment_option(p: argparse.ArgumentParser) -> None:
-    """--fragment of plan and push: the file generate wrote."""
+    """--fragment of plan and push: the file generate wrote; --state: what it was generated from."""
     p.add_argument("--fragment", default="out/fragment.xml", metavar="PATH", help="fragment (from generate)")
+    p.add_argument("--state", metavar="PATH",
+                   help="state the fragment was generated from; membership dynamic checks registrations.yaml "
+                        "against it (default: state.yaml beside the fragment)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -145,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--detailed-exitcode", action="store_true", help="exit 2 when there are changes, 0 when none"
     )
     p.add_argument(
-        "--out", metavar="FILE", help="also write the plan with its fingerprints (for push --plan)"
+        "--out", metavar="FILE", help="also write the plan with what binds it (for push --plan)"
     )
     p.add_argument(
         "--full-plan-note", metavar="MARKDOWN",

@@ -1,4 +1,4 @@
-"""`awspan validate`: check policy.yaml, state.yaml and the fragment offline.
+"""`awspan validate`: check policy.yaml, state.yaml, the fragment and registrations.yaml offline.
 
 What `terraform validate` is to a Terraform user: every input file is checked the way the
 steps that read it check it (schema, values, names that PAN-OS would refuse, the fragment
@@ -16,6 +16,7 @@ from typing import Any
 
 from generator.errors import AwspanError
 from generator.policy import Policy, load_policy
+from generator.registrations_file import registrations_path
 from generator.text import count
 
 DEFAULT_STATE = "out/state.yaml"
@@ -85,6 +86,19 @@ def check_fragment(path: str, policy: Policy | None) -> None:
     _say("ok", path, detail)
 
 
+def check_registrations(fragment_path: str, state_path: str, policy: Policy) -> None:
+    """Membership dynamic: registrations.yaml beside the fragment, as plan and push check it:
+    each entry, and exactly what generate derives from the state for the fragment's rules."""
+    from generator.generate.membership import agreed_registrations
+    from generator.panos.config.fragment import load_fragment
+
+    path = registrations_path(fragment_path)
+    fragment = load_fragment(fragment_path, policy.firewall.location, policy.rules.tag)
+    desired = agreed_registrations(policy, path, state_path, fragment.rule_names)
+    _say("ok", str(path), f"{count(len(desired.tags), 'registered address')}, as generate derives them "
+         f"from {state_path}")
+
+
 def _present(path: str, default: str, what: str) -> bool:
     """An absent file is skipped when it is the default path, an error when named explicitly."""
     if Path(path).exists():
@@ -114,6 +128,9 @@ def run(args: argparse.Namespace) -> int:
         warnings += attempt(args.state, check_state, args.state, policy) or []
     if attempt(args.fragment, _present, args.fragment, DEFAULT_FRAGMENT, "fragment: run `awspan generate`"):
         attempt(args.fragment, check_fragment, args.fragment, policy)
+        if policy is not None and policy.rules.membership == "dynamic":
+            regs = str(registrations_path(args.fragment))
+            attempt(regs, check_registrations, args.fragment, args.state, policy)
     for warning in warnings:
         print(f"warning: {warning}", file=sys.stderr)
     if failed:

@@ -19,17 +19,38 @@ Tags: PAN-OS tag names hold at most 127 characters; the filter quotes the tag in
 quotes (awspan's tag names never hold a quote: rules.tag is a PAN-OS name and the rest are
 AWS ids). Every registered tag that starts with `<rules.tag>.` belongs to awspan: push
 registers and unregisters those and never touches any other tag.
+
+`expected_registrations` is the one derivation of the IP -> tags map from a state and a policy:
+generate writes it, and plan, push and validate compare registrations.yaml with it
+(generator.registrations_file.check_agrees), so a registration no interface stands behind, or
+a tag generate would not give, never reaches the firewall.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 from generator.addresses import sort_key
-from generator.generate.model import AddressGroup, Built, Fragment, Rule
+from generator.errors import AwspanError
+from generator.gcpause import paused_gc
+from generator.generate.model import AddressGroup, Built, Fragment, Rule, build
 from generator.generate.names import check_name, clip_description
+from generator.generate.state import load_state
+from generator.policy import Policy
 from generator.provenance import interface_group_description, interface_group_name
-from generator.registrations_file import Registration, Registrations, member_tag, tag_prefix
+from generator.registrations_file import (
+    Desired,
+    Registration,
+    Registrations,
+    check_agrees,
+    load_desired,
+    member_tag,
+    registration_problems,
+    tag_prefix,
+)
 
 
 def to_dynamic(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragment, Registrations]:
@@ -73,7 +94,7 @@ def to_dynamic(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragm
     by_ip: dict[str, tuple[set[str], set[str], set[str]]] = {}  # ip -> (tags, instances, names)
     for address, tags in tags_by_address.items():
         member = built.members[address]
-        if member.live:  # overlapping VPC blocks can put one IP behind two instances: one entry
+        if member.live:  # one live member per IP (model.build refuses two: overlapping VPC blocks)
             got = by_ip.setdefault(member.ip, (set(), set(), set()))
             got[0].update(tags)
             got[1].add(member.instance)
@@ -90,3 +111,45 @@ def to_dynamic(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragm
         rules=tuple(rules),
     )
     return dynamic, Registrations(tag_prefix(tag), tuple(entries))
+
+
+def checked(registrations: Registrations, where: str) -> Registrations:
+    """generate's self-check of registrations.yaml: each entry as plan and push will check it."""
+    problems = registration_problems(registrations)
+    if problems:
+        raise AwspanError(f"the registrations derived from it are not valid: {problems[0]}", where=where)
+    return registrations
+
+
+def expected_registrations(state: dict[str, Any], policy: Policy, rules: Iterable[str] | None = None,
+                           where: str = "state.yaml") -> Registrations:
+    """What generate writes to registrations.yaml for this state and policy: the model built,
+    cut to `rules` (the rules the fragment holds: generate's already-allowed check may have left
+    some out, and their groups' tags with them), turned dynamic."""
+    built = build(state, policy, where=where)
+    fragment = built.fragment if rules is None else built.fragment.keep_rules(rules)
+    return checked(to_dynamic(Built(fragment, built.members), policy.rules.tag, where=where)[1], where)
+
+
+def agreed_registrations(policy: Policy, registrations: str | Path, state_file: str | Path | None,
+                         rules: Iterable[str]) -> Desired:
+    """registrations.yaml, read and checked against what generate derives from state.yaml for the
+    fragment's `rules`: plan, push and validate refuse a file that says anything else. The
+    instance and Name shown beside each IP come from the state, not from the file."""
+    with paused_gc():  # as generate: millions of objects, no cycles
+        return _agreed(policy, registrations, state_file, rules)
+
+
+def _agreed(policy: Policy, registrations: str | Path, state_file: str | Path | None,
+            rules: Iterable[str]) -> Desired:
+    desired = load_desired(registrations, policy.rules.tag)
+    if state_file is None or not Path(state_file).exists():
+        raise AwspanError(
+            f"rules.membership is dynamic, and {registrations} can be checked only against the state it "
+            f"was generated from, which is not at {state_file or 'the default path'}: pass --state PATH "
+            "(the state.yaml committed with the fragment), or run `awspan collect` and `awspan generate`; "
+            "nothing is registered without that check")
+    expected = expected_registrations(load_state(state_file), policy, rules, where=str(state_file))
+    check_agrees(desired, expected.as_map(), str(registrations), str(state_file))
+    owners = {e.ip: (e.instance, e.name) for e in expected.entries}  # from the state, not the file
+    return replace(desired, owners=owners)

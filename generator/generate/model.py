@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from generator.addresses import sort_key
-from generator.errors import AwspanError
+from generator.errors import AwspanError, quote
 from generator.generate.names import check_name, clip_description
 from generator.generate.permissions import Offer, OfferTable, ServiceObject, SourceResolver
 from generator.generate.protect import (
@@ -186,6 +186,7 @@ class _Builder:
         self.rules: dict[str, tuple[tuple[Any, ...], Rule]] = {}
         self.groups: dict[str, AddressGroup] = {}
         self.members: dict[str, Member] = {}  # address name -> who stands behind it
+        self._live_ips: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
         # membership dynamic keeps the rules of stopped instances (their addresses stay unregistered)
         self.states = LIVE_STATES | PARKED_STATES if policy.rules.membership == "dynamic" else LIVE_STATES
         self._sg_index: list[dict[str, int]] = []
@@ -235,13 +236,33 @@ class _Builder:
         name = address_name(pi_inst["id"], ip)
         check_name(name, lambda: f"address {ip} of {pi_inst['id']}", self.where)
         if name not in self.members:
-            self.members[name] = Member(
-                ip, pi_inst["id"], eni["id"], pi_inst.get("name"), pi_inst["state"] in LIVE_STATES
-            )
+            live = pi_inst["state"] in LIVE_STATES
+            self.members[name] = Member(ip, pi_inst["id"], eni["id"], pi_inst.get("name"), live)
+            if live:
+                self._one_owner(ip, pi_inst, eni, vpc)
         if name not in self.addresses:
             text = address_description(pi_inst["id"], pi_inst.get("name"), eni["id"], vpc["id"])
             self.addresses[name] = Address(name, f"{ip}/{prefix}", clip_description(text))
         return name
+
+    def _one_owner(self, ip: str, inst: dict[str, Any], eni: dict[str, Any], vpc: dict[str, Any]) -> None:
+        """Refuse one address behind two protected interfaces (two VPCs with overlapping blocks,
+        in different accounts, both routed through the firewall): the firewall tells destinations
+        apart by address alone, so each instance would get the other's openings."""
+        first = self._live_ips.setdefault(ip, (inst, eni, vpc))
+        if first[1] is eni:
+            return
+
+        def who(owner: tuple[dict[str, Any], dict[str, Any], dict[str, Any]]) -> str:
+            i, e, v = owner
+            name = f" ({quote(i['name'], 60)})" if i.get("name") else ""
+            return f"{i['id']}{name} {e['id']} in {v['id']} (account {v.get('account') or '?'})"
+
+        raise AwspanError(
+            f"{ip} is an address of two protected interfaces: {who(first)} and {who((inst, eni, vpc))}; "
+            "the firewall tells destinations apart by address only, so each would be given the other's "
+            "openings. Give the VPCs non-overlapping CIDR blocks, or route only one of them through this "
+            "firewall", where=self.where)
 
     def add_rule(
         self,

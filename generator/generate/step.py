@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 
 from generator.gcpause import paused_gc
-from generator.generate.membership import to_dynamic
+from generator.generate.membership import checked, to_dynamic
 from generator.generate.model import Built, build
 from generator.generate.precheck import run_precheck
 from generator.generate.render import render_fragment
@@ -66,7 +66,7 @@ def _generate(
     registrations = None
     if policy.rules.membership == "dynamic":
         fragment, regs = to_dynamic(Built(fragment, built.members), policy.rules.tag, where=state_file)
-        registrations = regs.to_yaml()
+        registrations = checked(regs, state_file).to_yaml()
     data, _ = render_fragment(fragment, templates, sink=sink)
     counts = {
         "rule": len(fragment.rules),

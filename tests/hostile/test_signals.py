@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -54,26 +55,32 @@ class HoldBack:
         return answer
 
 
+def spawn(args: list[str], key: str) -> subprocess.Popen[str]:
+    """A real `awspan ARGS...` process with only the API key from the environment."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PANOS_")}
+    env["PANOS_API_KEY"] = key
+    return subprocess.Popen([sys.executable, "-m", "generator", *args], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def start_push(tmp_path: Path, url: str, key: str) -> subprocess.Popen[str]:
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PANOS_")}
-    env["PANOS_API_KEY"] = key
-    argv = [sys.executable, "-m", "generator", "push", "--config", str(policy_file(tmp_path, url)),
-            "--fragment", str(frag)]
-    return subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return spawn(["push", "--config", str(policy_file(tmp_path, url)), "--fragment", str(frag)], key)
 
 
-def signal_at(step: str, signum: int, emu: EmulatorServer, tmp_path: Path, *more: int) -> tuple[int, str]:
-    """Run a real `awspan push`, hold it at `step`, send `signum` (then `more` signals at once)."""
-    hold = HoldBack(step)
-    with HostileServer(hold, upstream=emu.url) as proxy:
+def hold_and_signal(hold: HoldBack, upstream: str, start: Callable[[str], subprocess.Popen[str]],
+                    signals: tuple[int, ...], while_held: Callable[[], None] = lambda: None
+                    ) -> tuple[int, str]:
+    """Start a process against a proxy of `upstream` (`start(proxy_url)`), wait until `hold` holds
+    it, run `while_held`, send `signals`; (exit code, stderr)."""
+    with HostileServer(hold, upstream=upstream) as proxy:
         hold.server = proxy
-        proc = start_push(tmp_path, proxy.url, emu.api_key("automation"))
+        proc = start(proxy.url)
         try:
             assert hold.reached.wait(WAIT), proc.stderr.read() if proc.poll() is not None else "no request"
-            for sig in (signum, *more):
+            while_held()
+            for sig in signals:
                 proc.send_signal(sig)
             _out, err = proc.communicate(timeout=WAIT)
         finally:
@@ -82,6 +89,12 @@ def signal_at(step: str, signum: int, emu: EmulatorServer, tmp_path: Path, *more
                 proc.kill()
                 proc.wait()
     return proc.returncode, err
+
+
+def signal_at(step: str, signum: int, emu: EmulatorServer, tmp_path: Path, *more: int) -> tuple[int, str]:
+    """Run a real `awspan push`, hold it at `step`, send `signum` (then `more` signals at once)."""
+    return hold_and_signal(HoldBack(step), emu.url,
+                           lambda url: start_push(tmp_path, url, emu.api_key("automation")), (signum, *more))
 
 
 def state(emu: EmulatorServer) -> tuple[str, str]:

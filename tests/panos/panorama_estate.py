@@ -62,10 +62,12 @@ class Estate:
                     inst["state"] = value
 
     def generate(self, rulebase: Path | None = None) -> str:
-        (self.tmp / "state.yaml").write_text(yaml.safe_dump(self.state))
+        """state.yaml beside the fragment (out/), where plan and push check registrations.yaml against it."""
+        state = self.fragment.parent / "state.yaml"
+        state.parent.mkdir(parents=True, exist_ok=True)
+        state.write_text(yaml.safe_dump(self.state))
         check = ["--rulebase", str(rulebase)] if rulebase else ["--no-rulebase"]
-        code, _, err = self.run("generate", "--state", str(self.tmp / "state.yaml"), *check,
-                                "--output", str(self.fragment))
+        code, _, err = self.run("generate", "--state", str(state), *check, "--output", str(self.fragment))
         assert code == 0, err
         return err
 

@@ -129,7 +129,7 @@ def big_state(groups: int, name: Any = None) -> dict[str, Any]:
     vpc["instances"] = [
         {"id": f"i-{i:017x}", "name": name("instance", i), "state": "running", "interfaces": [
             {"id": f"eni-{i:017x}", "subnet": "subnet-0a1a1a1a1a1a1a1a1",
-             "private_ips": [f"10.10.{1 + i // 250}.{10 + i % 200}"], "ipv6_addresses": [], "public_ip": None,
+             "private_ips": [f"10.10.{1 + i // 240}.{10 + i % 240}"], "ipv6_addresses": [], "public_ip": None,
              "security_groups": [f"sg-{i:017x}", f"sg-{(i + 1) % groups:017x}"]}]}
         for i in range(groups)]
     return state

@@ -141,3 +141,26 @@ def test_a_firewall_out_of_sync_is_a_change_plan_shows_and_push_makes(tmp_path, 
         assert code == 0, err
         assert [r["action"] for r in estate.requests("commit")] == ["all"]  # no Panorama commit
         assert emu.fleet[FW2].pushed is not None and estate.run(*detailed)[0] == 0
+
+
+def test_a_saved_plan_on_panorama_binds_each_firewalls_registrations(tmp_path, monkeypatch, capsys):
+    """push --plan applies the reviewed change only: a registration made on one firewall since the
+    plan refuses it, naming the firewall and the address, and nothing is sent."""
+    with EmulatorServer(config_xml=OPERATORS, panorama=True, job_steps=0) as emu:
+        estate = Estate(emu, tmp_path, monkeypatch, capsys, "dynamic")
+        estate.generate()
+        saved = tmp_path / "plan.json"
+        assert estate.run("plan", "--fragment", str(estate.fragment), "--out", str(saved))[0] == 0
+        code, _, err = estate.run("push", "--fragment", str(estate.fragment), "--plan", str(saved))
+        assert code == 0, err
+        assert estate.run("plan", "--fragment", str(estate.fragment), "--out", str(saved))[0] == 0
+        emu.fleet[FW2].registry.apply(  # by hand, on one firewall: drift the plan did not see
+            "<uid-message><version>2.0</version><type>update</type><payload><register>"
+            "<entry ip='192.0.2.99'><tag><member>awspan.sg-0a1b2c3d4e5f60001</member></tag></entry>"
+            "</register></payload></uid-message>")
+        before = {s: emu.fleet[s].registry.snapshot() for s in (FW1, FW2)}
+        emu.reset_counters()
+        code, _, err = estate.run("push", "--fragment", str(estate.fragment), "--plan", str(saved))
+        assert code == 1 and f"{FW2}/vsys1 192.0.2.99" in err
+        assert {s: emu.fleet[s].registry.snapshot() for s in (FW1, FW2)} == before
+        assert not [r for r in emu.requests if r["type"] in ("user-id", "commit")]

@@ -22,8 +22,8 @@ from generator.location import Location
 from generator.panos.config.canonical import canonical_text
 from generator.panos.config.fragment import parse_fragment
 from generator.panos.config.view import parse_container
+from generator.panos.plan.binding import object_operations
 from generator.panos.plan.changes import build_plan
-from generator.panos.plan.saved import change_set_digest
 from generator.panos.push.batch import build_batch
 from generator.panos.push.verify import check_running
 from generator.panos.xmlapi.snapshot import build_snapshot
@@ -159,7 +159,8 @@ def test_an_edit_after_plan_out_refuses_push_plan(emu: EmulatorServer, awspan, t
     emu.reset_counters()
     res = awspan("push", "--plan", str(saved), fragment=base_fragment())
     assert res.code == 1, res.out
-    assert "changed since this plan was made" in res.err
+    assert "no longer matches" in res.err
+    assert f"{kinds.LABELS[kind]} '{SAMPLE[kind]}'" in res.err  # the message names the object
     assert not any(r["action"] == "multi-config" or r["type"] == "commit" for r in emu.requests)
     assert (canonical_text(emu.running()), canonical_text(emu.candidate())) == before
 
@@ -192,13 +193,24 @@ def test_the_snapshot_keeps_the_kind(kind: str) -> None:
     assert _entry(snap, kind, SAMPLE[kind]) is not None
 
 
-def test_saved_plans_that_create_different_applications_differ() -> None:
-    empty = parse_container(etree.fromstring(fragment([], tags=False)).xpath(LOC.base_xpath)[0], LOC)
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_saved_plan_binds_the_kinds_before_and_after(kind: str) -> None:
+    """A saved plan records, for every kind, the firewall's value before and what push writes after."""
+    view = parse_fragment(base_fragment().encode(), LOC, TAG, "fragment.xml")
+    device = running_config()
+    edited = etree.fromstring(EDITED[kind])
+    old = _entry(device, kind, SAMPLE[kind])
+    old.getparent().replace(old, edited)
+    have = parse_container(device.xpath(LOC.base_xpath)[0], LOC)
+    plan = build_plan(view, have, tag=TAG, bottom_rule="clean-up", admin="automation")
+    ops = {(o["kind"], o["name"]): o for o in object_operations(plan, have)}
+    op = ops[(kind, SAMPLE[kind])]
+    assert op["op"] == "change" and op["before"] == canonical_text(edited)
+    assert op["after"].startswith("sha256:")
 
-    def digest(app: str) -> str:
-        text = base_fragment().replace(icmp_app("icmp-8", 8), app)
-        view = parse_fragment(text.encode(), LOC, TAG, "fragment.xml")
-        plan = build_plan(view, empty, tag=TAG, bottom_rule="clean-up", admin="automation")
-        return change_set_digest(plan, empty)
 
-    assert digest(icmp_app("icmp-8", 8)) != digest(icmp_app("icmp-8", 8, code=0))
+def test_the_plan_schema_names_every_kind() -> None:
+    """The plan document and the saved plan's operations carry the kind: the schema must accept each."""
+    from generator.resources import load_json_schema
+
+    assert set(load_json_schema("plan.schema.json")["$defs"]["kind"]["enum"]) == set(KINDS)

@@ -106,9 +106,12 @@ def test_start_and_stop_are_enforced_without_a_commit(emu, loop):
     assert _commits(emu) == 0  # membership only: no commit
     assert _allowed_by(emu, WEB_2_IP) == "clean-up"  # stopped: the firewall no longer lets it in
     assert _allowed_by(emu, WEB_1_IP) == "sg-0a1b2c3d4e5f60001-tcp-443"
-    # push alone: HA state, registered-ip read, one User-ID message, then system info, lock, whose
-    # key, candidate, running, unlock: the config part finds nothing to do and commits nothing
-    assert len(emu.api.recorded()) <= 9, emu.api.recorded()
+    # push alone: HA state, system info, lock, whose key, candidate, running, then (under the
+    # lock) the registered-ip read, one User-ID message, the read-back, and unlock: the config
+    # part finds nothing to do, sends no batch and commits nothing
+    recorded = emu.api.recorded()
+    assert len(recorded) <= 10, recorded
+    assert not any(r["action"] == "multi-config" for r in recorded)
 
     code, _, pushed = loop("running")
     assert code == 0 and _commits(emu) == 0

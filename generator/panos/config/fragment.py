@@ -150,6 +150,12 @@ def _maybe_untagged(container: etree._Element, tag: str) -> set[etree._Element] 
 
 
 def load_fragment(path: str | Path, location: Location, tag: str) -> FragmentView:
+    return read_fragment(path, location, tag)[0]
+
+
+def read_fragment(path: str | Path, location: Location, tag: str) -> tuple[FragmentView, bytes]:
+    """The fragment and the bytes it was parsed from (a saved plan binds their digest: one read,
+    so the digest is of what push applies)."""
     p = Path(path)
     data = read_input(p, "fragment", missing="fragment not found (run `awspan generate` first)")
-    return parse_fragment(data, location, tag, str(p))
+    return parse_fragment(data, location, tag, str(p)), data

@@ -1,8 +1,9 @@
 """Membership dynamic on the firewall side: the registrations plan shows and push reconciles.
 
-registrations.yaml (beside the fragment, written by generate) says which IP should carry
-which awspan tags; these helpers load it, count what push would register and unregister,
-and apply the guard on mass unregistration (safety.py).
+registrations.yaml (beside the fragment, written by generate, read and checked against the
+state by generator.generate.membership.agreed_registrations) says which IP should carry which
+awspan tags; these helpers count what push would register and unregister, and apply the guard
+on mass unregistration (safety.py).
 """
 
 from __future__ import annotations
@@ -13,9 +14,8 @@ from typing import Any
 from generator.addresses import sort_key
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.inventory import Inventory
-from generator.policy import Policy
 from generator.provenance import owner_kind
-from generator.registrations_file import Desired, Tags, load_desired, registrations_path
+from generator.registrations_file import Desired, Tags
 from generator.safety import Guarded, Safety
 
 
@@ -48,13 +48,6 @@ def dynamic_on(device: DeviceConfig, tag: str) -> bool:
     """awspan has dynamic address groups on the firewall: their members are registrations, which
     the plan reads even when the policy says static (a switch back)."""
     return any(g.find("dynamic") is not None for g in device.managed("address-group", tag).values())
-
-
-def load_membership(policy: Policy, fragment_path: str) -> Desired | None:
-    """registrations.yaml beside the fragment when membership is dynamic, else None."""
-    if policy.rules.membership != "dynamic":
-        return None
-    return load_desired(registrations_path(fragment_path), policy.rules.tag)
 
 
 def registration_guards(safety: Safety, desired: Desired, current: dict[str, frozenset[str]]

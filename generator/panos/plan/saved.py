@@ -1,126 +1,90 @@
 """Saved plans: `awspan plan --out FILE` and `awspan push --plan FILE`.
 
-What a reviewer approves is a change set; what push applies must be that change set, or
-nothing. The saved plan is the JSON plan (schemas/plan.schema.json) plus a `saved` block:
+What a reviewer approves is a change set on one device; what push applies must be that change
+set, or nothing. The saved plan is the JSON plan (schemas/plan.schema.json) plus a `saved`
+block: `binding` (binding.py: every operation with the object's value before and after, the
+rule order before and after, the pending objects, the registrations delta, the device, the
+location, the policy and the digests of the fragment and registrations.yaml) and `digest`, one
+SHA-256 over the binding. push --plan re-reads the firewall under the config lock, recomputes
+the binding and applies only when it is equal; otherwise it changes nothing and says what
+differs (mismatch.py).
 
-- `change_set`: a digest of every operation with its full value (created and changed
-  objects as the fragment has them, deleted objects as the firewall had them, moves, and
-  the pending objects push would commit). push --plan re-reads the firewall, recomputes
-  it under the config lock, and applies only when it is equal;
-- `fingerprints` of what the plan was computed from: the fragment's bytes, awspan's
-  objects as read from the candidate (and the rule order), and the pending state. They do
-  not decide (an unrelated edit elsewhere on the firewall must not block a push); they say
-  *what* moved when the change set differs.
+Version 2 (issue 22) replaced version 1, whose change set hashed each object's new value only
+(a rule closed by hand since the plan was put back) and left registrations, custom
+applications, the device and the location out. A version 1 plan is refused: make a new one.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-
 from generator.errors import AwspanError
-from generator.kinds import ALL_KINDS as KINDS
-from generator.panos.config.canonical import canonical_text
 from generator.panos.config.view import DeviceConfig
+from generator.panos.plan.binding import Inputs, bind, binding_digest
+from generator.panos.plan.changes import Plan
+from generator.panos.plan.mismatch import differences
+from generator.registrations_file import Tags
 
-SAVED_VERSION = 1
+SAVED_VERSION = 2
 MAX_SAVED_BYTES = 64 * 1024 * 1024
+MAX_LISTED = 5
+"""Differences named in the refusal; the rest are counted."""
+
+_SECTIONS = ("device", "location", "policy", "files", "objects", "rule_order", "pending", "registrations")
 
 
 class PlanMismatch(AwspanError):
-    """The firewall or the fragment changed since the saved plan was made; nothing was changed."""
+    """The firewall, the files or the policy changed since the saved plan was made; nothing was changed."""
 
 
-def _sha(parts: list[bytes]) -> str:
-    h = hashlib.sha256()
-    for p in parts:
-        h.update(len(p).to_bytes(8, "big"))
-        h.update(p)
-    return "sha256:" + h.hexdigest()
-
-
-def fragment_digest(data: bytes) -> str:
-    return _sha([data])
-
-
-def managed_digest(candidate: DeviceConfig, scope: dict[str, set[str]]) -> str:
-    """awspan's objects as the candidate holds them (serialized as read), and the whole rule order."""
-    parts: list[bytes] = []
-    for kind in KINDS:
-        entries = candidate.entries(kind)
-        for name in sorted(scope.get(kind, ())):
-            el = entries.get(name)
-            parts.append(f"{kind}\0{name}".encode())
-            parts.append(b"" if el is None else etree.tostring(el))
-    parts.append("\0".join(candidate.rule_names).encode())
-    return _sha(parts)
-
-
-def pending_digest(plan: Any) -> str:
-    return _sha([json.dumps([p.as_dict() for p in plan.pending.items], sort_keys=True).encode()])
-
-
-def change_set_digest(plan: Any, candidate: DeviceConfig) -> str:
-    """Every operation push would send (with full values) and the pending objects it would commit."""
-    d = plan.diff
-    parts: list[bytes] = []
-    for kind in KINDS:
-        have = candidate.entries(kind)
-        for name in sorted(d.upserts.get(kind, {})):
-            op = "create" if name in d.creates.get(kind, set()) else "change"
-            parts.append(f"{op}\0{kind}\0{name}\0".encode() + canonical_text(d.upserts[kind][name]).encode())
-        for name in sorted(d.deletes.get(kind, [])):
-            parts.append(f"delete\0{kind}\0{name}\0".encode() + canonical_text(have[name]).encode())
-    parts += [f"move\0{m.name}\0{m.describe()}".encode() for m in d.moves]
-    parts += [f"pending\0{p.kind}\0{p.name}\0{p.state}".encode() for p in plan.pending.items]
-    return _sha(parts)
-
-
-def saved_block(plan: Any, candidate: DeviceConfig, fragment_bytes: bytes) -> dict[str, Any]:
+def saved_block(binding: dict[str, Any]) -> dict[str, Any]:
     """The `saved` block of a saved plan."""
-    return {
-        "version": SAVED_VERSION,
-        "change_set": change_set_digest(plan, candidate),
-        "fingerprints": {
-            "fragment": fragment_digest(fragment_bytes),
-            "managed": managed_digest(candidate, plan.diff.scope),
-            "pending": pending_digest(plan),
-        },
-    }
+    return {"version": SAVED_VERSION, "digest": binding_digest(binding), "binding": binding}
 
 
 @dataclass
 class SavedPlanCheck:
-    """A saved plan loaded for push --plan, with the digest of the fragment push is about to use."""
+    """A saved plan loaded for push --plan, with what binds it that push read from files."""
 
     path: str
     saved: dict[str, Any]
-    fragment: str  # fragment_digest of the fragment push read
-    notes: list[str] = field(default_factory=list)
+    inputs: Inputs
 
-    def check(self, plan: Any, candidate: DeviceConfig, running: DeviceConfig) -> None:  # noqa: ARG002
-        """Raise PlanMismatch unless the recomputed change set equals the saved one."""
-        if change_set_digest(plan, candidate) == self.saved["change_set"]:
+    def check(self, plan: Plan, candidate: DeviceConfig, *, serial: str, panorama: bool,
+              membership: tuple[Tags, Tags] | None) -> None:
+        """Raise PlanMismatch, naming what differs, unless the recomputed binding equals the saved one."""
+        now = bind(self.inputs, plan, candidate, serial=serial, panorama=panorama, membership=membership)
+        if binding_digest(now) == self.saved["digest"]:
             return
-        fp = self.saved["fingerprints"]
-        moved = []
-        if fp["fragment"] != self.fragment:
-            moved.append("the fragment differs")
-        if fp["managed"] != managed_digest(candidate, plan.diff.scope):
-            moved.append("awspan's objects on the firewall differ")
-        if fp["pending"] != pending_digest(plan):
-            moved.append("the pending (uncommitted) state differs")
-        why = ", ".join(moved) or "the change set differs"
-        raise PlanMismatch(f"the firewall or the fragment changed since this plan was made: {why} "
-                           f"({self.path}); nothing was changed: make and review a new plan")
+        try:
+            found = differences(self.saved["binding"], now) or ["the change set differs"]
+        except (KeyError, TypeError, AttributeError, IndexError):  # a binding of another shape
+            found = ["its binding cannot be read (edited by hand?)"]
+        more = f"; and {len(found) - MAX_LISTED} more" if len(found) > MAX_LISTED else ""
+        raise PlanMismatch(f"push refused, nothing was changed: the saved plan {self.path} no longer "
+                           f"matches: {'; '.join(found[:MAX_LISTED])}{more}; make and review a new plan")
 
 
-def load_saved_plan(path: str | Path, fragment_bytes: bytes) -> SavedPlanCheck:
+def _shape_problem(saved: Any) -> str | None:
+    if not isinstance(saved, dict) or "version" not in saved:
+        return "no `saved` block (it must come from `awspan plan --out FILE`)"
+    if saved["version"] != SAVED_VERSION:
+        return (f"saved plan version {saved['version']!r}; this awspan reads version {SAVED_VERSION}, which "
+                "binds each object's value before and after, the registrations, the device and the location "
+                "(make a new plan with `awspan plan --out FILE`)")
+    binding = saved.get("binding")
+    if not isinstance(saved.get("digest"), str) or not isinstance(binding, dict) or not all(
+            k in binding for k in _SECTIONS):
+        return "the `saved` block lacks its digest or binding (it must come from `awspan plan --out FILE`)"
+    if binding_digest(binding) != saved["digest"]:
+        return "the `saved` block's digest does not match its binding (edited by hand?): make a new plan"
+    return None
+
+
+def load_saved_plan(path: str | Path, inputs: Inputs) -> SavedPlanCheck:
     """Read a saved plan; every problem is one line naming the file."""
     p = Path(path)
     try:
@@ -135,12 +99,8 @@ def load_saved_plan(path: str | Path, fragment_bytes: bytes) -> SavedPlanCheck:
     except (UnicodeDecodeError, ValueError) as exc:
         raise AwspanError(f"not a saved plan (invalid JSON: {exc})", where=str(p)) from None
     saved = data.get("saved") if isinstance(data, dict) else None
-    fp = saved.get("fingerprints") if isinstance(saved, dict) else None
-    if not isinstance(fp, dict) or not isinstance(saved.get("change_set"), str) or not all(
-            isinstance(fp.get(k), str) for k in ("fragment", "managed", "pending")):
-        raise AwspanError("not a saved plan: no `saved` block with change_set and fingerprints (it must "
-                          "come from `awspan plan --out FILE`)", where=str(p))
-    if saved.get("version") != SAVED_VERSION:
-        raise AwspanError(f"saved plan version {saved.get('version')!r}; this awspan reads version "
-                          f"{SAVED_VERSION} (make a new plan)", where=str(p))
-    return SavedPlanCheck(str(p), saved, fragment_digest(fragment_bytes))
+    problem = _shape_problem(saved)
+    if problem is not None:
+        raise AwspanError(f"not a usable saved plan: {problem}", where=str(p))
+    assert isinstance(saved, dict)
+    return SavedPlanCheck(str(p), saved, inputs)

@@ -11,7 +11,9 @@ The sequence (design.md "Ownership and push"), and why each step is there:
 3. plan, and check the blockers and guards before anything changes: among them every name
    the batch would use must be on the firewall (plan/references.py; shared and ancestors
    read only when a name is missing), and another admin's commit job still running is
-   waited for before its changes are called uncommitted (others_commit.py);
+   waited for before its changes are called uncommitted (others_commit.py); with membership
+   dynamic, also read the registered tags (registrations.py); check the saved plan (push
+   --plan); then send the unregistrations (less is always safe);
 4. send the batch: every delete, set/edit and move in multi-config requests, as few as the
    XML API's 5 MB request limit allows (one up to ~2,000 rules; sendbatch.py, wire.py). PAN-OS
    applies each request all or nothing; across requests push keeps the promise itself: the
@@ -24,12 +26,15 @@ The sequence (design.md "Ownership and push"), and why each step is there:
    pending), then poll the job (bounded by firewall.commit_timeout), check its result, and
    check that running holds the fragment (commit.py: "no changes to commit" after a batch
    is a failure); on Panorama with push_to_devices, commit-all (commitall.py);
+   then the registrations, read back;
 7. if anything after step 4 fails, put the candidate back as it was read in step 2 (the
    inverse batch; not `revert`, which would also drop this admin's unrelated edits),
-   taking the lock again first when a commit came in between;
+   taking the lock again first when a commit came in between, and register again what step 3
+   unregistered while running is unchanged;
 8. release the lock, always.
 
-A push that finds nothing to change sends no batch and no commit.
+A push that finds nothing to change sends no batch and no commit; one that changes only
+registrations sends User-ID messages and no batch, no commit.
 """
 
 from __future__ import annotations
@@ -39,7 +44,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
-from generator.errors import shorten
+from generator.errors import AwspanError, shorten
 from generator.interrupt import Interrupted, trap_signals
 from generator.location import Location
 from generator.panos.config.fragment import FragmentView
@@ -56,8 +61,10 @@ from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_j
     wait_for_job,
 )
 from generator.panos.push.commitall import DeviceResult, commit_all, failure_text
+from generator.panos.push.fleet_registrations import FleetRegistrations
 from generator.panos.push.others_commit import plan_after_others_commits
 from generator.panos.push.progress import Progress, interrupted
+from generator.panos.push.registrations import MembershipPush
 from generator.panos.push.sendbatch import BatchFailed, send_batch
 from generator.panos.push.verify import check_candidate
 from generator.panos.xmlapi.client import Job, PanosClient, PanosError
@@ -79,6 +86,7 @@ from generator.panos.xmlapi.sysinfo import (
     multi_config_hint,
     read_system_info,
 )
+from generator.registrations_file import Desired
 from generator.safety import Safety, raise_if_unsafe
 
 log = logging.getLogger(__name__)
@@ -98,6 +106,7 @@ class PushSettings:
     min_existing: int = 0  # safety.min_existing (policy default 10; 0: the percentage always applies)
     saved_plan: SavedPlanCheck | None = None  # push --plan FILE (plan/saved.py)
     push_to_devices: bool = False  # Panorama: commit-all to the device group afterwards (commitall.py)
+    membership: Desired | None = None  # membership dynamic: registrations.yaml, checked against the state
     fleet: Fleet | None = None  # Panorama: the firewalls the device group reaches (xmlapi/fleet.py)
 
 
@@ -113,6 +122,7 @@ class PushResult:
     batch_requests: int = 0  # multi-config requests the batch took (the 5 MB limit cuts it)
     notes: list[str] = field(default_factory=list)
     device: DeviceConfig | None = None  # the candidate as read before the batch (for the summary)
+    registrations_before: dict[str, frozenset[str]] | None = None  # membership dynamic: read under the lock
 
 
 # --- commit ---
@@ -195,6 +205,9 @@ def push(client: PanosClient, fragment: FragmentView, settings: PushSettings) ->
         if isinstance(error, KeyboardInterrupt):
             error = interrupted(progress, error, lambda: rollback(client, location, progress.before,
                                                                   progress.plan))
+            restored = _restore_registrations(progress)
+            if restored:
+                error.outcome += f"; {restored}"
         unlock_error = release_lock(client, lock_at)  # type: ignore[arg-type]
     if isinstance(error, Interrupted):
         error.outcome += ("; the config lock was released" if not unlock_error else
@@ -224,28 +237,70 @@ def _release_if_ours(client: PanosClient, location: Location, comment: str) -> s
     return "the config lock was released" if problem is None else f"the config lock is still held: {problem}"
 
 
+def _restore_registrations(progress: Progress) -> str:
+    """After a failed push: register again what it unregistered, when running is as it was."""
+    membership = progress.membership
+    if membership is None or not membership.taken or not progress.running_unchanged:
+        return ""
+    return membership.restore()
+
+
 def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, comment: str,
                  progress: Progress | None = None, *, relock: Callable[[], None] = lambda: None,
                  info: SystemInfo | None = None) -> PushResult:
     progress = progress or Progress()
     location = fragment.location
     admin = key_admin(client, location, comment, s.admin)
+    safety = Safety(s.max_delete_percent, s.min_existing)
+
     def read_and_plan() -> tuple[DeviceConfig, DeviceConfig, Plan]:
         before = read_location(client, location)
         running = read_location(client, location, running=True)  # pending state: see pending.py
         return before, running, build_plan(
             fragment, before, tag=s.tag, bottom_rule=s.bottom_rule, admin=admin,
-            safety=Safety(s.max_delete_percent, s.min_existing), running=running,
-            inherited=lambda: read_inherited(client, location))
+            safety=safety, running=running, inherited=lambda: read_inherited(client, location))
 
     # another admin's commit job still running: wait for it (others_commit.py)
     before, running, plan = plan_after_others_commits(client, read_and_plan, lambda made: made[2], admin,
                                                       s.commit_timeout)
     result = PushResult(plan=plan, device=before)
     progress.before, progress.plan = before, plan
+    membership: MembershipPush | FleetRegistrations | None = None
+    if s.membership is not None:  # read under the lock, sent only after every check below
+        membership = (FleetRegistrations(client, s.fleet, s.membership) if s.fleet is not None
+                      else MembershipPush(client, location, s.membership))  # Panorama: each firewall's
+        result.registrations_before = membership.read()
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
-        s.saved_plan.check(plan, before, running)
+        s.saved_plan.check(plan, before, serial=info.serial if info else "", panorama=location.is_panorama,
+                           membership=None if membership is None else membership.binding())
     raise_if_unsafe(plan, s.force)
+    if membership is not None and not s.force:
+        for guard in membership.guards(safety):
+            raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
+    if membership is None:
+        return _apply_config(client, fragment, s, plan, before, admin, result, progress, relock, info)
+    progress.membership = membership
+    try:
+        membership.unregister()
+        _apply_config(client, fragment, s, plan, before, admin, result, progress, relock, info)
+    except KeyboardInterrupt:
+        raise  # push() undoes what it can (registrations included) and says so
+    except BaseException as exc:
+        restored = _restore_registrations(progress)
+        if restored and isinstance(exc, AwspanError):
+            raise PushFailed(f"{exc}; {restored}") from exc
+        raise
+    membership.register()
+    result.notes.append(membership.note())
+    result.incomplete += membership.problems()  # Panorama: firewalls left behind, named after the rest
+    return result
+
+
+def _apply_config(client: PanosClient, fragment: FragmentView, s: PushSettings, plan: Plan,
+                  before: DeviceConfig, admin: str, result: PushResult, progress: Progress,
+                  relock: Callable[[], None], info: SystemInfo | None) -> PushResult:
+    """The config part: nothing, a commit of pending objects, or the batch, verify and commit."""
+    location = fragment.location
     if not plan.has_changes:
         if not plan.pending:
             result.notes.append("the firewall already matches the fragment: no batch, no commit")
@@ -345,10 +400,12 @@ def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, p
                              "the candidate keeps awspan's changes, see `show jobs all` on the firewall"
                              ) from None
         relock()
+        if progress is not None:
+            progress.commit_failed = True
         _fail_after_batch(client, location, before, plan, f"the commit was refused: {exc}")
     if job_id is None:
         if operations:
-            _nothing_committed(client, fragment, before, plan, admin, s, operations, relock)
+            _nothing_committed(client, fragment, before, plan, admin, s, operations, relock, progress)
         result.notes.append("PAN-OS: there are no changes to commit")
         result.committed = True
         return result
@@ -360,6 +417,8 @@ def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, p
     if not job.ok:
         detail = shorten("; ".join(job.details), 300) or "(no details)"
         relock()
+        if progress is not None:
+            progress.commit_failed = True
         _fail_after_batch(client, location, before, plan,
                           f"commit job {job_id} ended {job.status}/{job.result or '?'}: {detail}")
     result.committed = True
@@ -375,7 +434,8 @@ def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, p
 
 
 def _nothing_committed(client: PanosClient, fragment: FragmentView, before: DeviceConfig, plan: Plan,
-                       admin: str, s: PushSettings, operations: int, relock: Callable[[], None]) -> NoReturn:
+                       admin: str, s: PushSettings, operations: int, relock: Callable[[], None],
+                       progress: Progress | None = None) -> NoReturn:
     """After a non-empty batch, "no changes to commit" is a failure: say which kind."""
     reason = nothing_committed(admin, operations)
     try:
@@ -385,6 +445,8 @@ def _nothing_committed(client: PanosClient, fragment: FragmentView, before: Devi
     if not problems:  # someone else committed the batch: running is right, candidate too; no rollback
         raise PushFailed(f"{reason}; running holds the fragment, committed by someone else, not by this push")
     relock()
+    if progress is not None:
+        progress.commit_failed = True  # nothing was committed: running is as it was
     _fail_after_batch(client, fragment.location, before, plan, reason)
 
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import AwspanError
-from generator.panos.plan.fleet import FirewallRegistry
+from generator.panos.plan.fleet import FirewallRegistry, shared_before
 from generator.panos.plan.membership import Delta, delta
 from generator.panos.push.registrations import Target, read_registered, send, uid_messages
 from generator.panos.xmlapi.client import PanosClient, PanosError
@@ -52,6 +52,7 @@ class DeviceRegistrations:
     unregistered: int = 0
     messages: int = 0
     after: Tags | None = None
+    taken: Tags = field(default_factory=dict)  # what `unregister` asked it to remove
 
     @property
     def target(self) -> Target:
@@ -70,6 +71,7 @@ class FleetRegistrations:
         self.fleet = fleet
         self.desired = desired
         self.states = [DeviceRegistrations(d) for d in fleet.connected]
+        self.current: Tags = {}  # what every firewall read holds (plan/fleet.py shared_before)
 
     def _each(self, what: str, step: Any) -> None:
         """Run `step(state)` for every firewall still on track; a failing one is named, not fatal."""
@@ -82,10 +84,14 @@ class FleetRegistrations:
                 st.error = f"{what} failed: {exc}"
                 log.warning("firewall %s: %s", st.device.describe(), st.error)
 
-    def read(self) -> None:
+    def read(self) -> Tags:
+        """Each firewall's registrations; returns what all of them hold (push's "before", and what a
+        saved plan binds: plan/fleet.py)."""
         def one(st: DeviceRegistrations) -> None:
             st.current = read_registered(self.client, st.target, self.desired.prefix)
         self._each("reading its registrations", one)
+        self.current = shared_before(self.registries())
+        return self.current
 
     def delta(self, st: DeviceRegistrations) -> Delta:
         return delta(self.desired.tags, st.current)
@@ -109,6 +115,7 @@ class FleetRegistrations:
         def one(st: DeviceRegistrations) -> None:
             d = Delta(unregister=self.delta(st).unregister)
             if d.unregister:
+                st.taken = d.unregister  # before sending: a message that fails half-way is restored too
                 self._send(st, d)
                 st.unregistered = d.count()[1]
                 st.current = {ip: tags - d.unregister.get(ip, frozenset()) for ip, tags in st.current.items()}
@@ -132,6 +139,47 @@ class FleetRegistrations:
                 raise AwspanError(f"its registrations are not what awspan sent: {a} tag(s) still missing and "
                                   f"{b} still registered after reconciling")
         self._each("registering", one)
+
+    def binding(self) -> tuple[Tags, Tags]:
+        """(desired, held) of every firewall read, keyed `SERIAL/VSYS IP`: a saved plan binds each
+        firewall's registrations (plan/binding.py), so a change on one firewall since the plan, or a
+        firewall that joined, refuses push --plan naming it."""
+        want: dict[str, frozenset[str]] = {}
+        held: dict[str, frozenset[str]] = {}
+        for st in self.states:
+            if st.ok:
+                prefix = f"{st.device.serial}/{st.device.vsys} "
+                want.update((prefix + ip, tags) for ip, tags in self.desired.tags.items())
+                held.update((prefix + ip, tags) for ip, tags in st.current.items())
+        return want, held
+
+    @property
+    def taken(self) -> Tags:
+        """What `unregister` took away, over the firewalls (apply.py restores when it is not empty)."""
+        out: dict[str, frozenset[str]] = {}
+        for st in self.states:
+            for ip, tags in st.taken.items():
+                out[ip] = out.get(ip, frozenset()) | tags
+        return out
+
+    def restore(self) -> str:
+        """Register again what `unregister` took away, firewall by firewall (the push failed, running
+        is unchanged): a failed push leaves every firewall's registrations as it found them."""
+        taken = [st for st in self.states if st.taken]
+        if not taken:
+            return ""
+        failed = []
+        for st in taken:
+            try:
+                self._send(st, Delta(register=st.taken))
+                st.taken = {}
+            except (PanosError, AwspanError) as exc:
+                failed.append(f"{st.device.describe()} ({exc})")
+        n = sum(sum(map(len, st.taken.values())) for st in taken)
+        if failed:
+            return (f"and {n} registration(s) it had removed could not be put back on firewall(s) "
+                    f"{'; '.join(failed)}: the next push restores them")
+        return f"the registrations it had removed were put back on {len(taken)} firewall(s)"
 
     def problems(self) -> list[str]:
         """Every firewall left behind, named: not connected, or failed on the way."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from generator.interrupt import Interrupted
 from generator.panos.config.view import DeviceConfig
@@ -24,6 +25,13 @@ class Progress:
     plan: Plan | None = None
     batch_sent: bool = False
     commit_sent: bool = False
+    commit_failed: bool = False  # the commit was refused or its job failed: running did not change
+    membership: Any = None  # registrations.MembershipPush once it may have unregistered something
+
+    @property
+    def running_unchanged(self) -> bool:
+        """Running is as push found it: no commit was requested, or the one requested failed."""
+        return not self.commit_sent or self.commit_failed
 
 
 def interrupted(progress: Progress, error: KeyboardInterrupt, rollback: Callable[[], str]) -> Interrupted:

@@ -15,7 +15,11 @@ User-ID Mapping and Populate Dynamic Groups (API)"). The reconciliation:
 3. send them as `uid-message` documents (`type=user-id`), as few as the 5 MB request limit
    allows, measured as the request goes on the wire (form-encoded: `<` is three bytes), with
    the margin of wire.py; unregisters first;
-4. read back and check that awspan's tags are exactly the desired map.
+4. read back after any message was sent, and check that awspan's tags are exactly the desired
+   map (a device that took a message and ignored it is an error naming the IPs).
+
+Inside push these steps are part of the config transaction (MembershipPush, run by apply.py
+under the config lock): nothing is sent before the saved plan and every guard have passed.
 
 PAN-OS answers an already registered tag, or the unregister of a missing one, with an error
 ending in "already exists, ignore" / "does not exist, ignore unreg" (pan-os-python's
@@ -31,16 +35,17 @@ and plan reports the drift, so the firewall converges at the next run.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
 from generator.addresses import AddressError, canonical_address
-from generator.errors import AwspanError, quote
+from generator.errors import AwspanError, quote, shorten
 from generator.location import Location
-from generator.panos.plan.membership import Delta, delta
+from generator.panos.plan.membership import Delta, delta, registration_guards
 from generator.panos.xmlapi.client import PanosClient, PanosError
 from generator.panos.xmlapi.wire import REQUEST_BUDGET, encoded_size, form_size
 from generator.registrations_file import Desired, Tags
+from generator.safety import Guarded, Safety
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +193,21 @@ def send(client: PanosClient, location: Location | Target, messages: list[str]) 
             raise
 
 
+MAX_NAMED = 5
+"""IPs named in a read-back failure; the rest are counted."""
+
+
+def _unapplied(desired: Tags, after: Tags) -> str:
+    """The IPs whose awspan tags the firewall does not hold as sent: `10.0.0.5 still holds 'x'`."""
+    left = delta(desired, after)
+    phrases = [f"{shorten(ip, 60)} lacks {', '.join(map(quote, sorted(t)))}"
+               for ip, t in left.register.items()]
+    phrases += [f"{shorten(ip, 60)} still holds {', '.join(map(quote, sorted(t)))}"
+                for ip, t in left.unregister.items()]
+    more = f"; and {len(phrases) - MAX_NAMED} more" if len(phrases) > MAX_NAMED else ""
+    return "; ".join(phrases[:MAX_NAMED]) + more
+
+
 @dataclass
 class Reconciled:
     registered: int  # tags sent in register entries
@@ -196,44 +216,110 @@ class Reconciled:
     after: Tags  # awspan's registrations as the firewall holds them now
 
 
-def reconcile(
-    client: PanosClient,
-    location: Location,
-    desired: Desired,
-    *,
-    current: Tags | None = None,
-    phase: str = "all",
-) -> Reconciled:
-    """Make awspan's registered tags equal `desired.tags`.
+@dataclass
+class MembershipPush:
+    """Membership dynamic as part of push's transaction (apply.py), under the config lock:
 
-    `phase` "unregister" sends only the removals (push runs it before a config change: less
-    is always safe); "all" sends what is left and reads back to verify (push runs it after the
-    commit, so that an address never joins a rule the commit is about to narrow). `current`
-    skips the first read when the caller knows the state (the result of the previous phase).
+    1. `read` the registered tags (after the lock is taken: what another push changed before is
+       seen, and no other awspan push changes them until the lock is released);
+    2. the caller checks the saved plan and every guard against that read;
+    3. `unregister` what must go (before the config batch: less is always safe);
+    4. the config batch and commit, or nothing when only membership changed (no commit);
+    5. `register` what is missing, then `read_back`: a device that took the messages and did not
+       apply them is an error naming the IPs;
+    6. when the push fails with running unchanged, `restore` registers again what step 3 took
+       away, so that a failed push leaves the registrations as it found them.
     """
-    have = read_registered(client, location, desired.prefix) if current is None else current
-    d = delta(desired.tags, have)
-    if phase == "unregister":
-        d.register = {}
-    messages = uid_messages(d, vsys=_vsys(location))
-    send(client, location, messages)
-    reg, unreg = d.count()
-    after = {}  # what the firewall holds now that the messages were taken
-    for ip in set(have) | set(d.register):
-        kept = have.get(ip, frozenset()) - d.unregister.get(ip, frozenset())
-        tags = kept | d.register.get(ip, frozenset())
-        if tags:
-            after[ip] = tags
-    if phase == "all" and messages:
-        after = read_registered(client, location, desired.prefix)
-        left = delta(desired.tags, after)
-        if not left.empty:
-            a, b = left.count()
+
+    client: PanosClient
+    location: Location
+    desired: Desired
+    current: Tags = field(default_factory=dict)
+    taken: Tags = field(default_factory=dict)  # what `unregister` asked the firewall to remove
+    registered: int = 0
+    unregistered: int = 0
+    messages: int = 0
+    after: Tags | None = None
+
+    def read(self) -> Tags:
+        self.current = read_registered(self.client, self.location, self.desired.prefix)
+        return self.current
+
+    @property
+    def delta(self) -> Delta:
+        return delta(self.desired.tags, self.current)
+
+    def _send(self, d: Delta) -> None:
+        messages = uid_messages(d, vsys=_vsys(self.location))
+        send(self.client, self.location, messages)
+        self.messages += len(messages)
+
+    def unregister(self) -> None:
+        d = self.delta
+        if not d.unregister:
+            return
+        self.taken = d.unregister  # before sending: a message that fails half-way is restored too
+        self._send(Delta(unregister=d.unregister))
+        self.unregistered = d.count()[1]
+
+    def register(self) -> None:
+        d = self.delta
+        if d.register:
+            self._send(Delta(register=d.register))
+            self.registered = d.count()[0]
+        self.read_back()
+
+    def read_back(self) -> None:
+        """After any message: read the registrations again; what the firewall holds must be `desired`."""
+        if not self.messages:
+            self.after = self.current
+            return
+        self.after = read_registered(self.client, self.location, self.desired.prefix)
+        if self.after != self.desired.tags:
             raise AwspanError(
-                f"the firewall's registrations are not what awspan sent: {a} tag(s) still "
-                f"missing and {b} still registered after reconciling"
-            )
-    log.debug(
-        "registrations: %d tag(s) registered, %d unregistered in %d message(s)", reg, unreg, len(messages)
-    )
-    return Reconciled(reg, unreg, len(messages), after)
+                "the firewall accepted the User-ID messages but its registrations are not what awspan "
+                f"sent: {_unapplied(self.desired.tags, self.after)} (check the User-ID service and the "
+                "platform's registered-IP limit; the next push sends them again)")
+
+    def restore(self) -> str:
+        """Register again what `unregister` took away (the push failed, running is unchanged)."""
+        if not self.taken:
+            return ""
+        try:
+            self._send(Delta(register=self.taken))
+        except (PanosError, AwspanError) as exc:
+            return (f"and the {sum(map(len, self.taken.values()))} registration(s) it had removed could not "
+                    f"be put back ({exc}): the next push restores them")
+        n = sum(map(len, self.taken.values()))
+        self.taken = {}
+        return f"the {n} registration(s) it had removed were put back"
+
+    def binding(self) -> tuple[Tags, Tags]:
+        """(desired, held): what a saved plan binds of the registrations (plan/binding.py)."""
+        return self.desired.tags, self.current
+
+    def guards(self, safety: Safety) -> list[Guarded]:
+        """The guard on mass unregistration (safety.py), against what `read` found."""
+        return registration_guards(safety, self.desired, self.current)
+
+    def problems(self) -> list[str]:
+        """Firewalls left behind while the rest went through: none here (a firewall's failure is an
+        error); fleet_registrations.py has Panorama's."""
+        return []
+
+    def note(self) -> str:
+        held = len(self.after if self.after is not None else self.current)
+        return (f"registrations: {self.registered} tag(s) registered, {self.unregistered} unregistered "
+                f"({self.messages} User-ID message(s), no commit); {held} address(es) hold awspan tags")
+
+
+def reconcile(client: PanosClient, location: Location, desired: Desired) -> Reconciled:
+    """Make awspan's registered tags equal `desired.tags` in one go, read back (bench/membership.py:
+    registrations from scratch; push runs the steps of MembershipPush inside its transaction)."""
+    step = MembershipPush(client, location, desired)
+    step.read()
+    step.unregister()
+    step.register()
+    log.debug("registrations: %d tag(s) registered, %d unregistered in %d message(s)",
+              step.registered, step.unregistered, step.messages)
+    return Reconciled(step.registered, step.unregistered, step.messages, step.after or {})
