@@ -60,11 +60,10 @@ from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_j
     running_problems,
     wait_for_job,
 )
-from generator.panos.push.commitall import DeviceResult, commit_all, failure_text
-from generator.panos.push.fleet_registrations import FleetRegistrations
+from generator.panos.push.commitall import DeviceResult, push_groups
+from generator.panos.push.fleet_registrations import membership_step
 from generator.panos.push.others_commit import plan_after_others_commits
 from generator.panos.push.progress import Progress, interrupted
-from generator.panos.push.registrations import MembershipPush
 from generator.panos.push.sendbatch import BatchFailed, send_batch
 from generator.panos.push.verify import check_candidate
 from generator.panos.xmlapi.client import Job, PanosClient, PanosError
@@ -265,10 +264,8 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
                                                       s.commit_timeout)
     result = PushResult(plan=plan, device=before)
     progress.before, progress.plan = before, plan
-    membership: MembershipPush | FleetRegistrations | None = None
-    if s.membership is not None:  # read under the lock, sent only after every check below
-        membership = (FleetRegistrations(client, s.fleet, s.membership) if s.fleet is not None
-                      else MembershipPush(client, location, s.membership))  # Panorama: each firewall's
+    membership = None if s.membership is None else membership_step(client, location, s.membership, s.fleet)
+    if membership is not None:  # read under the lock, sent only after every check below
         result.registrations_before = membership.read()
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
         s.saved_plan.check(plan, before, serial=info.serial if info else "", panorama=location.is_panorama,
@@ -350,33 +347,15 @@ def _apply_config(client: PanosClient, fragment: FragmentView, s: PushSettings, 
 
 def _push_to_devices(client: PanosClient, fragment: FragmentView, s: PushSettings,
                      result: PushResult) -> None:
-    """Panorama's commit reaches no firewall: commit-all the device group, and each descendant
-    group that holds firewalls (a parent's push does not reach its children's: commitall.py).
-    Every firewall must end OK; one that does not (or is not connected) is named in
-    `result.incomplete`, after the others got the push. A group is not pushed when this push
-    committed nothing on Panorama and Panorama reports none of its connected firewalls Out of
-    Sync: a start or stop in membership dynamic then costs no commit anywhere."""
+    """Panorama's commit reaches no firewall: commit-all (commitall.py `push_groups`); the firewalls
+    left behind go to `result.incomplete`, named after the others got the push."""
     group = str(fragment.location.device_group)
-    fleet = s.fleet
-    groups = fleet.groups_with_devices() if fleet is not None else [group]
-    if fleet is not None and not groups:
-        result.incomplete.append(f"device group {group!r} (and its descendants) has no firewall assigned: "
-                                 "commit-all would push to nothing")
-        return
-    for name in groups:
-        if fleet is not None and result.job is None and not fleet.out_of_sync(name):
-            result.notes.append(f"device group {name}: nothing committed on Panorama and no firewall out of "
-                                "sync: no commit-all (the firewalls' registrations need none)")
-            result.incomplete += [f"firewall {d.describe()} of device group {name} is not connected to "
-                                  "Panorama" for d in fleet.disconnected if d.device_group == name]
-            continue
-        outcome = commit_all(client, name, s.description or f"awspan: push device group {group}",
-                             s.commit_timeout)
-        result.devices += outcome.devices
-        expected = [d for d in fleet.devices if d.device_group == name] if fleet is not None else None
-        problem = failure_text(name, outcome, expected)
-        if problem:
-            result.incomplete.append(problem)
+    pushed = push_groups(client, group, s.fleet, committed=result.job is not None,
+                         description=s.description or f"awspan: push device group {group}",
+                         timeout=s.commit_timeout)
+    result.devices += pushed.devices
+    result.notes += pushed.notes
+    result.incomplete += pushed.problems
 
 
 def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, plan: Plan, admin: str,
@@ -467,9 +446,3 @@ class Pushed:
     requests: int
     keygen: bool
     document: dict[str, Any] | None = None  # the plan document of what was pushed (push's summary)
-
-    def failure(self) -> str | None:
-        """Why push exits 1 although it went through: the firewalls it left behind (Panorama)."""
-        if not self.result.incomplete:
-            return None
-        return "; ".join(self.result.incomplete) + "; the rest of the push is done"

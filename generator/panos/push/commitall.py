@@ -31,7 +31,7 @@ from lxml import etree
 from generator.errors import AwspanError, shorten
 from generator.panos.push.commit import MAX_DESCRIPTION, POLL_FIRST, POLL_MAX, CommitOutcomeUnknown
 from generator.panos.xmlapi.client import PanosClient, PanosError
-from generator.panos.xmlapi.fleet import ManagedDevice
+from generator.panos.xmlapi.fleet import Fleet, ManagedDevice
 
 
 @dataclass
@@ -147,3 +147,42 @@ def failure_text(device_group: str, outcome: CommitAll,
         return (f"Panorama committed, but pushing device group {device_group!r} to its firewalls failed on "
                 f"{'; '.join(names)}")
     return None
+
+
+@dataclass
+class DevicePush:
+    """What push's commit-all did: each firewall's result, notes, and the firewalls left behind."""
+
+    devices: list[DeviceResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def push_groups(client: PanosClient, group: str, fleet: Fleet | None, *, committed: bool, description: str,
+                timeout: float) -> DevicePush:
+    """commit-all the device group and each descendant group that holds firewalls (a parent's push
+    does not reach its children's: pan-os-ansible #400), the group first (xmlapi/fleet.py says
+    which). Every firewall must end OK; one that does not, one the job does not list and one that is
+    not connected are in `problems`. A group is not pushed when this push `committed` nothing on
+    Panorama and Panorama reports none of its connected firewalls Out of Sync: a start or stop in
+    membership dynamic then costs no commit anywhere. Without a fleet: the group alone, as before."""
+    out = DevicePush()
+    groups = fleet.groups_with_devices() if fleet is not None else [group]
+    if fleet is not None and not groups:
+        out.problems.append(f"device group {group!r} (and its descendants) has no firewall assigned: "
+                            "commit-all would push to nothing")
+        return out
+    for name in groups:
+        if fleet is not None and not committed and not fleet.out_of_sync(name):
+            out.notes.append(f"device group {name}: nothing committed on Panorama and no firewall out of "
+                             "sync: no commit-all (the firewalls' registrations need none)")
+            out.problems += [f"firewall {d.describe()} of device group {name} is not connected to Panorama"
+                             for d in fleet.disconnected if d.device_group == name]
+            continue
+        outcome = commit_all(client, name, description, timeout)
+        out.devices += outcome.devices
+        expected = [d for d in fleet.devices if d.device_group == name] if fleet is not None else None
+        problem = failure_text(name, outcome, expected)
+        if problem:
+            out.problems.append(problem)
+    return out

@@ -30,9 +30,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.errors import AwspanError
+from generator.location import Location
 from generator.panos.plan.fleet import FirewallRegistry, shared_before
 from generator.panos.plan.membership import Delta, delta
-from generator.panos.push.registrations import Target, read_registered, send, uid_messages
+from generator.panos.push.registrations import MembershipPush, Target, read_registered, send, uid_messages
 from generator.panos.xmlapi.client import PanosClient, PanosError
 from generator.panos.xmlapi.fleet import Fleet, ManagedDevice
 from generator.registrations_file import Desired, Tags
@@ -209,3 +210,11 @@ class FleetRegistrations:
             out.append(FirewallRegistry(row, device.describe(), st.current if read else None,
                                         st.error if st is not None else None))
         return out
+
+
+def membership_step(client: PanosClient, location: Location, desired: Desired, fleet: Fleet | None
+                    ) -> MembershipPush | FleetRegistrations:
+    """push's registrations step (apply.py): a firewall's, or on Panorama each firewall's of the fleet."""
+    if fleet is not None:
+        return FleetRegistrations(client, fleet, desired)
+    return MembershipPush(client, location, desired)
