@@ -37,10 +37,9 @@ def aerleon_inputs(state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     terms: list[dict[str, Any]] = []
     for vpc in state["vpcs"]:
         members: dict[str, list[str]] = {}
-        for inst in vpc["instances"]:
-            for eni in inst["interfaces"]:
-                for sg in eni["security_groups"]:
-                    members.setdefault(sg, []).extend(eni["private_ips"] + eni["ipv6_addresses"])
+        for eni in vpc["interfaces"]:
+            for sg in eni["security_groups"]:
+                members.setdefault(sg, []).extend(eni["private_ips"] + eni["ipv6_addresses"])
         for group in vpc["security_groups"]:
             hosts = members.get(group["id"])
             if not hosts:

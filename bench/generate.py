@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from bench.workdir import work_dir
+from generator.collect.normalize import STATE_VERSION
 from generator.yamlio import dump_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,17 +103,25 @@ def estate(
                 ingress.append(perm)
             sgs.append({"id": f"sg-{_hex(n_sg)}", "name": f"group-{n_sg}", "ingress": ingress})
             n_sg += 1
-        insts = []
+        insts, enis = [], []
         for _ in range(per_vpc_inst):
-            enis = []
+            inst_id = f"i-{_hex(n_inst)}"
             for _ in range(2 if rnd.random() < 0.1 else 1):
                 s = rnd.randrange(8)
                 enis.append(
                     {
                         "id": f"eni-{_hex(n_eni)}",
                         "subnet": subnets[s],
+                        "instance": inst_id,
+                        "status": "in-use",
+                        "type": "interface",
+                        "requester_managed": False,
+                        "requester_id": None,
+                        "description": None,
                         "private_ips": [f"10.{v}.{n_eni // 250 % 250}.{n_eni % 250 + 1}"],
                         "ipv6_addresses": [f"2600:1f18:{v:x}:{s:x}::{n_eni:x}"] if rnd.random() < 0.2 else [],
+                        "ipv4_prefixes": [],
+                        "ipv6_prefixes": [],
                         "public_ip": None,
                         "security_groups": sorted(
                             {rnd.choice(sgs)["id"] for _ in range(rnd.randrange(1, 3))}
@@ -122,10 +131,9 @@ def estate(
                 n_eni += 1
             insts.append(
                 {
-                    "id": f"i-{_hex(n_inst)}",
+                    "id": inst_id,
                     "name": f"host-{n_inst}",
                     "state": "running" if rnd.random() < 0.9 else "stopped",
-                    "interfaces": enis,
                 }
             )
             n_inst += 1
@@ -158,9 +166,10 @@ def estate(
                 "security_groups": sgs,
                 "prefix_lists": [],
                 "instances": insts,
+                "interfaces": enis,
             }
         )
-    return {"version": 1, "vpcs": out}
+    return {"version": STATE_VERSION, "vpcs": out}
 
 
 GOALS = {"plain": 2.5, "rulebase": 3.0}
@@ -171,7 +180,7 @@ def prepare(instances: int) -> tuple[Path, Path, Path]:
     """The estate's state.yaml, policy.yaml and a 5,000-rule rulebase.xml (cached in the work dir)."""
     scale = instances / 50_000
     WORK.mkdir(parents=True, exist_ok=True)
-    state = WORK / f"state-{instances}.yaml"
+    state = WORK / f"state-v{STATE_VERSION}-{instances}.yaml"
     policy = WORK / "policy.yaml"
     policy.write_text(POLICY)
     if not state.exists():

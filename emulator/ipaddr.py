@@ -66,8 +66,36 @@ def address_key(text: str) -> tuple[int, int]:
     return ip.version, int(ip)
 
 
-def spell(key: tuple[int, int], exploded: bool = False) -> str:
-    """An address as the device prints it: compressed (RFC 5952), or every IPv6 group in full."""
-    version, value = key
+def registered_key(text: str) -> tuple[int, ...]:
+    """What a User-ID registration names: an address, (version, value), or, from PAN-OS 10.0 on,
+    an IPv4 network, (4, first, prefix length). IPv6 networks, ranges and networks with host bits
+    are refused (ValueError): PAN-OS 10.0 New Features, "IP Range and Subnet Support in Dynamic
+    Address Groups" ("IPv6 IP subnets and ranges are not supported"); what a device makes of host
+    bits is not documented, and awspan sends none."""
+    if "/" not in text:
+        return address_key(text)
+    try:
+        net = ipaddress.ip_network(text.strip(), strict=True)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a network") from None
+    if net.version != 4:
+        raise ValueError("IPv6 networks cannot be registered")
+    return 4, int(net.network_address), net.prefixlen
+
+
+def in_registered(key: tuple[int, ...], address: tuple[int, int]) -> bool:
+    """Is `address` (an address_key) the registered address or inside the registered network?"""
+    if len(key) == 2:
+        return key == address
+    version, first, length = key
+    size = 1 << ((32 if version == 4 else 128) - length)
+    return address[0] == version and first <= address[1] < first + size
+
+
+def spell(key: tuple[int, ...], exploded: bool = False) -> str:
+    """An address as the device prints it: compressed (RFC 5952), or every IPv6 group in full; a
+    registered network as `network/length`."""
+    version, value = key[0], key[1]
     ip = ipaddress.ip_address(value) if version == 4 else ipaddress.IPv6Address(value)
-    return ip.exploded if exploded and version == 6 else ip.compressed
+    text = ip.exploded if exploded and version == 6 else ip.compressed
+    return f"{text}/{key[2]}" if len(key) == 3 else text

@@ -5,6 +5,12 @@ What a firewall does, and where we learnt it:
   payload holds `register` / `unregister` entries `<entry ip="..."><tag><member>t</member>...`
   (PAN-OS XML API guide, "Apply User-ID Mapping and Populate Dynamic Groups (API)"; pan-os-python
   `panos/userid.py`). Registrations are runtime state: no commit, effective at once.
+- An entry's ip is an address or, from PAN-OS 10.0 on, an IPv4 network (or range); IPv6
+  networks and ranges are not supported (PAN-OS 10.0 New Features, "IP Range and Subnet Support
+  in Dynamic Address Groups"; api-lab.paloaltonetworks.com, "Register and Unregister - DAG
+  Objects"). A registered network puts every address in it into the DAGs its tags match. The
+  emulator takes addresses and IPv4 networks; a range, an IPv6 network or a network with host
+  bits is refused as malformed (awspan sends none; what a device makes of them is not said).
 - Requests are limited to 5 MB (same page); the limit is enforced on the wire for every request
   (emulator/server.py), not here.
 - Registering a tag an IP already has, or unregistering one it does not have, is reported as
@@ -29,12 +35,12 @@ from collections.abc import Callable, Iterable
 
 from lxml import etree
 
-from emulator.ipaddr import address_key, spell
+from emulator.ipaddr import address_key, in_registered, registered_key, spell
 from emulator.responses import CODE_MALFORMED, ApiError, result_success
 from emulator.xmlparse import parse, parser
 
 _PARSER = parser()
-Key = tuple[int, int]
+Key = tuple[int, ...]  # an address (version, value) or an IPv4 network (4, first, length)
 
 
 class Registry:
@@ -44,6 +50,7 @@ class Registry:
         self._lock = threading.Lock()
         self._tags: dict[Key, set[str]] = {}
         self._rows: list[tuple[Key, frozenset[str]]] | None = None  # sorted, until the next change
+        self._networks: set[Key] = set()  # the registered networks among the keys
 
     def snapshot(self) -> dict[str, frozenset[str]]:
         """IP (compressed text) -> tags."""
@@ -58,8 +65,14 @@ class Registry:
             return self._rows
 
     def tags_of(self, ip: str) -> frozenset[str]:
+        """The tags of `ip`: its own and those of every registered network holding it."""
+        key = address_key(ip)
         with self._lock:
-            return frozenset(self._tags.get(address_key(ip), ()))
+            tags = set(self._tags.get(key, ()))
+            for net in self._networks:
+                if in_registered(net, key):
+                    tags |= self._tags[net]
+            return frozenset(tags)
 
     def apply(self, message: str) -> list[tuple[str, Key, str]]:
         """Apply one uid-message; return the per-entry complaints (kind, ip, message)."""
@@ -79,7 +92,7 @@ class Registry:
                 if not ip or not tags or not all(tags):
                     raise ApiError(CODE_MALFORMED, f"{kind}: every entry needs an ip and tag members")
                 try:
-                    work.append((kind, address_key(ip), tags))
+                    work.append((kind, registered_key(ip), tags))
                 except ValueError:
                     raise ApiError(CODE_MALFORMED, f"{kind}: {ip!r} is not an IP address") from None
         complaints: list[tuple[str, Key, str]] = []
@@ -98,6 +111,9 @@ class Registry:
                         have.discard(tag)
                 if not have:
                     del self._tags[ip]
+                    self._networks.discard(ip)
+                elif len(ip) == 3:
+                    self._networks.add(ip)
         return complaints
 
 
@@ -140,7 +156,7 @@ def show_registered(registry: Registry, cmd: etree._Element, exploded: bool = Fa
     rows = registry.rows()
     if want_ip:
         try:
-            wanted = address_key(want_ip)
+            wanted = registered_key(want_ip)
         except ValueError:
             raise ApiError(CODE_MALFORMED,
                            f"show object registered-ip: {want_ip!r} is not an IP address") from None

@@ -27,7 +27,7 @@ AWS_ID = r"[a-z]+-[0-9A-Za-z]+"
 _ID = re.compile(AWS_ID)
 _RULE = re.compile(rf"(?P<owner>{AWS_ID})(?:-(?P<interface>eni-[0-9A-Za-z]+))?"
                    r"-(?P<offer>[0-9A-Za-z][-0-9A-Za-z]*)")
-_ADDRESS = re.compile(rf"(?P<owner>{AWS_ID})-(?P<ip>[-0-9A-Fa-f.]+)")
+_ADDRESS = re.compile(rf"(?P<owner>{AWS_ID})-(?P<ip>[-0-9A-Fa-f.]+)(?:_(?P<bits>[0-9]{{1,3}}))?")
 _INTERFACE = re.compile(rf"(?P<owner>{AWS_ID})-(?P<interface>eni-[0-9A-Za-z]+)")
 
 OWNER_KINDS = {"sg": "security-group", "i": "instance", "eni": "interface"}
@@ -47,9 +47,17 @@ def rule_name(owner: str, suffix: str, interface: str | None = None) -> str:
 
 
 def address_name(owner: str, address: str) -> str:
-    """`i-0abc-10.0.1.10`, `i-0abc-2600-1f18--1`: ':' -> '-' is one-to-one on canonical IPv6
-    text (which never holds '-'), so two addresses never share a name."""
+    """`i-0abc-10.0.1.10`, `eni-0def-2600-1f18--1`: the owner is the instance id, or the interface
+    id of an interface that is no instance's (a load balancer's, a task's). ':' -> '-' is
+    one-to-one on canonical IPv6 text (which never holds '-'), so two addresses never share a name."""
     return f"{owner}-{address.replace(':', '-')}"
+
+
+def prefix_name(owner: str, prefix: str) -> str:
+    """`i-0abc-10.0.1.16_28`, `i-0abc-2600-1f18-1-2-a--_80`: a delegated prefix, named like an
+    address with `_` for the `/` (a name may not hold `/`, and no address text holds `_`, so a
+    prefix never shares a name with an address)."""
+    return address_name(owner, prefix).replace("/", "_")
 
 
 def interface_group_name(owner: str, interface: str) -> str:
@@ -78,16 +86,22 @@ def parse_rule_name(name: str) -> RuleSubject | None:
 
 
 def parse_address_name(name: str) -> tuple[str, str] | None:
-    """(owner id, IP) of an awspan address name; None for a name awspan does not make."""
+    """(owner id, IP) of an awspan address name, (owner id, network) of a delegated prefix's
+    (`…_28`); None for a name awspan does not make."""
     m = _ADDRESS.fullmatch(name)
     if m is None:
         return None
     text = m["ip"] if "." in m["ip"] else m["ip"].replace("-", ":")
     try:
-        ip = ipaddress.ip_address(text)
+        if m["bits"] is None:
+            value = str(ipaddress.ip_address(text))
+            again = address_name(m["owner"], value)
+        else:
+            value = str(ipaddress.ip_network(f"{text}/{m['bits']}"))
+            again = prefix_name(m["owner"], value)
     except ValueError:
         return None
-    return (m["owner"], str(ip)) if address_name(m["owner"], str(ip)) == name else None
+    return (m["owner"], value) if again == name else None
 
 
 def parse_group_name(name: str) -> tuple[str, str | None] | None:
@@ -126,9 +140,24 @@ def address_description(instance: str, name: str | None, interface: str, vpc: st
     return f"{_named(instance, name)} {interface} in {vpc}"
 
 
+def interface_address_description(interface: str, label: str | None, vpc: str) -> str:
+    """`eni-0def (load balancer web-alb) in vpc-0123`: an interface that is no instance's."""
+    return f"{_named(interface, label)} in {vpc}"
+
+
+def interface_rule_description(interface: str, label: str | None, vpc: str, notes: str) -> str:
+    """A rule of layout instance for an interface that is no instance's:
+    `awspan: interface eni-0def (load balancer web-alb) in vpc-…: sg-01: tcp 443`."""
+    return f"awspan: interface {_named(interface, label)} in {vpc}: {notes}"
+
+
 def group_description(sg: str, sg_name: str | None, where: str) -> str:
     return f"awspan: addresses behind security group {_named(sg, sg_name)} in {where}"
 
 
-def interface_group_description(instance: str, name: str | None, interface: str) -> str:
+def interface_group_description(instance: str | None, name: str | None, interface: str) -> str:
+    """The dynamic group of one interface (layout instance); `name`: the instance's Name tag, or
+    what owns an interface that is no instance's."""
+    if instance is None:
+        return f"awspan: addresses of interface {_named(interface, name)}"
     return f"awspan: addresses of instance {_named(instance, name)}, interface {interface}"

@@ -22,7 +22,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.addresses import AddressError, canonical_address, sort_key
+from generator.addresses import AddressError, canonical_address, canonical_cidr, sort_key
 from generator.errors import AwspanError, quote
 from generator.vocab import TAG_NAME
 from generator.yamlio import dump_yaml, load_yaml_text, read_text
@@ -49,10 +49,11 @@ def member_tag(tag: str, subject: str) -> str:
 
 @dataclass(frozen=True)
 class Registration:
-    ip: str
-    instance: str
-    name: str | None
+    ip: str  # an address, or an IPv4 network (a delegated prefix)
+    instance: str | None  # None: the address is an interface's that is no instance's of the state
+    name: str | None  # the instance's Name tag, or what owns the interface
     tags: tuple[str, ...]
+    interface: str | None = None  # said when `instance` is None
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,9 @@ class Registrations:
                 "tag_prefix": self.prefix,
                 "registrations": [
                     {"ip": e.ip, "instance": e.instance, "name": e.name, "tags": list(e.tags)}
+                    if e.interface is None
+                    else {"ip": e.ip, "instance": None, "interface": e.interface, "name": e.name,
+                          "tags": list(e.tags)}
                     for e in self.entries
                 ],
             }
@@ -84,19 +88,31 @@ MAX_LISTED = 5
 """Disagreements named in one message; the rest are counted."""
 
 
+MIN_PREFIX_BITS = 28
+"""The widest network a registration may be: AWS delegates IPv4 prefixes to an interface as /28
+("Assign prefixes to Amazon EC2 network interfaces", EC2 User Guide), the only networks awspan
+registers (PAN-OS 10.0+ takes IPv4 subnets in a registration; IPv6 ones it does not)."""
+
+
 def entry_problem(ip: object, tags: object, prefix: str) -> str | None:
-    """What is wrong with one registration (None: nothing): the address must be one host, written
-    as generate writes it (no prefix length: a whole network such as 192.168.0.0/16 would put every
-    address in it behind the tag), and every tag a tag PAN-OS accepts (generator.vocab.TAG_NAME: at
-    most 127 characters, no comma, no control character) under awspan's prefix."""
+    """What is wrong with one registration (None: nothing): the address must be one host, or one
+    delegated IPv4 prefix (/28 or narrower), written as generate writes it — a whole network such
+    as 192.168.0.0/16 would put every address in it behind the tag — and every tag a tag PAN-OS
+    accepts (generator.vocab.TAG_NAME: at most 127 characters, no comma, no control character)
+    under awspan's prefix. That a prefix is really an interface's is the state check's business
+    (`disagreements`)."""
     if not isinstance(ip, str):
         return "ip must be a string"
-    if "/" in ip:
-        return f"ip {quote(ip)} is a network, not a single host address (registrations are host addresses)"
     try:
-        if canonical_address(ip) != ip:
+        if "/" in ip:
+            if ":" in ip or int(ip.rsplit("/", 1)[1]) < MIN_PREFIX_BITS:
+                return (f"ip {quote(ip)} is a network wider than one delegated IPv4 prefix "
+                        f"(/{MIN_PREFIX_BITS}): registrations are host addresses and delegated IPv4 prefixes")
+            if canonical_cidr(ip) != ip:
+                return f"ip {quote(ip)} is not in canonical form (write {canonical_cidr(ip)})"
+        elif canonical_address(ip) != ip:
             return f"ip {quote(ip)} is not in canonical form (write {canonical_address(ip)})"
-    except AddressError:
+    except (AddressError, ValueError):
         return f"ip {quote(ip)} is not an IP address"
     if not isinstance(tags, (list, tuple, frozenset)) or not tags:
         return f"{ip}: tags must be a non-empty list"
@@ -126,7 +142,7 @@ class Desired:
 
     prefix: str
     tags: Tags  # ip -> awspan tags
-    owners: dict[str, tuple[str, str | None]]  # ip -> (instance id, Name tag): who the file says holds it
+    owners: dict[str, tuple[str, str | None]]  # ip -> (instance or interface id, Name or owner label)
     digest: str = ""  # the file's SHA-256 (digest())
 
 
@@ -191,7 +207,8 @@ def load_desired(path: str | Path, tag: str) -> Desired:
         if entry["ip"] in tags:
             raise AwspanError(f"registrations[{i}]: {entry['ip']} appears twice", where=where)
         tags[entry["ip"]] = frozenset(entry["tags"])
-        if isinstance(entry.get("instance"), str) and entry["instance"]:
+        owner = entry.get("instance") or entry.get("interface")
+        if isinstance(owner, str) and owner:
             name = entry.get("name")
-            owners[entry["ip"]] = (entry["instance"], name if isinstance(name, str) and name else None)
+            owners[entry["ip"]] = (owner, name if isinstance(name, str) and name else None)
     return Desired(prefix, tags, owners, digest(text))

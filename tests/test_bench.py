@@ -55,4 +55,4 @@ def test_every_bench_runs_small_and_prints_its_figures(tmp_path: Path) -> None:
         section = out.split(f"== {name} ==", 1)[1].split("\n== ", 1)[0]
         for pattern in patterns:
             assert re.search(pattern, section), f"{name}: no {pattern!r} in:\n{section}"
-    assert (tmp_path / "state-300.yaml").is_file()  # the estates went to the work dir given
+    assert (tmp_path / "state-v2-300.yaml").is_file()  # the estates went to the work dir given

@@ -111,7 +111,7 @@ def read_pair(
 ) -> PairResult:
     """Read and normalize one pair with its own Session (Sessions are not thread-safe)."""
     started = time.perf_counter()
-    log.info("%s %s: reading VPCs, subnets, route tables, security groups, instances",
+    log.info("%s %s: reading VPCs, subnets, route tables, security groups, network interfaces, instances",
              creds.account_id, region)
     session = factory.session(creds)
     raw = read_region(factory.client(session, "ec2", region), abort)
@@ -126,7 +126,8 @@ def _summary(result: PairResult) -> str:
     return (
         f"{result.account} {result.region}: {count(len(result.vpcs), 'VPC')}, {total('subnets', 'subnet')}, "
         f"{total('route_tables', 'route table')}, {total('security_groups', 'security group')}, "
-        f"{total('prefix_lists', 'prefix list')}, {total('instances', 'instance')} ({result.seconds:.1f} s)"
+        f"{total('prefix_lists', 'prefix list')}, {total('interfaces', 'network interface')}, "
+        f"{total('instances', 'instance')} ({result.seconds:.1f} s)"
     )
 
 

@@ -7,8 +7,8 @@ nothing that changes between two reads of an unchanged estate (timestamps, attac
 ids, API order) is written.
 
 The collector reports AWS faithfully and decides nothing: stopped and terminated
-instances, blackhole routes and the firewall's own instance are all written; generate
-decides what they mean.
+instances, interfaces attached to nothing, blackhole routes and the firewall's own instance
+are all written; generate decides what they mean.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from generator.vocab import STATE_PROTOCOLS
 
 log = logging.getLogger(__name__)
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+"""2: interfaces are a VPC's own list (every one DescribeNetworkInterfaces returns), no longer
+nested in their instances (version 1, instances only)."""
 
 ROUTE_TARGET_KEYS = (
     # An instance route also carries the instance's ENI: the instance id says more.
@@ -207,8 +209,11 @@ def vpc_cidrs(raw: dict[str, Any]) -> list[str]:
     return sort_addresses(blocks)
 
 
-# -- instances -------------------------------------------------------------------------
+# -- instances and interfaces ---------------------------------------------------------
 def interface(raw: dict[str, Any]) -> dict[str, Any]:
+    """One DescribeNetworkInterfaces entry: where it is, what it is attached to or owned by (as AWS
+    says it: InterfaceType, RequesterManaged, RequesterId, Description, all data), its status,
+    addresses and delegated prefixes, and its groups."""
     private = [p["PrivateIpAddress"] for p in raw.get("PrivateIpAddresses", []) if p.get("PrivateIpAddress")]
     if not private and raw.get("PrivateIpAddress"):
         private = [raw["PrivateIpAddress"]]
@@ -216,20 +221,30 @@ def interface(raw: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": raw["NetworkInterfaceId"],
         "subnet": raw.get("SubnetId"),
+        "instance": (raw.get("Attachment") or {}).get("InstanceId") or None,
+        "status": raw.get("Status"),
+        "type": raw.get("InterfaceType") or None,
+        "requester_managed": bool(raw.get("RequesterManaged")),
+        "requester_id": raw.get("RequesterId") or None,
+        "description": raw.get("Description") or None,
         "private_ips": sort_addresses(private),
         "ipv6_addresses": sort_addresses(a["Ipv6Address"] for a in raw.get("Ipv6Addresses", [])
                                          if a.get("Ipv6Address")),
+        "ipv4_prefixes": sort_addresses(p["Ipv4Prefix"] for p in raw.get("Ipv4Prefixes", [])
+                                        if p.get("Ipv4Prefix")),
+        "ipv6_prefixes": sort_addresses(p["Ipv6Prefix"] for p in raw.get("Ipv6Prefixes", [])
+                                        if p.get("Ipv6Prefix")),
         "public_ip": public_ip and canonical(public_ip),
         "security_groups": sorted({g["GroupId"] for g in raw.get("Groups", []) if g.get("GroupId")}),
     }
 
 
 def instance(raw: dict[str, Any]) -> dict[str, Any]:
+    """An instance is its id, Name tag and state; its interfaces are in the VPC's `interfaces`."""
     return {
         "id": raw["InstanceId"],
         "name": _name_tag(raw.get("Tags")),
         "state": (raw.get("State") or {}).get("Name"),
-        "interfaces": sorted((interface(n) for n in raw.get("NetworkInterfaces", [])), key=lambda i: i["id"]),
     }
 
 
@@ -255,6 +270,7 @@ def normalize_region(raw: RawRegion, account: str, region: str) -> list[dict[str
             "security_groups": [],
             "prefix_lists": [],
             "instances": [],
+            "interfaces": [],
         }
 
     def home(vpc_id: str | None, what: str, obj_id: str) -> dict[str, Any] | None:
@@ -281,9 +297,12 @@ def normalize_region(raw: RawRegion, account: str, region: str) -> list[dict[str
             continue  # terminated long enough ago that AWS dropped its network data
         if (v := home(vpc_id, "instance", raw_i["InstanceId"])) is not None:
             v["instances"].append(instance(raw_i))
+    for raw_n in raw.interfaces:
+        if (v := home(raw_n.get("VpcId"), "network interface", raw_n["NetworkInterfaceId"])) is not None:
+            v["interfaces"].append(interface(raw_n))
 
     for v in vpcs.values():
-        for key in ("route_tables", "subnets", "security_groups", "instances"):
+        for key in ("route_tables", "subnets", "security_groups", "instances", "interfaces"):
             v[key].sort(key=lambda o: o["id"])
         referenced = sorted(
             {pl for g in v["security_groups"] for e in g["ingress"] for pl in e["prefix_lists"]}

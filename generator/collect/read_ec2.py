@@ -2,7 +2,7 @@
 
 Every list is fetched once per region, unfiltered, with the largest page size the API
 allows, so the number of calls grows with pages (ceil(objects / page size)), never with
-the number of instances or groups. The only per-object call is
+the number of instances, interfaces or groups. The only per-object call is
 GetManagedPrefixListEntries, one per *distinct* prefix list that a security group
 references (there is no batch form of it), paginated as well.
 """
@@ -26,6 +26,7 @@ PAGE_SIZES: dict[str, int] = {
     "DescribeRouteTables": 100,
     "DescribeSecurityGroups": 1000,
     "DescribeInstances": 1000,
+    "DescribeNetworkInterfaces": 1000,
     "DescribeManagedPrefixLists": 100,
     "GetManagedPrefixListEntries": 100,
 }
@@ -36,6 +37,7 @@ _RESULT_KEYS = {
     "DescribeRouteTables": ("describe_route_tables", "RouteTables"),
     "DescribeSecurityGroups": ("describe_security_groups", "SecurityGroups"),
     "DescribeInstances": ("describe_instances", "Reservations"),
+    "DescribeNetworkInterfaces": ("describe_network_interfaces", "NetworkInterfaces"),
     "DescribeManagedPrefixLists": ("describe_managed_prefix_lists", "PrefixLists"),
     "GetManagedPrefixListEntries": ("get_managed_prefix_list_entries", "Entries"),
 }
@@ -67,6 +69,7 @@ class RawRegion:
     route_tables: list[dict[str, Any]] = field(default_factory=list)
     security_groups: list[dict[str, Any]] = field(default_factory=list)
     instances: list[dict[str, Any]] = field(default_factory=list)
+    interfaces: list[dict[str, Any]] = field(default_factory=list)
     prefix_lists: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> {name, entries}
 
 
@@ -116,6 +119,10 @@ def read_region(ec2: Any, abort: threading.Event | None = None) -> RawRegion:
     raw.subnets = list(paginate(ec2, "DescribeSubnets", abort))
     raw.route_tables = list(paginate(ec2, "DescribeRouteTables", abort))
     raw.security_groups = list(paginate(ec2, "DescribeSecurityGroups", abort))
+    # interfaces before instances: an interface attached to an instance launched between the two
+    # reads is simply not seen yet, while every instance an interface names is still listed when
+    # DescribeInstances runs (terminated ones stay listed for about an hour)
+    raw.interfaces = list(paginate(ec2, "DescribeNetworkInterfaces", abort))
     raw.instances = [
         instance
         for reservation in paginate(ec2, "DescribeInstances", abort)

@@ -29,6 +29,15 @@ RELEVANT_EVENTS: dict[str, str] = {
     "ModifySecurityGroupRules": "a security group rule changed",
     "ModifyInstanceAttribute": "an instance's security groups changed",
     "ModifyNetworkInterfaceAttribute": "a network interface's security groups changed",
+    "CreateNetworkInterface": "a new network interface (a load balancer, task or function scaling out?): "
+                              "its addresses may need rules",
+    "DeleteNetworkInterface": "a network interface was deleted: its rules may go",
+    "AttachNetworkInterface": "a network interface was attached: it is in use now",
+    "DetachNetworkInterface": "a network interface was detached: its rules may go",
+    "AssignPrivateIpAddresses": "an interface gained private IPv4 addresses or prefixes",
+    "UnassignPrivateIpAddresses": "an interface lost private IPv4 addresses or prefixes",
+    "AssignIpv6Addresses": "an interface gained IPv6 addresses or prefixes",
+    "UnassignIpv6Addresses": "an interface lost IPv6 addresses or prefixes",
     "CreateRoute": "a route was added: a subnet may now go through the firewall",
     "ReplaceRoute": "a route was replaced: a subnet may have moved to or from the firewall",
     "DeleteRoute": "a route was deleted: a subnet may no longer go through the firewall",
@@ -36,18 +45,21 @@ RELEVANT_EVENTS: dict[str, str] = {
     "DisassociateRouteTable": "a subnet fell back to its VPC's main route table",
     "ReplaceRouteTableAssociation": "a subnet (or the main table) got another route table",
 }
-"""The EC2 API calls that can change what the firewall must allow, and why (for the log)."""
+"""The EC2 API calls that can change what the firewall must allow, and why (for the log). Whoever
+the caller: the interface calls are mostly made by services for their resources (Elastic Load
+Balancing scaling a load balancer, ECS starting a Fargate task, Lambda, EKS's VPC CNI assigning
+prefixes), recorded with a service-linked role or an AWS service as the identity."""
 
 SECURITY_GROUP_ONLY = frozenset({"ModifyInstanceAttribute", "ModifyNetworkInterfaceAttribute"})
 """Calls that matter only when they change security groups (not e.g. the instance type)."""
 
 _ID_KEYS = frozenset({
     "instanceid", "groupid", "routetableid", "networkinterfaceid", "subnetid", "vpcid",
-    "associationid", "newassociationid", "routetableassociationid", "securitygroupruleid",
+    "associationid", "newassociationid", "routetableassociationid", "securitygroupruleid", "attachmentid",
 })
 """Request/response keys (compared case-insensitively) whose values name affected resources."""
 
-_ID = re.compile(r"(?:i|sg|sgr|rtb|rtbassoc|eni|subnet|vpc)-[0-9a-zA-Z]{1,32}")
+_ID = re.compile(r"(?:i|sg|sgr|rtb|rtbassoc|eni|eni-attach|subnet|vpc)-[0-9a-zA-Z]{1,32}")
 """A resource id as EC2 writes them; anything else under an id key is not named in the log."""
 
 MAX_DEPTH = 64

@@ -77,7 +77,11 @@ def _cached_state(work: Path, policy: Any, now: float) -> dict[str, Any] | None:
         state = load_yaml_file(work / "state.yaml", "state file", fast=True) if fresh else None
     except (OSError, ValueError, TypeError, AttributeError, AwspanError):
         return None
+    from generator.collect.normalize import STATE_VERSION
+
     if not isinstance(state, dict) or not isinstance(state.get("vpcs"), list):
+        return None
+    if state.get("version") != STATE_VERSION:  # another awspan's shape: its VPCs cannot be kept
         return None
     return state
 

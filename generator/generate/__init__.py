@@ -4,7 +4,8 @@ Steps, one module each:
     state.py       load state.yaml (fast YAML path), validate it, normalize addresses
     schemacheck.py the JSON Schema compiled to fast closures (jsonschema words the errors)
     consistency.py the ids state.yaml must hold once (instances, ENIs, subnets, route tables)
-    protect.py     which interfaces sit behind the firewall (route tables)
+    protect.py     which interfaces are in use and sit behind the firewall (route tables)
+    owners.py      what owns an interface that is no instance's, said for people
     permissions.py what one ingress permission allows: sources, service or application
     names.py       PAN-OS object names (legal, unique, stable)
     model.py       the objects and rules to emit, deduplicated and sorted

@@ -29,7 +29,7 @@ def _twice(where: str, path: str, ident: str, first: str) -> AwspanError:
 
 def check_consistency(data: dict[str, Any], where: str) -> None:
     """Raise AwspanError naming the key paths of the first id that is not unique where it must be."""
-    global_ids: dict[str, tuple[int, int, int]] = {}  # instance and ENI id -> where first seen
+    global_ids: dict[str, tuple[str, int, int]] = {}  # instance and ENI id -> where first seen
     vpc_owned: dict[tuple[str, str], tuple[str, int, str]] = {}  # (kind, id) -> (vpc id, record, path)
     for v, vpc in enumerate(data["vpcs"]):
         vp = f"vpcs[{v}]"
@@ -41,23 +41,22 @@ def check_consistency(data: dict[str, Any], where: str) -> None:
                     raise _twice(where, path, record["id"], seen[2])
                 vpc_owned.setdefault((kind, record["id"]), (vpc["id"], v, path))
         _check_route_tables(vpc, vp, where)
-        for i, inst in enumerate(vpc.get("instances", [])):
-            _once(global_ids, inst["id"], (v, i, -1), where)
-            for n, eni in enumerate(inst.get("interfaces", [])):
-                _once(global_ids, eni["id"], (v, i, n), where)
+        for kind in ("instances", "interfaces"):
+            for i, record in enumerate(vpc.get(kind, [])):
+                _once(global_ids, record["id"], (kind, v, i), where)
 
 
-def _instance_path(at: tuple[int, int, int]) -> str:
-    v, i, n = at
-    return f"vpcs[{v}].instances[{i}]" + (f".interfaces[{n}]" if n >= 0 else "") + ".id"
+def _global_path(at: tuple[str, int, int]) -> str:
+    kind, v, i = at
+    return f"vpcs[{v}].{kind}[{i}].id"
 
 
-def _once(seen: dict[str, tuple[int, int, int]], ident: str, at: tuple[int, int, int], where: str) -> None:
-    """`at`: (vpc, instance, interface or -1), a path written out only for a duplicate (100,000s
-    of ids at scale)."""
+def _once(seen: dict[str, tuple[str, int, int]], ident: str, at: tuple[str, int, int], where: str) -> None:
+    """`at`: (list, vpc, position), a path written out only for a duplicate (100,000s of ids at
+    scale)."""
     first = seen.setdefault(ident, at)
     if first != at:
-        raise _twice(where, _instance_path(at), ident, _instance_path(first))
+        raise _twice(where, _global_path(at), ident, _global_path(first))
 
 
 def _check_route_tables(vpc: dict[str, Any], vp: str, where: str) -> None:

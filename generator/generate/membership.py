@@ -15,6 +15,15 @@ nothing, so the rules of stopped instances stay in the configuration (see
 generate.protect.PARKED_STATES) without allowing anything, and a start only registers the
 instance's addresses. Only live (pending/running) instances are registered.
 
+Delegated prefixes (EKS prefix delegation): an IPv4 prefix is registered as a network
+(`10.0.1.16/28`): PAN-OS 10.0 and later register IPv4 subnets and ranges for dynamic address
+groups (PAN-OS 10.0 New Features, "IP Range and Subnet Support in Dynamic Address Groups";
+api-lab.paloaltonetworks.com "Register and Unregister - DAG Objects"), and awspan already needs
+10.0 (multi-config). "IPv6 IP subnets and ranges are not supported in dynamic address groups"
+(same page): an IPv6 prefix stays a static address object, named in the rule's destination
+beside the DAG, and only while its interface is live (a parked instance's would otherwise be
+allowed).
+
 Tags: PAN-OS tag names hold at most 127 characters; the filter quotes the tag in single
 quotes (awspan's tag names never hold a quote: rules.tag is a PAN-OS name and the rest are
 AWS ids). Every registered tag that starts with `<rules.tag>.` belongs to awspan: push
@@ -36,7 +45,7 @@ from typing import Any
 from generator.addresses import sort_key
 from generator.errors import AwspanError
 from generator.gcpause import paused_gc
-from generator.generate.model import AddressGroup, Built, Fragment, Rule, build
+from generator.generate.model import AddressGroup, Built, Fragment, Member, Rule, build
 from generator.generate.names import check_name, clip_description
 from generator.generate.state import load_state
 from generator.policy import Policy
@@ -53,64 +62,91 @@ from generator.registrations_file import (
 )
 
 
+def registrable(member: Member) -> bool:
+    """An address, or an IPv4 network: what PAN-OS registers (see the module docstring)."""
+    return not member.network or ":" not in member.ip
+
+
 def to_dynamic(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragment, Registrations]:
     """The dynamic form of a static-form model: DAGs instead of groups and addresses, plus the
-    registrations of the live addresses behind them."""
+    registrations of the live addresses behind them (IPv6 prefixes stay static, see above)."""
     frag = built.fragment
     tags_by_address: dict[str, set[str]] = {}
     groups: dict[str, AddressGroup] = {}
+    static: set[str] = set()  # address objects that stay: live IPv6 prefixes
 
-    def dag(name: str, addresses: tuple[str, ...], description: str) -> str:
+    def dag(name: str, addresses: tuple[str, ...] | list[str], description: str) -> str:
         check_name(name, f"dynamic address group for {name}", where)
         member = member_tag(tag, name)
+        if name not in groups:
+            groups[name] = AddressGroup(name, (), description, dynamic_tags=(member,))
         for address in addresses:
             tags_by_address.setdefault(address, set()).add(member)
-        groups[name] = AddressGroup(name, (), description, dynamic_tags=(member,))
         return name
 
+    def unregistrable(addresses: tuple[str, ...] | list[str]) -> list[str]:
+        kept = [a for a in addresses if not registrable(built.members[a]) and built.members[a].live]
+        static.update(kept)
+        return kept
+
+    by_group = {g.name: g for g in frag.groups}
     for group in frag.groups:  # layout group: one DAG per security group
-        dag(group.name, group.members, group.description)
+        dag(group.name, [a for a in group.members if registrable(built.members[a])], group.description)
     rules: list[Rule] = []
     for rule in frag.rules:
-        if all(d in groups for d in rule.destinations):
-            rules.append(rule)
+        if all(d in by_group for d in rule.destinations):
+            extra = [a for d in rule.destinations for a in unregistrable(by_group[d].members)]
+            rules.append(replace(rule, destinations=rule.destinations + tuple(sorted(extra)))
+                         if extra else rule)
             continue
-        # layout instance: one DAG per interface, so that a rule reaching some of an instance's
+        # layout instance: one DAG per interface, so that a rule reaching some of an owner's
         # interfaces names exactly those (each DAG's tag is registered on its interface's addresses)
         per_eni: dict[str, list[str]] = {}
         for address in rule.destinations:
             m = built.members[address]
-            per_eni.setdefault(interface_group_name(m.instance, m.interface), []).append(address)
+            subject = interface_group_name(m.instance, m.interface) if m.instance else m.interface
+            per_eni.setdefault(subject, []).append(address)
         names = []
         for subject, addresses in sorted(per_eni.items()):
             m = built.members[addresses[0]]
-            if subject not in groups:
-                text = interface_group_description(m.instance, m.name, m.interface)
-                dag(subject, (), clip_description(text))
-            for address in addresses:  # every address of the interface that the rule reaches
-                tags_by_address.setdefault(address, set()).add(groups[subject].dynamic_tags[0])
-            names.append(subject)
+            text = interface_group_description(m.instance, m.name, m.interface)
+            names.append(dag(subject, [a for a in addresses if registrable(built.members[a])],
+                             clip_description(text)))
+            names.extend(unregistrable(addresses))
         rules.append(replace(rule, destinations=tuple(names)))
-    by_ip: dict[str, tuple[set[str], set[str], set[str]]] = {}  # ip -> (tags, instances, names)
-    for address, tags in tags_by_address.items():
-        member = built.members[address]
-        if member.live:  # one live member per IP (model.build refuses two: overlapping VPC blocks)
-            got = by_ip.setdefault(member.ip, (set(), set(), set()))
-            got[0].update(tags)
-            got[1].add(member.instance)
-            got[2].update([member.name] if member.name else [])
-    entries = [
-        Registration(ip, ", ".join(sorted(insts)), ", ".join(sorted(names)) or None, tuple(sorted(tags)))
-        for ip, (tags, insts, names) in by_ip.items()
-    ]
-    entries.sort(key=lambda e: sort_key(e.ip))
-    dynamic = replace(
+    return _dynamic_fragment(frag, groups, rules, static), _registrations(built, tags_by_address, tag)
+
+
+def _dynamic_fragment(frag: Fragment, groups: dict[str, AddressGroup], rules: list[Rule],
+                      static: set[str]) -> Fragment:
+    return replace(
         frag,
-        addresses=(),
+        addresses=tuple(a for a in frag.addresses if a.name in static),
         groups=tuple(groups[k] for k in sorted(groups)),
         rules=tuple(rules),
     )
-    return dynamic, Registrations(tag_prefix(tag), tuple(entries))
+
+
+def _registrations(built: Built, tags_by_address: dict[str, set[str]], tag: str) -> Registrations:
+    # ip -> (tags, instances, names, interfaces of no instance)
+    by_ip: dict[str, tuple[set[str], set[str], set[str], set[str]]] = {}
+    for address, tags in tags_by_address.items():
+        member = built.members[address]
+        if member.live:  # overlapping VPC blocks can put one IP behind two owners: one entry
+            got = by_ip.setdefault(member.ip, (set(), set(), set(), set()))
+            got[0].update(tags)
+            if member.instance is not None:
+                got[1].add(member.instance)
+            else:
+                got[3].add(member.interface)
+            got[2].update([member.name] if member.name else [])
+    entries = [
+        Registration(ip, ", ".join(sorted(insts)) or None, ", ".join(sorted(names)) or None,
+                     tuple(sorted(tags)), None if insts else ", ".join(sorted(enis)) or None)
+        for ip, (tags, insts, names, enis) in by_ip.items()
+    ]
+    entries.sort(key=lambda e: sort_key(e.ip))
+    return Registrations(tag_prefix(tag), tuple(entries))
 
 
 def checked(registrations: Registrations, where: str) -> Registrations:
@@ -151,5 +187,6 @@ def _agreed(policy: Policy, registrations: str | Path, state_file: str | Path | 
             "nothing is registered without that check")
     expected = expected_registrations(load_state(state_file), policy, rules, where=str(state_file))
     check_agrees(desired, expected.as_map(), str(registrations), str(state_file))
-    owners = {e.ip: (e.instance, e.name) for e in expected.entries}  # from the state, not the file
+    # who holds each IP: from the state, not the file (an interface of no instance by its own id)
+    owners = {e.ip: (e.instance or e.interface or "", e.name) for e in expected.entries}
     return replace(desired, owners=owners)

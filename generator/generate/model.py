@@ -6,7 +6,9 @@ group, offer) whose sources aggregate every permission of that group with that o
 Layout `instance`: one rule per (instance, offer) with the instance's addresses as
 destination; when the instance's interfaces carry different groups and so allow different
 sources, one rule per (instance, interface, offer) instead, so that no interface gets
-another interface's sources.
+another interface's sources. An interface that is no instance's (a load balancer's, a task's)
+is its own owner there: one rule per (interface, offer), named after the interface id.
+Delegated prefixes are address objects too, with the prefix as the ip-netmask.
 
 Exactness: a rule allows sources x destinations; IPv4 never reaches IPv6, so one rule with
 both families is exact. Sources of a family without a destination of that family are
@@ -30,10 +32,12 @@ from generator.generate.protect import (
     DEFAULT_V6,
     LIVE_STATES,
     PARKED_STATES,
+    ProtectedInterface,
     protected_interfaces,
 )
 from generator.icmp import IcmpApp
 from generator.location import Location
+from generator.owners import owner_label
 from generator.policy import Policy
 from generator.provenance import (
     address_description,
@@ -41,6 +45,10 @@ from generator.provenance import (
     group_description,
     group_rule_description,
     instance_rule_description,
+    interface_address_description,
+    interface_rule_description,
+    owner_kind,
+    prefix_name,
     rule_name,
     where_text,
 )
@@ -49,7 +57,7 @@ from generator.provenance import (
 @dataclass(frozen=True)
 class Address:
     name: str
-    value: str  # ip-netmask: 10.0.1.10/32, 2600:1f18::1/128
+    value: str  # ip-netmask: 10.0.1.10/32, 2600:1f18::1/128, a delegated prefix 10.0.1.16/28
     description: str
 
 
@@ -65,11 +73,12 @@ class AddressGroup:
 class Member:
     """Who stands behind one address object: what registrations.yaml says of an IP."""
 
-    ip: str
-    instance: str
+    ip: str  # an address, or a delegated prefix (CIDR) when `network`
+    instance: str | None  # None: the interface is no instance's of the state
     interface: str
-    name: str | None
-    live: bool  # pending/running: protected now (registered in membership dynamic)
+    name: str | None  # the instance's Name tag, or what owns the interface (owners.owner_label)
+    live: bool  # protected now (registered in membership dynamic)
+    network: bool = False  # a delegated prefix
 
 
 @dataclass(frozen=True)
@@ -186,7 +195,7 @@ class _Builder:
         self.rules: dict[str, tuple[tuple[Any, ...], Rule]] = {}
         self.groups: dict[str, AddressGroup] = {}
         self.members: dict[str, Member] = {}  # address name -> who stands behind it
-        self._live_ips: dict[str, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {}
+        self._live_ips: dict[str, ProtectedInterface] = {}  # address -> the live interface that has it
         # membership dynamic keeps the rules of stopped instances (their addresses stay unregistered)
         self.states = LIVE_STATES | PARKED_STATES if policy.rules.membership == "dynamic" else LIVE_STATES
         self._sg_index: list[dict[str, int]] = []
@@ -230,36 +239,53 @@ class _Builder:
         self._sg_offers[key] = out
         return out
 
-    def add_address(
-        self, pi_inst: dict[str, Any], eni: dict[str, Any], vpc: dict[str, Any], ip: str, prefix: int
-    ) -> str:
-        name = address_name(pi_inst["id"], ip)
-        check_name(name, lambda: f"address {ip} of {pi_inst['id']}", self.where)
-        if name not in self.members:
-            live = pi_inst["state"] in LIVE_STATES
-            self.members[name] = Member(ip, pi_inst["id"], eni["id"], pi_inst.get("name"), live)
-            if live:
-                self._one_owner(ip, pi_inst, eni, vpc)
-        if name not in self.addresses:
-            text = address_description(pi_inst["id"], pi_inst.get("name"), eni["id"], vpc["id"])
-            self.addresses[name] = Address(name, f"{ip}/{prefix}", clip_description(text))
-        return name
+    def who(self, pi: ProtectedInterface) -> tuple[str | None, str]:
+        """(the Name tag or owner label, the address description) of one protected interface."""
+        eni, vpc_id = pi.interface["id"], pi.vpc["id"]
+        if pi.instance is not None:
+            name = pi.instance.get("name")
+            return name, address_description(pi.instance["id"], name, eni, vpc_id)
+        label = owner_label(pi.interface)
+        return label, interface_address_description(eni, label, vpc_id)
 
-    def _one_owner(self, ip: str, inst: dict[str, Any], eni: dict[str, Any], vpc: dict[str, Any]) -> None:
-        """Refuse one address behind two protected interfaces (two VPCs with overlapping blocks,
-        in different accounts, both routed through the firewall): the firewall tells destinations
-        apart by address alone, so each instance would get the other's openings."""
-        first = self._live_ips.setdefault(ip, (inst, eni, vpc))
-        if first[1] is eni:
+    def add_addresses(self, pi: ProtectedInterface) -> tuple[list[str], list[str]]:
+        """The address objects of one interface's protected addresses and prefixes: (IPv4, IPv6)."""
+        owner, eni_id = pi.owner, pi.interface["id"]
+        inst_id = pi.instance["id"] if pi.instance is not None else None
+        name_or_label, description = self.who(pi)
+
+        def add(value: str, network: bool, bits: str) -> str:
+            name = prefix_name(owner, value) if network else address_name(owner, value)
+            check_name(name, lambda: f"{'prefix' if network else 'address'} {value} of {owner}", self.where)
+            if name not in self.members:
+                self.members[name] = Member(value, inst_id, eni_id, name_or_label, pi.live, network)
+            if pi.live:
+                self._one_owner(value, pi)
+            if name not in self.addresses:
+                self.addresses[name] = Address(name, value + bits, clip_description(description))
+            return name
+
+        names4 = [add(ip, False, "/32") for ip in pi.ipv4] + [add(p, True, "") for p in pi.prefixes4]
+        names6 = [add(ip, False, "/128") for ip in pi.ipv6] + [add(p, True, "") for p in pi.prefixes6]
+        return names4, names6
+
+    def _one_owner(self, value: str, pi: ProtectedInterface) -> None:
+        """Refuse one address (or delegated prefix) behind two live protected interfaces (two VPCs
+        with overlapping blocks, in different accounts, both routed through the firewall): the
+        firewall tells destinations apart by address alone, so each would get the other's openings."""
+        first = self._live_ips.setdefault(value, pi)
+        if first.interface is pi.interface:
             return
 
-        def who(owner: tuple[dict[str, Any], dict[str, Any], dict[str, Any]]) -> str:
-            i, e, v = owner
-            name = f" ({quote(i['name'], 60)})" if i.get("name") else ""
-            return f"{i['id']}{name} {e['id']} in {v['id']} (account {v.get('account') or '?'})"
+        def who(one: ProtectedInterface) -> str:
+            name = (one.instance or {}).get("name")
+            owner = f"{one.owner} ({quote(name, 60)})" if name else one.owner
+            if one.instance is not None:
+                owner += f" {one.interface['id']}"
+            return f"{owner} in {one.vpc['id']} (account {one.vpc.get('account') or '?'})"
 
         raise AwspanError(
-            f"{ip} is an address of two protected interfaces: {who(first)} and {who((inst, eni, vpc))}; "
+            f"{value} is an address of two protected interfaces: {who(first)} and {who(pi)}; "
             "the firewall tells destinations apart by address only, so each would be given the other's "
             "openings. Give the VPCs non-overlapping CIDR blocks, or route only one of them through this "
             "firewall", where=self.where)
@@ -295,12 +321,11 @@ class _Builder:
         dests: dict[tuple[int, str], tuple[set[str], set[str]]] = {}
         for pi in protected_interfaces(self.state, self.policy, self.states):
             v = pi.vpc_index
-            names4 = [self.add_address(pi.instance, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4]
-            names6 = [self.add_address(pi.instance, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6]
+            names4, names6 = self.add_addresses(pi)
             for sg_id in pi.interface.get("security_groups", []):
                 hit = dests.get((v, sg_id))
                 if hit is None:
-                    self.sg_offers(v, sg_id, f"{pi.path}.security_groups ({pi.instance['id']})")
+                    self.sg_offers(v, sg_id, f"{pi.path}.security_groups ({pi.owner})")
                     hit = dests[(v, sg_id)] = (set(), set())
                 hit[0].update(names4)
                 hit[1].update(names6)
@@ -337,19 +362,16 @@ class _Builder:
                 )
 
     def instance_layout(self) -> None:
-        # instance id -> offer -> interface id -> what that interface allows for that offer
+        # owner (instance or interface id) -> offer -> interface id -> what it allows for that offer
         per: dict[str, dict[Offer, dict[str, _Slice]]] = {}
-        who: dict[str, tuple[str | None, str]] = {}  # instance id -> (Name tag, VPC id)
+        who: dict[str, tuple[str | None, str]] = {}  # owner id -> (Name tag or owner label, VPC id)
         for pi in protected_interfaces(self.state, self.policy, self.states):
-            v = pi.vpc_index
-            inst = pi.instance
-            who[inst["id"]] = (inst.get("name"), pi.vpc["id"])
-            names4 = {self.add_address(inst, pi.interface, pi.vpc, ip, 32) for ip in pi.ipv4}
-            names6 = {self.add_address(inst, pi.interface, pi.vpc, ip, 128) for ip in pi.ipv6}
+            v, owner = pi.vpc_index, pi.owner
+            who[owner] = (self.who(pi)[0], pi.vpc["id"])
+            names4, names6 = (set(names) for names in self.add_addresses(pi))
             merged: dict[Offer, _Acc] = {}
             for sg_id in pi.interface.get("security_groups", []):
-                owner = f"{pi.path}.security_groups ({inst['id']})"
-                for offer, acc in self.sg_offers(v, sg_id, owner).items():
+                for offer, acc in self.sg_offers(v, sg_id, f"{pi.path}.security_groups ({owner})").items():
                     m = merged.setdefault(offer, _Acc())
                     m.v4 |= acc.v4
                     m.v6 |= acc.v6
@@ -364,10 +386,10 @@ class _Builder:
                     bool(names6),
                 )
                 if piece.v4 or piece.v6:
-                    per.setdefault(inst["id"], {}).setdefault(offer, {})[pi.interface["id"]] = piece
-        for inst_id, offers in per.items():
+                    per.setdefault(owner, {}).setdefault(offer, {})[pi.interface["id"]] = piece
+        for owner, offers in per.items():
             for offer, enis in offers.items():
-                # one rule for the instance when its interfaces agree on the sources, else one each
+                # one rule for the owner when its interfaces agree on the sources, else one each
                 if len({(p.v4, p.v6) for p in enis.values()}) == 1:
                     split = [("", list(enis.values()))]
                 else:
@@ -380,13 +402,16 @@ class _Builder:
                         any(p.has_v6 for p in parts),
                     )
                     notes = "; ".join(sorted(set().union(*(p.notes for p in parts))))
-                    label, vpc_id = who[inst_id]
-                    text = instance_rule_description(inst_id, label, vpc_id, eni_id or None, notes)
+                    label, vpc_id = who[owner]
+                    if owner_kind(owner) == "instance":
+                        text = instance_rule_description(owner, label, vpc_id, eni_id or None, notes)
+                    else:
+                        text = interface_rule_description(owner, label, vpc_id, notes)
                     destinations = tuple(sorted(set().union(*(p.destinations for p in parts))))
                     self.add_rule(
-                        lambda o=offer, i=inst_id, e=eni_id: f"rule for {o.label} to {i} {e}".rstrip(),
-                        (inst_id, eni_id, offer.order),
-                        rule_name(inst_id, offer.suffix, eni_id or None),
+                        lambda o=offer, i=owner, e=eni_id: f"rule for {o.label} to {i} {e}".rstrip(),
+                        (owner, eni_id, offer.order),
+                        rule_name(owner, offer.suffix, eni_id or None),
                         offer,
                         sources,
                         destinations,

@@ -1,14 +1,20 @@
-"""Which interfaces sit behind the firewall, and with which addresses.
+"""Which interfaces sit behind the firewall, and with which addresses and prefixes.
 
-An interface is protected when its instance is pending or running and its subnet's route
-table (the explicit association, else the VPC's main table) sends the default route of an
-address family to the firewall: the firewall instance, one of its ENIs, or a
-`firewall.route_targets` entry. The families are decided separately: a subnet may send
-0.0.0.0/0 through the firewall and ::/0 straight to an egress-only gateway.
+An interface is **in use** when it is attached to an instance of the state that is pending or
+running (the instance's state decides, whatever the interface's status), or, when it is no
+instance's of the state (a load balancer's, an ECS/Fargate task's, Lambda's, an endpoint's, or
+one attached to another account's instance), when its status is anything but `available`: an
+`available` interface is attached to nothing and carries no traffic. An in-use interface is
+**protected** when its subnet's route table (the explicit association, else the VPC's main
+table) sends the default route of an address family to the firewall: the firewall instance,
+one of its ENIs, or a `firewall.route_targets` entry. The families are decided separately: a
+subnet may send 0.0.0.0/0 through the firewall and ::/0 straight to an egress-only gateway.
 
-Only private IPv4 and IPv6 addresses are protected addresses: with VPC ingress routing the
-internet gateway translates an Elastic/public IP to the private one before the packet
-reaches the firewall, so a rule on the public IP would never match.
+Only private IPv4 and IPv6 addresses and the delegated prefixes (`ipv4_prefixes`,
+`ipv6_prefixes`: EKS prefix delegation) are protected: with VPC ingress routing the internet
+gateway translates an Elastic/public IP to the private one before the packet reaches the
+firewall, so a rule on the public IP would never match. The firewall's own interfaces never
+are.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ LIVE_STATES = frozenset({"pending", "running"})
 PARKED_STATES = frozenset({"stopping", "stopped"})
 """An instance in these states keeps its interfaces and addresses: membership `dynamic` keeps
 its rules in the config (unregistered, so they match nothing) so that a start needs no commit."""
+NOT_IN_USE = "available"
+"""The interface status that means attached to nothing (EC2 API: NetworkInterfaceStatus)."""
 DEFAULT_V4 = "0.0.0.0/0"
 DEFAULT_V6 = "::/0"
 
@@ -34,17 +42,24 @@ class ProtectedInterface(NamedTuple):
 
     vpc: dict[str, Any]
     vpc_index: int  # position of `vpc` in state["vpcs"]
-    instance: dict[str, Any]
     interface: dict[str, Any]
+    interface_index: int
+    instance: dict[str, Any] | None  # the state's instance it is attached to, else None
     ipv4: tuple[str, ...]  # canonical addresses behind the firewall (empty when IPv4 is not)
     ipv6: tuple[str, ...]
-    instance_index: int
-    interface_index: int
+    prefixes4: tuple[str, ...]  # delegated prefixes behind the firewall (networks)
+    prefixes6: tuple[str, ...]
+    live: bool  # protected now; False: a parked instance's (membership dynamic keeps its rules)
 
     @property
     def path(self) -> str:
         """Key path of the interface in state.yaml, for messages (built only when one is said)."""
-        return f"vpcs[{self.vpc_index}].instances[{self.instance_index}].interfaces[{self.interface_index}]"
+        return f"vpcs[{self.vpc_index}].interfaces[{self.interface_index}]"
+
+    @property
+    def owner(self) -> str:
+        """The AWS id the interface's objects are named after: its instance's, else its own."""
+        return self.instance["id"] if self.instance is not None else self.interface["id"]
 
 
 def firewall_targets(state: dict[str, Any], policy: Policy) -> frozenset[str]:
@@ -52,9 +67,7 @@ def firewall_targets(state: dict[str, Any], policy: Policy) -> frozenset[str]:
     fw = policy.firewall.instance_id
     targets = {fw, *policy.firewall.route_targets}
     for vpc in state["vpcs"]:
-        for inst in vpc.get("instances", []):
-            if inst["id"] == fw:
-                targets.update(eni["id"] for eni in inst.get("interfaces", []))
+        targets.update(eni["id"] for eni in vpc.get("interfaces", []) if eni.get("instance") == fw)
     return frozenset(targets)
 
 
@@ -96,21 +109,33 @@ def subnet_families(
 def protected_interfaces(
     state: dict[str, Any], policy: Policy, states: frozenset[str] = LIVE_STATES
 ) -> Iterator[ProtectedInterface]:
-    """Every interface with at least one address behind the firewall (the firewall's own excluded),
-    of instances in `states` (default: the live ones, which are the protected ones)."""
+    """Every in-use interface with an address or prefix behind the firewall (the firewall's own
+    excluded); an instance's only while the instance is in `states` (default: the live ones,
+    which are the protected ones)."""
     targets = firewall_targets(state, policy)
+    fw = policy.firewall.instance_id
+    instances = {inst["id"]: inst for vpc in state["vpcs"] for inst in vpc.get("instances", [])}
     for v, vpc in enumerate(state["vpcs"]):
         explicit, fallback = subnet_families(vpc, targets)
         if not (fallback[0] or fallback[1] or any(a or b for a, b in explicit.values())):
             continue
-        for i, inst in enumerate(vpc.get("instances", [])):
-            if inst["state"] not in states or inst["id"] == policy.firewall.instance_id:
+        for n, eni in enumerate(vpc.get("interfaces", [])):
+            subnet, attached = eni["subnet"], eni.get("instance")
+            if subnet is None or attached == fw or eni["id"] in targets:
                 continue
-            for n, eni in enumerate(inst.get("interfaces", [])):
-                if eni["subnet"] is None:
+            inst = instances.get(attached) if attached is not None else None
+            if inst is not None:
+                if inst["state"] not in states:
                     continue
-                v4, v6 = explicit.get(eni["subnet"], fallback)
-                ipv4 = tuple(eni.get("private_ips", ())) if v4 else ()
-                ipv6 = tuple(eni.get("ipv6_addresses", ())) if v6 else ()
-                if ipv4 or ipv6:
-                    yield ProtectedInterface(vpc, v, inst, eni, ipv4, ipv6, i, n)
+                live = inst["state"] in LIVE_STATES
+            elif eni["status"] == NOT_IN_USE:
+                continue
+            else:
+                live = True
+            v4, v6 = explicit.get(subnet, fallback)
+            ipv4 = tuple(eni.get("private_ips", ())) if v4 else ()
+            ipv6 = tuple(eni.get("ipv6_addresses", ())) if v6 else ()
+            pre4 = tuple(eni.get("ipv4_prefixes", ())) if v4 else ()
+            pre6 = tuple(eni.get("ipv6_prefixes", ())) if v6 else ()
+            if ipv4 or ipv6 or pre4 or pre6:
+                yield ProtectedInterface(vpc, v, eni, n, inst, ipv4, ipv6, pre4, pre6, live)

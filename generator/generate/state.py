@@ -41,6 +41,14 @@ from generator.yamlio import (
 )
 
 SCHEMA = "state.schema.json"
+VERSION_1 = (
+    "version: 1 is the state file of an older awspan, whose interfaces sat inside their instances "
+    "and which knew no other interface (load balancers, tasks, endpoints); this awspan reads "
+    "version 2: re-run `awspan collect` to write it"
+)
+"""Why version 1 is refused rather than upgraded: it never listed the interfaces that are not an
+instance's, so generate would silently leave their traffic out (an outage), and every key path
+in a message would name a place the file does not have."""
 
 
 @lru_cache(maxsize=1)
@@ -86,6 +94,8 @@ def load_state(path: str | os.PathLike[str]) -> dict[str, Any]:
     verdicts: list[bool] = []  # fast_result_usable's verdict: the schema check it ran need not run again
 
     def usable(text: str, data: Any) -> bool:
+        if _version_1(data) and not yaml12_int_suspect(text):  # PyYAML reads the same 1: refuse now
+            raise AwspanError(VERSION_1, where=where)
         verdicts.append(fast_result_usable(text, data))
         return verdicts[-1]
 
@@ -99,11 +109,18 @@ def parse_state(data: Any, where: str = "state.yaml", *, checked: bool = False) 
     `checked`: the schema check has already passed (fast_result_usable runs it)."""
     if data is None:
         raise AwspanError("the file is empty", where=where)
+    if _version_1(data):
+        raise AwspanError(VERSION_1, where=where)
     if not checked and not _fast_check()(data):
         validate_document(data, SCHEMA, where)  # raises with jsonschema's key path and wording
     check_consistency(data, where)
     _normalize(data, where)
     return data
+
+
+def _version_1(data: Any) -> bool:
+    """An older awspan's state file (see VERSION_1); `version: true` is no version 1."""
+    return isinstance(data, dict) and type(data.get("version")) in (int, float) and data["version"] == 1
 
 
 def _fail(where: str, path: str, message: str) -> AwspanError:
@@ -213,11 +230,13 @@ def _normalize(data: dict[str, Any], where: str) -> None:
                 _normalize_list(perm.get("ipv6_cidrs", []), 6, where, f"{pp}.ipv6_cidrs", cidr)
         for p, plist in enumerate(vpc.get("prefix_lists", [])):
             _normalize_list(plist.get("cidrs", []), None, where, f"{vp}.prefix_lists[{p}].cidrs", cidr)
-        for i, inst in enumerate(vpc.get("instances", [])):
-            for n, eni in enumerate(inst.get("interfaces", [])):
-                ips, ips6 = eni.get("private_ips"), eni.get("ipv6_addresses")
-                if (not ips or all(map(is_canonical_v4, ips))) and not ips6:
-                    continue
-                ip = f"{vp}.instances[{i}].interfaces[{n}]"
-                _normalize_list(eni.get("private_ips", []), 4, where, f"{ip}.private_ips", _address)
-                _normalize_list(eni.get("ipv6_addresses", []), 6, where, f"{ip}.ipv6_addresses", _address)
+        for n, eni in enumerate(vpc.get("interfaces", [])):
+            ips, ips6 = eni.get("private_ips"), eni.get("ipv6_addresses")
+            p4, p6 = eni.get("ipv4_prefixes"), eni.get("ipv6_prefixes")
+            if (not ips or all(map(is_canonical_v4, ips))) and not ips6 and not p4 and not p6:
+                continue
+            ip = f"{vp}.interfaces[{n}]"
+            _normalize_list(eni.get("private_ips", []), 4, where, f"{ip}.private_ips", _address)
+            _normalize_list(eni.get("ipv6_addresses", []), 6, where, f"{ip}.ipv6_addresses", _address)
+            _normalize_list(eni.get("ipv4_prefixes", []), 4, where, f"{ip}.ipv4_prefixes", cidr)
+            _normalize_list(eni.get("ipv6_prefixes", []), 6, where, f"{ip}.ipv6_prefixes", cidr)

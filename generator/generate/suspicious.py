@@ -26,9 +26,9 @@ def suspicious(state: dict[str, Any], policy: Policy, *, regions: bool = True) -
         out.append(f"firewall.instance_id {fw} is not in the state: routes to it cannot be recognised "
                    f"(is the id right? does collect read the firewall's account and region?)")
     if not any(True for _ in protected_interfaces(state, policy)):
-        out.append("no protected interface: no running instance sits in a subnet whose default route "
-                   "points at the firewall (firewall.instance_id, its ENIs, firewall.route_targets), "
-                   "so the fragment has no rules")
+        out.append("no protected interface: no interface in use (a running instance's, a load balancer's, "
+                   "a task's...) sits in a subnet whose default route points at the firewall "
+                   "(firewall.instance_id, its ENIs, firewall.route_targets), so the fragment has no rules")
     seen = {(v.get("account"), v.get("region")) for v in state["vpcs"]}
     regions_seen = {region for _, region in seen}
     wanted = set(policy.aws.regions)
@@ -50,4 +50,5 @@ def summary(state: dict[str, Any]) -> str:
         count(len(vpcs), "VPC"),
         count(sum(len(v.get("security_groups", [])) for v in vpcs), "security group"),
         count(sum(len(v.get("instances", [])) for v in vpcs), "instance"),
+        count(sum(len(v.get("interfaces", [])) for v in vpcs), "network interface"),
     ])

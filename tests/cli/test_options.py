@@ -93,7 +93,7 @@ def test_quiet_default_and_verbose_levels(tmp_path: Path) -> None:
     quiet, default, verbose = (_generate(*f, tmp_path=tmp_path) for f in (["-q"], [], ["--verbose"]))
     assert quiet.returncode == default.returncode == verbose.returncode == 0
     assert quiet.stderr == ""
-    wrote = f"wrote {tmp_path / 'fragment.xml'}: 11 rules, 7 addresses, 3 address groups, 5 services\n"
+    wrote = f"wrote {tmp_path / 'fragment.xml'}: 14 rules, 9 addresses, 5 address groups, 6 services\n"
     assert default.stderr == wrote
     assert verbose.stderr.endswith(wrote) and len(verbose.stderr) >= len(default.stderr)
     assert "Traceback" not in verbose.stderr

@@ -30,9 +30,9 @@ def test_the_examples_are_valid(offline: None, capsys: pytest.CaptureFixture[str
     assert code == 0, out + err
     lines = out.splitlines()
     assert lines[0].startswith(f"ok      {POLICY}: firewall i-0f1e2d3c4b5a69780, vsys vsys1, 1 region")
-    assert lines[1] == (f"ok      {STATE}: 3 VPCs, 7 security groups, 8 instances; 5 protected interfaces, "
-                        "11 rules before the already-allowed check")
-    assert lines[2] == f"ok      {GOLDEN}: valid against fragment.xsd, for vsys vsys1, 11 rules"
+    assert lines[1] == (f"ok      {STATE}: 3 VPCs, 9 security groups, 8 instances, 14 network interfaces; "
+                        "7 protected interfaces, 14 rules before the already-allowed check")
+    assert lines[2] == f"ok      {GOLDEN}: valid against fragment.xsd, for vsys vsys1, 14 rules"
     assert err == ""
 
 
@@ -40,7 +40,7 @@ def test_every_invalid_file_is_reported_in_one_run(offline: None, tmp_path: Path
                                                    capsys: pytest.CaptureFixture[str]) -> None:
     policy, state, fragment = tmp_path / "policy.yaml", tmp_path / "state.yaml", tmp_path / "fragment.xml"
     policy.write_text(POLICY.read_text().replace("from_zone: untrust", "from_zone: untrust\n  colour: blue"))
-    state.write_text(STATE.read_text().replace("version: 1", "version: 7"))
+    state.write_text(STATE.read_text().replace("version: 2", "version: 7"))
     fragment.write_text(GOLDEN.read_text().replace("<action>allow</action>", "<action>maybe</action>", 1))
     code, out, err = _validate(capsys, "--config", str(policy), "--state", str(state),
                                "--fragment", str(fragment))

@@ -70,7 +70,7 @@ def test_pairs_run_on_a_pool_bounded_by_max_workers(mocked: None, tmp_path: Path
     progress = [r.getMessage() for r in caplog.records if r.name.startswith("generator.collect")]
     # from the first second: the pairs to read, then each pair as it starts and as it ends, with counts
     assert progress[0] == "collect: 3 account/region pairs in 1 account (2 at a time)"
-    started = [line.split(":")[0] for line in progress if line.endswith(": reading VPCs, subnets, route "
-                                                                        "tables, security groups, instances")]
+    started = [line.split(":")[0] for line in progress if line.endswith(
+        ": reading VPCs, subnets, route tables, security groups, network interfaces, instances")]
     done = [line.split(":")[0] for line in progress if ": 1 VPC, " in line and "security group" in line]
     assert sorted(started) == sorted(done) == sorted(f"123456789012 {r}" for r in regions)

@@ -1,4 +1,5 @@
-"""API calls grow with pages, never with instances or groups (counted with botocore event hooks)."""
+"""API calls grow with pages, never with instances, interfaces or groups (counted with botocore event
+hooks)."""
 
 from __future__ import annotations
 
@@ -69,12 +70,14 @@ def test_describe_calls_are_bounded_by_pages(mocked: None, tmp_path: Path) -> No
 
     vpc = next(v for v in state["vpcs"] if v["id"] == vpc_id)
     assert len(vpc["instances"]) == INSTANCES
+    assert len(vpc["interfaces"]) == INSTANCES
     assert len(vpc["security_groups"]) == GROUPS + 1  # + the VPC's default group
     assert vpc["prefix_lists"][0]["cidrs"] == ["198.51.100.0/24"]
 
     objects = {  # what the region holds, per operation that lists it
         "DescribeVpcs": 2, "DescribeSubnets": 7, "DescribeRouteTables": 2,
         "DescribeSecurityGroups": GROUPS + 2, "DescribeInstances": INSTANCES,
+        "DescribeNetworkInterfaces": INSTANCES,  # each instance's primary interface
         "DescribeManagedPrefixLists": 1, "GetManagedPrefixListEntries": 1,
     }
     for operation, count in objects.items():

@@ -22,14 +22,14 @@ def estate(mocked_module: None, tmp_path_factory: pytest.TempPathFactory) -> dic
 
 def test_output_matches_the_state_schema_and_the_fast_loader(estate: dict[str, Any]) -> None:
     validate_document(estate["state"], "state.schema.json", str(estate["out"]))
-    assert estate["state"]["version"] == 1
+    assert estate["state"]["version"] == 2
     assert load_yaml_file(estate["out"], "state", fast=True) == estate["state"]
 
 
 def test_vpc_blocks_subnets_and_keys_in_design_order(estate: dict[str, Any]) -> None:
     vpc, ids = estate["vpc"], estate["ids"]
     assert list(vpc) == ["id", "account", "region", "cidrs", "route_tables", "subnets",
-                         "security_groups", "prefix_lists", "instances"]
+                         "security_groups", "prefix_lists", "instances", "interfaces"]
     assert (vpc["account"], vpc["region"]) == ("123456789012", "us-east-1")
     v6 = netaddr.IPNetwork(ids["vpc_ipv6"])
     assert vpc["cidrs"] == ["10.0.0.0/16", "10.1.0.0/16", f"{v6.ip}/56"]  # secondary IPv4 + IPv6
@@ -95,20 +95,25 @@ def test_prefix_lists_are_the_referenced_ones_with_entries(estate: dict[str, Any
 def test_instances_interfaces_and_states(estate: dict[str, Any]) -> None:
     vpc, ids = estate["vpc"], estate["ids"]
     web = find(vpc["instances"], ids["i_web"])
-    assert (web["name"], web["state"]) == ("web-1", "running")
-    assert [i["id"] for i in web["interfaces"]] == sorted([ids["eni_web0"], ids["eni_web1"]])
-    eni0 = find(web["interfaces"], ids["eni_web0"])
-    assert eni0["subnet"] == ids["sn_protected"]
+    assert web == {"id": ids["i_web"], "name": "web-1", "state": "running"}
+    assert [i["id"] for i in vpc["interfaces"] if i["instance"] == ids["i_web"]] == sorted(
+        [ids["eni_web0"], ids["eni_web1"]])
+    eni0 = find(vpc["interfaces"], ids["eni_web0"])
+    assert list(eni0) == ["id", "subnet", "instance", "status", "type", "requester_managed", "requester_id",
+                          "description", "private_ips", "ipv6_addresses", "ipv4_prefixes", "ipv6_prefixes",
+                          "public_ip", "security_groups"]
+    assert (eni0["subnet"], eni0["status"]) == (ids["sn_protected"], "in-use")
     assert eni0["public_ip"] == ids["public_ip"]
     [v6] = eni0["ipv6_addresses"]
     assert netaddr.IPAddress(v6) in netaddr.IPNetwork(ids["vpc_ipv6"])
     assert v6 == str(netaddr.IPAddress(v6))  # one canonical spelling
     assert eni0["security_groups"] == [ids["sg_web"]]
-    eni1 = find(web["interfaces"], ids["eni_web1"])
+    eni1 = find(vpc["interfaces"], ids["eni_web1"])
     assert eni1["private_ips"] == ["10.1.0.9", "10.1.0.20"]  # numeric order, not text order
     assert ids["sg_db"] in eni1["security_groups"] and eni1["public_ip"] is None
-    fw = find(vpc["instances"], ids["i_fw"])  # the firewall itself is reported too
-    assert {i["id"] for i in fw["interfaces"]} == {ids["eni_fw0"], ids["eni_fw1"]}
+    # the firewall's interfaces are reported too
+    fw_enis = {i["id"] for i in vpc["interfaces"] if i["instance"] == ids["i_fw"]}
+    assert fw_enis == {ids["eni_fw0"], ids["eni_fw1"]}
     assert find(vpc["instances"], ids["i_stopped"])["state"] == "stopped"
     assert find(vpc["instances"], ids["i_terminated"])["state"] == "terminated"
     assert find(vpc["instances"], ids["i_stopped"])["name"] is None
@@ -117,10 +122,8 @@ def test_instances_interfaces_and_states(estate: dict[str, Any]) -> None:
 def _assert_sorted(state: dict[str, Any]) -> None:
     assert [v["id"] for v in state["vpcs"]] == sorted(v["id"] for v in state["vpcs"])
     for vpc in state["vpcs"]:
-        for key in ("route_tables", "subnets", "security_groups", "prefix_lists", "instances"):
+        for key in ("route_tables", "subnets", "security_groups", "prefix_lists", "instances", "interfaces"):
             assert [o["id"] for o in vpc[key]] == sorted(o["id"] for o in vpc[key]), key
-        for inst in vpc["instances"]:
-            assert [i["id"] for i in inst["interfaces"]] == sorted(i["id"] for i in inst["interfaces"])
 
 
 def test_sorted_and_byte_identical_on_a_second_collect(estate: dict[str, Any], tmp_path: Path) -> None:

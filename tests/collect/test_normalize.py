@@ -89,17 +89,56 @@ def test_terminated_instance_without_network_data_is_left_out() -> None:
             {"InstanceId": "i-gone", "State": {"Name": "terminated"}, "NetworkInterfaces": []},
             {"InstanceId": "i-2", "State": {"Name": "running"}, "VpcId": "vpc-1",
              "Tags": [{"Key": "env", "Value": "x"}, {"Key": "Name", "Value": "b"}],
-             "NetworkInterfaces": [{"NetworkInterfaceId": "eni-2", "SubnetId": "subnet-1",
-                                    "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.0.10"}],
-                                    "Groups": [{"GroupId": "sg-2"}, {"GroupId": "sg-1"}],
-                                    "Association": {"PublicIp": "54.0.0.1"}}]},
+             "NetworkInterfaces": [{"NetworkInterfaceId": "eni-2", "SubnetId": "subnet-1"}]},
         ],
     )
     [vpc] = normalize_region(raw, "123456789012", "us-east-1")
     assert vpc["cidrs"] == ["10.0.0.0/16"]
-    assert vpc["instances"] == [{"id": "i-2", "name": "b", "state": "running", "interfaces": [
-        {"id": "eni-2", "subnet": "subnet-1", "private_ips": ["10.0.0.10"], "ipv6_addresses": [],
-         "public_ip": "54.0.0.1", "security_groups": ["sg-1", "sg-2"]}]}]
+    assert vpc["instances"] == [{"id": "i-2", "name": "b", "state": "running"}]
+
+
+def test_interfaces_are_the_vpcs_own_list_with_owner_status_addresses_and_prefixes() -> None:
+    """DescribeNetworkInterfaces entries as AWS answers them (a load balancer's, an EKS node's, an
+    available one): every field state.yaml keeps, as data, canonical and sorted."""
+    raw = RawRegion(
+        vpcs=[{"VpcId": "vpc-1", "CidrBlock": "10.0.0.0/16"}],
+        interfaces=[
+            {"NetworkInterfaceId": "eni-b", "SubnetId": "subnet-1", "VpcId": "vpc-1", "Status": "in-use",
+             "InterfaceType": "interface", "RequesterManaged": True, "RequesterId": "amazon-elb",
+             "Description": "ELB app/web-alb/50dc6c495c0c9188",
+             "Attachment": {"InstanceOwnerId": "amazon-elb", "Status": "attached"},
+             "PrivateIpAddress": "10.0.1.50", "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.1.50"}],
+             "Groups": [{"GroupId": "sg-2"}, {"GroupId": "sg-1"}]},
+            {"NetworkInterfaceId": "eni-a", "SubnetId": "subnet-1", "VpcId": "vpc-1", "Status": "in-use",
+             "InterfaceType": "interface", "RequesterManaged": False, "Description": "",
+             "Attachment": {"InstanceId": "i-1", "InstanceOwnerId": "123456789012", "Status": "attached"},
+             "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.1.9"}, {"PrivateIpAddress": "10.0.1.10"}],
+             "Ipv6Addresses": [{"Ipv6Address": "2600:1f18:0:1:0:0:0:10"}],
+             "Ipv4Prefixes": [{"Ipv4Prefix": "10.0.1.48/28"}, {"Ipv4Prefix": "10.0.1.32/28"}],
+             "Ipv6Prefixes": [{"Ipv6Prefix": "2600:1f18:0:1:1:0:0:0/80"}],
+             "Association": {"PublicIp": "54.0.0.1"}, "Groups": [{"GroupId": "sg-1"}]},
+            {"NetworkInterfaceId": "eni-c", "SubnetId": "subnet-1", "VpcId": "vpc-1", "Status": "available",
+             "PrivateIpAddresses": [{"PrivateIpAddress": "10.0.1.60"}]},
+            {"NetworkInterfaceId": "eni-x", "SubnetId": "subnet-9", "VpcId": "vpc-9", "Status": "in-use"},
+        ],
+    )
+    [vpc] = normalize_region(raw, "123456789012", "us-east-1")
+    assert vpc["interfaces"] == [
+        {"id": "eni-a", "subnet": "subnet-1", "instance": "i-1", "status": "in-use", "type": "interface",
+         "requester_managed": False, "requester_id": None, "description": None,
+         "private_ips": ["10.0.1.9", "10.0.1.10"], "ipv6_addresses": ["2600:1f18:0:1::10"],
+         "ipv4_prefixes": ["10.0.1.32/28", "10.0.1.48/28"], "ipv6_prefixes": ["2600:1f18:0:1:1::/80"],
+         "public_ip": "54.0.0.1", "security_groups": ["sg-1"]},
+        {"id": "eni-b", "subnet": "subnet-1", "instance": None, "status": "in-use", "type": "interface",
+         "requester_managed": True, "requester_id": "amazon-elb",
+         "description": "ELB app/web-alb/50dc6c495c0c9188",
+         "private_ips": ["10.0.1.50"], "ipv6_addresses": [], "ipv4_prefixes": [], "ipv6_prefixes": [],
+         "public_ip": None, "security_groups": ["sg-1", "sg-2"]},
+        {"id": "eni-c", "subnet": "subnet-1", "instance": None, "status": "available", "type": None,
+         "requester_managed": False, "requester_id": None, "description": None,
+         "private_ips": ["10.0.1.60"], "ipv6_addresses": [], "ipv4_prefixes": [], "ipv6_prefixes": [],
+         "public_ip": None, "security_groups": []},
+    ]  # eni-x is in a VPC DescribeVpcs did not return: left out with a warning, like any object
 
 
 def test_referenced_prefix_lists_are_distinct() -> None:

@@ -62,6 +62,9 @@ def test_a_duplicate_is_reported_per_entry_and_the_rest_applied(emu):
         "<uid-message><version>2.0</version><type>update</type></uid-message>",
         REG.format('<entry ip="not-an-ip"><tag><member>a</member></tag></entry>'),
         REG.format('<entry ip="10.0.0.1"><tag/></entry>'),
+        # PAN-OS 10.0+ registers IPv4 networks, never IPv6 ones; host bits: undocumented, refused
+        REG.format(_entry("2600:1f18:1234:5601:1::/80", "a")),
+        REG.format(_entry("10.0.1.33/28", "a")),
         "<uid-message><version>2.0",
     ],
 )
@@ -130,19 +133,24 @@ def test_dag_filters_follow_pan_os_syntax():
             compile_filter(bad)
 
 
-def test_policy_match_resolves_a_dag_through_registrations(emu):
-    dag = "<entry name='web'><dynamic><filter>'awspan.web'</filter></dynamic></entry>"
+def _allow_to_dag(emu: EmulatorServer, name: str) -> None:
+    """A committed DAG `name` matching tag `awspan.<name>`, and an allow rule `to-<name>` to it, on top."""
+    dag = f"<entry name='{name}'><dynamic><filter>'awspan.{name}'</filter></dynamic></entry>"
     emu.edit_as("admin", "set", VSYS + "/address-group", dag)
     rule = (
-        "<entry name='to-web'><from><member>any</member></from><to><member>any</member></to>"
-        "<source><member>any</member></source><destination><member>web</member></destination>"
+        f"<entry name='to-{name}'><from><member>any</member></from><to><member>any</member></to>"
+        f"<source><member>any</member></source><destination><member>{name}</member></destination>"
         "<source-user><member>any</member></source-user><category><member>any</member></category>"
         "<application><member>any</member></application><service><member>any</member></service>"
         "<action>allow</action></entry>"
     )
     emu.edit_as("admin", "set", RULES, rule)
-    emu.edit_as("admin", "move", f"{RULES}/entry[@name='to-web']", where="top")
+    emu.edit_as("admin", "move", f"{RULES}/entry[@name='to-{name}']", where="top")
     assert emu.commit_as("admin")
+
+
+def test_policy_match_resolves_a_dag_through_registrations(emu):
+    _allow_to_dag(emu, "web")
     query = (
         "<test><security-policy-match><from>untrust</from><to>trust</to><source>198.51.100.1</source>"
         "<destination>10.0.0.9</destination><protocol>6</protocol><destination-port>443</destination-port>"
@@ -151,6 +159,29 @@ def test_policy_match_resolves_a_dag_through_registrations(emu):
     assert "to-web" not in _post(emu, type="op", cmd=query).text  # nobody registered: the DAG is empty
     _post(emu, type="user-id", cmd=REG.format(_entry("10.0.0.9", "awspan.web")))
     assert '<entry name="to-web">' in _post(emu, type="op", cmd=query).text  # no commit in between
+
+
+def test_an_ipv4_network_is_registered_and_holds_every_address_in_it(emu):
+    """PAN-OS 10.0 and later register IPv4 subnets for dynamic address groups (emulator/userid.py):
+    a DAG matching the network's tag holds every address inside it, and only those."""
+    _allow_to_dag(emu, "pods")
+    answer = _post(emu, type="user-id", cmd=REG.format(_entry("10.0.1.32/28", "awspan.pods")))
+    assert 'status="success"' in answer.text
+    shown = _post(emu, type="op", cmd="<show><object><registered-ip><ip>10.0.1.32/28</ip></registered-ip>"
+                                       "</object></show>").text
+    assert '<entry ip="10.0.1.32/28"' in shown and "<member>awspan.pods</member>" in shown
+
+    def hit(address: str) -> bool:
+        query = (
+            "<test><security-policy-match><from>untrust</from><to>trust</to><source>198.51.100.1</source>"
+            f"<destination>{address}</destination><protocol>6</protocol><destination-port>443</destination-port>"
+            "</security-policy-match></test>"
+        )
+        return '<entry name="to-pods">' in _post(emu, type="op", cmd=query).text
+
+    assert hit("10.0.1.32") and hit("10.0.1.47") and not hit("10.0.1.48") and not hit("10.0.1.31")
+    _post(emu, type="user-id", cmd=UNREG.format(_entry("10.0.1.32/28", "awspan.pods")))
+    assert not hit("10.0.1.40") and emu.store.registry.snapshot() == {}
 
 
 def test_pan_python_registers_through_user_id(emu):

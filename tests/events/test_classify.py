@@ -26,7 +26,8 @@ EXPECTED = {
     "stop_instances": (True, "StopInstances", "us-east-1", ["i-0a1b2c3d4e5f60718"]),
     "terminate_instances": (True, "TerminateInstances", "eu-west-1", ["i-07c3d2e1f0a9b8c76"]),
     "run_instances": (True, "RunInstances", "us-east-1", [
-        "eni-0c1d2e3f4a5b6c7d8", "i-0b2c3d4e5f6071829", "sg-0aa11bb22cc33dd44",
+        "eni-0c1d2e3f4a5b6c7d8", "eni-attach-0a9b8c7d6e5f4a3b2", "i-0b2c3d4e5f6071829",
+        "sg-0aa11bb22cc33dd44",
         "subnet-0123456789abcdef0", "vpc-0fedcba9876543210"]),
     "authorize_security_group_ingress": (True, "AuthorizeSecurityGroupIngress", "us-east-1",
                                          ["sg-0aa11bb22cc33dd44", "sgr-0123abcd4567ef890"]),
@@ -53,6 +54,26 @@ EXPECTED = {
     "replace_route_table_association": (True, "ReplaceRouteTableAssociation", "us-east-1",
                                         ["rtb-0b2c3d4e5f6a78901", "rtbassoc-0a9b8c7d6e5f4a3b2",
                                          "rtbassoc-0c1d2e3f4a5b6c7d8"]),
+    # network interfaces, mostly created, scaled and deleted by services (fixtures/SOURCES.md)
+    "create_network_interface_elb": (True, "CreateNetworkInterface", "us-east-1", [
+        "eni-0e1f2a3b4c5d6e7f8", "sg-0dd44ee55ff66aa77", "subnet-0123456789abcdef0",
+        "vpc-0fedcba9876543210"]),
+    "create_network_interface_ecs": (True, "CreateNetworkInterface", "us-east-1", [
+        "eni-0f2a3b4c5d6e7f809", "sg-0ee55ff66aa77bb88", "subnet-0123456789abcdef0",
+        "vpc-0fedcba9876543210"]),
+    "delete_network_interface": (True, "DeleteNetworkInterface", "us-east-1", ["eni-0e1f2a3b4c5d6e7f8"]),
+    "attach_network_interface": (True, "AttachNetworkInterface", "us-east-1", [
+        "eni-0a9b8c7d6e5f4a3b2", "eni-attach-0b1c2d3e4f5a6b7c8", "i-0a1b2c3d4e5f60718"]),
+    "detach_network_interface": (True, "DetachNetworkInterface", "us-east-1",
+                                 ["eni-attach-0b1c2d3e4f5a6b7c8"]),
+    "assign_private_ip_addresses_prefix": (True, "AssignPrivateIpAddresses", "us-east-1",
+                                           ["eni-0c1d2e3f4a5b6c7d9"]),
+    "unassign_private_ip_addresses_prefix": (True, "UnassignPrivateIpAddresses", "us-east-1",
+                                             ["eni-0c1d2e3f4a5b6c7d9"]),
+    "assign_ipv6_addresses": (True, "AssignIpv6Addresses", "us-east-1", ["eni-0a9b8c7d6e5f4a3b2"]),
+    "unassign_ipv6_addresses": (True, "UnassignIpv6Addresses", "us-east-1", ["eni-0a9b8c7d6e5f4a3b2"]),
+    "create_network_interface_failed": (False, "CreateNetworkInterface", "us-east-1",
+                                        ["sg-0ff66aa77bb88cc99", "subnet-0123456789abcdef0"]),
     "start_instances_failed": (False, "StartInstances", "us-east-1", ["i-0a1b2c3d4e5f60718"]),
     "authorize_security_group_ingress_failed": (False, "AuthorizeSecurityGroupIngress", "us-east-1",
                                                 ["sg-0aa11bb22cc33dd44"]),
@@ -89,6 +110,24 @@ def test_classification(name):
     assert event_name in summary and region in summary
     for i in ids:
         assert i in summary
+
+
+@pytest.mark.parametrize("name", ["create_network_interface_elb", "create_network_interface_ecs",
+                                  "delete_network_interface", "assign_private_ip_addresses_prefix"])
+@pytest.mark.parametrize("identity", [
+    None,  # as recorded: a service-linked role (ELB, ECS) or a node's role (EKS's VPC CNI)
+    {"type": "AWSService", "invokedBy": "lambda.amazonaws.com"},
+    {"type": "IAMUser", "principalId": "AIDAEXAMPLE", "accountId": "111122223333", "userName": "alice"},
+])
+def test_interface_calls_are_relevant_whoever_the_caller(name, identity):
+    """A load balancer scaling out, a Fargate task starting, EKS assigning a prefix: the caller is a
+    service principal, and the call changes what the firewall must allow all the same."""
+    event = load(name)
+    if identity is not None:
+        event["detail"]["userIdentity"] = identity
+    decision = classify(event)
+    assert decision.relevant, decision.reason
+    assert decision.reason == RELEVANT_EVENTS[event["detail"]["eventName"]]
 
 
 def test_failed_calls_say_why_they_are_ignored():

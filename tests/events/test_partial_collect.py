@@ -51,13 +51,17 @@ def test_default_account_pairs_are_regions_and_unknown_places_mean_everything():
 
 def test_the_cached_state_is_used_only_when_recent_and_of_the_same_accounts(tmp_path):
     p = policy()
-    (tmp_path / "state.yaml").write_text("version: 1\nvpcs: []\n")
+    (tmp_path / "state.yaml").write_text("version: 2\nvpcs: []\n")
     assert _cached_state(tmp_path, p, time.time()) is None  # never marked: no full read yet
     mark_full(tmp_path, p, now=1000.0)
-    assert _cached_state(tmp_path, p, 1000.0 + FULL_COLLECT_EVERY) == {"version": 1, "vpcs": []}
+    assert _cached_state(tmp_path, p, 1000.0 + FULL_COLLECT_EVERY) == {"version": 2, "vpcs": []}
     assert _cached_state(tmp_path, p, 1001.0 + FULL_COLLECT_EVERY) is None  # too old
     assert _cached_state(tmp_path, p, 999.0) is None  # from the future: the clock moved
     other = policy(accounts=[{"id": "111122223333"}])
     assert _cached_state(tmp_path, other, 1000.0) is None
     (tmp_path / "state.yaml").write_text("vpcs: [unterminated\n")
+    assert _cached_state(tmp_path, p, 1000.0) is None
+    # an older awspan's state (version 1: no interface that is no instance's): its VPCs cannot be
+    # kept beside freshly read ones, so the reaction reads everything again
+    (tmp_path / "state.yaml").write_text("version: 1\nvpcs: []\n")
     assert _cached_state(tmp_path, p, 1000.0) is None

@@ -128,6 +128,43 @@ def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator,
 
 
 @pytest.mark.slow
+def test_push_mode_a_task_starting_and_its_interface_going_reach_the_firewall(aws, emulator, tmp_path,
+                                                                              monkeypatch):
+    """ECS starts a Fargate task in the firewall-routed subnet `app` (the interface ECS creates, with
+    the task's group), CloudTrail records ECS's CreateNetworkInterface, the handler reacts: the
+    task's address is on the running config; the interface is deleted, the next event removes it."""
+    estate, ec2 = push_mode_estate(aws, emulator, tmp_path, monkeypatch)
+    prod = estate.vpcs["prod"]
+    ec2.modify_vpc_attribute(VpcId=prod, EnableDnsHostnames={"Value": True})  # moto's ECS needs DNS names
+    sg = ec2.create_security_group(GroupName="orders-task", Description="orders", VpcId=prod)["GroupId"]
+    ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[{
+        "IpProtocol": "tcp", "FromPort": 8080, "ToPort": 8080, "IpRanges": [{"CidrIp": "198.51.100.0/24"}]}])
+    ecs = boto3.client("ecs", region_name=estate.region)
+    ecs.create_cluster(clusterName="prod")
+    ecs.register_task_definition(
+        family="orders", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
+        containerDefinitions=[{"name": "app", "image": "orders", "cpu": 256, "memory": 512}])
+    task = ecs.run_task(cluster="prod", taskDefinition="orders", launchType="FARGATE", networkConfiguration={
+        "awsvpcConfiguration": {"subnets": [estate.subnets["app"]], "securityGroups": [sg]}})
+    details = {d["name"]: d["value"] for d in task["tasks"][0]["attachments"][0]["details"]}
+    eni, ip = details["networkInterfaceId"], details["privateIPv4Address"]
+
+    event = load_event("create_network_interface_ecs", {"eni-0f2a3b4c5d6e7f809": eni, "10.0.1.77": ip})
+    result = handler(event, None)
+    assert result["reaction"] == "push" and result["decision"]["relevant"]
+    assert eni in result["decision"]["ids"]
+    running = emulator.running()
+    assert ip in addresses(running)
+    assert rules_of(running, sg) == [f"{sg}-tcp-8080"]
+
+    ec2.delete_network_interface(NetworkInterfaceId=eni)
+    handler(load_event("delete_network_interface", {"eni-0e1f2a3b4c5d6e7f8": eni}), None)
+    running = emulator.running()
+    assert ip not in addresses(running) and rules_of(running, sg) == []
+    assert rules_of(running, estate.security_groups["web"]), "the rest of the estate stays"
+
+
+@pytest.mark.slow
 def test_push_mode_reads_the_key_from_ssm_and_reports_a_failed_step(aws, emulator, tmp_path, monkeypatch):
     estate = seed_estate(aws)
     ssm = boto3.client("ssm", region_name=estate.region)

@@ -3,8 +3,9 @@
 The oracle (`expected_pairs`) computes what the firewall must allow straight from state.yaml
 and the policy, with none of generator.generate's code: its own route-table walk, its own
 netaddr containment, its own protocol table. `fragment_pairs` flattens a fragment's rules
-back to the same shape by resolving every object. Both give {(destination ip, service):
-IPSet of sources}; the semantic tests compare them.
+back to the same shape by resolving every object. Both give {(destination, service): IPSet of
+sources}, a destination being an address or a delegated prefix (CIDR); the semantic tests
+compare them.
 """
 
 from __future__ import annotations
@@ -152,13 +153,25 @@ def _service_keys(perm: dict[str, Any], apps: dict[str, str]) -> list[tuple[Any,
     return [("app", table[proto])]
 
 
+def _destination(text: str) -> tuple[int, str]:
+    """(IP version, key) of a destination: a host as its address, a network (a delegated
+    prefix) as its CIDR."""
+    net = netaddr.IPNetwork(text)
+    host = net.prefixlen == (32 if net.version == 4 else 128)
+    return net.version, str(net.ip) if host else str(net.cidr)
+
+
 def expected_pairs(state: dict[str, Any], policy: Policy) -> dict[tuple[str, tuple], netaddr.IPSet]:
+    """What AWS allows through the firewall, from the state alone (design.md "What generate
+    allows"): every interface in use (its instance pending/running, or, when it is no instance's
+    of the state, any status but `available`) in a subnet whose default route of a family goes to
+    the firewall, its addresses and delegated prefixes of that family, its groups' permissions."""
     fw = policy.firewall.instance_id
     targets = {fw, *policy.firewall.route_targets}
+    states = {}
     for vpc in state["vpcs"]:
-        for inst in vpc.get("instances", []):
-            if inst["id"] == fw:
-                targets |= {e["id"] for e in inst.get("interfaces", [])}
+        states.update({i["id"]: i["state"] for i in vpc.get("instances", [])})
+        targets |= {e["id"] for e in vpc.get("interfaces", []) if e.get("instance") == fw}
     apps = dict(policy.rules.applications)
     out: dict[tuple[str, tuple], netaddr.IPSet] = defaultdict(netaddr.IPSet)
     for vpc in state["vpcs"]:
@@ -168,37 +181,40 @@ def expected_pairs(state: dict[str, Any], policy: Policy) -> dict[tuple[str, tup
         inside = netaddr.IPSet([*vpc.get("cidrs", []), *policy.rules.internal_cidrs])
         groups = {g["id"]: g for g in vpc.get("security_groups", [])}
         plists = {p["id"]: p.get("cidrs", []) for p in vpc.get("prefix_lists", [])}
-        for inst in vpc.get("instances", []):
-            if inst["state"] not in ("pending", "running") or inst["id"] == fw:
+        for eni in vpc.get("interfaces", []):
+            if eni["subnet"] is None or eni["id"] in targets:  # not in a subnet; the firewall's own
                 continue
-            for eni in inst.get("interfaces", []):
-                if eni["subnet"] is None:  # not in a subnet: no route table applies
-                    continue
-                table = by_subnet.get(eni["subnet"]) or (main[0] if main else {"routes": []})
-                via = {
-                    netaddr.IPNetwork(r["destination"]).version
-                    for r in table.get("routes", [])
-                    if not r["destination"].startswith("pl-")
-                    and r.get("target") in targets
-                    and r.get("state", "active") not in ("blackhole", "filtered")  # AWS forwards nothing
-                    and netaddr.IPNetwork(r["destination"]).prefixlen == 0
-                }
-                addrs = [
-                    netaddr.IPAddress(a) for a in eni.get("private_ips", []) + eni.get("ipv6_addresses", [])
-                ]
-                addrs = [a for a in addrs if a.version in via]
-                for sg_id in eni.get("security_groups", []):
-                    for perm in groups[sg_id].get("ingress", []):
-                        sources = list(perm.get("cidrs", [])) + list(perm.get("ipv6_cidrs", []))
-                        for pl in perm.get("prefix_lists", []):
-                            sources += plists[pl]
-                        nets = [netaddr.IPNetwork(s) for s in sources]
-                        nets = [n for n in nets if n not in inside]
-                        for svc in _service_keys(perm, apps):
-                            for a in addrs:
-                                for n in nets:
-                                    if n.version == a.version:
-                                        out[(str(a), svc)].add(n)
+            owner = eni.get("instance")
+            if owner in states:  # the instance decides
+                in_use = states[owner] in ("pending", "running")
+            else:  # a load balancer's, a task's, another account's instance's: attached to something
+                in_use = eni["status"] != "available"
+            if not in_use:
+                continue
+            table = by_subnet.get(eni["subnet"]) or (main[0] if main else {"routes": []})
+            via = {
+                netaddr.IPNetwork(r["destination"]).version
+                for r in table.get("routes", [])
+                if not r["destination"].startswith("pl-")
+                and r.get("target") in targets
+                and r.get("state", "active") not in ("blackhole", "filtered")  # AWS forwards nothing
+                and netaddr.IPNetwork(r["destination"]).prefixlen == 0
+            }
+            keys = ("private_ips", "ipv6_addresses", "ipv4_prefixes", "ipv6_prefixes")
+            dests = [_destination(a) for key in keys for a in eni.get(key, [])]
+            dests = [d for d in dests if d[0] in via]
+            for sg_id in eni.get("security_groups", []):
+                for perm in groups[sg_id].get("ingress", []):
+                    sources = list(perm.get("cidrs", [])) + list(perm.get("ipv6_cidrs", []))
+                    for pl in perm.get("prefix_lists", []):
+                        sources += plists[pl]
+                    nets = [netaddr.IPNetwork(s) for s in sources]
+                    nets = [n for n in nets if n not in inside]
+                    for svc in _service_keys(perm, apps):
+                        for version, key in dests:
+                            for n in nets:
+                                if n.version == version:
+                                    out[(key, svc)].add(n)
     return {k: v for k, v in out.items() if v}
 
 
@@ -208,9 +224,7 @@ def fragment_pairs(
     """What a fragment allows; a dynamic address group holds the IPs `registrations` (ip -> tags)
     gives its filter's tag, as the firewall would once push has registered them."""
     root = etree.fromstring(xml)
-    addresses = {
-        e.get("name"): e.findtext("ip-netmask").split("/")[0] for e in root.iterfind(".//address/entry")
-    }
+    addresses = {e.get("name"): e.findtext("ip-netmask") for e in root.iterfind(".//address/entry")}
     groups = {
         e.get("name"): [m.text for m in e.iterfind("static/member")]
         for e in root.iterfind(".//address-group/entry")
@@ -251,11 +265,11 @@ def fragment_pairs(
             assert apps == ["any"], rule.get("name")
             keys = [services[s] for s in svcs]
         for d in dst:
-            ip = netaddr.IPAddress(d)
+            version, dest = _destination(d)
             for key in keys:
                 for n in nets:
-                    if n.version == ip.version:
-                        out[(str(ip), key)].add(n)
+                    if n.version == version:
+                        out[(dest, key)].add(n)
     return {k: v for k, v in out.items() if v}
 
 

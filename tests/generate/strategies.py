@@ -64,6 +64,31 @@ def permissions(draw: Any, pl_ids: list[str]) -> dict[str, Any]:
 
 
 @st.composite
+def interfaces_of(draw: Any, eni_id: str, v: int, i: int, n: int, owner: str | None, subnets: list[str],
+                  groups: list[str]) -> dict[str, Any]:
+    """One interface: an instance's (`owner`), or no instance's of the state (a load balancer's, a
+    task's, another account's instance's), in use or not, with addresses and delegated prefixes."""
+    return {
+        "id": eni_id,
+        "subnet": draw(st.sampled_from([*subnets, None])),
+        "instance": owner,
+        # an instance's interface is in use whatever it says; a service's only when not available
+        "status": draw(st.sampled_from(["in-use", "in-use", "available", "attaching", "detaching"])),
+        "type": draw(st.sampled_from(["interface", "load_balancer", "lambda", "branch", None])),
+        "requester_managed": owner is None and draw(st.booleans()),
+        "requester_id": draw(st.sampled_from([None, "amazon-elb", "578734482556"])),
+        "description": draw(st.one_of(st.none(), st.text(max_size=12), st.sampled_from(
+            ["ELB app/web-alb/50dc6c495c0c9188", "arn:aws:ecs:us-east-1:111122223333:attachment/0f1e"]))),
+        "private_ips": [f"10.10.{v * 10 + i}.{n * 10 + k + 1}" for k in range(draw(st.integers(0, 2)))],
+        "ipv6_addresses": [f"2600:1f18:1234:56{v}{i}::{n:x}{k:x}" for k in range(draw(st.integers(0, 1)))],
+        "ipv4_prefixes": [f"10.{100 + v * 10 + i}.{n}.0/28" for _ in range(draw(st.integers(0, 1)))],
+        "ipv6_prefixes": [f"2600:1f18:1234:57{v}{i}:{n:x}::/80" for _ in range(draw(st.integers(0, 1)))],
+        "public_ip": None,
+        "security_groups": draw(st.lists(st.sampled_from(groups), unique=True, min_size=1, max_size=2)),
+    }
+
+
+@st.composite
 def states(draw: Any) -> dict[str, Any]:
     vpcs = []
     n_vpcs = draw(st.integers(1, 2))
@@ -107,36 +132,22 @@ def states(draw: Any) -> dict[str, Any]:
             }
             for _ in range(draw(st.integers(1, 3)))
         ]
-        instances = []
+        instances, interfaces = [], []
+        group_ids = [g["id"] for g in sgs]
         for i in range(draw(st.integers(0, 4))):
-            enis = []
-            for n in range(draw(st.integers(1, 2))):
-                enis.append(
-                    {
-                        "id": nid("eni"),
-                        "subnet": draw(st.sampled_from([*subnets, None])),
-                        "private_ips": [
-                            f"10.10.{v * 10 + i}.{n * 10 + k + 1}" for k in range(draw(st.integers(0, 2)))
-                        ],
-                        "ipv6_addresses": [
-                            f"2600:1f18:1234:56{v}{i}::{n:x}{k:x}" for k in range(draw(st.integers(0, 1)))
-                        ],
-                        "public_ip": None,
-                        "security_groups": draw(
-                            st.lists(
-                                st.sampled_from([g["id"] for g in sgs]), unique=True, min_size=1, max_size=2
-                            )
-                        ),
-                    }
-                )
+            inst_id = nid("i")
+            interfaces += [draw(interfaces_of(nid("eni"), v, i, n, inst_id, subnets, group_ids))
+                           for n in range(draw(st.integers(1, 2)))]
             instances.append(
                 {
-                    "id": nid("i"),
+                    "id": inst_id,
                     "name": draw(st.one_of(st.none(), st.text(max_size=10))),
                     "state": draw(st.sampled_from(["running", "pending", "stopped", "terminated", None])),
-                    "interfaces": enis,
                 }
             )
+        for i in range(4, 4 + draw(st.integers(0, 3))):  # load balancers, tasks: no instance of the state
+            owner = draw(st.sampled_from([None, None, "i-0000000000000beef"]))  # beef: another account's
+            interfaces.append(draw(interfaces_of(nid("eni"), v, i, 0, owner, subnets, group_ids)))
         vpcs.append(
             {
                 "id": nid("vpc"),
@@ -156,23 +167,18 @@ def states(draw: Any) -> dict[str, Any]:
                 "security_groups": sgs,
                 "prefix_lists": pls,
                 "instances": instances,
+                "interfaces": interfaces,
             }
         )
-    vpcs[0]["instances"].append(
-        {  # the firewall itself: its ENI is a route target, it is never protected
-            "id": FW,
-            "name": "fw",
-            "state": "running",
-            "interfaces": [
-                {
-                    "id": FW_ENI,
-                    "subnet": vpcs[0]["subnets"][0]["id"],
-                    "private_ips": ["10.10.250.1"],
-                    "ipv6_addresses": [],
-                    "public_ip": None,
-                    "security_groups": [vpcs[0]["security_groups"][0]["id"]],
-                }
-            ],
+    vpcs[0]["instances"].append({"id": FW, "name": "fw", "state": "running"})
+    vpcs[0]["interfaces"].append(
+        {  # the firewall's own: a route target, never protected
+            "id": FW_ENI,
+            "subnet": vpcs[0]["subnets"][0]["id"],
+            "instance": FW,
+            "status": "in-use",
+            "private_ips": ["10.10.250.1"],
+            "security_groups": [vpcs[0]["security_groups"][0]["id"]],
         }
     )
-    return {"version": 1, "vpcs": vpcs}
+    return {"version": 2, "vpcs": vpcs}

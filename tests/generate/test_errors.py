@@ -49,8 +49,20 @@ CASES = {
         ["vpcs[0].security_groups[0].ingress[0].cidrs[0]", "IPv4"],
     ),
     "bad address": (
-        _set(lambda s: (s["vpcs"][0]["instances"][0]["interfaces"][0], "private_ips"), ["10.1.2"]),
-        ["vpcs[0].instances[0].interfaces[0].private_ips[0]"],
+        _set(lambda s: (s["vpcs"][0]["interfaces"][0], "private_ips"), ["10.1.2"]),
+        ["vpcs[0].interfaces[0].private_ips[0]"],
+    ),
+    "delegated prefix with host bits": (
+        _set(lambda s: (s["vpcs"][0]["interfaces"][0], "ipv4_prefixes"), ["10.10.1.17/28"]),
+        ["vpcs[0].interfaces[0].ipv4_prefixes[0]", "10.10.1.16/28"],
+    ),
+    "IPv4 prefix among the IPv6 prefixes": (
+        _set(lambda s: (s["vpcs"][0]["interfaces"][0], "ipv6_prefixes"), ["10.10.1.16/28"]),
+        ["vpcs[0].interfaces[0].ipv6_prefixes[0]", "IPv6"],
+    ),
+    "interface without a status": (
+        lambda s: (s["vpcs"][0]["interfaces"][0].pop("status"), s)[1],
+        ["vpcs[0].interfaces[0]", "status"],
     ),
     "port over 65535": (
         _set(lambda s: (_perm(s), "to_port"), 70000),
@@ -82,10 +94,10 @@ CASES = {
     ),
     "unknown group on an interface": (
         _set(
-            lambda s: (s["vpcs"][0]["instances"][0]["interfaces"][0], "security_groups"),
+            lambda s: (s["vpcs"][0]["interfaces"][0], "security_groups"),
             ["sg-0deadbeef0000000"],
         ),
-        ["sg-0deadbeef0000000", "vpcs[0].instances[0].interfaces[0].security_groups"],
+        ["sg-0deadbeef0000000", "vpcs[0].interfaces[0].security_groups"],
     ),
 }
 
@@ -94,9 +106,8 @@ def _rename_group(state, new_id):
     group = state["vpcs"][0]["security_groups"][0]
     old = group["id"]
     group["id"] = new_id
-    for inst in state["vpcs"][0]["instances"]:
-        for eni in inst["interfaces"]:
-            eni["security_groups"] = [new_id if g == old else g for g in eni["security_groups"]]
+    for eni in state["vpcs"][0]["interfaces"]:
+        eni["security_groups"] = [new_id if g == old else g for g in eni["security_groups"]]
     return state
 
 
@@ -129,7 +140,10 @@ def test_bad_state(tmp_path, capsys, case):
         ("version: 1\nvpcs: [\n", "invalid YAML: line"),
         ("", "empty"),
         ("- just\n- a list\n", "(top level)"),
-        ("version: 2\nvpcs: []\n", "version"),
+        ("version: 3\nvpcs: []\n", "version"),
+        # an older awspan's state: refused with the fix, never read as if nothing were in use
+        ("version: 1\nvpcs: []\n", "version: 1 is the state file of an older awspan"),
+        ("version: 1\nvpcs: []\n", "re-run `awspan collect`"),
         (
             "a: &a [x, x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]\n"
             "c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]\n"

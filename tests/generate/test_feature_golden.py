@@ -32,8 +32,8 @@ def test_feature_golden(case: Path, tmp_path: Path, capsys: pytest.CaptureFixtur
 
 
 def test_each_feature_has_its_inputs_and_golden() -> None:
-    assert [p.name for p in CASES] == ["icmp-type-code", "ipv6-any", "layout-instance", "prefix-list",
-                                       "protocol-all"]
+    assert [p.name for p in CASES] == ["icmp-type-code", "interfaces", "ipv6-any", "layout-instance",
+                                       "prefix-list", "protocol-all"]
     for case in CASES:
         assert sorted(p.name for p in case.iterdir() if not p.name.endswith(".actual")) == [
             "fragment.xml", "policy.yaml", "state.yaml"], case.name

@@ -30,7 +30,7 @@ def test_golden_fragment(tmp_path, capsys):
     out = tmp_path / "fragment.xml"
     rc, _, err = generate_cli(capsys, out, "--no-rulebase")
     assert rc == 0, err
-    assert "11 rules" in err
+    assert "14 rules" in err
     compare_golden(out.read_bytes(), GOLDEN)
 
 
@@ -45,6 +45,10 @@ def test_golden_examples_cover_what_the_issue_lists():
     assert "172.31.2.9" not in text  # main table routes to a transit gateway
     assert "10.99." not in text  # the firewall's own interfaces
     assert "198.18.0.0/15" in text  # prefix-list entry
+    assert "eni-0a00000000000a010-10.10.1.50" in text  # a load balancer's interface (issue 27)
+    assert "eni-0a00000000000a011-10.10.1.77" in text  # a Fargate task's
+    assert "10.10.1.60" not in text  # an available interface: attached to nothing
+    assert "10.10.9.50" not in text  # a service's interface in the NAT-routed subnet
     assert "<member>ipsec-esp</member>" in text and "<member>ipv6-icmp</member>" in text
 
 
@@ -111,12 +115,12 @@ def test_panorama_device_group_location():
     root = etree.fromstring(fragment)
     container = root.find("devices/entry/device-group/entry[@name='aws-vpcs']")
     assert container is not None
-    assert len(container.findall("post-rulebase/security/rules/entry")) == 11
+    assert len(container.findall("post-rulebase/security/rules/entry")) == 14
     assert container.find("rulebase") is None and container.find("pre-rulebase") is None
 
 
 def test_an_estate_with_nothing_behind_the_firewall_gives_an_empty_but_valid_fragment():
-    fragment = generate_bytes({"version": 1, "vpcs": []}, policy_with())
+    fragment = generate_bytes({"version": 2, "vpcs": []}, policy_with())
     root = etree.fromstring(fragment)
     assert root.find(".//tag/entry").get("name") == "awspan"
     assert root.findall(".//rules/entry") == [] and root.find(".//rules") is not None

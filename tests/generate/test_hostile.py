@@ -32,6 +32,9 @@ def _poison(state: dict, text: str) -> dict:
             plist["name"] = text
         for inst in vpc["instances"]:
             inst["name"] = text
+        for eni in vpc["interfaces"]:
+            eni["description"] = text
+            eni["requester_id"] = text[:256]
     return state
 
 

@@ -79,17 +79,20 @@ STATE_CASES = {
         ["vpcs[0].instances[0].id"],
     ),
     "subnet reference with a newline": (
-        lambda s: _vpc(s)["instances"][0]["interfaces"][0].__setitem__(
-            "subnet", "subnet-0a1a1a1a1a1a1a1a1\n"),
-        ["vpcs[0].instances[0].interfaces[0].subnet"],
+        lambda s: _vpc(s)["interfaces"][0].__setitem__("subnet", "subnet-0a1a1a1a1a1a1a1a1\n"),
+        ["vpcs[0].interfaces[0].subnet"],
     ),
     "duplicate instance id": (
         lambda s: _vpc(s, 1)["instances"][0].__setitem__("id", "i-0a00000000000a001"),
         ["vpcs[1].instances[0].id", "i-0a00000000000a001 appears twice", "vpcs[0].instances[0].id"],
     ),
     "duplicate ENI id": (
-        lambda s: _vpc(s)["instances"][1]["interfaces"][1].__setitem__("id", "eni-0a00000000000a001"),
-        ["vpcs[0].instances[1].interfaces[1].id", "appears twice", "vpcs[0].instances[0].interfaces[0].id"],
+        lambda s: _vpc(s)["interfaces"][2].__setitem__("id", "eni-0a00000000000a001"),
+        ["vpcs[0].interfaces[2].id", "appears twice", "vpcs[0].interfaces[0].id"],
+    ),
+    "an instance id that is also an interface id": (
+        lambda s: _vpc(s, 1)["interfaces"][0].__setitem__("id", "i-0a00000000000a001"),
+        ["vpcs[1].interfaces[0].id", "appears twice", "vpcs[0].instances[0].id"],
     ),
     "duplicate subnet id with another CIDR": (
         lambda s: _vpc(s)["subnets"].append({"id": "subnet-0a1a1a1a1a1a1a1a1", "cidr": "10.9.0.0/24",

@@ -90,7 +90,7 @@ def test_golden_dynamic_fragment_and_registrations(tmp_path, capsys):
     out = tmp_path / "fragment.xml"
     rc, _, err = generate_cli(capsys, out, "--no-rulebase", policy=policy)
     assert rc == 0, err
-    assert "7 registered addresses" in err
+    assert "9 registered addresses" in err
     compare_golden(out.read_bytes(), GOLDEN / "fragment.xml")
     compare_golden((tmp_path / "registrations.yaml").read_bytes(), GOLDEN / "registrations.yaml")
     # back to static: the registrations file goes, so push cannot reconcile a stale map

@@ -63,6 +63,9 @@ def test_a_stopped_twin_is_not_an_overlap(tmp_path: Path, capsys):
     data = _twin(example_state_data(), name="db")
     for inst in data["vpcs"][-1]["instances"]:
         inst["state"] = "stopped"
+    for eni in data["vpcs"][-1]["interfaces"]:  # a load balancer's, a task's: detached, not in use
+        if eni["instance"] is None:
+            eni["status"] = "available"
     state = tmp_path / "state.yaml"
     state.write_text(dump_yaml(data))
     code, _, err = generate_cli(capsys, tmp_path / "fragment.xml", "--no-rulebase", state=state)
@@ -70,7 +73,8 @@ def test_a_stopped_twin_is_not_an_overlap(tmp_path: Path, capsys):
 
 
 @pytest.mark.parametrize(("ip", "tags", "message"), [
-    ("192.168.0.0/16", ("awspan.sg-1",), "is a network, not a single host address"),
+    ("192.168.0.0/16", ("awspan.sg-1",), "is a network wider than one delegated IPv4 prefix"),
+    ("2600:1f18::/80", ("awspan.sg-1",), "is a network wider than one delegated IPv4 prefix"),
     ("10.0.0.5", ("awspan." + "x" * 140,), "over PAN-OS's 127"),
     ("10.0.0.5", ("awspan.a,b",), "tag name holds only characters other than ','"),
     ("10.0.0.5", ("awspan.a\x07",), "tag name holds only"),

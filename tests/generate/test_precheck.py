@@ -57,6 +57,7 @@ SNAPSHOT = """\
 
 WEB_443 = "sg-0a1b2c3d4e5f60001-tcp-443"
 SCANNER = "sg-0a1b2c3d4e5f60002-any"
+ALB_443, ALB_80 = "sg-0a1b2c3d4e5f60004-tcp-443", "sg-0a1b2c3d4e5f60004-tcp-80"  # a load balancer's
 
 
 def _run(capsys, tmp_path, rulebase_text: str):
@@ -80,8 +81,10 @@ def test_already_allowed_and_blocked_rules_are_left_out_and_explained(tmp_path, 
     rules = [e.get("name") for e in root.iterfind(".//rules/entry")]
     golden_rules = [e.get("name") for e in etree.fromstring(GOLDEN.read_bytes()).iterfind(".//rules/entry")]
     assert WEB_443 not in rules and SCANNER not in rules
-    assert rules == [r for r in golden_rules if r not in (WEB_443, SCANNER)]  # the rest, in the same order
+    # the load balancer's interface (10.10.1.50) sits in allow-web's 10.10.1.0/24 too
+    assert rules == [r for r in golden_rules if r not in (WEB_443, ALB_443, SCANNER)]  # the rest, in order
     assert f"left out {WEB_443}: already allowed by rule(s) allow-web" in err
+    assert f"left out {ALB_443}: already allowed by rule(s) allow-web" in err
     assert f"BLOCKED {SCANNER}: denied by rule(s) deny-scanner" in err
     services = [e.get("name") for e in root.iterfind(".//service/entry")]
     assert "tcp-443" not in services  # no rule uses it any more: pruned
@@ -131,3 +134,48 @@ def test_a_candidate_decided_in_part_by_allow_and_in_part_by_deny_is_shadowed_an
     by_rule = {d["rule"]: d for d in yaml.safe_load((tmp_path / "precheck.yaml").read_text())["decisions"]}
     assert by_rule[WEB_443]["verdict"] == "shadowed"
     assert "adds nothing" in by_rule[WEB_443]["reason"]
+
+
+INTERFACES = GOLDEN.parents[2] / "tests" / "generate" / "golden" / "features" / "interfaces"
+PODS_443 = "sg-0a1b2c3d4e5f60006-tcp-443"
+
+
+def _allow_443_to(*destinations: str) -> str:
+    members = "".join(f"<member>{d}</member>" for d in destinations)
+    rule = f"""
+                <entry name="allow-https">
+                  <from><member>untrust</member></from><to><member>trust</member></to>
+                  <source><member>any</member></source><destination>{members}</destination>
+                  <source-user><member>any</member></source-user><category><member>any</member></category>
+                  <application><member>any</member></application><service><member>https-obj</member></service>
+                  <action>allow</action>
+                </entry>"""
+    start = SNAPSHOT.index('                <entry name="allow-web">')
+    end = SNAPSHOT.index('                <entry name="deny-scanner">')
+    return SNAPSHOT[:start] + rule.lstrip("\n") + "\n" + SNAPSHOT[end:]
+
+
+def _decisions(capsys, tmp_path, snapshot: str) -> dict[str, str]:
+    rulebase = tmp_path / "rulebase.xml"
+    rulebase.write_text(snapshot)
+    out = tmp_path / "fragment.xml"
+    rc, _, err = generate_cli(capsys, out, "--rulebase", str(rulebase), policy=INTERFACES / "policy.yaml",
+                              state=INTERFACES / "state.yaml")
+    assert rc == 0, err
+    report = yaml.safe_load((tmp_path / "precheck.yaml").read_text())
+    return {d["rule"]: d["verdict"] for d in report["decisions"]}
+
+
+def test_interfaces_and_delegated_prefixes_are_checked_as_the_networks_they_are(tmp_path, capsys):
+    """The pods' rule reaches the EKS node's address, its /28 and /80 prefixes: an allow rule above
+    covers it only when it covers every one of them, the prefixes whole (issue 27)."""
+    everything = _decisions(capsys, tmp_path, _allow_443_to("10.10.1.0/24", "2600:1f18:1234:5601::/64"))
+    assert everything[PODS_443] == everything[ALB_443] == "allowed"  # a load balancer's interface too
+    assert everything[ALB_80] == "uncovered"
+    # half of the IPv4 prefix only: the pods' rule still adds flows; the load balancer's is covered
+    half = _decisions(capsys, tmp_path, _allow_443_to("10.10.1.20/32", "10.10.1.32/29", "10.10.1.50/32",
+                                                      "2600:1f18:1234:5601::/64"))
+    assert (half[PODS_443], half[ALB_443]) == ("partial", "allowed")
+    # the node's IPv6 address but not its /80 prefix
+    v6_host = _decisions(capsys, tmp_path, _allow_443_to("10.10.1.0/24", "2600:1f18:1234:5601::20/128"))
+    assert v6_host[PODS_443] == "partial"

@@ -10,6 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.errors import AwspanError
 from generator.generate.schemacheck import compile_schema
 from generator.generate.state import fast_result_usable, load_state
 from generator.resources import load_json_schema
@@ -68,7 +69,12 @@ MUTATIONS = [
     lambda s: s["vpcs"][0]["security_groups"][0]["ingress"][0].__setitem__("cidrs", "0.0.0.0/0"),
     lambda s: s["vpcs"][0]["security_groups"][0].pop("id"),
     lambda s: s["vpcs"][0]["instances"][0].__setitem__("state", "Running"),
-    lambda s: s["vpcs"][0]["instances"][0]["interfaces"][0].__setitem__("public_ip", 5),
+    lambda s: s["vpcs"][0]["interfaces"][0].__setitem__("public_ip", 5),
+    lambda s: s["vpcs"][0]["interfaces"][0].__setitem__("status", "In Use"),
+    lambda s: s["vpcs"][0]["interfaces"][0].__setitem__("requester_managed", "no"),
+    lambda s: s["vpcs"][0]["interfaces"][0].__setitem__("ipv4_prefixes", ["10.0.0.0"]),
+    lambda s: s["vpcs"][0]["interfaces"][0].pop("status"),
+    lambda s: s["vpcs"][0]["instances"][0].__setitem__("interfaces", []),
     lambda s: s["vpcs"][0]["route_tables"][0].__setitem__("main", "yes"),
     lambda s: s["vpcs"][0]["route_tables"][0]["routes"][0].__setitem__("destination", "default"),
     lambda s: s["vpcs"][0].__setitem__("account", "12345"),
@@ -133,7 +139,7 @@ def test_the_fast_path_is_taken_for_ordinary_states():
     """The guards must not send every real state to PyYAML: quoted account ids and IPv6 text
     such as ::1e5 are fine; the same id unquoted, or a YAML-1.1-only scalar, is not."""
     data = example_state_data()
-    data["vpcs"][0]["instances"][0]["interfaces"][0]["ipv6_addresses"] = ["2600:1f18::1e5"]
+    data["vpcs"][0]["interfaces"][0]["ipv6_addresses"] = ["2600:1f18::1e5"]
     text = dump_yaml(data)
     assert "'111122223333'" in text
     assert fast_result_usable(text, yaml_rs.loads(text, parse_datetime=False))
@@ -167,8 +173,8 @@ def _reference_state(text: str) -> object:
         ("from_port: 443", "from_port: 1e3"),
         ("from_port: 443", "from_port: 443.0"),  # a float for both: JSON Schema's integer admits it
         ("from_port: 443", "from_port: 0x1BB"),  # 443 for both
-        ("version: 1", "version: 1e0"),  # const 1: yaml_rs's 1.0 would pass it, PyYAML's "1e0" not
-        ("version: 1", "version: 1.0"),
+        ("version: 2", "version: 2e0"),  # const 2: yaml_rs's 2.0 would pass it, PyYAML's "2e0" not
+        ("version: 2", "version: 2.0"),
     ],
 )
 def test_numbers_yaml_1_1_and_1_2_read_differently_are_read_as_pyyaml_reads_them(tmp_path, old, new):
@@ -243,3 +249,17 @@ def test_compiled_check_nests_past_pythons_block_limit():
     for _ in range(25):
         deep_wrong = [deep_wrong]
     assert not check(deep_wrong) and not reference.is_valid(deep_wrong)
+
+
+def test_a_version_1_state_is_refused_at_once_with_the_fix(tmp_path, capsys, monkeypatch):
+    """An older awspan's state.yaml (interfaces inside instances) is refused on the fast path's
+    reading already, not after a slow PyYAML reparse of a file that is refused anyway."""
+    monkeypatch.setattr("generator.yamlio.SLOW_NOTE_BYTES", 0)  # say every fallback to PyYAML
+    path = tmp_path / "state.yaml"
+    path.write_text("version: 1\nvpcs:\n- id: vpc-0a11b22c33d44e55f\n  instances:\n"
+                    "  - id: i-0a00000000000a001\n    state: running\n    interfaces: []\n")
+    with pytest.raises(AwspanError) as err:
+        load_state(path)
+    assert "re-run `awspan collect`" in str(err.value) and str(path) in str(err.value)
+    if fast_loader_available():
+        assert "read with PyYAML" not in capsys.readouterr().err

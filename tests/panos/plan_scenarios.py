@@ -11,7 +11,7 @@ from tests.panos.helpers import TAG, fragment, members
 
 VPC = "vpc-0a11b22c33d44e55f"
 WHERE = f"{VPC} 111122223333 us-east-1"
-STATE = """version: 1
+STATE = """version: 2
 vpcs:
   - id: vpc-0a11b22c33d44e55f
     account: "111122223333"
@@ -23,14 +23,19 @@ vpcs:
       - {id: sg-0a1b2c3d4e5f60001, name: web, ingress: []}
       - {id: sg-0a1b2c3d4e5f60002, name: app, ingress: []}
     instances:
-      - {id: i-0a00000000000a001, name: web-1, state: running, interfaces: [{id: eni-0a00000000000a001,
-         subnet: subnet-1, private_ips: [10.10.1.10], security_groups: [sg-0a1b2c3d4e5f60001]}]}
-      - {id: i-0a00000000000a002, name: web-2, state: running, interfaces: [{id: eni-0a00000000000a002,
-         subnet: subnet-1, private_ips: [10.10.1.11], security_groups: [sg-0a1b2c3d4e5f60001]}]}
-      - {id: i-0a00000000000a003, name: app-1, state: running, interfaces: [{id: eni-0a00000000000a003,
-         subnet: subnet-5, private_ips: [10.10.5.30], security_groups: [sg-0a1b2c3d4e5f60002]}]}
-      - {id: i-0a00000000000a004, name: null, state: running, interfaces: [{id: eni-0a00000000000a004,
-         subnet: subnet-5, private_ips: [10.10.5.31], security_groups: [sg-0a1b2c3d4e5f60001]}]}
+      - {id: i-0a00000000000a001, name: web-1, state: running}
+      - {id: i-0a00000000000a002, name: web-2, state: running}
+      - {id: i-0a00000000000a003, name: app-1, state: running}
+      - {id: i-0a00000000000a004, name: null, state: running}
+    interfaces:
+      - {id: eni-0a00000000000a001, instance: i-0a00000000000a001, subnet: subnet-1, status: in-use,
+         private_ips: [10.10.1.10], security_groups: [sg-0a1b2c3d4e5f60001]}
+      - {id: eni-0a00000000000a002, instance: i-0a00000000000a002, subnet: subnet-1, status: in-use,
+         private_ips: [10.10.1.11], security_groups: [sg-0a1b2c3d4e5f60001]}
+      - {id: eni-0a00000000000a003, instance: i-0a00000000000a003, subnet: subnet-5, status: in-use,
+         private_ips: [10.10.5.30], security_groups: [sg-0a1b2c3d4e5f60002]}
+      - {id: eni-0a00000000000a004, instance: i-0a00000000000a004, subnet: subnet-5, status: in-use,
+         private_ips: [10.10.5.31], security_groups: [sg-0a1b2c3d4e5f60001]}
     prefix_lists:
       - {id: pl-0c0ffee0c0ffee001, name: office-egress, cidrs: [198.51.100.0/24, 203.0.113.7/32]}
 """

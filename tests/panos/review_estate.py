@@ -70,7 +70,7 @@ def _generate(state: dict[str, Any], membership: str) -> tuple[bytes, dict[str, 
     if membership == "dynamic":
         fragment, regs = to_dynamic(built, policy.rules.tag)
     xml, _ = render_fragment(fragment)
-    owners = {e.ip: (e.instance, e.name) for e in regs.entries} if regs else {}
+    owners = {e.ip: (e.instance or e.interface or "", e.name) for e in regs.entries} if regs else {}
     return xml, (regs.as_map() if regs else {}), owners
 
 
@@ -126,11 +126,14 @@ def big_state(groups: int, name: Any = None) -> dict[str, Any]:
              "cidrs": [f"203.0.{i // 250}.{i % 250}/32", "198.51.100.0/24"], "ipv6_cidrs": [],
              "prefix_lists": ["pl-0f6f6f6f6f6f6f6f6"], "groups": [], "description": name("perm", i)}]}
         for i in range(groups)]
-    vpc["instances"] = [
-        {"id": f"i-{i:017x}", "name": name("instance", i), "state": "running", "interfaces": [
-            {"id": f"eni-{i:017x}", "subnet": "subnet-0a1a1a1a1a1a1a1a1",
-             "private_ips": [f"10.10.{1 + i // 240}.{10 + i % 240}"], "ipv6_addresses": [], "public_ip": None,
-             "security_groups": [f"sg-{i:017x}", f"sg-{(i + 1) % groups:017x}"]}]}
+    vpc["instances"] = [{"id": f"i-{i:017x}", "name": name("instance", i), "state": "running"}
+                        for i in range(groups)]
+    vpc["interfaces"] = [
+        {"id": f"eni-{i:017x}", "subnet": "subnet-0a1a1a1a1a1a1a1a1", "instance": f"i-{i:017x}",
+         "status": "in-use", "type": "interface", "requester_managed": False, "requester_id": None,
+         "description": None, "private_ips": [f"10.10.{1 + i // 240}.{10 + i % 240}"], "ipv6_addresses": [],
+         "ipv4_prefixes": [], "ipv6_prefixes": [], "public_ip": None,
+         "security_groups": [f"sg-{i:017x}", f"sg-{(i + 1) % groups:017x}"]}
         for i in range(groups)]
     return state
 
@@ -149,4 +152,5 @@ def _empty(state: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(state)
     for vpc in out["vpcs"]:
         vpc["instances"] = []
+        vpc["interfaces"] = []
     return out

@@ -146,10 +146,43 @@ def test_mass_unregistration_is_guarded_like_mass_rule_deletes(emu, loop, tmp_pa
     policy["safety"] = {"max_delete_percent": 30, "min_existing": 5}
     (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy))
     before = emu.store.registry.snapshot()
-    code, plan, pushed = loop("stopped")  # web-2: 3 of the 7 registered addresses (43 %)
-    assert code == 1 and "push refused, nothing was changed: push would unregister 3 of 7" in pushed
+    code, plan, pushed = loop("stopped")  # web-2: 3 of the 9 registered addresses (33 %)
+    assert code == 1 and "push refused, nothing was changed: push would unregister 3 of 9" in pushed
     assert "push would refuse this plan" in plan
     assert emu.store.registry.snapshot() == before
     code, _, pushed = loop("stopped", "--force")
     assert code == 0, pushed
-    assert len(emu.store.registry.snapshot()) == 4
+    assert len(emu.store.registry.snapshot()) == 6
+
+
+def test_a_delegated_ipv4_prefix_is_registered_as_a_network_and_lets_its_pods_through(
+        emu, tmp_path, monkeypatch, capsys):
+    """Issue 27: an EKS node's /28 is registered as a network (PAN-OS 10.0+), so a pod's address
+    inside it matches the DAG without a commit; the /80 stays a static address object (IPv6
+    networks cannot be registered); a load balancer's interface is registered like an instance's."""
+    case = Path(__file__).resolve().parents[1] / "generate" / "golden" / "features" / "interfaces"
+    monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
+    policy = yaml.safe_load((case / "policy.yaml").read_text())
+    policy["firewall"]["url"] = emu.url
+    policy["rules"]["membership"] = "dynamic"
+    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy))
+    out = tmp_path / "out" / "fragment.xml"
+    config = ["--config", str(tmp_path / "policy.yaml")]
+    assert main(["generate", *config, "--state", str(case / "state.yaml"), "--no-rulebase",
+                 "--output", str(out)]) == 0
+    # registrations.yaml is checked against the state it was generated from (issue 22)
+    assert main(["push", *config, "--fragment", str(out), "--state", str(case / "state.yaml")]) == 0, \
+        capsys.readouterr().err
+    registered = emu.store.registry.snapshot()
+    assert registered["10.10.1.32/28"] == {"awspan.sg-0a1b2c3d4e5f60006"}
+    assert registered["10.10.1.50"] == {"awspan.sg-0a1b2c3d4e5f60004"}
+    assert not any(":" in ip and "/" in ip for ip in registered)
+    from emulator.policy_match import Flow, Matcher
+
+    running = emu.running()
+    scope = running.xpath("devices/entry/vsys/entry[@name='vsys1']")[0]
+    matcher = Matcher(scope, running.find("shared"), emu.store.registry)
+    pod = Flow("untrust", "trust", "192.0.2.5", "10.10.1.41", 6, 443)  # inside the /28
+    outside = Flow("untrust", "trust", "192.0.2.5", "10.10.1.49", 6, 443)  # past it
+    assert matcher.matches(pod)[0][1].get("name") == "sg-0a1b2c3d4e5f60006-tcp-443"
+    assert matcher.matches(outside)[0][1].get("name") == "clean-up"

@@ -265,7 +265,14 @@ def test_an_ip_no_interface_has_is_refused(dyn: Dynamic, emu: EmulatorServer):
 
 def test_a_whole_network_is_refused(dyn: Dynamic, emu: EmulatorServer):
     dyn.edit_registrations(lambda regs: regs.append({"ip": "192.168.0.0/16", "tags": [WEB_SG]}))
-    _refused_everywhere(dyn, emu, "'192.168.0.0/16' is a network, not a single host address")
+    _refused_everywhere(dyn, emu, "'192.168.0.0/16' is a network wider than one delegated IPv4 prefix")
+
+
+def test_a_prefix_no_interface_has_is_refused(dyn: Dynamic, emu: EmulatorServer):
+    """A /28 is the width of a delegated prefix, but only the state says whose: one no protected
+    interface has is refused like an address nobody has."""
+    dyn.edit_registrations(lambda regs: regs.append({"ip": "192.168.7.16/28", "tags": [WEB_SG]}))
+    _refused_everywhere(dyn, emu, "192.168.7.16/28 is registered in the file, but no protected interface")
 
 
 @pytest.mark.parametrize(("tag", "message"), [

@@ -4,22 +4,31 @@ the full plan is (issue 23)."""
 
 from __future__ import annotations
 
+import copy
 import json
+from pathlib import Path
 
 import jsonschema
 import pytest
 from lxml import etree
 
+from generator.generate.model import build_fragment
+from generator.generate.render import render_fragment
+from generator.generate.state import parse_state
 from generator.location import Location
 from generator.panos.config.fragment import parse_fragment
 from generator.panos.config.view import parse_container
 from generator.panos.plan.changes import build_plan
 from generator.panos.plan.document import build_document
+from generator.panos.plan.inventory import Inventory
 from generator.panos.review.markdown import CAPS, MD_LIMIT, render_markdown
-from generator.panos.review.plan_render import render_json
+from generator.panos.review.plan_render import render_json, render_text
+from generator.policy import parse_policy
 from generator.resources import load_json_schema
+from generator.yamlio import load_yaml_file
 from tests.panos.helpers import fragment, rule
 from tests.panos.review_estate import big_state, plan_of_states
+from tests.panos.test_plan_hostile import check_safe, gfm
 
 LOC = Location()
 FULL = "[`out/plan.json`](https://github.com/org/policy/blob/awspan/update/out/plan.json) in this branch"
@@ -111,3 +120,28 @@ def test_a_pathological_estate_still_fits_with_every_cut_counted(hostile: str):
         if cap is not None:  # (the last section also holds the closing line)
             assert units(section) <= cap + 300, title
     assert md.rstrip().endswith(f"the full plan is {FULL}")
+
+
+def test_the_plan_says_what_owns_an_interface_and_its_aws_text_stays_text():
+    """Issue 27: a load balancer's or a task's address says what owns it (from state.yaml's fields,
+    as generate labels it), and an interface's description — anyone's text when it is no
+    documented shape — renders as data in every format."""
+    case = Path(__file__).parents[1] / "generate" / "golden" / "features" / "interfaces"
+    state = load_yaml_file(case / "state.yaml", "state")
+    evil = "x```\n</details><img src=x onerror=alert(1)>| **bold** @team #12"
+    state["vpcs"][0]["interfaces"][1]["description"] = evil  # the task's: no documented shape now
+    policy = parse_policy(load_yaml_file(case / "policy.yaml", "policy"), "policy.yaml")
+    data, _ = render_fragment(build_fragment(parse_state(copy.deepcopy(state)), policy))
+    frag = parse_fragment(data, LOC, "awspan", "fragment.xml")
+    device = parse_container(etree.fromstring(fragment([rule("clean-up", action="deny", tag=None)])).xpath(
+        LOC.base_xpath)[0], LOC)
+    plan = build_plan(frag, device, tag="awspan", bottom_rule="clean-up", admin=None, max_delete_percent=100)
+    doc = build_document(plan, frag, device, inventory=Inventory.from_state(state))
+    owners = {a["ip"]: a["owner"]
+              for r in doc["rules"] for d in r["after"]["destinations"] for a in d["addresses"]}
+    assert owners["10.10.1.50"] == {"kind": "interface", "id": "eni-0a00000000000a010",
+                                    "name": "load balancer web-alb", "interface": "eni-0a00000000000a010",
+                                    "vpc": "vpc-0a11b22c33d44e55f"}
+    text = render_text(doc)
+    assert "load balancer web-alb" in text and "\n</details>" not in text
+    check_safe(gfm(render_markdown(doc)))

@@ -8,7 +8,9 @@ description, where an AWS name could pose as another account or VPC. Without the
 fragment made elsewhere) the plan shows ids and IPs alone.
 
 Owners are described generically (kind, id, name, interface, VPC), so that an address owned by
-something other than an instance shows the same way.
+something other than an instance shows the same way: an interface that is no instance's of the
+state (a load balancer's, an ECS task's) owns its addresses, and its name is what owns it
+(generator.owners, from the fields AWS documents), as generate names and describes it.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.owners import owner_label
 from generator.provenance import RuleSubject, owner_kind, parse_rule_name
 from generator.yamlio import load_yaml_file
 
@@ -43,7 +46,7 @@ class Inventory:
     prefix_lists: dict[str, list[dict[str, str | None]]] = field(default_factory=dict)  # CIDR -> lists
     group_names: dict[str, str | None] = field(default_factory=dict)  # sg id -> name
     group_places: dict[str, Place] = field(default_factory=dict)
-    owner_names: dict[str, str | None] = field(default_factory=dict)  # instance id -> Name tag
+    owner_names: dict[str, str | None] = field(default_factory=dict)  # instance id -> Name tag; eni -> owner
     owner_places: dict[str, Place] = field(default_factory=dict)
     interface_groups: dict[str, list[str]] = field(default_factory=dict)  # eni id -> sg ids
     owner_interfaces: dict[str, list[str]] = field(default_factory=dict)  # instance id -> eni ids
@@ -64,16 +67,23 @@ class Inventory:
                     inv.group_names[sg["id"]] = _text(sg.get("name"))
                     inv.group_places[sg["id"]] = place
             for inst in _items(vpc.get("instances")):
-                if not _text(inst.get("id")):
+                if _text(inst.get("id")):
+                    inv.owner_names[inst["id"]] = _text(inst.get("name"))
+                    inv.owner_places[inst["id"]] = place
+            for eni in _items(vpc.get("interfaces")):  # state.yaml version 2: every interface
+                eni_id = _text(eni.get("id"))
+                if eni_id is None:
                     continue
-                inv.owner_names[inst["id"]] = _text(inst.get("name"))
-                inv.owner_places[inst["id"]] = place
-                for eni in _items(inst.get("interfaces")):
-                    eni_id = _text(eni.get("id")) or ""
-                    inv.owner_interfaces.setdefault(inst["id"], []).append(eni_id)
-                    inv.interface_groups[eni_id] = [str(g) for g in eni.get("security_groups") or []]
-                    for ip in [*(eni.get("private_ips") or []), *(eni.get("ipv6_addresses") or [])]:
-                        inv.by_ip.setdefault(str(ip), []).append((inst["id"], eni_id))
+                owner = _text(eni.get("instance"))
+                if owner is None or owner not in inv.owner_names:  # no instance's of the state:
+                    owner = eni_id  # the interface owns its addresses (generate names them so)
+                    inv.owner_names[eni_id] = owner_label(eni)
+                    inv.owner_places[eni_id] = place
+                inv.owner_interfaces.setdefault(owner, []).append(eni_id)
+                inv.interface_groups[eni_id] = [str(g) for g in eni.get("security_groups") or []]
+                for ip in [*(eni.get("private_ips") or []), *(eni.get("ipv6_addresses") or []),
+                           *(eni.get("ipv4_prefixes") or []), *(eni.get("ipv6_prefixes") or [])]:
+                    inv.by_ip.setdefault(str(ip), []).append((owner, eni_id))
         return inv
 
     # --- owners of addresses -------------------------------------------------------------------

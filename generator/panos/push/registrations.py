@@ -38,7 +38,7 @@ import logging
 from dataclasses import dataclass, field
 from xml.sax.saxutils import quoteattr
 
-from generator.addresses import AddressError, canonical_address
+from generator.addresses import AddressError, canonical_address, canonical_cidr
 from generator.errors import AwspanError, quote, shorten
 from generator.location import Location
 from generator.panos.plan.membership import Delta, delta, registration_guards
@@ -78,12 +78,13 @@ class Target:
 
 
 def _one_spelling(ip: str) -> str:
-    """The address as awspan writes it (registrations.yaml), whatever spelling the device chose."""
+    """The address as awspan writes it (registrations.yaml), whatever spelling the device chose;
+    a registered network (a delegated IPv4 prefix, PAN-OS 10.0+) as its CIDR."""
     try:
-        return canonical_address(ip)
+        return canonical_cidr(ip) if "/" in ip else canonical_address(ip)
     except AddressError:
         raise AwspanError(f"`show object registered-ip` answered {quote(ip)}, which is not an IP "
-                          "address") from None
+                          "address or network") from None
 
 
 def read_registered(client: PanosClient, location: Location | Target, prefix: str) -> Tags:
