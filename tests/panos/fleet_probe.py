@@ -105,9 +105,11 @@ def probes(state: dict[str, Any], policy: Any) -> tuple[list[Probe], dict[Probe,
     name (every key's service for an address the oracle allows nothing to, a stopped instance's),
     from the edges of the sources allowed for that service and from a few outside ones."""
     pairs = expected_pairs(state, policy)
-    destinations = sorted({a for vpc in state["vpcs"] for inst in vpc.get("instances", [])
-                           for eni in inst.get("interfaces", []) for a in eni.get("private_ips", [])
-                           + eni.get("ipv6_addresses", [])} | {d for d, _ in pairs}, key=str)
+    interfaces = [eni for vpc in state["vpcs"] for eni in vpc.get("interfaces", [])]  # state version 2
+    interfaces += [eni for vpc in state["vpcs"] for inst in vpc.get("instances", [])
+                   for eni in inst.get("interfaces", [])]  # version 1
+    addresses = {a for eni in interfaces for a in eni.get("private_ips", []) + eni.get("ipv6_addresses", [])}
+    destinations = sorted(addresses | {d for d, _ in pairs if "/" not in d}, key=str)
     everything = {key for _, key in pairs} | {("tcp", 443, 443), ("app", "web-browsing")}
     out: dict[Probe, bool] = {}
     for destination in destinations:
