@@ -10,6 +10,7 @@ from emulator import EmulatorServer
 from emulator.device import DeviceProfile
 from generator.cli.main import main
 from generator.location import Location
+from tests.panorama_hierarchy import panorama_config
 from tests.panos.helpers import address, fragment, rule
 from tests.policies import write_policy
 
@@ -71,10 +72,20 @@ def test_a_failing_device_fails_the_push_naming_it(emu: EmulatorServer, tmp_path
     assert emu.config_locks() == {}
 
 
-@pytest.mark.emulator(panorama=True, device=DeviceProfile(managed_devices=()))
+@pytest.mark.emulator(panorama=True, config_xml=panorama_config(devices=()))
 def test_no_device_in_the_group_is_an_error(emu: EmulatorServer, tmp_path, monkeypatch, capsys):
     code, _, err = _push(emu, tmp_path, monkeypatch, capsys)
-    assert code == 1 and "reported no device" in err
+    assert code == 1 and "device group 'dg1' (and its descendants) has no firewall assigned" in err
+    assert not _commit_all_requests(emu)  # a push to nothing is not sent
+
+
+@pytest.mark.emulator(panorama=True, device=DeviceProfile(managed_devices=()))
+def test_serials_panorama_does_not_manage_are_named_not_pushed(
+        emu: EmulatorServer, tmp_path, monkeypatch, capsys,
+):
+    code, _, err = _push(emu, tmp_path, monkeypatch, capsys)
+    assert code == 1
+    assert "007051000000001: not in the job, not pushed (not connected to Panorama)" in err
 
 
 def test_without_push_to_devices_there_is_no_commit_all(emu: EmulatorServer, tmp_path, monkeypatch, capsys):
@@ -83,7 +94,7 @@ def test_without_push_to_devices_there_is_no_commit_all(emu: EmulatorServer, tmp
     assert _commit_all_requests(emu) == []
 
 
-@pytest.mark.emulator(panorama=False)
+@pytest.mark.emulator(panorama=False, bare=True)  # a firewall
 def test_push_to_devices_on_a_firewall_location_is_a_policy_error(
         emu: EmulatorServer, tmp_path, monkeypatch, capsys,
 ):
