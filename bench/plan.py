@@ -179,6 +179,7 @@ def main() -> None:
         print(f"   plan: {s['rules_opened']} rules opened, {s['rules_closed']} closed, {s['rules_changed']} "
               f"changed, {s['rules_affected']} affected; {s['flows_opened']} flows opened, "
               f"{s['flows_closed']} closed")
+    _issue25()
 
 
 _PEAK_MARK = "awspan-bench-peak-kib"
@@ -221,6 +222,15 @@ def _run_wait4(argv: list[str], env: dict[str, str]) -> tuple[float, float, int,
     kib = marks[-1][0] if marks and marks[-1] else None
     rss = int(kib) / 1024 if kib else usage.ru_maxrss / 1024  # no /proc: the inherited figure
     return wall, rss, proc.returncode, size, usage.ru_utime + usage.ru_stime
+
+
+def _issue25() -> None:
+    """Issue 25's estate (bench/plan_estate.py): what the run above does not exercise, the plan
+    as the workflow runs it (state.yaml and precheck.yaml read, plan.json written, groups of 20)."""
+    from bench.plan_estate import run
+
+    rules = int(os.environ.get("AWSPAN_BENCH_PLAN_RULES", "20000"))
+    run("wide", rules, rules // 2)
 
 
 if __name__ == "__main__":
