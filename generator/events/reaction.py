@@ -59,7 +59,7 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     collect writes nothing on a partial read, and push never runs on a stale fragment.
     """
     from generator import pipeline
-    from generator.panos.review.push_report import PUSH_LISTING, push_report
+    from generator.panos.review.push_report import PUSH_LISTING, push_failure, push_report
 
     work = Path(policy.events.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -82,6 +82,9 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     with _step("push"):
         pushed = pipeline.push(policy, credentials, str(fragment), description=describe_change(decisions))
     sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
+    failure = push_failure(pushed)  # Panorama: firewalls left behind, after the others are done
+    if failure is not None:
+        raise AwspanError(f"push reaction: `awspan push` left firewalls behind: {failure}")
     return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment),
             "collected": pairs if pairs is not None else "all"}
 
