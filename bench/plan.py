@@ -106,14 +106,18 @@ def _fragment(groups: int, changed: bool) -> bytes:
 def _firewall(groups: int) -> bytes:
     """The emulator's config: the default one with the unchanged estate above clean-up, committed."""
     root = etree.fromstring(default_config())
-    vsys = root.xpath(LOC.base_xpath)[0]
-    estate = etree.fromstring(f"<x>{_estate(groups, changed=False)}</x>")
-    for child in estate:
+    install(root.xpath(LOC.base_xpath)[0], etree.fromstring(f"<x>{_estate(groups, changed=False)}</x>"))
+    return etree.tostring(root)
+
+
+def install(vsys: etree._Element, children: etree._Element) -> None:
+    """A fragment's vsys `children` into the device's `vsys`, as a push leaves them: the rules
+    directly above clean-up, the objects beside the device's."""
+    for child in list(children):
         if child.tag == "rulebase":
             rules = vsys.find("rulebase/security/rules")
-            clean = rules.find("entry[@name='clean-up']")
-            at = list(rules).index(clean)
-            for i, rule in enumerate(child.find("security/rules")):
+            at = list(rules).index(rules.find("entry[@name='clean-up']"))
+            for i, rule in enumerate(list(child.find("security/rules"))):
                 rules.insert(at + i, rule)
             continue
         node = vsys.find(child.tag)
@@ -121,7 +125,6 @@ def _firewall(groups: int) -> bytes:
             vsys.append(child)
         else:
             node.extend(list(child))
-    return etree.tostring(root)
 
 
 def _policy(url: str) -> str:

@@ -156,6 +156,7 @@ def _prepare(shape: str, rules: int, instances: int) -> Path:
 def _firewall(base: Path) -> bytes:
     """The emulator's config: the default one, the admin's rule of rulebase.xml, and the clean
     fragment's objects and rules above clean-up (what the last push left)."""
+    from bench.plan import install
     from emulator.server import default_config
 
     loc = Location()
@@ -164,18 +165,7 @@ def _firewall(base: Path) -> bytes:
     rules = vsys.find("rulebase/security/rules")
     admin = etree.fromstring(snapshot()).xpath(loc.base_xpath)[0].find("rulebase/security/rules/entry")
     rules.insert(list(rules).index(rules.find("entry[@name='clean-up']")), admin)
-    frag = etree.parse(str(base / "clean" / "fragment.xml")).getroot().xpath(loc.base_xpath)[0]
-    for child in frag:
-        if child.tag == "rulebase":
-            at = list(rules).index(rules.find("entry[@name='clean-up']"))
-            for i, rule in enumerate(list(child.find("security/rules"))):
-                rules.insert(at + i, rule)
-            continue
-        node = vsys.find(child.tag)
-        if node is None:
-            vsys.append(child)
-        else:
-            node.extend(list(child))
+    install(vsys, etree.parse(str(base / "clean" / "fragment.xml")).getroot().xpath(loc.base_xpath)[0])
     return etree.tostring(root)
 
 
