@@ -106,14 +106,18 @@ def _fragment(groups: int, changed: bool) -> bytes:
 def _firewall(groups: int) -> bytes:
     """The emulator's config: the default one with the unchanged estate above clean-up, committed."""
     root = etree.fromstring(default_config())
-    vsys = root.xpath(LOC.base_xpath)[0]
-    estate = etree.fromstring(f"<x>{_estate(groups, changed=False)}</x>")
-    for child in estate:
+    install(root.xpath(LOC.base_xpath)[0], etree.fromstring(f"<x>{_estate(groups, changed=False)}</x>"))
+    return etree.tostring(root)
+
+
+def install(vsys: etree._Element, children: etree._Element) -> None:
+    """A fragment's vsys `children` into the device's `vsys`, as a push leaves them: the rules
+    directly above clean-up, the objects beside the device's."""
+    for child in list(children):
         if child.tag == "rulebase":
             rules = vsys.find("rulebase/security/rules")
-            clean = rules.find("entry[@name='clean-up']")
-            at = list(rules).index(clean)
-            for i, rule in enumerate(child.find("security/rules")):
+            at = list(rules).index(rules.find("entry[@name='clean-up']"))
+            for i, rule in enumerate(list(child.find("security/rules"))):
                 rules.insert(at + i, rule)
             continue
         node = vsys.find(child.tag)
@@ -121,7 +125,6 @@ def _firewall(groups: int) -> bytes:
             vsys.append(child)
         else:
             node.extend(list(child))
-    return etree.tostring(root)
 
 
 def _policy(url: str) -> str:
@@ -179,6 +182,7 @@ def main() -> None:
         print(f"   plan: {s['rules_opened']} rules opened, {s['rules_closed']} closed, {s['rules_changed']} "
               f"changed, {s['rules_affected']} affected; {s['flows_opened']} flows opened, "
               f"{s['flows_closed']} closed")
+    _issue25()
 
 
 _PEAK_MARK = "awspan-bench-peak-kib"
@@ -221,6 +225,15 @@ def _run_wait4(argv: list[str], env: dict[str, str]) -> tuple[float, float, int,
     kib = marks[-1][0] if marks and marks[-1] else None
     rss = int(kib) / 1024 if kib else usage.ru_maxrss / 1024  # no /proc: the inherited figure
     return wall, rss, proc.returncode, size, usage.ru_utime + usage.ru_stime
+
+
+def _issue25() -> None:
+    """Issue 25's estate (bench/plan_estate.py): what the run above does not exercise, the plan
+    as the workflow runs it (state.yaml and precheck.yaml read, plan.json written, groups of 20)."""
+    from bench.plan_estate import run
+
+    rules = int(os.environ.get("AWSPAN_BENCH_PLAN_RULES", "20000"))
+    run("wide", rules, rules // 2)
 
 
 if __name__ == "__main__":

@@ -233,6 +233,8 @@ def agrees_with_reference(text: str, data: Any) -> bool:
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
+            if None in item:  # `: value`, an empty key: PyYAML refuses the document (_has_null_key)
+                return False
             stack.extend(item.keys())
             stack.extend(item.values())
         elif isinstance(item, list):
@@ -345,8 +347,9 @@ def read_text(path: str | os.PathLike[str], what: str) -> str:
     return read_input_text(path, what, max_bytes=MAX_FILE_BYTES)
 
 
-def load_yaml_file(path: str | os.PathLike[str], what: str, *, fast: bool = False) -> Any:
-    return load_yaml_text(read_text(path, what), str(path), fast=fast)
+def load_yaml_file(path: str | os.PathLike[str], what: str, *, fast: bool = False,
+                   usable: Callable[[str, Any], bool] | None = None) -> Any:
+    return load_yaml_text(read_text(path, what), str(path), fast=fast, usable=usable)
 
 
 class _NoAliasDumper(_SafeDumper):  # type: ignore[misc, valid-type]

@@ -83,3 +83,13 @@ def test_oversized_file_is_refused(tmp_path, monkeypatch) -> None:
     monkeypatch.setattr(yamlio, "MAX_FILE_BYTES", 20)
     with pytest.raises(AwspanError, match="over the 20-byte limit"):
         yamlio.load_yaml_file(path, "state file")
+
+
+@pytest.mark.parametrize("text", ["decisions:\n- rule: a\n  : x\n", ": top\n"])
+def test_a_null_key_is_refused_by_the_generic_check_as_by_pyyaml(text: str) -> None:
+    """precheck.yaml is read with yaml_rs when agrees_with_reference says its data is PyYAML's:
+    an empty key (`: x`), which yaml_rs reads as a null key and PyYAML refuses, must be refused."""
+    with pytest.raises(AwspanError):
+        yamlio.load_yaml_text(text, "precheck.yaml")
+    with pytest.raises(AwspanError):
+        yamlio.load_yaml_text(text, "precheck.yaml", fast=True, usable=yamlio.agrees_with_reference)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import AwspanError
-from generator.yamlio import dump_yaml, load_yaml_file
+from generator.yamlio import agrees_with_reference, dump_yaml, load_yaml_file
 
 PRECHECK_FILE = "precheck.yaml"
 VERSION = 1
@@ -139,7 +139,8 @@ def load_precheck(fragment_path: str | Path) -> dict[str, Any] | None:
     path = precheck_path(fragment_path)
     if not path.is_file():
         return None
-    data = load_yaml_file(path, "precheck file")
+    # yaml_rs where its result is certainly PyYAML's (20,000 decisions: 2 s with PyYAML, 0.1 s)
+    data = load_yaml_file(path, "precheck file", fast=True, usable=agrees_with_reference)
     if not isinstance(data, dict) or not isinstance(data.get("decisions", []), list):
         raise AwspanError("expected a mapping with a `decisions` list", where=str(path))
     return {"path": str(path), "decisions": data.get("decisions") or [],

@@ -118,7 +118,7 @@ def build_document(plan: Plan, fragment: FragmentView, device: DeviceConfig, *,
     desired = desired_entries(fragment)
     have: Entries = {k: device.entries(k) for k in KINDS}
     after_objs = Objects(desired, have, inventory=inv, registered=reg.after)
-    before_objs = Objects(have, inventory=inv, registered=reg.before)
+    before_objs = Objects(have, inventory=inv, registered=reg.before, shared=after_objs)
     d = plan.diff
     drift = {(c.kind, c.name): c.drift for c in plan.changes if c.drift}
     verdicts: dict[str, list[dict]] = {}

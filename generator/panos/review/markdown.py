@@ -14,7 +14,9 @@ cmark-gfm to check).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
+from functools import partial
+from itertools import chain
 from typing import Any
 
 from generator.panos.review import fleet_render as F
@@ -38,16 +40,18 @@ def _size(lines: list[str]) -> int:
     return sum(len(line) + 1 + sum(1 for c in line if c > "\uffff") for line in lines)
 
 
-def _fit(pieces: list[list[str]], budget: int, more: Callable[[int], list[str]]) -> tuple[list[str], int]:
+def _fit(pieces: Iterable[list[str]], count: int, budget: int,
+         more: Callable[[int], list[str]]) -> tuple[list[str], int]:
     """Whole pieces while they fit in `budget`, keeping room for the lines that count the rest;
-    (lines, pieces cut)."""
-    reserve = _size(more(len(pieces)))
+    (lines, pieces cut). `pieces` (`count` of them) is consumed only up to the first that does not
+    fit: a 20,000-rule change renders the few dozen changes the body shows, not every one."""
+    reserve = _size(more(count))
     out: list[str] = []
     used = 0
     for i, piece in enumerate(pieces):
         cost = _size(piece)
         if used + cost + reserve > budget:
-            return out + more(len(pieces) - i), len(pieces) - i
+            return out + more(count - i), count - i
         out += piece
         used += cost
     return out, 0
@@ -55,20 +59,22 @@ def _fit(pieces: list[list[str]], budget: int, more: Callable[[int], list[str]])
 
 def _block(lines: list[Line], budget: int = DETAILS_BODY) -> list[str]:
     """Lines as a fenced code block of at most `budget` characters."""
-    shown, _ = _fit([[t] for t in text_lines(lines)], budget,
+    texts = text_lines(lines)
+    shown, _ = _fit([[t] for t in texts], len(texts), budget,
                     lambda n: [f"... {n} more lines: see the full plan"] if n else [])
     return code_block(shown)
 
 
-def _table(head: list[str], rows: list[list[Line]], budget: int, what: str) -> list[str]:
+def _table(head: list[str], rows: Sequence[Callable[[], list[Line]]], budget: int, what: str) -> list[str]:
+    """`rows`: each row's cells, made when the row is shown."""
     if not rows:
         return []
-    cells = [("| " + " | ".join(as_markdown(c, table=True) for c in row) + " |") for row in rows]
+    cells = (["| " + " | ".join(as_markdown(c, table=True) for c in make()) + " |"] for make in rows)
     header = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     def more(n: int) -> list[str]:
         return [f"| {n} more {what}: see the full plan |" + " |" * (len(head) - 1)] if n else []
 
-    body, _ = _fit([[c] for c in cells], budget - _size(header), more)
+    body, _ = _fit(cells, len(rows), budget - _size(header), more)
     return header + body
 
 
@@ -128,30 +134,38 @@ def render_markdown(doc: dict[str, Any], full_plan: str | None = None) -> str:
 
     dests = _heading("Destinations whose flows change", _table(
         ["destination", "opened", "closed", "rules"],
-        [[L.address(d), (str(d["flows_opened"]),), (str(d["flows_closed"]),), _values(d["rules"])]
-         for d in doc["destinations"]],
+        [partial(_destination_row, d) for d in doc["destinations"]],
         CAPS["destinations"], "destinations"))
     sections = [dests]
     for label, key in (("Opened (widest first)", "openings"), ("Closed (widest first)", "closings")):
         sections.append(_heading(label, _table(
             ["rule", "flows", "sources", "destinations", "services", "any source"],
-            [[(Data(e["rule"]),), (str(e["flows"]),), _values(e["sources"]), L.addresses(e["destinations"]),
-              _values(e["services"]), (":warning: yes" if e["any_source"] else "",)] for e in doc[key]],
+            [partial(_flow_row, e) for e in doc[key]],
             CAPS[key], "rules")))
     tail = _membership(doc) + _precheck(doc)
     used = _size(head) + sum(map(_size, sections)) + _size(tail) + FOOTER
-    changes = [_details(L.rule_title(r), L.rule_body(r)) for r in doc["rules"]]
-    changes += [_details(L.object_title(o), L.object_body(o)) for o in doc["objects"]]
-    listed, cut = _fit(changes, MD_LIMIT - used, lambda n: [
+    changes = chain((_details(L.rule_title(r), L.rule_body(r)) for r in doc["rules"]),
+                    (_details(L.object_title(o), L.object_body(o)) for o in doc["objects"]))
+    n_changes = len(doc["rules"]) + len(doc["objects"])
+    listed, cut = _fit(changes, n_changes, MD_LIMIT - used, lambda n: [
         f"**{n} more changes not shown here (this body stays under GitHub's limit)**: see the full plan", ""]
         if n else [])
     body = head + [line for sec in sections for line in sec]
-    if changes:
-        body += [f"#### Changes ({len(changes)})", "", *listed]
+    if n_changes:
+        body += [f"#### Changes ({n_changes})", "", *listed]
     body += tail
     if cut or any("more " in line and "see the full plan" in line for line in body):
         body += ["", f"Some sections above were cut to fit: the full plan is {where}"]
     return "\n".join(body) + "\n"
+
+
+def _destination_row(d: dict[str, Any]) -> list[Line]:
+    return [L.address(d), (str(d["flows_opened"]),), (str(d["flows_closed"]),), _values(d["rules"])]
+
+
+def _flow_row(e: dict[str, Any]) -> list[Line]:
+    return [(Data(e["rule"]),), (str(e["flows"]),), _values(e["sources"]), L.addresses(e["destinations"]),
+            _values(e["services"]), (":warning: yes" if e["any_source"] else "",)]
 
 
 def _values(values: list[str]) -> Line:

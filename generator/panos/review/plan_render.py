@@ -8,10 +8,10 @@ AWS strings are Data (markup.py): shown with visible escapes, one line each, lon
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
+from generator import jsonindent
 from generator.panos.review import fleet_render as F
 from generator.panos.review import lines as L
 from generator.panos.review.markdown import render_markdown
@@ -40,8 +40,15 @@ _JSON_INVISIBLE = re.compile("[\x7f-\x9f\u00ad\u061c\u115f\u1160\u180e\u200b-\u2
 
 
 def render_json(doc: dict[str, Any]) -> str:
-    """The document as JSON: names as UTF-8, but characters that would hide or reorder text escaped."""
-    return _JSON_INVISIBLE.sub(_invisible_in_json, json.dumps(doc, indent=2, ensure_ascii=False)) + "\n"
+    """The document as JSON: names as UTF-8, but characters that would hide or reorder text escaped.
+
+    json.dumps(doc, indent=2, ensure_ascii=False)'s text, made by jsonindent (each shared part
+    encoded once); every character _JSON_INVISIBLE escapes is DEL or beyond ASCII, so a text that is
+    ASCII without DEL (the usual plan: two C scans of it) needs no regex pass."""
+    text = jsonindent.dumps(doc)
+    if not text.isascii() or "\x7f" in text:
+        text = _JSON_INVISIBLE.sub(_invisible_in_json, text)
+    return text + "\n"
 
 
 def render_text(doc: dict[str, Any], *, mode: str = "plan", limit: int | None = None) -> str:
