@@ -31,6 +31,7 @@ SECRET = "awspan/panos-api-key"
 TOKEN_SECRET = "awspan/github-dispatch-token"
 TOKEN = "ghp_exampleTOKENthatMustNeverBeLogged0001"
 FIXTURE_INSTANCE = "i-0a1b2c3d4e5f60718"  # the instance id in start/stop_instances.json
+TRAIL_BUCKET = "acme-org-trail-logs"  # tests/events/trail.py's BUCKET
 
 
 def write_policy(tmp_path, estate, monkeypatch, **kwargs) -> str:
@@ -47,7 +48,8 @@ def push_mode_estate(aws, emulator, tmp_path, monkeypatch):
     key = emulator.api_key("automation")
     boto3.client("secretsmanager", region_name=estate.region).create_secret(Name=SECRET, SecretString=key)
     write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
-                 events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET})
+                 events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET,
+                         "trail_buckets": [TRAIL_BUCKET]})
     return estate, boto3.client("ec2", region_name=estate.region)
 
 
@@ -218,7 +220,8 @@ def dispatch(tmp_path, monkeypatch):
 def _dispatch_policy(tmp_path, monkeypatch, aws, dispatch) -> str:
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name=TOKEN_SECRET, SecretString=json.dumps({"token": TOKEN}))
-    return minimal_policy(tmp_path, monkeypatch, {"mode": "pipeline", "pipeline": {
+    return minimal_policy(tmp_path, monkeypatch, {"mode": "pipeline", "trail_buckets": [TRAIL_BUCKET],
+                                                  "pipeline": {
         "dispatch_url": f"{dispatch.url}/repos/acme/fw-policy/dispatches", "token_secret": TOKEN_SECRET}})
 
 

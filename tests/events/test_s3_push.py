@@ -17,7 +17,7 @@ from tests.events.test_reactions import (  # noqa: F401 - emulator is a fixture
     rules_of,
     write_policy,
 )
-from tests.events.trail import MEMBER, digest_key, put_log, record, s3_event, sns_envelope, sqs_event
+from tests.events.trail import BUCKET, MEMBER, digest_key, put_log, record, s3_event, sns_envelope, sqs_event
 
 pytestmark = pytest.mark.slow  # the whole event loop against a moto server and the emulator
 
@@ -73,7 +73,7 @@ def test_the_reaction_collects_only_the_pairs_the_events_name(aws, emulator, tmp
     boto3.client("secretsmanager", region_name=estate.region).create_secret(
         Name=SECRET, SecretString=emulator.api_key("automation"))
     doc = policy_for(estate, url=emulator.url, events={"mode": "push", "work_dir": str(tmp_path / "work"),
-                                                       "api_key_secret": SECRET})
+                                                       "trail_buckets": [BUCKET], "api_key_secret": SECRET})
     doc["aws"]["regions"] = ["us-east-1", "eu-west-1"]
     (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
     monkeypatch.setenv("AWSPAN_CONFIG", str(tmp_path / "policy.yaml"))
@@ -136,7 +136,7 @@ def test_an_instance_started_in_a_member_account_reaches_the_firewall(aws, emula
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name=SECRET, SecretString=emulator.api_key("automation"))
     doc = policy_for(estate, url=emulator.url, events={"mode": "push", "work_dir": str(tmp_path / "work"),
-                                                       "api_key_secret": SECRET})
+                                                       "trail_buckets": [BUCKET], "api_key_secret": SECRET})
     doc["firewall"]["route_targets"] = sorted([*doc["firewall"]["route_targets"], eni])
     doc["aws"]["accounts"] = [{"id": "123456789012"}, {"id": member_id, "role_arn": role}]
     (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
