@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import AwspanError
+from generator.events.accounts import remember
 from generator.events.classify import Decision
 from generator.events.dispatch import names_and_ids, run_pipeline
 from generator.events.partial_collect import collect_changed, mark_full
@@ -66,14 +67,16 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     state, rulebase, fragment = work / "state.yaml", work / "rulebase.xml", work / "fragment.xml"
     # the secret first: when it cannot be read, nothing runs (and nothing is written)
     credentials = pipeline.Credentials.from_env(policy, api_key=firewall_api_key(policy))
-    pairs = collect_changed(policy, work, decisions)
-    if pairs is not None:
+    with _step("collect"):
+        done = collect_changed(policy, work, decisions)
+    if done is not None:
         log.info("awspan event: collected only %s; the other accounts/regions are from the last run",
-                 ", ".join(pairs))
+                 ", ".join(done.pairs()))
     else:
+        accounts: dict[int | None, Any] = {}
         with _step("collect"):
-            pipeline.collect(policy, state)
-        mark_full(work, policy)
+            pipeline.collect(policy, state, accounts=accounts)
+        remember(work, mark_full(work, policy), accounts)
     with _step("snapshot"):
         pipeline.snapshot(policy, credentials, str(rulebase))
     with _step("generate"):
@@ -82,8 +85,10 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     with _step("push"):
         pushed = pipeline.push(policy, credentials, str(fragment), description=describe_change(decisions))
     sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
-    return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment),
-            "collected": pairs if pairs is not None else "all"}
+    collected: dict[str, Any] = {"collected": "all"}
+    if done is not None:
+        collected = {"collected": done.pairs(), "read_by_id": done.patched, "read_whole": done.whole}
+    return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment), **collected}
 
 
 @contextlib.contextmanager
