@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -122,14 +121,13 @@ def _label(pair: tuple[str | None, str]) -> str:
     return f"{pair[0] or '-'} {pair[1]}"
 
 
-def collect_changed(policy: Any, work: Path, decisions: list[Decision], now: float | None = None,
-                    journal: Iterable[JournalEntry] = ()) -> Collected | None:
+def collect_changed(policy: Any, work: Path, decisions: list[Decision],
+                    now: float | None = None) -> Collected | None:
     """Update work/state.yaml for what the decisions name; None when a full collect is needed.
 
     Each account/region pair the decisions name is patched by id (generator.collect.patch: the
     objects named, read and normalized as collect would), or read whole when the patch cannot be
-    exact (events.targets.Unserved, collect.patch.NotExact), the reason logged. `journal`: the
-    objects the fast path read since the state was written (fastpath.py), applied first.
+    exact (events.targets.Unserved, collect.patch.NotExact), the reason logged.
     """
     from generator.atomicio import write_atomic
     from generator.collect.collector import collect
@@ -145,7 +143,6 @@ def collect_changed(policy: Any, work: Path, decisions: list[Decision], now: flo
     state = _cached_state(work, policy, now)
     if state is None or stamp is None:
         return None
-    apply_journal(state, journal)
     done = Collected()
     whole: dict[str | None, set[str]] = {}
     for pair, wanted in sorted(plan_reads(decisions, bool(policy.aws.accounts)).items(),
@@ -202,27 +199,3 @@ def _patch(policy: Any, work: Path, stamp: float, state: dict[str, Any], pair: t
     done.patched[_label(pair)] = f"{wanted.describe()} read by id ({reader.calls} EC2 calls)"
     log.info("awspan event: %s patched: %s", _label(pair), done.patched[_label(pair)])
     return None
-
-
-@dataclass(frozen=True)
-class JournalEntry:
-    """An instance the fast path read (its entry and its interfaces' entries, normalized), to be
-    written into the state before it is next patched."""
-
-    account: str
-    region: str
-    vpc: str
-    instance: dict[str, Any]
-    interfaces: tuple[dict[str, Any], ...]
-
-
-def apply_journal(state: dict[str, Any], journal: Iterable[JournalEntry]) -> None:
-    """Replace each journalled instance and its interfaces in the state (in journal order)."""
-    for entry in journal:
-        for vpc in state["vpcs"]:
-            if (vpc["id"], vpc.get("account"), vpc.get("region")) != (entry.vpc, entry.account, entry.region):
-                continue
-            vpc["instances"] = [entry.instance if i["id"] == entry.instance["id"] else i
-                                for i in vpc["instances"]]
-            fresh = {n["id"]: n for n in entry.interfaces}
-            vpc["interfaces"] = [fresh.get(n["id"], n) for n in vpc["interfaces"]]

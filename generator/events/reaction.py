@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import AwspanError
+from generator.events import fastpath
 from generator.events.accounts import remember
 from generator.events.classify import Decision
 from generator.events.dispatch import names_and_ids, run_pipeline
@@ -72,6 +73,15 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     if done is not None:
         log.info("awspan event: collected only %s; the other accounts/regions are from the last run",
                  ", ".join(done.pairs()))
+        why = "a pair was read whole" if done.whole else fastpath.eligible(policy, work, decisions)
+        if why is None:
+            with _step("push"):
+                served = fastpath.serve(policy, credentials, work)
+            if served is not None:
+                return {**served, "work_dir": str(work), "collected": done.pairs(),
+                        "read_by_id": done.patched}
+        else:
+            log.info("awspan event: a full push: %s", why)
     else:
         accounts: dict[int | None, Any] = {}
         with _step("collect"):
@@ -82,8 +92,10 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     with _step("generate"):
         pipeline.generate(policy, str(state), str(fragment),
                           rulebase=str(rulebase) if rulebase.is_file() else None)
+    fastpath.forget_push(work)
     with _step("push"):
         pushed = pipeline.push(policy, credentials, str(fragment), description=describe_change(decisions))
+    fastpath.remember_push(policy, work, fragment)
     sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
     collected: dict[str, Any] = {"collected": "all"}
     if done is not None:
