@@ -1,6 +1,6 @@
 """Event -> enforced against the region's size (issue 25): what one CloudTrail event costs.
 
-For each region size (200 and 5,000 instances; `--instances N` adds N, e.g. 50000), a moto server
+For each region size (200 and 5,000 instances; `--instances N`: N alone, e.g. 50000), a moto server
 behind a counting proxy (bench/awsproxy.py: every AWS call and the bytes AWS answered, on the
 wire) holds the devtools example estate plus N instances in a firewall-routed subnet, the PAN-OS
 emulator plays the firewall, and events go through `generator.events.handler` with
@@ -45,7 +45,7 @@ def _instances(instance: str) -> dict[str, Any]:
 
 
 def main(instances: int | None = None) -> None:
-    sizes = (*SIZES, instances) if instances and instances not in SIZES else SIZES
+    sizes = (instances,) if instances else SIZES
     saved = dict(os.environ)
     try:
         print("   instances | reaction                      | AWS calls | AWS answered | firewall requests "
