@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import codecs
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
 _WHITESPACE = " \t\n\r"
 _DECODER = json.JSONDecoder()
+_NUMBER_GOES_ON = re.compile(r"(?:\.|[eE][-+]?)")
+"""What a number cut at a chunk's end may leave unread (`0.`, `1e`, `1e-`): read the next chunk."""
 
 
 class StreamError(Exception):
@@ -102,6 +105,8 @@ class RecordStream:
                     continue
                 raise StreamError(f"{self._where}: not valid JSON: {exc.msg} (character "
                                   f"{exc.pos - self._pos} of a value)") from None
+            if _NUMBER_GOES_ON.fullmatch(self._buf, end) and self._fill():
+                continue  # "0" then ".5" in the next chunk: raw_decode stopped before the '.'
             if end < len(self._buf) or not self._fill():  # a number may go on in the next chunk
                 if end - self._pos > self._max:
                     raise StreamError(f"{self._where}: a value of more than {self._max:,} characters "

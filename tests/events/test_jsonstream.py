@@ -78,3 +78,12 @@ def test_a_value_larger_than_the_cap_is_refused_not_buffered():
     with pytest.raises(StreamError, match="more than 1,000 characters"):
         stream(big, list(range(0, len(big), 100)), max_value=1000)
     assert stream(big, [50], max_value=10_000)[0]["a"] == "x" * 5000
+
+
+@pytest.mark.parametrize("number", ["0.0", "-12.5e+3", "7E-2", "1e9"])
+def test_a_number_cut_anywhere_by_the_chunks_is_read_whole(number):
+    """A chunk ending in `0.` or `1e-` is a number that goes on in the next chunk, not a '.' where
+    a ',' was expected (found by the property test above)."""
+    data = f'{{"Records": [{number}, {number}]}}'.encode()
+    for cut in range(1, len(data)):
+        assert stream(data, [cut]) == [json.loads(number)] * 2, cut
