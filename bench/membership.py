@@ -10,7 +10,9 @@ return (after the commit job in static mode; after the registration read-back in
 - dynamic: AWSPAN_BENCH_EVENTS events (default 100), all measured;
 - static: the same events, but each waits for a commit, so only AWSPAN_BENCH_STATIC_EVENTS
   (default 2) are measured and the total for all events is extrapolated from them;
-- then 10,000 instances' registrations reconciled from scratch: requests and time.
+- then 10,000 instances' registrations reconciled from scratch: requests and time;
+- Panorama: the same dynamic events on a device group of 2 and of 10 firewalls (each one's
+  registrations through Panorama with target=SERIAL; docs/membership.md "Panorama").
 
 collect is left out on purpose: it is the same in both modes (see bench/collect.py).
 """
@@ -28,8 +30,10 @@ import time
 from pathlib import Path
 
 import yaml
+from lxml import etree
 
-from emulator import EmulatorServer
+from emulator import EmulatorServer, default_config
+from emulator.device import DeviceProfile
 from generator.cli.main import main as awspan
 from generator.location import Location
 from generator.panos.push.registrations import Desired, reconcile
@@ -43,10 +47,13 @@ def _env_int(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
-def _events(emu: EmulatorServer, work: Path, membership: str, count: int) -> tuple[list[float], int, int]:
+def _events(emu: EmulatorServer, work: Path, membership: str, count: int,
+            panorama: bool = False) -> tuple[list[float], int, int]:
     """(seconds to enforcement per event, commits, requests) for `count` toggles."""
     policy = yaml.safe_load((ROOT / "examples" / "policy.yaml").read_text())
     policy["firewall"]["url"] = emu.url
+    if panorama:
+        policy["firewall"].update(location={"device_group": "dg1", "rulebase": "pre"}, push_to_devices=True)
     policy["firewall"]["commit_timeout"] = 600
     policy["rules"]["membership"] = membership
     (work / "policy.yaml").write_text(yaml.safe_dump(policy))
@@ -95,6 +102,21 @@ def _events(emu: EmulatorServer, work: Path, membership: str, count: int) -> tup
     return times, sum(1 for r in log if r["type"] == "commit"), len(log)
 
 
+def _panorama(firewalls: int, events: int, commit: float) -> tuple[list[float], int, int]:
+    """Dynamic events on Panorama's dg1 holding `firewalls` firewalls."""
+    serials = tuple(f"0070510000{i:05d}" for i in range(1, firewalls + 1))
+    config = etree.fromstring(default_config(panorama=True))
+    devices = config.find("devices/entry/device-group/entry[@name='dg1']/devices")
+    for entry in list(devices):
+        devices.remove(entry)
+    for serial in serials:
+        etree.SubElement(devices, "entry", name=serial)
+    with tempfile.TemporaryDirectory() as tmp, EmulatorServer(
+            config_xml=etree.tostring(config), panorama=True, commit_seconds=commit, job_steps=0,
+            device=DeviceProfile(managed_devices=serials)) as emu:
+        return _events(emu, Path(tmp), "dynamic", events, panorama=True)
+
+
 def _reconcile_from_scratch(n: int) -> tuple[int, float]:
     with EmulatorServer() as emu:
         client = PanosClient(emu.url, api_key=emu.api_key("automation"))
@@ -122,6 +144,7 @@ def main() -> None:
             sta, sta_commits, sta_requests = _events(emu, Path(tmp), "static", static_events)
         n = _env_int("AWSPAN_BENCH_REGISTRATIONS", 10_000)
         requests, elapsed = _reconcile_from_scratch(n)
+        fleets = {size: _panorama(size, min(events, 20), commit) for size in (2, 10)}
     finally:
         logging.disable(logging.NOTSET)
     print(f"   {events} instance start/stop events, push mode, commit takes {commit:g} s")
@@ -137,6 +160,10 @@ def main() -> None:
         f"{events} events: {events} commits, about {per * events / 60:.0f} min"
     )
     print(f"   {n:,} registrations reconciled from scratch: {requests} requests, {elapsed:.1f} s")
+    for size, (times, commits, requests) in fleets.items():
+        print(f"   Panorama, {size} firewalls, {len(times)} dynamic events: {commits} commits (Panorama and "
+              f"firewalls), per event median {statistics.median(times):.2f} s, "
+              f"{requests / len(times):.1f} requests per event")
 
 
 if __name__ == "__main__":

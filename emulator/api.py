@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from emulator import op_cmds
+from emulator import op_cmds, target
 from emulator.config_ops import Applied, ConfigOp, parse_element
 from emulator.faults import FaultPlan
 from emulator.responses import (
@@ -116,6 +116,8 @@ class Api:
             self._record({"type": req_type, "action": params.get("action"), "admin": None})
             return Reply(403, serialize(auth_error()))
         try:
+            if params.get("target"):
+                return Reply(200, serialize(self._targeted(admin, params)))
             if req_type == "config":
                 return Reply(200, serialize(self._config(admin, params)))
             if req_type == "op":
@@ -132,6 +134,25 @@ class Api:
             return Reply(200, serialize(err.root))
         except ApiError as err:
             return Reply(err.http_status, serialize(error_element(err)))
+
+    # -- target=SERIAL: a request Panorama redirects to one of its firewalls (target.py) -----
+    def _targeted(self, admin: str, params: dict[str, str]) -> etree._Element:
+        req_type, serial = params.get("type", ""), params.get("target", "")
+        entry: dict[str, str | int | None] = {"type": req_type, "action": params.get("action"),
+                                              "cmd": params.get("cmd"), "admin": admin, "target": serial,
+                                              "vsys": params.get("vsys")}
+        self._record(entry)
+        fw = target.target_firewall(self.store, serial)
+        if req_type == "user-id":
+            self._fault("user-id")
+            return target.user_id(fw, params.get("cmd"))
+        if req_type == "op":
+            cmd = op_cmds.parse_cmd(params.get("cmd"))
+            entry["action"] = op_cmds.describe(cmd)
+            self._fault(op_cmds.classify(cmd))
+            return target.op(fw, op_cmds.describe(cmd), cmd, self.store.device.ipv6_text == "exploded")
+        raise ApiError(CODE_INVALID_COMMAND, f"type={req_type or '(missing)'} with a target firewall "
+                       "is not implemented by the emulator")
 
     # -- keygen -------------------------------------------------------------------------
     def _keygen(self, params: dict[str, str]) -> Reply:

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
+
+if TYPE_CHECKING:
+    from emulator.fleet import DeviceOutcome
 
 
 @dataclass
@@ -45,7 +48,7 @@ class Job:
     type: str = "Commit"
     warnings: list[str] = field(default_factory=list)
     finished: str = ""
-    devices: list[tuple[str, str, bool]] = field(default_factory=list)  # commit-all: (serial, name, ok)
+    devices: list[DeviceOutcome] = field(default_factory=list)  # commit-all: one per firewall (fleet.py)
     merge_with_candidate: bool = False  # commit-all: the firewalls' own uncommitted changes go along
     ready_at: float = 0.0  # time.monotonic() before which the job stays ACT (--commit-seconds)
 
@@ -99,16 +102,17 @@ class Job:
         and warnings)."""
         done = self.status == "FIN"
         devices = etree.Element("devices")
-        for serial, name, ok in self.devices:
+        for device in self.devices:
             entry = etree.SubElement(devices, "entry")
-            result = ("OK" if ok else "FAIL") if done else "PEND"
-            for tag, text in (("serial-no", serial), ("devicename", name), ("vsys", "vsys1"),
+            result = ("OK" if device.ok else "FAIL") if done else "PEND"
+            for tag, text in (("serial-no", device.serial), ("devicename", device.name), ("vsys", "vsys1"),
                               ("status", self.status), ("result", result), ("tstart", self.enqueued),
                               ("tfin", self.finished if done else ""), ("progress", "100" if done else "0")):
                 etree.SubElement(entry, tag).text = text
             msg = etree.SubElement(etree.SubElement(entry, "details"), "msg")
             errors = etree.SubElement(msg, "errors")
             etree.SubElement(msg, "warnings")
-            if done and not ok:
-                etree.SubElement(errors, "line").text = "Validation Error: injected device failure"
+            if done and not device.ok:
+                for line in device.errors:
+                    etree.SubElement(errors, "line").text = line
         return devices

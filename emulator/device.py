@@ -21,8 +21,9 @@ Each option stands for a behaviour real devices differ in (docs/panos-fidelity.m
   the wire (the stricter reading); a larger request is answered HTTP 413 (emulator/server.py).
 - `ipv6_text`: how `show object registered-ip` spells IPv6 addresses, `compressed` or
   `exploded` (not documented; clients must compare addresses, not their text).
-- `managed_devices`: on Panorama, the serials of the firewalls in the device group, for
-  commit-all jobs with one result per device; `failing_devices` end FAIL.
+- `managed_devices`: on Panorama, the serials of the firewalls it manages (emulator/fleet.py;
+  the shipped Panorama config assigns both to device group dg1); `failing_devices` fail their
+  commit of a push; `disconnected_devices` are not connected to Panorama.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class DeviceProfile:
     ha_peer: str = ""
     managed_devices: tuple[str, ...] = ("007051000000001", "007051000000002")
     failing_devices: tuple[str, ...] = ()
+    disconnected_devices: tuple[str, ...] = ()
     max_request_bytes: int = 5_000_000
     ipv6_text: str = "compressed"
     multi_config_enabled: bool = field(default=False)

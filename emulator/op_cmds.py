@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from emulator.fleet import devices_answer
 from emulator.ha import ha_state_answer
 from emulator.model import parent_groups
 from emulator.policy_match import Flow, Matcher, result_entry
@@ -254,6 +255,18 @@ def _dg_hierarchy(ctx: OpContext, cmd: etree._Element) -> etree._Element:
     return result_success([out])
 
 
+def _show_devices(connected_only: bool) -> Callable[[OpContext, etree._Element], etree._Element]:
+    """`show devices all|connected` (Panorama): its managed firewalls (emulator/fleet.py)."""
+    def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
+        if not ctx.store.panorama:
+            raise ApiError(CODE_INVALID_COMMAND, "Invalid command: show devices is a Panorama command")
+        with ctx.store.mutex:
+            ctx.store.settle()
+            return devices_answer(ctx.store.fleet, connected_only, ctx.store.running)
+
+    return handler
+
+
 def _show_config(which: str) -> Callable[[OpContext, etree._Element], etree._Element]:
     def handler(ctx: OpContext, cmd: etree._Element) -> etree._Element:
         with ctx.store.mutex:
@@ -282,6 +295,8 @@ HANDLERS: dict[str, Callable[[OpContext, etree._Element], etree._Element]] = {
     "show object registered-ip": lambda ctx, cmd: show_registered(
         ctx.store.registry, cmd, exploded=ctx.store.device.ipv6_text == "exploded"),
     "show dg-hierarchy": _dg_hierarchy,
+    "show devices all": _show_devices(False),
+    "show devices connected": _show_devices(True),
     "show config running": _show_config("running"),
     "show config candidate": _show_config("candidate"),
 }

@@ -34,6 +34,7 @@ from lxml import etree
 
 from emulator.api import Api, Reply, Users, write_one
 from emulator.device import DeviceProfile
+from emulator.fleet import Fleet
 from emulator.responses import CODE_INTERNAL, ApiError, error_element, serialize
 from emulator.store import Store
 
@@ -249,6 +250,7 @@ class EmulatorServer:
         port: int = 0,
         decorate: bool = True,
         device: DeviceProfile | None = None,
+        fleet: Fleet | None = None,
     ) -> None:
         self.store = Store(
             config_xml if config_xml is not None else default_config(panorama),
@@ -257,6 +259,7 @@ class EmulatorServer:
             decorate=decorate,
             device=device,
             commit_seconds=commit_seconds,
+            fleet=fleet,
         )
         self._users = Users(users if users is not None else DEFAULT_USERS)
         self.api = Api(self.store, self._users)
@@ -314,6 +317,11 @@ class EmulatorServer:
         return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     # -- for tests ----------------------------------------------------------------------
+    @property
+    def fleet(self) -> Fleet:
+        """Panorama's managed firewalls (emulator/fleet.py); share one between the peers of an HA pair."""
+        return self.store.fleet
+
     def api_key(self, user: str) -> str:
         """The key keygen gives `user`."""
         return self._users.key_for(user)

@@ -30,6 +30,7 @@ from emulator.config_ops import (
 )
 from emulator.decorate import decorate
 from emulator.device import DeviceProfile
+from emulator.fleet import Fleet
 from emulator.index import ChildIndex
 from emulator.responses import (
     CODE_DENIED,
@@ -87,7 +88,7 @@ class Store:
 
     def __init__(self, config_xml: bytes | str, panorama: bool = False, job_steps: int = 2,
                  decorate: bool = True, device: DeviceProfile | None = None,
-                 commit_seconds: float = 0.0) -> None:
+                 commit_seconds: float = 0.0, fleet: Fleet | None = None) -> None:
         self.mutex = threading.RLock()
         self.device = device or DeviceProfile()
         self.panorama = panorama
@@ -95,6 +96,7 @@ class Store:
         self.job_steps = max(0, int(job_steps))
         self.commit_seconds = max(0.0, float(commit_seconds))  # a real commit takes tens of seconds
         self.registry = Registry()  # User-ID: registered IP -> tags (runtime state, not config)
+        self.fleet = fleet if fleet is not None else Fleet.from_profile(self.device)  # Panorama's firewalls
         self.running = parse_config(config_xml)
         self.candidate = copy.deepcopy(self.running)
         self.journal: list[ConfigOp] = []
@@ -343,18 +345,18 @@ class Store:
                     del self.commit_locks[scope]
 
     def commit_all(self, admin: str, device_group: str, description: str, merge: bool = True) -> Job:
-        """Panorama's push of a device group to its firewalls: a job with one result per device
-        (DeviceProfile.managed_devices; failing_devices end FAIL). Configs do not change here.
+        """Panorama's push of a device group to its firewalls: a job with one result per firewall of
+        the group (emulator/fleet.py), each that takes it enforcing the group's pushed policy.
         `merge`: merge-with-candidate-cfg, each firewall's own uncommitted changes committed along
-        (kept on the job: the firewalls' configs are not modelled)."""
+        (kept on the job: the firewalls' local configs are not modelled)."""
         with self.mutex:
+            self.settle()  # what Panorama pushes is its running config, commits that landed included
             groups = self.running.xpath("devices/entry/device-group/entry/@name")
             if device_group not in groups:
                 raise ApiError(CODE_NOT_PRESENT, f"device-group {device_group} does not exist")
-            devices = [(s, f"fw-{s[-4:]}", s not in self.device.failing_devices)
-                       for s in self.device.managed_devices]
+            devices = self.fleet.push(self.running, device_group)
             job = Job(id=self._next_job, user=admin, description=description,
-                      ok=all(ok for _, _, ok in devices), details=[], polls_left=self.job_steps,
+                      ok=all(d.ok for d in devices), details=[], polls_left=self.job_steps,
                       enqueued=now_text(), type="CommitAll", devices=devices, merge_with_candidate=merge)
             job.details = ["Commit all succeeded" if job.ok else "Commit all failed on some devices"]
             if self.job_steps == 0:

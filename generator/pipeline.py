@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from generator.panos.plan.membership import Registry
     from generator.panos.push.apply import Pushed
     from generator.panos.xmlapi.client import PanosClient
+    from generator.panos.xmlapi.fleet import Fleet
     from generator.policy import Policy
     from generator.registrations_file import Desired
     from generator.safety import UnsafePlan
@@ -214,10 +215,13 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     from generator.panos.plan.binding import Inputs, bind
     from generator.panos.plan.changes import build_plan
     from generator.panos.plan.document import build_document
+    from generator.panos.plan.fleet import fleet_membership
     from generator.panos.plan.inventory import load_inventory
-    from generator.panos.plan.membership import registration_guards
+    from generator.panos.plan.membership import Registry, registration_guards
     from generator.panos.plan.saved import saved_block
+    from generator.panos.push.fleet_registrations import FleetRegistrations
     from generator.panos.push.others_commit import plan_after_others_commits
+    from generator.panos.review.fleet_render import fleet_document, fleet_warnings
     from generator.panos.review.plan_render import render_json
     from generator.panos.xmlapi.read_config import read_inherited, read_location
     from generator.panos.xmlapi.sysinfo import check_version, read_system_info
@@ -242,19 +246,39 @@ def plan(policy: Policy, credentials: Credentials, fragment_path: str, *, out: s
     # another admin's commit still running: wait for it (firewall.commit_timeout), as push does
     device, the_plan = plan_after_others_commits(client, read_and_plan, lambda made: made[1], admin,
                                                  policy.firewall.commit_timeout)
-    registry = _registry(client, policy, device, desired)
-    doc = build_document(the_plan, fragment, device, precheck=precheck,
-                         inventory=load_inventory(fragment_path), registry=registry)
+    fleet = _fleet(policy, client, desired is not None)
+    regs = None
+    if fleet is not None and desired is not None:  # Panorama: each firewall's own registrations
+        regs = FleetRegistrations(client, fleet, desired)
+        registry: Registry | None = Registry(regs.read(), desired)
+    else:
+        registry = _registry(client, policy, device, desired)
+    inventory = load_inventory(fragment_path)
+    doc = build_document(the_plan, fragment, device, precheck=precheck, inventory=inventory,
+                         registry=registry)
     doc["device"] = info.describe()
     doc["warnings"] = [*device_warnings, *doc["warnings"]]
     membership_refusal = None
     current: dict[str, frozenset[str]] = registry.before if registry is not None else {}
-    if desired is not None:  # the guard on mass unregistration
+    if fleet is not None:  # Panorama: the firewalls push reaches, and which are connected
+        committing = bool(the_plan.has_changes or the_plan.pending)
+        doc["devices"] = fleet_document(fleet, committing if policy.firewall.push_to_devices else None)
+        if any(d["commit_all"] == "push" for d in doc["devices"]):  # an Out of Sync firewall gets a push
+            doc["summary"]["has_changes"] = True
+        doc["warnings"] += fleet_warnings(fleet, policy.firewall.push_to_devices)
+    if regs is not None and desired is not None:
+        m = doc["membership"] = fleet_membership(doc["membership"], regs.registries(), desired, inventory)
+        doc["summary"]["registrations"] = {"register": len(m["register"]), "unregister": len(m["unregister"])}
+        doc["summary"]["has_changes"] |= bool(m["register"] or m["unregister"])
+        doc["warnings"] += [e for e in regs.problems() if "not connected" not in e]
+        membership_refusal = next(iter(regs.guards(policy.safety)), None)
+    elif desired is not None:  # the guard on mass unregistration
         membership_refusal = next(iter(registration_guards(policy.safety, desired, current)), None)
     if out:
         inputs = Inputs.of(policy, fragment_bytes, desired.digest if desired is not None else None)
         binding = bind(inputs, the_plan, device, serial=info.serial, panorama=location.is_panorama,
-                       membership=None if desired is None else (desired.tags, current))
+                       membership=None if desired is None else
+                       regs.binding() if regs is not None else (desired.tags, current))
         write_atomic(out, render_json(dict(doc, saved=saved_block(binding))))
     return Planned(doc, the_plan, refusal(the_plan) or membership_refusal)
 
@@ -269,7 +293,19 @@ def _registry(client: PanosClient, policy: Policy, device: DeviceConfig, desired
 
     if desired is None and not dynamic_on(device, policy.rules.tag):
         return None
+    if policy.firewall.location.is_panorama and desired is None:
+        return None  # a switch back on Panorama: the firewalls' registrations stay, unread (membership.md)
     return Registry(read_registered(client, policy.firewall.location, tag_prefix(policy.rules.tag)), desired)
+
+
+def _fleet(policy: Policy, client: PanosClient, dynamic: bool) -> Fleet | None:
+    """On Panorama, when the firewalls matter (membership dynamic, push_to_devices): who they are."""
+    from generator.panos.xmlapi.fleet import read_fleet
+
+    location = policy.firewall.location
+    if not location.is_panorama or not (dynamic or policy.firewall.push_to_devices):
+        return None
+    return read_fleet(client, location)
 
 
 def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force: bool = False,
@@ -310,6 +346,7 @@ def push(policy: Policy, credentials: Credentials, fragment_path: str, *, force:
         push_to_devices=policy.firewall.push_to_devices,
         saved_plan=saved,
         membership=desired,
+        fleet=_fleet(policy, client, desired is not None),  # Panorama: registrations go to each firewall
     )
     result = apply(client, fragment, settings)
     current = result.registrations_before

@@ -19,7 +19,7 @@ from generator import pipeline
 from generator.panos.review.markdown import render_markdown
 from generator.panos.review.markup import code_span
 from generator.panos.review.plan_render import RENDERERS
-from generator.panos.review.push_report import PUSH_LISTING, push_report
+from generator.panos.review.push_report import PUSH_LISTING, push_failure, push_report
 from generator.pipeline import Credentials
 from generator.policy import load_policy
 from generator.text import visible
@@ -66,4 +66,9 @@ def run_push(args: argparse.Namespace) -> int:
                            description=args.description, plan_file=getattr(args, "plan", None),
                            state_path=getattr(args, "state", None))
     sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
+    sys.stdout.flush()
+    failure = push_failure(pushed)  # Panorama: firewalls left behind, named after the others are done
+    if failure is not None:
+        print(f"awspan push: {failure}", file=sys.stderr)
+        return 1
     return 0

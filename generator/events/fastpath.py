@@ -38,6 +38,8 @@ def eligible(policy: Any, work: Path, decisions: list[Decision]) -> str | None:
     """Why the fast path cannot serve this batch (None: it may, once the state was patched by id)."""
     if policy.rules.membership != "dynamic":
         return "membership is static"
+    if policy.firewall.location.is_panorama:
+        return "on Panorama the registrations go to each managed firewall (push's fleet step)"
     names = sorted({d.event_name or "?" for d in decisions} - SERVED_EVENTS)
     if names:
         return f"{', '.join(names)} may change the configuration"

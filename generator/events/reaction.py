@@ -61,7 +61,7 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     collect writes nothing on a partial read, and push never runs on a stale fragment.
     """
     from generator import pipeline
-    from generator.panos.review.push_report import PUSH_LISTING, push_report
+    from generator.panos.review.push_report import PUSH_LISTING, push_failure, push_report
 
     work = Path(policy.events.work_dir)
     work.mkdir(parents=True, exist_ok=True)
@@ -95,8 +95,11 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     fastpath.forget_push(work)
     with _step("push"):
         pushed = pipeline.push(policy, credentials, str(fragment), description=describe_change(decisions))
-    fastpath.remember_push(policy, work, fragment)
     sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
+    failure = push_failure(pushed)  # Panorama: firewalls left behind, after the others are done
+    if failure is not None:
+        raise AwspanError(f"push reaction: `awspan push` left firewalls behind: {failure}")
+    fastpath.remember_push(policy, work, fragment)  # only a push that went through is a baseline
     collected: dict[str, Any] = {"collected": "all"}
     if done is not None:
         collected = {"collected": done.pairs(), "read_by_id": done.patched, "read_whole": done.whole}

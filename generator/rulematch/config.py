@@ -1,8 +1,11 @@
 """Read a PAN-OS `<config>` document (out/rulebase.xml or a fragment) into lookup tables.
 
 Both the firewall's snapshot and awspan's own fragment use the device's config tree, so one
-reader serves both: objects of the location (vsys or device group) first, then /config/shared,
-then the predefined services, which is the order PAN-OS resolves a name in.
+reader serves both: objects of the location (vsys or device group) first, then, on Panorama, its
+ancestor device groups nearest first, then /config/shared, then the predefined services, which
+is the order a name resolves in on the location's firewalls (a descendant's object overrides an
+ancestor's or shared one of the same name: Panorama Administrator's Guide, "Manage Precedence
+of Inherited Objects", the default precedence).
 """
 
 from __future__ import annotations
@@ -96,6 +99,23 @@ def container(root: etree._Element, location: Location) -> etree._Element | None
     return node
 
 
+def ancestor_groups(root: etree._Element, location: Location) -> list[tuple[str, etree._Element | None]]:
+    """On Panorama, the location's ancestor device groups (name, entry), nearest first, from the
+    hierarchy the document carries where Panorama keeps it
+    (`readonly/devices/entry/device-group/entry[@name]/parent-dg`); empty for a vsys."""
+    if not location.is_panorama:
+        return []
+    parents = {e.get("name"): (e.findtext("parent-dg") or "").strip()
+               for e in root.iterfind("readonly/devices/entry/device-group/entry")}
+    groups = {e.get("name"): e for e in root.iterfind("devices/entry/device-group/entry")}
+    out: list[tuple[str, etree._Element | None]] = []
+    name = parents.get(location.device_group)
+    while name and name != location.device_group and all(n != name for n, _ in out):
+        out.append((name, groups.get(name)))
+        name = parents.get(name)
+    return out
+
+
 def _child_path(node: etree._Element | None, path: list[str]) -> etree._Element | None:
     for tag in path:
         if node is None:
@@ -148,10 +168,13 @@ class Tables:
 
 
 def tables_for(roots: list[etree._Element], location: Location) -> Tables:
-    """Lookup tables of `location` in each document of `roots` (earlier documents win)."""
+    """Lookup tables of `location` in each document of `roots` (earlier documents win): the
+    location, its ancestor device groups nearest first, shared."""
     tables = Tables()
     for root in roots:
         tables.add_scope(container(root, location))
+        for _name, scope in ancestor_groups(root, location):
+            tables.add_scope(scope)
         tables.add_scope(root.find("shared"))
     return tables
 
@@ -169,6 +192,11 @@ class RuleBase:
 
         Items are (entry, rulebase-name); an entry of None stands for the firewall's own local
         rules, which a Panorama snapshot cannot contain (they sit between pre- and post-rules).
+        On Panorama: shared pre-rules, the ancestors' pre-rules from the top of the hierarchy down,
+        the device group's own ("it evaluates pre-rules in the order of highest to lowest level":
+        Panorama Administrator's Guide, "Device Group Policies"), then with a post-rulebase
+        location the local rules and the group's post-rules (its ancestors' and shared post-rules
+        come after it).
         """
         node = container(self.root, location)
         if not location.is_panorama:
@@ -176,6 +204,8 @@ class RuleBase:
         shared = self.root.find("shared")
         out: list[tuple[etree._Element | None, str]] = [
             (e, "shared pre-rulebase") for e in rule_entries(shared, "pre-rulebase")]
+        for name, scope in reversed(ancestor_groups(self.root, location)):
+            out += [(e, f"pre-rulebase of device group {name}") for e in rule_entries(scope, "pre-rulebase")]
         out += [(e, "pre-rulebase") for e in rule_entries(node, "pre-rulebase")]
         if location.rulebase == "post":
             out.append((None, "local device rules"))

@@ -10,6 +10,7 @@ from emulator import EmulatorServer
 from emulator.device import DeviceProfile
 from generator.cli.main import main
 from generator.location import Location
+from tests.panorama_hierarchy import panorama_config
 from tests.panos.helpers import address, fragment, rule, write_policy
 
 LOC = Location(vsys=None, device_group="dg1", rulebase="pre")
@@ -69,9 +70,17 @@ def test_a_failing_device_fails_the_push_naming_it(tmp_path, monkeypatch, capsys
 
 
 def test_no_device_in_the_group_is_an_error(tmp_path, monkeypatch, capsys):
+    with EmulatorServer(panorama=True, config_xml=panorama_config(devices=())) as server:
+        code, _, err = _push(server, tmp_path, monkeypatch, capsys)
+        assert code == 1 and "device group 'dg1' (and its descendants) has no firewall assigned" in err
+        assert not _commit_all_requests(server)  # a push to nothing is not sent
+
+
+def test_serials_panorama_does_not_manage_are_named_not_pushed(tmp_path, monkeypatch, capsys):
     with EmulatorServer(panorama=True, device=DeviceProfile(managed_devices=())) as server:
         code, _, err = _push(server, tmp_path, monkeypatch, capsys)
-        assert code == 1 and "reported no device" in err
+        assert code == 1
+        assert "007051000000001: not in the job, not pushed (not connected to Panorama)" in err
 
 
 def test_without_push_to_devices_there_is_no_commit_all(tmp_path, monkeypatch, capsys):

@@ -25,6 +25,7 @@ from generator.location import Location
 from generator.panos.push.commitall import CommitAll, failure_text, parse_devices
 from generator.panos.push.registrations import read_registered
 from generator.panos.xmlapi.client import PanosClient, PanosError, parse_xml
+from generator.panos.xmlapi.fleet import Status, ancestors, descendants, managed_devices, read_hierarchy
 from generator.panos.xmlapi.ha import ha_state
 from generator.panos.xmlapi.lockinfo import SHOW_CONFIG_LOCKS, read_holders
 from generator.panos.xmlapi.locks import lock_owner
@@ -141,6 +142,19 @@ def _commit_all(client: PanosClient) -> None:
     assert problem and "007051000000002 (fw-0002): FAIL" in problem and "fw-0001" not in problem
 
 
+def _dg_hierarchy(client: PanosClient) -> None:
+    parents = read_hierarchy(client)
+    assert parents["jack"] == "friends" and parents["friends"] == "people" and parents["people"] is None
+    assert ancestors(parents, "jill") == ["friends", "people"]
+    assert descendants(parents, "people") == ["friends", "jack", "jill"]
+
+
+def _devices_all(client: PanosClient) -> None:
+    status = managed_devices(client)
+    assert status["007054000543213"] == Status("lab-fw3", True, {"vsys1": None})  # an empty status: unknown
+    assert status["007054000543211"] == Status("lab-fw1", False, {"vsys1": False})
+
+
 def _get_missing(client: PanosClient) -> None:
     assert len(client.get(VSYS + "/address/entry[@name='none']")) == 0
 
@@ -173,6 +187,8 @@ READERS: dict[str, Callable[[PanosClient], None]] = {
     "error-17-unexpected.xml": _refused("17", "show -> redistribution is unexpected"),
     "get-not-present.xml": _get_missing,
     "show-no-such-node.xml": _show_missing,
+    "dg-hierarchy.xml": _dg_hierarchy,
+    "devices-all.xml": _devices_all,
 }
 
 
@@ -264,10 +280,26 @@ def _registrations(emu: EmulatorServer) -> etree._Element:
 
 
 def _commit_all_job(emu: EmulatorServer) -> etree._Element:
-    emu.store.device.failing_devices = ("007051000000002",)
+    emu.fleet["007051000000002"].failing = True
     cmd = ("<commit-all><shared-policy><device-group><entry name='dg1'/></device-group></shared-policy>"
            "</commit-all>")
     return _finished_job(emu, _post(emu, type="commit", action="all", cmd=cmd).findtext("result/job"))
+
+
+def _dg_levels(emu: EmulatorServer) -> etree._Element:
+    """Three levels under shared, and one group beside them (dg1)."""
+    base = "/config/devices/entry[@name='localhost.localdomain']"
+    emu.edit_as("admin", "set", base + "/device-group",
+                "<entry name='people'/><entry name='friends'/><entry name='jack'/>")
+    emu.edit_as("admin", "set", "/config/readonly/devices/entry[@name='localhost.localdomain']/device-group",
+                "<entry name='friends'><parent-dg>people</parent-dg></entry>"
+                "<entry name='jack'><parent-dg>friends</parent-dg></entry>")
+    return _op(emu, "<show><dg-hierarchy></dg-hierarchy></show>")
+
+
+def _devices(emu: EmulatorServer) -> etree._Element:
+    emu.fleet.set_connected("007051000000002", False)
+    return _op(emu, "<show><devices><all></all></devices></show>")
 
 
 def _config(action: str, element: str | None = None) -> Callable[[EmulatorServer], etree._Element]:
@@ -300,6 +332,8 @@ SCENARIOS: dict[str, Callable[[EmulatorServer], etree._Element]] = {
     "error-17-unexpected.xml": lambda emu: _op(emu, "<show><redistribution><agent/></redistribution></show>"),
     "get-not-present.xml": _config("get"),
     "show-no-such-node.xml": _config("show"),
+    "dg-hierarchy.xml": _dg_levels,
+    "devices-all.xml": _devices,
 }
 """The emulator in the situation each corpus file shows, asked the file's request."""
 
@@ -309,7 +343,7 @@ NOT_EMULATED = {
 }
 
 WIDER = {"system-info-firewall.xml", "system-info-panorama.xml", "ha-state-firewall.xml",
-         "ha-state-panorama.xml"}
+         "ha-state-panorama.xml", "devices-all.xml"}
 """A device says much more here than awspan reads: the emulator's paths must be among the device's."""
 
 CLIENT_READS = {
@@ -318,11 +352,13 @@ CLIENT_READS = {
     "system-info-panorama.xml": {"response/result/system/sw-version", "response/result/system/model"},
     "ha-state-firewall.xml": {"response/result/enabled", "response/result/group/local-info/state"},
     "ha-state-panorama.xml": {"response/result/enabled", "response/result/local-info/state"},
+    "devices-all.xml": {f"response/result/devices/entry/{p}" for p in (
+        "serial", "connected", "hostname", "vsys/entry", "vsys/entry/shared-policy-status")},
 }
 
 
 def _emulated(name: str) -> etree._Element:
-    panorama = "panorama" in name or name == "commit-all-job.xml"
+    panorama = "panorama" in name or name in ("commit-all-job.xml", "dg-hierarchy.xml", "devices-all.xml")
     device = DeviceProfile()
     if name.startswith("ha-state"):
         device = DeviceProfile(ha_state="primary-active" if panorama else "passive",

@@ -51,7 +51,6 @@ from generator.panos.config.fragment import FragmentView
 from generator.panos.config.view import DeviceConfig
 from generator.panos.plan.changes import Plan, build_plan
 from generator.panos.plan.diff import predict, restore_diff
-from generator.panos.plan.membership import registration_guards
 from generator.panos.plan.saved import SavedPlanCheck
 from generator.panos.push.batch import Batch, build_batch
 from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_job: used by bench/push.py
@@ -61,13 +60,14 @@ from generator.panos.push.commit import (  # noqa: F401 - commit_cmd, wait_for_j
     running_problems,
     wait_for_job,
 )
-from generator.panos.push.commitall import DeviceResult, commit_all, failure_text
+from generator.panos.push.commitall import DeviceResult, push_groups
+from generator.panos.push.fleet_registrations import membership_step
 from generator.panos.push.others_commit import plan_after_others_commits
 from generator.panos.push.progress import Progress, interrupted
-from generator.panos.push.registrations import MembershipPush
 from generator.panos.push.sendbatch import BatchFailed, send_batch
 from generator.panos.push.verify import check_candidate
 from generator.panos.xmlapi.client import Job, PanosClient, PanosError
+from generator.panos.xmlapi.fleet import Fleet
 from generator.panos.xmlapi.lockinfo import lock_comment
 from generator.panos.xmlapi.locks import (  # noqa: F401 - PushFailed: imported from here by callers
     PushFailed,
@@ -106,6 +106,7 @@ class PushSettings:
     saved_plan: SavedPlanCheck | None = None  # push --plan FILE (plan/saved.py)
     push_to_devices: bool = False  # Panorama: commit-all to the device group afterwards (commitall.py)
     membership: Desired | None = None  # membership dynamic: registrations.yaml, checked against the state
+    fleet: Fleet | None = None  # Panorama: the firewalls the device group reaches (xmlapi/fleet.py)
 
 
 @dataclass
@@ -115,6 +116,7 @@ class PushResult:
     job: Job | None = None
     system: SystemInfo | None = None
     devices: list[DeviceResult] = field(default_factory=list)  # commit-all: one result per firewall
+    incomplete: list[str] = field(default_factory=list)  # firewalls left behind: push exits 1 after the rest
     requests: int = 0
     batch_requests: int = 0  # multi-config requests the batch took (the 5 MB limit cuts it)
     notes: list[str] = field(default_factory=list)
@@ -262,16 +264,15 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
                                                       s.commit_timeout)
     result = PushResult(plan=plan, device=before)
     progress.before, progress.plan = before, plan
-    membership = None
-    if s.membership is not None:  # read under the lock, sent only after every check below
-        membership = MembershipPush(client, location, s.membership)
+    membership = None if s.membership is None else membership_step(client, location, s.membership, s.fleet)
+    if membership is not None:  # read under the lock, sent only after every check below
         result.registrations_before = membership.read()
     if s.saved_plan is not None:  # push --plan: only the change set that was reviewed
         s.saved_plan.check(plan, before, serial=info.serial if info else "", panorama=location.is_panorama,
-                           membership=None if membership is None else (s.membership.tags, membership.current))
+                           membership=None if membership is None else membership.binding())
     raise_if_unsafe(plan, s.force)
     if membership is not None and not s.force:
-        for guard in registration_guards(safety, s.membership, membership.current):
+        for guard in membership.guards(safety):
             raise type(guard)(guard.reason, prefix="push refused, nothing was changed: ")
     if membership is None:
         return _apply_config(client, fragment, s, plan, before, admin, result, progress, relock, info)
@@ -288,6 +289,7 @@ def _push_locked(client: PanosClient, fragment: FragmentView, s: PushSettings, c
         raise
     membership.register()
     result.notes.append(membership.note())
+    result.incomplete += membership.problems()  # Panorama: firewalls left behind, named after the rest
     return result
 
 
@@ -345,14 +347,15 @@ def _apply_config(client: PanosClient, fragment: FragmentView, s: PushSettings, 
 
 def _push_to_devices(client: PanosClient, fragment: FragmentView, s: PushSettings,
                      result: PushResult) -> None:
-    """Panorama's commit reaches no firewall: commit-all the device group, every device must end OK."""
+    """Panorama's commit reaches no firewall: commit-all (commitall.py `push_groups`); the firewalls
+    left behind go to `result.incomplete`, named after the others got the push."""
     group = str(fragment.location.device_group)
-    outcome = commit_all(client, group, s.description or f"awspan: push device group {group}",
-                         s.commit_timeout)
-    result.devices = outcome.devices
-    problem = failure_text(group, outcome)
-    if problem:
-        raise PushFailed(problem)
+    pushed = push_groups(client, group, s.fleet, committed=result.job is not None,
+                         description=s.description or f"awspan: push device group {group}",
+                         timeout=s.commit_timeout)
+    result.devices += pushed.devices
+    result.notes += pushed.notes
+    result.incomplete += pushed.problems
 
 
 def _commit(client: PanosClient, fragment: FragmentView, before: DeviceConfig, plan: Plan, admin: str,

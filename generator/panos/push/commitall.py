@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from generator.errors import AwspanError
+from generator.errors import AwspanError, shorten
 from generator.panos.push.commit import MAX_DESCRIPTION, POLL_FIRST, POLL_MAX, CommitOutcomeUnknown
 from generator.panos.xmlapi.client import PanosClient, PanosError
+from generator.panos.xmlapi.fleet import Fleet, ManagedDevice
 
 
 @dataclass
@@ -45,9 +46,11 @@ class DeviceResult:
         return self.result == "OK"
 
     def describe(self) -> str:
-        text = f"{self.serial}" + (f" ({self.name})" if self.name and self.name != self.serial else "")
-        text += f": {self.result}"
-        return text + (f": {'; '.join(self.messages)}" if self.messages else "")
+        """`SERIAL (name): RESULT: lines`, the device's strings escaped and cut."""
+        text = shorten(self.serial, 40) + (f" ({shorten(self.name, 63)})"
+                                           if self.name and self.name != self.serial else "")
+        text += f": {shorten(self.result, 20)}"
+        return text + (f": {shorten('; '.join(self.messages), 300)}" if self.messages else "")
 
 
 @dataclass
@@ -121,13 +124,65 @@ def commit_all(client: PanosClient, device_group: str, description: str, timeout
         pause = min(POLL_MAX, pause * 1.5)
 
 
-def failure_text(device_group: str, outcome: CommitAll) -> str | None:
-    """The error for a commit-all with a failing device (or no device at all), else None."""
-    if not outcome.devices:
+def failure_text(device_group: str, outcome: CommitAll,
+                 expected: list[ManagedDevice] | None = None) -> str | None:
+    """The error for a commit-all with a failing device (or no device at all), else None.
+
+    `expected`: the group's firewalls as Panorama listed them before (xmlapi/fleet.py). One the job
+    does not list was not pushed; one that is not connected is said so, whatever the job's words
+    for it (how Panorama reports a disconnected firewall in the job is not published)."""
+    if not outcome.devices and not expected:
         return (f"commit-all job {outcome.job} for device group {device_group!r} reported no device: "
                 "the firewalls got nothing (are they assigned to the device group and connected?)")
-    if outcome.failed or outcome.result not in ("OK", ""):
-        names = "; ".join(d.describe() for d in outcome.failed) or f"job result {outcome.result}"
+    offline = {d.serial for d in expected or [] if not d.connected}
+    listed = {d.serial for d in outcome.devices}
+    names = [d.describe() + (" (not connected to Panorama)" if d.serial in offline else "")
+             for d in outcome.failed]
+    names += [f"{d.describe()}: not in the job, not pushed" + (" (not connected to Panorama)"
+                                                               if not d.connected else "")
+              for d in expected or [] if d.serial not in listed]
+    if not names and outcome.result not in ("OK", ""):
+        names = [f"job result {shorten(outcome.result, 20)}"]
+    if names:
         return (f"Panorama committed, but pushing device group {device_group!r} to its firewalls failed on "
-                f"{names}")
+                f"{'; '.join(names)}")
     return None
+
+
+@dataclass
+class DevicePush:
+    """What push's commit-all did: each firewall's result, notes, and the firewalls left behind."""
+
+    devices: list[DeviceResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def push_groups(client: PanosClient, group: str, fleet: Fleet | None, *, committed: bool, description: str,
+                timeout: float) -> DevicePush:
+    """commit-all the device group and each descendant group that holds firewalls (a parent's push
+    does not reach its children's: pan-os-ansible #400), the group first (xmlapi/fleet.py says
+    which). Every firewall must end OK; one that does not, one the job does not list and one that is
+    not connected are in `problems`. A group is not pushed when this push `committed` nothing on
+    Panorama and Panorama reports none of its connected firewalls Out of Sync: a start or stop in
+    membership dynamic then costs no commit anywhere. Without a fleet: the group alone, as before."""
+    out = DevicePush()
+    groups = fleet.groups_with_devices() if fleet is not None else [group]
+    if fleet is not None and not groups:
+        out.problems.append(f"device group {group!r} (and its descendants) has no firewall assigned: "
+                            "commit-all would push to nothing")
+        return out
+    for name in groups:
+        if fleet is not None and not committed and not fleet.out_of_sync(name):
+            out.notes.append(f"device group {name}: nothing committed on Panorama and no firewall out of "
+                             "sync: no commit-all (the firewalls' registrations need none)")
+            out.problems += [f"firewall {d.describe()} of device group {name} is not connected to Panorama"
+                             for d in fleet.disconnected if d.device_group == name]
+            continue
+        outcome = commit_all(client, name, description, timeout)
+        out.devices += outcome.devices
+        expected = [d for d in fleet.devices if d.device_group == name] if fleet is not None else None
+        problem = failure_text(name, outcome, expected)
+        if problem:
+            out.problems.append(problem)
+    return out

@@ -41,10 +41,11 @@ from xml.sax.saxutils import quoteattr
 from generator.addresses import AddressError, canonical_address, canonical_cidr
 from generator.errors import AwspanError, quote, shorten
 from generator.location import Location
-from generator.panos.plan.membership import Delta, delta
+from generator.panos.plan.membership import Delta, delta, registration_guards
 from generator.panos.xmlapi.client import PanosClient, PanosError
 from generator.panos.xmlapi.wire import REQUEST_BUDGET, encoded_size, form_size
 from generator.registrations_file import Desired, Tags
+from generator.safety import Guarded, Safety
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +56,25 @@ BENIGN = ("already exists, ignore", "does not exist, ignore unreg")
 
 
 def _vsys(location: Location) -> str:
-    if location.is_panorama:
+    if location.is_panorama:  # Panorama's own table is not what its firewalls enforce: push/fleet.py
         raise AwspanError(
-            "rules.membership dynamic needs a firewall location (vsys): on Panorama the "
-            "registrations belong on each managed firewall (target=serial), which awspan "
-            "does not do yet"
+            "on Panorama the registrations belong on each managed firewall (target=serial): "
+            "push/fleet.py reconciles them device by device"
         )
     return str(location.vsys)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where registrations go: a firewall's vsys, or (`serial`) a firewall Panorama manages,
+    reached through Panorama with `target=SERIAL`."""
+
+    vsys: str
+    serial: str | None = None
+
+    @classmethod
+    def of(cls, where: Location | Target) -> Target:
+        return where if isinstance(where, Target) else cls(_vsys(where))
 
 
 def _one_spelling(ip: str) -> str:
@@ -74,14 +87,14 @@ def _one_spelling(ip: str) -> str:
                           "address or network") from None
 
 
-def read_registered(client: PanosClient, location: Location, prefix: str) -> Tags:
+def read_registered(client: PanosClient, location: Location | Target, prefix: str) -> Tags:
     """awspan's tags of every registered IP (other tags are dropped on reading).
 
     Paged as pan-os-python pages it: a full page asks for the next. Every full page must bring
     an address not seen before; otherwise the device is not paging (it ignores `start-point`, or
     repeats itself) and the read stops with an error instead of asking forever.
     """
-    vsys = _vsys(location)
+    where = Target.of(location)
     found: dict[str, set[str]] = {}
     seen: set[str] = set()
     start = 1
@@ -90,7 +103,7 @@ def read_registered(client: PanosClient, location: Location, prefix: str) -> Tag
             f"<show><object><registered-ip><limit>{PAGE}</limit><start-point>{start}</start-point>"
             "</registered-ip></object></show>"
         )
-        root = client.op(cmd, vsys=vsys)
+        root = client.op(cmd, vsys=where.vsys, target=where.serial)
         entries = root.findall("result/entry")
         new = 0
         for entry in entries:
@@ -143,11 +156,13 @@ def _text(value: str) -> str:
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def uid_messages(d: Delta, budget: int = REQUEST_BUDGET, vsys: str = "vsys1") -> list[str]:
+def uid_messages(d: Delta, budget: int = REQUEST_BUDGET, vsys: str = "vsys1", target: str | None = None
+                 ) -> list[str]:
     """The delta as uid-message documents, unregisters first, each sent in a request of at most
-    `budget` bytes on the wire (`type=user-id&cmd=...&vsys=...`, form-encoded)."""
+    `budget` bytes on the wire (`type=user-id&cmd=...&vsys=...[&target=...]`, form-encoded)."""
     head, tail = "<uid-message><version>2.0</version><type>update</type><payload>", "</payload></uid-message>"
-    frame = form_size({"type": "user-id", "cmd": head + tail, "vsys": vsys})
+    frame = form_size({"type": "user-id", "cmd": head + tail, "vsys": vsys,
+                       **({"target": target} if target else {})})
     messages: list[str] = []
     parts: list[tuple[str, list[str]]] = []
     size = frame
@@ -179,11 +194,11 @@ def uid_messages(d: Delta, budget: int = REQUEST_BUDGET, vsys: str = "vsys1") ->
     return messages
 
 
-def send(client: PanosClient, location: Location, messages: list[str]) -> None:
-    vsys = _vsys(location)
+def send(client: PanosClient, location: Location | Target, messages: list[str]) -> None:
+    where = Target.of(location)
     for message in messages:
         try:
-            client.user_id(message, vsys=vsys)
+            client.user_id(message, vsys=where.vsys, target=where.serial)
         except PanosError as exc:
             if exc.answered and exc.lines and all(line.endswith(BENIGN) for line in exc.lines):
                 continue  # the state already is what we asked for
@@ -290,6 +305,19 @@ class MembershipPush:
         n = sum(map(len, self.taken.values()))
         self.taken = {}
         return f"the {n} registration(s) it had removed were put back"
+
+    def binding(self) -> tuple[Tags, Tags]:
+        """(desired, held): what a saved plan binds of the registrations (plan/binding.py)."""
+        return self.desired.tags, self.current
+
+    def guards(self, safety: Safety) -> list[Guarded]:
+        """The guard on mass unregistration (safety.py), against what `read` found."""
+        return registration_guards(safety, self.desired, self.current)
+
+    def problems(self) -> list[str]:
+        """Firewalls left behind while the rest went through: none here (a firewall's failure is an
+        error); fleet_registrations.py has Panorama's."""
+        return []
 
     def note(self) -> str:
         held = len(self.after if self.after is not None else self.current)

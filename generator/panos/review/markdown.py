@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from generator.panos.review import fleet_render as F
 from generator.panos.review import lines as L
 from generator.panos.review.markup import Data, Line, Message, as_html, as_markdown, code_block, text_lines
 
@@ -111,6 +112,9 @@ def render_markdown(doc: dict[str, Any], full_plan: str | None = None) -> str:
             f"**{as_markdown(L.headline(doc))}**", ""]
     if doc.get("device"):
         head += [f"device: {as_markdown((Data(doc['device']),))}", ""]
+    if doc.get("devices") is not None:
+        first, *rows = F.devices_lines(doc["devices"])
+        head += [as_markdown(first), "", *(f"- {as_markdown(row[1:])}" for row in rows), ""]
     if s["has_changes"]:
         regs = s.get("registrations") or {"register": 0, "unregister": 0}
         head += _summary_table(s)
@@ -159,8 +163,8 @@ def _membership(doc: dict[str, Any]) -> list[str]:
     m = doc.get("membership")
     if m is None:
         return []
-    rows = L.membership_lines(m)
-    title = L.membership_head(m)
+    rows = F.membership_lines(m)
+    title = F.membership_head(m)
     if not rows:
         return [as_markdown(title), ""]
     return _heading("Membership", [f"<details><summary>{as_html(title)}</summary>", "",

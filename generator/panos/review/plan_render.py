@@ -12,6 +12,7 @@ import json
 import re
 from typing import Any
 
+from generator.panos.review import fleet_render as F
 from generator.panos.review import lines as L
 from generator.panos.review.markdown import render_markdown
 from generator.panos.review.markup import Line, Message, text_lines
@@ -50,6 +51,8 @@ def render_text(doc: dict[str, Any], *, mode: str = "plan", limit: int | None = 
     out += text_lines([L.objects_line(doc)], "  ")
     if doc.get("device"):
         out += text_lines([("device: ", Message(doc["device"]))], "  ")
+    if doc.get("devices") is not None and mode != "summary":
+        out += text_lines(F.devices_lines(doc["devices"]), "  ")
     out += text_lines(L.status_lines(doc), "  ")
     changes = [(L.rule_title(r, mode == "summary"), r, L.rule_body) for r in doc["rules"]]
     changes += [(L.object_title(o, mode == "summary"), o, L.object_body) for o in doc["objects"]]
@@ -59,7 +62,7 @@ def render_text(doc: dict[str, Any], *, mode: str = "plan", limit: int | None = 
             out.append(f"  ({len(changes) - len(shown)} more changes not listed: see `awspan plan`)")
         out += text_lines([title for title, _, _ in shown], "  ")
         if doc.get("membership") is not None:
-            out += text_lines([L.membership_head(doc["membership"])], "  ")
+            out += text_lines([F.membership_head(doc["membership"])], "  ")
         return "\n".join(out) + "\n"
     out += _section("opened (widest first):", [L.exposure_line(e) for e in doc["openings"]])
     out += _section("closed:", [L.exposure_line(e) for e in doc["closings"]])
@@ -84,8 +87,8 @@ def _section(head: str, rows: list[Line]) -> list[str]:
 
 
 def _membership(m: dict[str, Any]) -> list[str]:
-    rows = L.membership_lines(m)
-    out = text_lines([L.membership_head(m)]) + text_lines(rows[:MEMBERSHIP_LINES], "  ")
+    rows = F.membership_lines(m)
+    out = text_lines([F.membership_head(m)]) + text_lines(rows[:MEMBERSHIP_LINES], "  ")
     if len(rows) > MEMBERSHIP_LINES:
         out.append(f"  and {len(rows) - MEMBERSHIP_LINES} more: see the JSON plan")
     return out

@@ -38,3 +38,11 @@ def push_report(pushed: Pushed, limit: int | None = None) -> str:
     keygen = " (1 of them keygen)" if pushed.keygen else ""
     out.append(f"  {count(pushed.requests, 'firewall request')}{keygen}")
     return "\n".join(out) + "\n"
+
+
+def push_failure(pushed: Pushed) -> str | None:
+    """Why push exits 1 although it went through: the firewalls it left behind (Panorama), printed
+    after the report by the command line and raised by the event reaction."""
+    if not pushed.result.incomplete:
+        return None
+    return "; ".join(pushed.result.incomplete) + "; the rest of the push is done"

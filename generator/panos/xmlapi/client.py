@@ -245,17 +245,24 @@ class PanosClient:
         """
         return self._post({"type": "config", "action": "multi-config", "element": element}, timeout=timeout)
 
-    def op(self, cmd: str, *, vsys: str | None = None) -> etree._Element:
+    def op(self, cmd: str, *, vsys: str | None = None, target: str | None = None) -> etree._Element:
+        """An operational command; `target`: a firewall's serial, on Panorama (see user_id)."""
         params = {"type": "op", "cmd": cmd}
         if vsys:
             params["vsys"] = vsys
+        if target:
+            params["target"] = target
         return self._post(params)
 
-    def user_id(self, message: str, *, vsys: str | None = None) -> etree._Element:
-        """Send one uid-message (User-ID API: IP tag registrations, no commit needed)."""
+    def user_id(self, message: str, *, vsys: str | None = None, target: str | None = None) -> etree._Element:
+        """Send one uid-message (User-ID API: IP tag registrations, no commit needed). `target`:
+        on Panorama, the serial of the managed firewall the message is for ("Query a Firewall from
+        Panorama (API)": Panorama redirects the request to it; pan-python's `serial`)."""
         params = {"type": "user-id", "cmd": message}
         if vsys:
             params["vsys"] = vsys
+        if target:
+            params["target"] = target
         return self._post(params)
 
     def commit(self, cmd: str) -> str | None:

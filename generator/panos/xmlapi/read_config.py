@@ -13,6 +13,7 @@ from generator.location import SHARED_XPATH, Location
 from generator.panos.config.view import DeviceConfig, parse_container, scope_names
 from generator.panos.plan.references import Inherited
 from generator.panos.xmlapi.client import PanosClient, PanosError
+from generator.panos.xmlapi.fleet import ancestors, read_hierarchy
 
 
 def read_node(client: PanosClient, xpath: str, *, running: bool) -> etree._Element | None:
@@ -52,20 +53,6 @@ def read_inherited(client: PanosClient, location: Location) -> Inherited:
 
 
 def device_group_ancestors(client: PanosClient, group: str) -> list[str]:
-    """One request, `show dg-hierarchy`: the device group's ancestors, nearest first.
-
-    The answer nests `<dg name=…>` elements under their parent (pan-os-python's
-    PanoramaDeviceGroupHierarchy.fetch reads it so; its tests/test_panorama.py holds a sample)."""
-    root = client.op("<show><dg-hierarchy></dg-hierarchy></show>")
-    top = root.find("result/dg-hierarchy")
-    if top is None:
-        raise PanosError("show dg-hierarchy: no <dg-hierarchy> in the answer")
-    for node in top.iter("dg"):
-        if node.get("name") == group:
-            out = []
-            parent = node.getparent()
-            while parent is not None and parent.tag == "dg":
-                out.append(str(parent.get("name")))
-                parent = parent.getparent()
-            return out
-    return []  # not in the hierarchy: a device group directly under shared
+    """One request, `show dg-hierarchy`: the device group's ancestors, nearest first (xmlapi/fleet.py
+    reads the hierarchy; snapshot and the fleet read use it too)."""
+    return ancestors(read_hierarchy(client), group)
