@@ -176,14 +176,14 @@ def _patch(policy: Any, work: Path, stamp: float, state: dict[str, Any], pair: t
     from generator.collect.sessions import SessionFactory
     from generator.collect.targeted import Reader
     from generator.errors import AwspanError
-    from generator.events.accounts import credentials, spec_for
+    from generator.events.accounts import credentials, ec2_client, spec_for
 
     spec = spec_for(policy, pair[0], pair[1])
     if spec is None:
         return "the policy does not collect this account"
     factory = SessionFactory()
     creds = credentials(policy, spec, work, stamp, factory)
-    reader = Reader(factory.client(factory.session(creds), "ec2", pair[1]))
+    reader = Reader(ec2_client(creds, pair[1], factory))
     vpcs = [v for v in state["vpcs"] if _in(v, {pair[0]: {pair[1]}}, policy)]
     try:
         patch_pair(vpcs, wanted, reader)
