@@ -17,7 +17,6 @@ from lxml import etree
 from bench.workdir import work_dir
 from generator.location import Location
 from generator.rulematch import Candidate, OwnObjects, check_candidates, check_rules, load_rulebase
-from generator.rulematch.config import container, rule_entries
 
 WORK = work_dir("rulematch")  # other benches use the work dir too
 FIREWALL_RULES = int(os.environ.get("AWSPAN_BENCH_FIREWALL_RULES", "5000"))
@@ -33,10 +32,7 @@ def _members(parent: etree._Element, tag: str, names: list[str]) -> None:
 
 
 def _container(root: etree._Element) -> etree._Element:
-    node = root
-    for tag, name in Location().path_elements():
-        node = etree.SubElement(node, tag, name=name) if name else etree.SubElement(node, tag)
-    return node
+    return Location().make_container(root)
 
 
 def _rule(rules: etree._Element, name: str, src: list[str], dst: list[str], svc: list[str], app: list[str],
@@ -77,7 +73,7 @@ def build_snapshot(rng: random.Random, subnets: list[tuple[int, int]]) -> bytes:
     _svc(services, "fw-udp-dns", "udp", "53")
     sg = etree.SubElement(service_groups, "entry", name="fw-web")
     _members(sg, "members", ["fw-tcp-80", "fw-tcp-443", "service-http"])
-    rules = etree.SubElement(etree.SubElement(etree.SubElement(vsys, "rulebase"), "security"), "rules")
+    rules = Location().make_rules(vsys)
     for i in range(FIREWALL_RULES - 1):
         kind = rng.random()
         a, b = rng.randrange(256), rng.randrange(256)
@@ -135,7 +131,7 @@ def build_fragment(rng: random.Random, subnets: list[tuple[int, int]]) -> bytes:
     for port in PORTS:
         _svc(services, f"tcp-{port}", "tcp", str(port))
     _svc(services, "tcp-8000-8100", "tcp", "8000-8100")
-    rules = etree.SubElement(etree.SubElement(etree.SubElement(vsys, "rulebase"), "security"), "rules")
+    rules = Location().make_rules(vsys)
     for i in range(CANDIDATES):
         a, b = rng.choice(subnets) if rng.random() < 0.5 else (rng.randrange(256), rng.randrange(256))
         host = f"10.{a}.{b}.{rng.randrange(1, 255)}"
@@ -153,13 +149,13 @@ def build_fragment(rng: random.Random, subnets: list[tuple[int, int]]) -> bytes:
 
 def _as_model(fragment: etree._Element) -> tuple[list[Candidate], OwnObjects]:
     """The candidates and their objects as generate's model holds them."""
-    vsys = container(fragment, Location())
+    vsys = Location().container(fragment)
     addresses = {e.get("name"): e.findtext("ip-netmask") for e in vsys.iterfind("address/entry")}
     services = {}
     for e in vsys.iterfind("service/entry"):
         proto = e.find("protocol")[0]
         services[e.get("name")] = (proto.tag, proto.findtext("port"))
-    entries = rule_entries(vsys, "rulebase")
+    entries = Location().rule_entries(vsys)
     return [Candidate.of_entry(e, e.get("name")) for e in entries], OwnObjects(addresses, {}, services)
 
 

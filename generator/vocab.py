@@ -107,6 +107,33 @@ MAX_DESCRIPTION = 1023
 
 
 @dataclass(frozen=True)
+class StateFields:
+    """What a state.yaml permission's `from_port`/`to_port` hold for one protocol.
+
+    AWS's FromPort/ToPort mean a port range for tcp and udp, an ICMP type and code for icmp
+    and icmpv6, and nothing for any other protocol ("traffic on all ports is allowed,
+    regardless of any port range you specify": EC2 API reference, IpPermission)."""
+
+    what: str  # in messages: "port", "type/code"
+    low: int  # each value's bounds
+    high: int
+    every: tuple[int, int]  # what AWS reports (or leaves out) for "all of them"
+    is_range: bool  # from_port..to_port is a range: both given, from <= to
+
+    def problem(self, value: object) -> str | None:
+        """None when `value` is one of these fields' values, else what is wrong."""
+        if value is None and not self.is_range:
+            return None  # an ICMP code left out: every code
+        if type(value) is not int or not self.low <= value <= self.high:
+            return f"needs a {self.what} {self.low}..{self.high}, not {value!r}"
+        return None
+
+
+PORT_RANGE = StateFields("port", 0, 65535, (0, 65535), is_range=True)
+TYPE_CODE = StateFields("type/code", -1, 255, (-1, -1), is_range=False)
+
+
+@dataclass(frozen=True)
 class Protocol:
     """One IP protocol as the three vocabularies name it."""
 
@@ -115,17 +142,18 @@ class Protocol:
     state: str | None = None  # state.yaml's name (collect writes it, generate handles it)
     app: str | None = None  # the App-ID that is this whole protocol, when one exists
     suffix: str | None = None  # rule-name suffix when generate allows it by App-ID
-    ports: bool = False  # carries ports (a service object can name it)
+    ports: bool = False  # carries ports on PAN-OS (a service or a policy-match flow names one)
+    fields: StateFields | None = None  # what state.yaml's from_port/to_port hold for it
 
 
 PROTOCOLS: tuple[Protocol, ...] = (
-    Protocol(1, "icmp", state="icmp", app="icmp"),
-    Protocol(6, "tcp", state="tcp", ports=True),
-    Protocol(17, "udp", state="udp", ports=True),
+    Protocol(1, "icmp", state="icmp", app="icmp", fields=TYPE_CODE),
+    Protocol(6, "tcp", state="tcp", ports=True, fields=PORT_RANGE),
+    Protocol(17, "udp", state="udp", ports=True, fields=PORT_RANGE),
     Protocol(47, "gre", app="gre", suffix="gre"),
     Protocol(50, "esp", app="ipsec-esp", suffix="esp"),
     Protocol(51, "ah", app="ipsec-ah", suffix="ah"),
-    Protocol(58, "ipv6-icmp", state="icmpv6", app="ipv6-icmp"),
+    Protocol(58, "ipv6-icmp", state="icmpv6", app="ipv6-icmp", fields=TYPE_CODE),
     Protocol(132, "sctp", ports=True),
 )
 ALL_PROTOCOLS = "all"
@@ -136,14 +164,27 @@ STATE_PROTOCOLS: dict[str, str] = {"-1": ALL_PROTOCOLS} | {
 }
 """AWS IpProtocol (a name or an IANA number as text) -> state.yaml's protocol name."""
 
+STATE_FIELDS: dict[str, StateFields] = {p.state: p.fields for p in PROTOCOLS if p.state and p.fields}
+"""state.yaml protocol -> what its from_port/to_port hold (tcp, udp: ports; icmp, icmpv6: type/code);
+a protocol not here carries neither (both are null)."""
+
+STATE_PORT_PROTOCOLS: tuple[str, ...] = tuple(n for n, f in STATE_FIELDS.items() if f is PORT_RANGE)
+"""state.yaml protocols whose permission is a port range: tcp, udp."""
+
+STATE_ICMP_PROTOCOLS: tuple[str, ...] = tuple(n for n, f in STATE_FIELDS.items() if f is TYPE_CODE)
+"""state.yaml protocols whose permission is an ICMP type and code: icmp, icmpv6."""
+
 PROTOCOL_NUMBERS: dict[str, int] = {p.panos: p.number for p in PROTOCOLS}
 """PAN-OS protocol name -> IANA number."""
 
 PORT_PROTOCOLS: dict[int, str] = {p.number: p.panos for p in PROTOCOLS if p.ports}
-"""Protocols with ports, by number: tcp, udp, sctp."""
+"""Protocols with ports on PAN-OS, by number: tcp, udp, sctp."""
 
-SERVICE_PROTOCOLS: tuple[str, ...] = ("tcp", "udp")
-"""What a `<service><entry><protocol>` may hold, as awspan writes and the emulator checks it."""
+SERVICE_PROTOCOLS: tuple[str, ...] = tuple(
+    p.panos for p in PROTOCOLS if p.fields is PORT_RANGE
+)
+"""What a `<service><entry><protocol>` may hold, as awspan writes it (a service object for each
+state.yaml port range: tcp, udp) and the emulator checks it."""
 
 PROTOCOL_APPS: dict[str, tuple[str, str]] = {
     str(p.number): (p.suffix, p.app) for p in PROTOCOLS if p.suffix and p.app

@@ -138,20 +138,29 @@ def check_characters(text: str, where: str) -> str:
     return text
 
 
-_OUTSIDE_COMMON_SUBSET = re.compile(r"(?m)\t|^(?:%|---|\.\.\.)|(?:^|[\s\[{,])(?:[!&*]|\?\s|<<\s*:)")
+_OUTSIDE_COMMON_SUBSET = re.compile(
+    r"(?m)\t|^(?:%|---|\.\.\.)|(?:^|[\s\[{,])(?:[!&*]|\?\s|<<\s*:)|:[,?\[\]{}]"
+)
 """Constructs where yaml_rs and PyYAML disagree on acceptance or result: directives and document
 markers (yaml_rs returns several documents, PyYAML refuses them), tabs (the two apply YAML's
 tab rules differently), tags (yaml_rs ignores unknown
 ones, PyYAML refuses them), complex keys, merge keys, anchors and aliases (whose expansion PyYAML's
-path bounds). awspan never writes them; a text that may hold one is read by PyYAML alone. The pattern
-errs on the side of a false positive, which only costs speed."""
+path bounds), and a `:` directly followed by a flow indicator (`regions: [us-east-1:]`, `{a:}`,
+`[a:, b]`): yaml_rs reads an implicit key with a null value where libyaml, PyYAML's C loader,
+refuses the plain scalar ("found unexpected ':'"; PyYAML's pure-Python loader, used only where
+libyaml is missing, reads the null value too). awspan never writes them; a text that may hold
+one is read by PyYAML alone. The pattern errs on the side of a false positive (the same
+characters inside quotes or a comment), which only costs speed."""
 
 _SUBSET_HINTS = ("\t", "%", "---", "...", "!", "?", "<<", "&", "*")
+_FLOW_COLON = re.compile(r":[\]\[{},?]")
+"""The flow-indicator part of _OUTSIDE_COMMON_SUBSET alone: a literal-led pattern `re` scans for
+in one pass (35 ms per 40 MB, where five `in` tests for `:]`, `:}`, ... took 220 ms)."""
 
 
 def _fast_path_allowed(text: str) -> bool:
     if not any(h in text for h in _SUBSET_HINTS):  # `in` is a fast C search: the usual case ends here
-        return True
+        return _FLOW_COLON.search(text) is None
     return _OUTSIDE_COMMON_SUBSET.search(text) is None
 
 

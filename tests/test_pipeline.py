@@ -6,25 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from emulator import EmulatorServer
 from generator import pipeline
 from generator.errors import AwspanError
 from generator.policy import load_policy
+from tests.policies import example_policy, write_policy
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, emu: EmulatorServer):
     for var in ("PANOS_URL", "PANOS_HOSTNAME", "PANOS_API_KEY", "PANOS_USERNAME", "PANOS_PASSWORD"):
         monkeypatch.delenv(var, raising=False)
-    with EmulatorServer() as emu:
-        data = yaml.safe_load((ROOT / "examples" / "policy.yaml").read_text())
-        data["firewall"]["url"] = emu.url
-        (tmp_path / "policy.yaml").write_text(yaml.safe_dump(data))
-        yield emu, load_policy(str(tmp_path / "policy.yaml")), tmp_path
+    return emu, load_policy(str(write_policy(tmp_path, emu.url, base=example_policy()))), tmp_path
 
 
 def test_generate_plan_push_with_credentials_and_no_environment(setup):

@@ -171,6 +171,8 @@ def test_protocol_tables_agree():
     assert vocab.STATE_PROTOCOLS == {"-1": "all", "6": "tcp", "17": "udp", "1": "icmp", "58": "icmpv6"}
     assert vocab.PROTOCOL_APPS == {"47": ("gre", "gre"), "50": ("esp", "ipsec-esp"), "51": ("ah", "ipsec-ah")}
     assert {vocab.PROTOCOL_NUMBERS[p] for p in ("tcp", "udp", "sctp")} == set(vocab.PORT_PROTOCOLS)
+    assert vocab.STATE_PORT_PROTOCOLS == vocab.SERVICE_PROTOCOLS == ("tcp", "udp")
+    assert vocab.STATE_ICMP_PROTOCOLS == ("icmp", "icmpv6")
     for name, specs in vocab.PREDEFINED_SERVICES.items():
         assert name.startswith("service-") and all(p in vocab.SERVICE_PROTOCOLS for p, _ in specs)
     state_schema = json.loads((SCHEMAS / "state.schema.json").read_text())

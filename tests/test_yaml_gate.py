@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -36,6 +37,13 @@ def test_fast_loader_is_installed_wherever_it_has_a_wheel() -> None:
 
 STATE_BYTES = STATE.read_bytes()
 POLICY_BYTES = POLICY.read_bytes()
+
+
+def edit(original: bytes, old: bytes, new: bytes) -> bytes:
+    """`original` with `old` replaced, which must be there: an example whose edit no longer applies
+    (state.yaml's `version: 1` became `version: 2`) would silently test the unchanged file."""
+    assert old in original, old
+    return original.replace(old, new)
 
 # Bytes a corruption inserts or writes over: every control character, YAML's indicators, digits
 # that change a number's reading, and whole UTF-8 sequences of the characters the loaders differ on.
@@ -120,8 +128,8 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 @SETTINGS
 @given(corruptions(STATE_BYTES))
 @example(STATE_BYTES[:2000] + b"\x00" + STATE_BYTES[2000:])
-@example(STATE_BYTES.replace(b"version: 1\n", b"version: 1\nversion: 1\n"))
-@example(STATE_BYTES.replace(b"version: 1\n", b"version: 1\n:  x: 1\n"))
+@example(edit(STATE_BYTES, b"version: 2\n", b"version: 2\nversion: 2\n"))
+@example(edit(STATE_BYTES, b"version: 2\n", b"version: 2\n:  x: 1\n"))  # empty key: yaml_rs read null
 def test_state_yaml_corruptions_get_one_decision(tmp_path_factory: Any, corrupted: bytes) -> None:
     path = tmp_path_factory.mktemp("c") / "state.yaml"
     path.write_bytes(corrupted)
@@ -141,9 +149,10 @@ def _raw_outcomes(path: Path) -> tuple[tuple[str, Any], tuple[str, Any]]:
 @pytest.mark.slow
 @SETTINGS
 @given(st.sampled_from([STATE_BYTES, POLICY_BYTES]).flatmap(corruptions))
-@example(POLICY_BYTES.replace(b"  tag: awspan", b"  tag: aws\x00pan"))
-@example(POLICY_BYTES.replace(b"  tag: awspan", b"  tag: awspan\n  tag: other"))
-@example(POLICY_BYTES.replace(b"  tag: awspan", b":  tag: awspan"))  # an empty key: yaml_rs read it as null
+@example(edit(POLICY_BYTES, b"  tag: awspan", b"  tag: aws\x00pan"))
+@example(edit(POLICY_BYTES, b"  tag: awspan", b"  tag: awspan\n  tag: other"))
+@example(edit(POLICY_BYTES, b"  tag: awspan", b":  tag: awspan"))  # an empty key: yaml_rs read it as null
+@example(edit(POLICY_BYTES, b"[us-east-1]", b"[us-east-1:]"))  # yaml_rs: a mapping; libyaml refuses it
 def test_both_loaders_accept_and_refuse_the_same_bytes(tmp_path_factory: Any, corrupted: bytes) -> None:
     """The raw loaders: same acceptance; and when yaml_rs's data is what the fast path may keep
     (agrees_with_reference), it equals PyYAML's."""
@@ -183,6 +192,23 @@ def test_forbidden_character_is_refused_with_file_and_line(
     assert f"U+{ord(bad):04X}" in err
     assert len(err.strip().splitlines()) == 1
     assert out.read_bytes() == b"<previous/>\n"  # nothing half-written, nothing smaller
+
+
+@pytest.mark.parametrize(
+    "flow",
+    [b"[us-east-1:]", b"[us-east-1 :]", b"[us-east-1:, us-west-2]", b"{us-east-1:}", b"[us-east-1:[]]"],
+)
+def test_a_colon_before_a_flow_indicator_gets_pyyamls_answer(tmp_path: Path, flow: bytes) -> None:
+    """yaml_rs reads `[us-east-1:]` as a list holding the mapping {us-east-1: null}; PyYAML (libyaml)
+    refuses it. The fast path leaves such text to PyYAML, so both paths refuse it, on its line."""
+    policy = tmp_path / "policy.yaml"
+    policy.write_bytes(edit(POLICY_BYTES, b"[us-east-1]", flow))
+    line = POLICY_BYTES[: POLICY_BYTES.index(b"[us-east-1]")].count(b"\n") + 1
+    fast, reference = _raw_outcomes(policy)
+    assert fast == reference
+    if yaml.__with_libyaml__:  # PyYAML's pure-Python loader (no libyaml) reads a null value instead
+        with pytest.raises(AwspanError, match=rf"line {line}, column \d+: found unexpected ':'"):
+            yamlio.load_yaml_file(policy, "policy file", fast=True)
 
 
 def test_nul_in_policy_is_refused_on_both_paths(tmp_path: Path) -> None:

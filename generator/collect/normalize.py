@@ -21,7 +21,7 @@ from generator.addresses import canonical_or_same as canonical
 from generator.addresses import sort_key as _address_key
 from generator.addresses import sorted_addresses as sort_addresses
 from generator.collect.read_ec2 import RawRegion
-from generator.vocab import STATE_PROTOCOLS
+from generator.vocab import STATE_FIELDS, STATE_PROTOCOLS
 
 log = logging.getLogger(__name__)
 
@@ -77,11 +77,13 @@ def protocol_name(ip_protocol: str) -> str:
 
 
 def _ports(protocol: str, perm: dict[str, Any]) -> tuple[int | None, int | None]:
-    if protocol in ("tcp", "udp"):
-        return perm.get("FromPort", 0), perm.get("ToPort", 65535)
-    if protocol in ("icmp", "icmpv6"):  # type and code; -1 means all
-        return perm.get("FromPort", -1), perm.get("ToPort", -1)
-    return None, None  # all, and protocols without ports
+    """Ports for tcp/udp, type and code for icmp/icmpv6 (generator.vocab.STATE_FIELDS says which);
+    a value AWS leaves out means "all of them". Other protocols carry neither: AWS allows every
+    port whatever FromPort/ToPort say, so they are not reported."""
+    fields = STATE_FIELDS.get(protocol)
+    if fields is None:
+        return None, None
+    return perm.get("FromPort", fields.every[0]), perm.get("ToPort", fields.every[1])
 
 
 def ingress_entries(perm: dict[str, Any]) -> list[dict[str, Any]]:

@@ -8,13 +8,15 @@ Steps, one module each:
     owners.py      what owns an interface that is no instance's, said for people
     permissions.py what one ingress permission allows: sources, service or application
     names.py       PAN-OS object names (legal, unique, stable)
-    model.py       the objects and rules to emit, deduplicated and sorted
+    objects.py     the typed fragment: addresses, groups, services, applications, rules
+    model.py       builds it: the objects and rules to emit, deduplicated and sorted
     render.py      Jinja2 templates -> XML, parsed back and validated against schemas/fragment.xsd
     precheck.py    the already-allowed check (generator.rulematch) and precheck.yaml
     step.py        the generate step as a library call (the command: generator.cli.generate)
 """
 
-from generator.generate.model import Fragment, build_fragment
+from generator.generate.model import build_fragment
+from generator.generate.objects import Fragment
 from generator.generate.render import render_fragment
 
 __all__ = ["Fragment", "build_fragment", "render_fragment"]

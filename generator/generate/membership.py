@@ -45,8 +45,9 @@ from typing import Any
 from generator.addresses import sort_key
 from generator.errors import AwspanError
 from generator.gcpause import paused_gc
-from generator.generate.model import AddressGroup, Built, Fragment, Member, Rule, build
+from generator.generate.model import build
 from generator.generate.names import check_name, clip_description
+from generator.generate.objects import AddressGroup, Built, Fragment, Member, Rule
 from generator.generate.state import load_state
 from generator.policy import Policy
 from generator.provenance import interface_group_description, interface_group_name

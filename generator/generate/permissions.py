@@ -23,7 +23,7 @@ from generator.addresses import RangeSet
 from generator.errors import AwspanError
 from generator.generate.names import service_name
 from generator.icmp import ALL_ICMP6_APPS, ALL_ICMP_APPS, IcmpApp, icmp_app
-from generator.vocab import PROTOCOL_APPS
+from generator.vocab import ALL_PROTOCOLS, PROTOCOL_APPS, STATE_ICMP_PROTOCOLS, STATE_PORT_PROTOCOLS
 
 APP_DEFAULT = "application-default"
 
@@ -48,7 +48,9 @@ class Offer:
     application_object: IcmpApp | None = None  # a custom ICMP type/code application the rule needs
 
 
-_ORDER = {"all": 0, "tcp": 1, "udp": 2, "icmp": 3, "icmpv6": 4}
+_ORDER = {p: i for i, p in enumerate((ALL_PROTOCOLS, *STATE_PORT_PROTOCOLS, *STATE_ICMP_PROTOCOLS))}
+"""Rules of one owner in this order: all, tcp, udp, icmp, icmpv6, then protocols allowed by App-ID."""
+_SUPPORTED = ", ".join((*STATE_PORT_PROTOCOLS, *STATE_ICMP_PROTOCOLS, ALL_PROTOCOLS, *PROTOCOL_APPS))
 
 
 class OfferTable:
@@ -68,9 +70,9 @@ class OfferTable:
         return hit
 
     def _build(self, proto: str, low: Any, high: Any, *, where: str, path: object) -> Offer:
-        if proto == "all":
-            return Offer((0, "", 0, 0), "any", "all traffic", ("any",), ("any",), None)
-        if proto in ("tcp", "udp"):
+        if proto == ALL_PROTOCOLS:
+            return Offer((_ORDER[proto], "", 0, 0), "any", "all traffic", ("any",), ("any",), None)
+        if proto in STATE_PORT_PROTOCOLS:
             port = str(low) if low == high else f"{low}-{high}"
             app = self._apps.get(f"{proto}/{port}") or self._apps.get(f"{proto}/{low}-{high}")
             name = service_name(proto, low, high)
@@ -91,16 +93,17 @@ class OfferTable:
                 (name,),
                 ServiceObject(name, proto, port),
             )
-        if proto in ("icmp", "icmpv6"):
+        if proto in STATE_ICMP_PROTOCOLS:
             return self._icmp(proto, low, high, where=where, path=path)
         if proto in PROTOCOL_APPS:
             suffix, app = PROTOCOL_APPS[proto]
             return Offer(
-                (5, suffix, 0, 0), suffix, f"ip protocol {proto} as {app}", (app,), (APP_DEFAULT,), None
+                (len(_ORDER), suffix, 0, 0), suffix, f"ip protocol {proto} as {app}", (app,), (APP_DEFAULT,),
+                None,
             )
         raise AwspanError(
-            f"{path}.protocol: IP protocol {proto} has no PAN-OS mapping (supported: tcp, udp, icmp, "
-            f"icmpv6, all, 47, 50, 51); remove the permission or extend generator/generate/permissions.py",
+            f"{path}.protocol: IP protocol {proto} has no PAN-OS mapping (supported: {_SUPPORTED}); "
+            f"remove the permission or extend generator/vocab.py's PROTOCOLS",
             where=where,
         )
 

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 
 from generator.gcpause import paused_gc
-from generator.generate.model import Fragment
+from generator.generate.objects import Fragment
 from generator.generate.precheck_file import precheck_text
 from generator.location import Location
 from generator.policy import Policy
@@ -50,9 +50,7 @@ def candidate_tree(fragment: Fragment) -> etree._Element:
     without the descriptions, tags and indentation of the rendered document. generate hands
     over candidates() and own_objects() instead; this is what they stand for."""
     root = etree.Element("config")
-    node = root
-    for tag, name in fragment.location.path_elements():
-        node = etree.SubElement(node, tag, name=name) if name else etree.SubElement(node, tag)
+    node = fragment.location.make_container(root)
     addresses = etree.SubElement(node, "address")
     for a in fragment.addresses:
         etree.SubElement(etree.SubElement(addresses, "entry", name=a.name), "ip-netmask").text = a.value
@@ -63,9 +61,7 @@ def candidate_tree(fragment: Fragment) -> etree._Element:
     for s in fragment.services:
         protocol = etree.SubElement(etree.SubElement(services, "entry", name=s.name), "protocol")
         etree.SubElement(etree.SubElement(protocol, s.protocol), "port").text = s.port
-    rules = node
-    for tag in fragment.location.rulebase_elements():
-        rules = etree.SubElement(rules, tag)
+    rules = fragment.location.make_rules(node)
     zones_from, zones_to = [fragment.from_zone], [fragment.to_zone]
     for r in fragment.rules:
         entry = etree.SubElement(rules, "entry", name=r.name)

@@ -29,7 +29,7 @@ import jinja2
 from lxml import etree
 
 from generator.errors import AwspanError
-from generator.generate.model import Fragment
+from generator.generate.objects import Fragment
 from generator.kinds import ALL_KINDS
 from generator.resources import schema_path, templates_dir
 from generator.xmlsafe import SAFE_OPTIONS, safe_parser

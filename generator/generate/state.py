@@ -30,7 +30,7 @@ from generator.generate.consistency import check_consistency
 from generator.generate.schemacheck import Check, compile_schema
 from generator.resources import load_json_schema
 from generator.validate import validate_document
-from generator.vocab import STATE_PROTOCOLS
+from generator.vocab import PORT_RANGE, STATE_FIELDS, STATE_PROTOCOLS
 from generator.yamlio import (
     PYYAML_FIRST,
     PYYAML_TYPED,
@@ -147,32 +147,32 @@ def _normalize_list(values: list[str], version: int | None, where: str, path: st
 
 
 def _check_ports(perm: dict[str, Any], where: str, path: str) -> None:
+    """from_port/to_port as generator.vocab.STATE_FIELDS says the protocol holds them."""
     proto = STATE_PROTOCOLS.get(perm["protocol"], perm["protocol"])  # AWS may give a number
     perm["protocol"] = proto
     for key in ("from_port", "to_port"):
         if isinstance(perm.get(key), float):  # JSON Schema's integer admits 443.0
             perm[key] = int(perm[key])
+    fields = STATE_FIELDS.get(proto)
+    if fields is None:
+        return
     low, high = perm.get("from_port"), perm.get("to_port")
-    if proto in ("tcp", "udp"):
-        for key, value in (("from_port", low), ("to_port", high)):
-            if value is None or not 0 <= value <= 65535:
-                raise _fail(where, f"{path}.{key}", f"{proto} needs a port 0-65535, not {value!r}")
-        if low > high:
-            raise _fail(where, f"{path}.from_port", f"from_port {low} is greater than to_port {high}")
-    elif proto in ("icmp", "icmpv6"):
-        for key, value in (("from_port", low), ("to_port", high)):
-            if value is not None and not -1 <= value <= 255:
-                raise _fail(where, f"{path}.{key}", f"{proto} type/code must be -1..255, not {value}")
+    for key, value in (("from_port", low), ("to_port", high)):
+        problem = fields.problem(value)
+        if problem is not None:
+            raise _fail(where, f"{path}.{key}", f"{proto} {problem}")
+    if fields.is_range and low > high:
+        raise _fail(where, f"{path}.from_port", f"from_port {low} is greater than to_port {high}")
 
 
 def _ports_plain(perm: dict[str, Any]) -> bool:
-    """The common permission, already as _check_ports leaves it: tcp/udp with int ports in order."""
+    """The common permission, already as _check_ports leaves it: a port range, int ports in order."""
     low, high = perm.get("from_port"), perm.get("to_port")
     return (
-        perm["protocol"] in ("tcp", "udp")
+        STATE_FIELDS.get(perm["protocol"]) is PORT_RANGE
         and type(low) is int
         and type(high) is int
-        and 0 <= low <= high <= 65535
+        and PORT_RANGE.low <= low <= high <= PORT_RANGE.high
     )
 
 

@@ -15,7 +15,8 @@ from collections.abc import Callable
 
 from generator.gcpause import paused_gc
 from generator.generate.membership import checked, to_dynamic
-from generator.generate.model import Built, build
+from generator.generate.model import build
+from generator.generate.objects import Built
 from generator.generate.precheck import run_precheck
 from generator.generate.render import render_fragment
 from generator.generate.state import load_state

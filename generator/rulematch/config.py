@@ -17,7 +17,7 @@ from lxml import etree
 
 from generator.errors import AwspanError
 from generator.inputs import read_input
-from generator.location import Location
+from generator.location import Location, rule_entries
 from generator.vocab import RULE_REFERENCE_KINDS
 from generator.xmlsafe import parse_file_bytes, safe_parser
 
@@ -86,19 +86,6 @@ def text_of(element: etree._Element, child: str) -> str | None:
     return None
 
 
-def container(root: etree._Element, location: Location) -> etree._Element | None:
-    """The vsys / device-group entry of `location` in `root`, or None when it is absent."""
-    node: etree._Element | None = root
-    for tag, name in location.path_elements():
-        if node is None:
-            return None
-        if name is None:
-            node = node.find(tag)
-        else:
-            node = next((e for e in node.iterfind(tag) if e.get("name") == name), None)
-    return node
-
-
 def ancestor_groups(root: etree._Element, location: Location) -> list[tuple[str, etree._Element | None]]:
     """On Panorama, the location's ancestor device groups (name, entry), nearest first, from the
     hierarchy the document carries where Panorama keeps it
@@ -114,20 +101,6 @@ def ancestor_groups(root: etree._Element, location: Location) -> list[tuple[str,
         out.append((name, groups.get(name)))
         name = parents.get(name)
     return out
-
-
-def _child_path(node: etree._Element | None, path: list[str]) -> etree._Element | None:
-    for tag in path:
-        if node is None:
-            return None
-        node = node.find(tag)
-    return node
-
-
-def rule_entries(node: etree._Element | None, rulebase: str) -> list[etree._Element]:
-    """The security rule entries under `node/<rulebase>/security/rules`, in order."""
-    rules = _child_path(node, [rulebase, "security", "rules"])
-    return [] if rules is None else list(rules.iterfind("entry"))
 
 
 @dataclass
@@ -172,7 +145,7 @@ def tables_for(roots: list[etree._Element], location: Location) -> Tables:
     location, its ancestor device groups nearest first, shared."""
     tables = Tables()
     for root in roots:
-        tables.add_scope(container(root, location))
+        tables.add_scope(location.container(root))
         for _name, scope in ancestor_groups(root, location):
             tables.add_scope(scope)
         tables.add_scope(root.find("shared"))
@@ -198,9 +171,9 @@ class RuleBase:
         location the local rules and the group's post-rules (its ancestors' and shared post-rules
         come after it).
         """
-        node = container(self.root, location)
+        node = location.container(self.root)
         if not location.is_panorama:
-            return [(e, "rulebase") for e in rule_entries(node, "rulebase")]
+            return [(e, "rulebase") for e in location.rule_entries(node)]
         shared = self.root.find("shared")
         out: list[tuple[etree._Element | None, str]] = [
             (e, "shared pre-rulebase") for e in rule_entries(shared, "pre-rulebase")]
@@ -213,7 +186,7 @@ class RuleBase:
         return out
 
     def has_location(self, location: Location) -> bool:
-        return container(self.root, location) is not None
+        return location.container(self.root) is not None
 
 
 def load_rulebase(path: str | Path) -> RuleBase:

@@ -134,7 +134,7 @@ class FirewallIndex:
             self.unusable = f"the snapshot {rulebase.path} has no {location.describe()}; no rule counts"
             self.warnings.append(self.unusable)
             return
-        own = "rulebase" if not location.is_panorama else f"{location.rulebase}-rulebase"
+        own = location.rulebase_tag
         if bottom_rule is not None:
             cut = next((i for i, (entry, where) in enumerate(ordered)
                         if entry is not None and where == own and entry.get("name") == bottom_rule), None)

@@ -21,7 +21,7 @@ from generator.errors import AwspanError, quote
 from generator.location import Location
 from generator.rulematch.atoms import BoxKey
 from generator.rulematch.boxes import Candidate, Traffic, address_side, traffic
-from generator.rulematch.config import RuleBase, container, rule_entries, tables_for
+from generator.rulematch.config import RuleBase, tables_for
 from generator.rulematch.index import ANY_ZONE, CountedRule, FirewallIndex, ZoneView
 from generator.rulematch.resolve import OwnObjects, Resolver, ip_interval
 from generator.rulematch.sets import (
@@ -178,8 +178,7 @@ def check_candidates(
     """
     if isinstance(fragment_root, etree._ElementTree):
         fragment_root = fragment_root.getroot()
-    first = location.rulebase_elements()[0]
-    entries = rule_entries(container(fragment_root, location), first)
+    entries = location.rule_entries(location.container(fragment_root))
     candidates = (Candidate.of_entry(e, e.get("name") or "") for e in entries)
     resolver = Resolver(tables_for([fragment_root, rulebase.root], location))
     index = _index(rulebase, location, bottom_rule, tag)

@@ -17,6 +17,7 @@ from lxml import etree
 
 from generator.addresses import AddressError, interval_of
 from generator.errors import quote
+from generator.groups import GROUP_DEPTH, static_members
 from generator.rulematch.config import Tables, members, text_of
 from generator.rulematch.sets import (
     ADDR_ALL,
@@ -38,7 +39,7 @@ from generator.vocab import PREDEFINED_SERVICES
 
 _T = TypeVar("_T")
 
-MAX_DEPTH = 32  # nested groups deeper than this are treated as a loop
+MAX_DEPTH = GROUP_DEPTH  # nested groups deeper than this are treated as a loop (generator.groups)
 
 
 class Resolved(NamedTuple):  # a tuple: made for each of 100,000s of names, where a dataclass costs 5x
@@ -235,8 +236,9 @@ class Resolver:
             return Resolved(ivs, ivs)
         if kind == "address":
             return self._address_object(name, entry)
-        if entry.find("static") is not None:
-            return self._static_group(members(entry, "static"), depth)
+        static = static_members(entry)
+        if static is not None:
+            return self._static_group(static, depth)
         return Resolved(EMPTY, ADDR_ALL, vague=(f"dynamic address group {name}",))
 
     def _static_group(self, names: list[str], depth: int) -> Resolved:

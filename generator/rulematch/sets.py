@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from generator.vocab import PORT_PROTOCOLS
+
 Interval = tuple[int, int]
 Intervals = tuple[Interval, ...]
 
@@ -27,12 +29,13 @@ ADDR_V6: Intervals = ((V6_BASE, V6_LAST),)
 ADDR_ALL: Intervals = ((0, V6_LAST),)
 
 # ---- service line ------------------------------------------------------------------------------
-# tcp, udp and sctp ports each get 65536 points; other IP protocols (icmp, esp, ...) one point per
-# protocol number; two symbolic points stand for "the default ports of the application" because
-# awspan does not know App-ID's default ports and must not guess them (see docs/already-allowed.md).
+# the protocols with ports on PAN-OS (tcp, udp, sctp: vocab.PORT_PROTOCOLS) each get 65536 points;
+# other IP protocols (icmp, esp, ...) one point per protocol number; two symbolic points stand for
+# "the default ports of the application" because awspan does not know App-ID's default ports and
+# must not guess them (see docs/already-allowed.md).
 PORTS = 65536
-PROTO_BASE = {"tcp": 0, "udp": PORTS, "sctp": 2 * PORTS}
-OTHER_BASE = 3 * PORTS                 # + IP protocol number (0..255), for port-less traffic
+PROTO_BASE = {name: i * PORTS for i, name in enumerate(PORT_PROTOCOLS.values())}
+OTHER_BASE = len(PROTO_BASE) * PORTS   # + IP protocol number (0..255), for port-less traffic
 DEFAULT_PORTED = OTHER_BASE + 256      # "application-default" of an application that uses ports
 DEFAULT_PORTLESS = OTHER_BASE + 257    # "application-default" of icmp, ipv6-icmp, ...
 SVC_REAL: Intervals = ((0, OTHER_BASE + 255),)

@@ -11,27 +11,13 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-import yaml
 
 from generator.collect.step import collect_to_file
 from generator.policy import load_policy
 from generator.yamlio import load_yaml_file
+from tests.policies import write_policy
 
 AMI = "ami-12c6146b"  # any ami- id: moto does not check it (its default images are not loaded)
-
-
-def write_policy(path: Path, regions: list[str], accounts: list[dict] | None = None,
-                 instance_id: str = "i-0123456789abcdef0", max_workers: int = 4) -> Path:
-    """A minimal policy.yaml for collect (firewall and rules are required by the schema)."""
-    doc = {
-        "firewall": {"instance_id": instance_id},
-        "rules": {"bottom_rule": "clean-up", "from_zone": "untrust", "to_zone": "trust"},
-        "aws": {"regions": regions, "max_workers": max_workers},
-    }
-    if accounts:
-        doc["aws"]["accounts"] = accounts
-    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
-    return path
 
 
 def _name(ec2: Any, resource_id: str, name: str) -> None:
@@ -147,7 +133,7 @@ def collect_estate(tmp_path: Path) -> dict[str, Any]:
     """Build the estate in us-east-1 (inside mock_aws) and collect it to tmp_path/out/state.yaml."""
     ec2 = boto3.client("ec2", region_name="us-east-1")
     ids = build_estate(ec2)
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"], instance_id=ids["i_fw"]))
+    policy = load_policy(write_policy(tmp_path, firewall={"instance_id": ids["i_fw"]}))
     out = tmp_path / "out" / "state.yaml"
     collect_to_file(policy, out)
     state = load_yaml_file(out, "state")

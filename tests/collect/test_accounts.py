@@ -14,7 +14,8 @@ import pytest
 from generator.collect.collector import collect
 from generator.collect.sessions import SessionFactory
 from generator.policy import load_policy
-from tests.collect.estate import build_estate, write_policy
+from tests.collect.estate import build_estate
+from tests.policies import write_policy
 
 SPOKE = "111111111111"
 ROLE = f"arn:aws:iam::{SPOKE}:role/awspan-collect"
@@ -36,10 +37,10 @@ def test_assume_role_per_account_and_regions_per_account(mocked: None, tmp_path:
     def record_assume_role(params: dict[str, Any], **_: Any) -> None:
         seen.append(dict(params))
 
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"], accounts=[
+    policy = load_policy(write_policy(tmp_path, aws={"regions": ["us-east-1"], "accounts": [
         {"id": "123456789012"},
         {"id": SPOKE, "role_arn": ROLE, "external_id": "awspan-ext", "regions": ["eu-west-1"]},
-    ]))
+    ]}))
     hook = ("provide-client-params.sts.AssumeRole", record_assume_role)
     state = collect(policy, SessionFactory(hooks=(hook,)))
 
@@ -62,7 +63,7 @@ def test_pairs_run_on_a_pool_bounded_by_max_workers(mocked: None, tmp_path: Path
     def record_thread(**_: Any) -> None:
         threads.add(threading.current_thread().name)
 
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", regions, max_workers=2))
+    policy = load_policy(write_policy(tmp_path, aws={"regions": regions, "max_workers": 2}))
     with caplog.at_level(logging.INFO, logger="generator.collect"):
         state = collect(policy, SessionFactory(hooks=(("before-call.ec2", record_thread),)))
     assert {v["region"] for v in state["vpcs"]} == set(regions)  # moto's default VPC in each

@@ -16,7 +16,8 @@ from generator.collect.collector import collect
 from generator.collect.read_ec2 import PAGE_SIZES
 from generator.collect.sessions import SessionFactory
 from generator.policy import load_policy
-from tests.collect.estate import AMI, write_policy
+from tests.collect.estate import AMI
+from tests.policies import write_policy
 
 INSTANCES = 2000
 GROUPS = 500
@@ -59,7 +60,7 @@ def _seed(ec2: Any) -> tuple[str, list[str]]:
 @pytest.mark.slow  # ~15 s, nearly all of it moto rendering 2,000 instances as XML
 def test_describe_calls_are_bounded_by_pages(mocked: None, tmp_path: Path) -> None:
     ec2 = boto3.client("ec2", region_name="us-east-1")
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"]))
+    policy = load_policy(write_policy(tmp_path))
 
     small = CallCounter()
     collect(policy, small.factory())  # moto's default VPC only

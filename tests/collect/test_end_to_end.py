@@ -14,7 +14,8 @@ import pytest
 from devtools.moto_server import MotoServer, moto_env
 from generator.validate import validate_document
 from generator.yamlio import load_yaml_file
-from tests.collect.estate import build_estate, find, write_policy
+from tests.collect.estate import build_estate, find
+from tests.policies import write_policy
 
 pytestmark = pytest.mark.slow  # collect against a real moto server process
 
@@ -41,7 +42,8 @@ def _collect(url: str, policy: Path, out: Path) -> subprocess.CompletedProcess[s
 def test_collect_command_against_a_moto_server(server: MotoServer, tmp_path: Path) -> None:
     ec2 = boto3.client("ec2", region_name="us-east-1", endpoint_url=server.url)
     ids = build_estate(ec2)
-    policy = write_policy(tmp_path / "policy.yaml", ["us-east-1", "eu-central-1"], instance_id=ids["i_fw"])
+    policy = write_policy(tmp_path, aws={"regions": ["us-east-1", "eu-central-1"]},
+                          firewall={"instance_id": ids["i_fw"]})
     out = tmp_path / "out" / "state.yaml"
 
     first = _collect(server.url, policy, out)
@@ -122,7 +124,7 @@ def test_throttling_is_retried_and_an_exhausted_retry_fails(server: MotoServer, 
     from generator.policy import load_policy
 
     ids = build_estate(boto3.client("ec2", region_name="us-east-1", endpoint_url=server.url))
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"]))
+    policy = load_policy(write_policy(tmp_path))
 
     sent: list[str] = []
     factory = SessionFactory(endpoint_url=server.url, hooks=(_throttle(1, sent),))

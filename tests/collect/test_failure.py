@@ -22,7 +22,8 @@ from generator.collect.sessions import SessionFactory
 from generator.collect.step import collect_to_file
 from generator.errors import AwspanError
 from generator.policy import load_policy
-from tests.collect.estate import AMI, write_policy
+from tests.collect.estate import AMI
+from tests.policies import write_policy
 
 DENIED = "You are not authorized to perform this operation."
 
@@ -56,7 +57,7 @@ def small_estate(ec2: Any) -> None:
 def two_regions(mocked: None, tmp_path: Path) -> tuple[Any, Path]:
     for region in ("us-east-1", "us-west-2"):
         small_estate(boto3.client("ec2", region_name=region))
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1", "us-west-2"]))
+    policy = load_policy(write_policy(tmp_path, aws={"regions": ["us-east-1", "us-west-2"]}))
     out = tmp_path / "out" / "state.yaml"
     collect_to_file(policy, out)  # the previous, good state
     return policy, out
@@ -87,7 +88,7 @@ def test_the_same_collect_without_the_denial_succeeds(two_regions: tuple[Any, Pa
 def test_cli_failure_is_one_line_exit_1_and_no_file(mocked: None, tmp_path: Path,
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     # the default credentials (moto's account 123456789012) are not the account listed
-    policy = write_policy(tmp_path / "policy.yaml", ["us-east-1"], accounts=[{"id": "111111111111"}])
+    policy = write_policy(tmp_path, aws={"regions": ["us-east-1"], "accounts": [{"id": "111111111111"}]})
     out = tmp_path / "state.yaml"
     assert cli_main(["--quiet", "collect", "--config", str(policy), "--output", str(out)]) == 1
     err = capsys.readouterr().err
@@ -99,7 +100,7 @@ def test_cli_failure_is_one_line_exit_1_and_no_file(mocked: None, tmp_path: Path
 
 def test_cli_rejects_a_malformed_endpoint_url(mocked: None, tmp_path: Path,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    policy = write_policy(tmp_path / "policy.yaml", ["us-east-1"])
+    policy = write_policy(tmp_path)
     code = cli_main(["collect", "--config", str(policy), "--output", str(tmp_path / "s.yaml"),
                      "--endpoint-url", "localhost:5000"])
     assert code == 1
@@ -107,8 +108,8 @@ def test_cli_rejects_a_malformed_endpoint_url(mocked: None, tmp_path: Path,
 
 
 def test_role_in_another_account_than_listed_is_a_policy_error(mocked: None, tmp_path: Path) -> None:
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"], accounts=[
-        {"id": "111111111111", "role_arn": "arn:aws:iam::222222222222:role/awspan"}]))
+    policy = load_policy(write_policy(tmp_path, aws={"regions": ["us-east-1"], "accounts": [
+        {"id": "111111111111", "role_arn": "arn:aws:iam::222222222222:role/awspan"}]}))
     with pytest.raises(AwspanError, match=r"aws.accounts\[0\].role_arn: the role is in account 222222222222"):
         collect_to_file(policy, tmp_path / "state.yaml")
 
@@ -119,7 +120,7 @@ def test_an_endpoint_that_does_not_answer_names_the_call(mocked: None, tmp_path:
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"]))
+    policy = load_policy(write_policy(tmp_path))
     factory = SessionFactory(endpoint_url=f"http://127.0.0.1:{port}", max_attempts=2, connect_timeout=2)
     with pytest.raises(AwspanError, match=r"^account \(default credentials\) us-east-1: GetCallerIdentity: "
                                           rf"cannot connect to http://127.0.0.1:{port}/: "

@@ -35,8 +35,9 @@ from generator.generate.model import build_fragment
 from generator.generate.render import render_fragment
 from generator.generate.state import load_state
 from generator.policy import load_policy
-from tests.collect.estate import AMI, find, write_policy
+from tests.collect.estate import AMI, find
 from tests.generate.helpers import fragment_pairs
+from tests.policies import write_policy
 
 REGION = "us-east-1"
 
@@ -118,7 +119,7 @@ def build(ec2: Any, ecs: Any) -> dict[str, str]:
 @pytest.fixture
 def collected(mocked: None, tmp_path: Path) -> tuple[dict[str, str], Path, Path]:
     ids = build(boto3.client("ec2", region_name=REGION), boto3.client("ecs", region_name=REGION))
-    policy = write_policy(tmp_path / "policy.yaml", [REGION], instance_id=ids["fw"])
+    policy = write_policy(tmp_path, aws={"regions": [REGION]}, firewall={"instance_id": ids["fw"]})
     state = tmp_path / "state.yaml"
     collect_to_file(load_policy(policy), state)
     return ids, policy, state

@@ -17,7 +17,7 @@ from generator.collect.regions import region_problems
 from generator.collect.sessions import SessionFactory
 from generator.errors import AwspanError
 from generator.policy import load_policy
-from tests.collect.estate import write_policy
+from tests.policies import write_policy
 
 
 def _cli(capsys: pytest.CaptureFixture[str], policy: Path, out: Path, *extra: str) -> tuple[int, str]:
@@ -28,7 +28,7 @@ def _cli(capsys: pytest.CaptureFixture[str], policy: Path, out: Path, *extra: st
 def test_a_missing_aws_profile_is_named_with_the_fix(aws_env: None, tmp_path: Path, monkeypatch,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("AWS_PROFILE", "nosuch")
-    policy, out = write_policy(tmp_path / "policy.yaml", ["us-east-1"]), tmp_path / "state.yaml"
+    policy, out = write_policy(tmp_path), tmp_path / "state.yaml"
     code, err = _cli(capsys, policy, out)
     assert code == 1 and err.count("\n") == 1 and "Traceback" not in err and "internal error" not in err
     assert "AWS profile 'nosuch' is not in ~/.aws/config or ~/.aws/credentials: fix AWS_PROFILE" in err
@@ -39,7 +39,7 @@ def test_no_credentials_at_all_says_how_to_provide_them(aws_env: None, tmp_path:
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(var)
-    policy, out = write_policy(tmp_path / "policy.yaml", ["us-east-1"]), tmp_path / "state.yaml"
+    policy, out = write_policy(tmp_path), tmp_path / "state.yaml"
     code, err = _cli(capsys, policy, out, "--endpoint-url", "http://127.0.0.1:9")
     assert code == 1 and err.count("\n") == 1
     assert "GetCallerIdentity: no AWS credentials found: set AWS_PROFILE" in err
@@ -47,7 +47,7 @@ def test_no_credentials_at_all_says_how_to_provide_them(aws_env: None, tmp_path:
 
 def test_a_region_typo_is_refused_before_any_call(mocked: None, tmp_path: Path) -> None:
     calls: list[str] = []
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-eat-1"]))
+    policy = load_policy(write_policy(tmp_path, aws={"regions": ["us-eat-1"]}))
     factory = SessionFactory(hooks=(("before-call", lambda **kw: calls.append(kw["model"].name)),))
     with pytest.raises(AwspanError) as failure:
         collect(policy, factory)
@@ -58,7 +58,7 @@ def test_a_region_typo_is_refused_before_any_call(mocked: None, tmp_path: Path) 
 
 def test_an_unknown_region_number_is_only_a_warning(tmp_path: Path) -> None:
     """AWS adds regions (ap-east-2 ...) faster than an installed SDK learns them: not an error."""
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1", "eu-west-9", "xx-nowhere-1"]))
+    policy = load_policy(write_policy(tmp_path, aws={"regions": ["us-east-1", "eu-west-9", "xx-nowhere-1"]}))
     problems = region_problems(policy)
     assert [(m.split(":")[0], fatal) for m, fatal in problems] == [("aws.regions[1]", False),
                                                                     ("aws.regions[2]", False)]
@@ -94,7 +94,7 @@ def html_endpoint() -> Iterator[str]:
 
 def test_an_endpoint_answering_html_is_one_line_naming_the_likely_causes(
         aws_env: None, html_endpoint: str, tmp_path: Path) -> None:
-    policy = load_policy(write_policy(tmp_path / "policy.yaml", ["us-east-1"]))
+    policy = load_policy(write_policy(tmp_path))
     with pytest.raises(AwspanError) as failure:
         collect(policy, SessionFactory(endpoint_url=html_endpoint, max_attempts=1))
     text = str(failure.value)
@@ -123,7 +123,7 @@ def _empty_region(region: str) -> None:
 def test_collect_warns_once_about_a_region_without_a_vpc(mocked: None, tmp_path: Path,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     _empty_region("eu-west-1")
-    policy, out = write_policy(tmp_path / "policy.yaml", ["us-east-1", "eu-west-1"]), tmp_path / "state.yaml"
+    policy, out = write_policy(tmp_path, aws={"regions": ["us-east-1", "eu-west-1"]}), tmp_path / "state.yaml"
     assert cli_main(["collect", "--config", str(policy), "--output", str(out)]) == 0
     warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
     assert warnings[0] == ("warning: 123456789012 eu-west-1: no VPC in this region (is the region right? "

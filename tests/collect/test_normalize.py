@@ -80,6 +80,10 @@ def test_protocol_numbers_and_names() -> None:
     assert proto("1", FromPort=3, ToPort=4) == ("icmp", 3, 4)
     assert proto("icmpv6", FromPort=-1, ToPort=-1) == ("icmpv6", -1, -1)
     assert proto("47") == ("47", None, None)  # GRE: a number as a string, no ports
+    # left out, the fields mean "all of them"; a protocol without fields on AWS has none
+    assert proto("tcp") == ("tcp", 0, 65535)
+    assert proto("58") == ("icmpv6", -1, -1)
+    assert proto("132", FromPort=5, ToPort=6) == ("132", None, None)  # AWS allows every sctp port
 
 
 def test_terminated_instance_without_network_data_is_left_out() -> None:

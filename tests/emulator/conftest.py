@@ -1,8 +1,10 @@
-"""Fixtures: a fresh emulator per test (cheap: a thread and a small tree), callers per admin."""
+"""Fixtures: the shared emulator (tests/conftest.py) as it starts, with no operator rule added (these
+tests judge the emulator itself), and callers per admin."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -11,9 +13,8 @@ from tests.emulator.helpers import Caller
 
 
 @pytest.fixture
-def emu() -> Iterator[EmulatorServer]:
-    with EmulatorServer(job_steps=2) as server:
-        yield server
+def emulator_options() -> dict[str, Any]:
+    return {"bare": True}
 
 
 @pytest.fixture

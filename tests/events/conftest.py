@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from devtools.moto_server import MotoServer, moto_env
+from tests.events.https_server import DispatchServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -38,3 +39,11 @@ def load_event(name: str, replace: dict[str, str] | None = None) -> dict:
     for old, new in (replace or {}).items():
         text = text.replace(old, new)
     return json.loads(text)
+
+
+@pytest.fixture
+def dispatch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A repository-dispatch endpoint: a real HTTPS server on 127.0.0.1 that records each request."""
+    with DispatchServer(tmp_path) as server:
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.cert))  # TLS verification stays on
+        yield server

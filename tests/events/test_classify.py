@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from generator.events import RELEVANT_EVENTS, classify, handler
+from tests.policies import write_policy
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -165,11 +166,7 @@ def test_handler_ignores_irrelevant_events_without_reading_a_policy(tmp_path, mo
 
 
 def test_handler_log_mode_reports_only(tmp_path, monkeypatch, caplog):
-    policy = tmp_path / "policy.yaml"
-    policy.write_text("firewall: {instance_id: i-0123456789abcdef0}\n"
-                      "rules: {bottom_rule: clean-up, from_zone: untrust, to_zone: trust}\n"
-                      "aws: {regions: [us-east-1]}\n")
-    monkeypatch.setenv("AWSPAN_CONFIG", str(policy))
+    write_policy(tmp_path, env=monkeypatch)
     with caplog.at_level("INFO", logger="generator.events"):
         result = handler(load("stop_instances"), None)
     assert result["reaction"] == "log"
@@ -224,11 +221,7 @@ def test_classify_does_not_modify_the_event():
 
 
 def test_cli_log_mode_reports_and_does_nothing_else(tmp_path):
-    policy = tmp_path / "policy.yaml"
-    policy.write_text("firewall: {instance_id: i-0123456789abcdef0}\n"
-                      "rules: {bottom_rule: clean-up, from_zone: untrust, to_zone: trust}\n"
-                      "aws: {regions: [us-east-1]}\n"
-                      f"events: {{mode: log, work_dir: {tmp_path / 'w'}}}\n")
+    policy = write_policy(tmp_path, events={"mode": "log", "work_dir": str(tmp_path / "w")})
     result = _awspan("event", "--config", str(policy), str(FIXTURES / "create_route.json"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "reaction: none (events.mode is log: report only)"

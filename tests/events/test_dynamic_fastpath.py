@@ -15,12 +15,7 @@ from generator.events import handler
 from generator.location import Location
 from generator.yamlio import dump_yaml
 from tests.events.conftest import load_event
-from tests.events.test_reactions import (  # noqa: F401 - emulator is a fixture
-    FIXTURE_INSTANCE,
-    SECRET,
-    TRAIL_BUCKET,
-    emulator,
-)
+from tests.events.test_reactions import FIXTURE_INSTANCE, SECRET, TRAIL_BUCKET
 
 pytestmark = pytest.mark.slow  # a moto server and the emulator
 
@@ -53,53 +48,53 @@ def dynamic_estate(aws, emu, tmp_path, monkeypatch):
     return estate, boto3.client("ec2", region_name=estate.region)
 
 
-def test_a_stop_and_a_start_send_only_the_user_id_delta(aws, emulator, tmp_path, monkeypatch):  # noqa: F811
-    estate, ec2 = dynamic_estate(aws, emulator, tmp_path, monkeypatch)
+def test_a_stop_and_a_start_send_only_the_user_id_delta(aws, emu, tmp_path, monkeypatch):
+    estate, ec2 = dynamic_estate(aws, emu, tmp_path, monkeypatch)
     batch, batch_ip = estate.instances["batch-1"], estate.private_ips["batch-1"]
     ec2.start_instances(InstanceIds=[batch])
     first = handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
     assert first["reaction"] == "push" and first["collected"] == "all"  # no state yet: the full loop
-    before = registered(emulator)
+    before = registered(emu)
     assert batch_ip in before
-    commits = sum(1 for r in emulator.requests if r["type"] == "commit")
+    commits = sum(1 for r in emu.requests if r["type"] == "commit")
 
     ec2.stop_instances(InstanceIds=[batch])
-    emulator.reset_counters()
+    emu.reset_counters()
     stopped = handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)
     assert stopped["reaction"] == "registrations", stopped
     assert (stopped["registered"], stopped["messages"]) == (0, 1) and stopped["unregistered"] >= 1
-    seen = kinds(emulator)
+    seen = kinds(emu)
     # connect's HA check (pipeline.connect), one User-ID message and the read-back of the one
     # address: no config read, no batch, no commit
     assert seen == ["op show high-availability state", "user-id", "op show object registered-ip"], seen
-    after = registered(emulator)
+    after = registered(emu)
     assert batch_ip not in after
     assert {ip: t for ip, t in before.items() if ip != batch_ip} == after, "the others are untouched"
-    assert sum(1 for r in emulator.requests if r["type"] == "commit") == 0 < commits
+    assert sum(1 for r in emu.requests if r["type"] == "commit") == 0 < commits
 
     ec2.start_instances(InstanceIds=[batch])
-    emulator.reset_counters()
+    emu.reset_counters()
     started = handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
     assert started["reaction"] == "registrations" and started["unregistered"] == 0
-    assert len(emulator.requests) == 3
-    assert registered(emulator) == before
+    assert len(emu.requests) == 3
+    assert registered(emu) == before
 
 
-def test_a_change_of_configuration_still_takes_the_full_push(aws, emulator, tmp_path, monkeypatch):  # noqa: F811
+def test_a_change_of_configuration_still_takes_the_full_push(aws, emu, tmp_path, monkeypatch):
     """A group's new permission changes rules: the full loop (snapshot, batch, commit), and the
     next stop is served by the fast path again from the baseline that push recorded."""
-    estate, ec2 = dynamic_estate(aws, emulator, tmp_path, monkeypatch)
+    estate, ec2 = dynamic_estate(aws, emu, tmp_path, monkeypatch)
     batch, batch_sg = estate.instances["batch-1"], estate.security_groups["batch"]
     ec2.start_instances(InstanceIds=[batch])
     handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
     ec2.authorize_security_group_ingress(GroupId=batch_sg, IpPermissions=[
         {"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "IpRanges": [{"CidrIp": "198.51.100.0/24"}]}])
-    emulator.reset_counters()
+    emu.reset_counters()
     event = load_event("authorize_security_group_ingress")
     event["detail"]["requestParameters"]["groupId"] = batch_sg
     changed = handler(event, None)
     assert changed["reaction"] == "push", changed
-    assert any(r["type"] == "commit" for r in emulator.requests)
+    assert any(r["type"] == "commit" for r in emu.requests)
     # a start/stop whose configuration differs from the last push's (here: none recorded) is pushed
     (tmp_path / "work" / "pushed.fragment.xml").write_bytes(b"<other/>")
     ec2.stop_instances(InstanceIds=[batch])

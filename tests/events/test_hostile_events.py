@@ -16,10 +16,7 @@ from hypothesis import strategies as st
 
 from generator.events import classify, handler
 from tests.events.conftest import load_event
-
-LOG_POLICY = ("firewall: {instance_id: i-0123456789abcdef0}\n"
-              "rules: {bottom_rule: clean-up, from_zone: untrust, to_zone: trust}\n"
-              "aws: {regions: [us-east-1]}\n")
+from tests.policies import write_policy
 
 
 def _awspan(*args, stdin: bytes | None = None):
@@ -29,10 +26,7 @@ def _awspan(*args, stdin: bytes | None = None):
 
 @pytest.fixture
 def log_policy(tmp_path, monkeypatch):
-    path = tmp_path / "policy.yaml"
-    path.write_text(LOG_POLICY)
-    monkeypatch.setenv("AWSPAN_CONFIG", str(path))
-    return path
+    return write_policy(tmp_path, env=monkeypatch)
 
 
 @pytest.mark.parametrize("bad", [42, ["StartInstances"], {"n": "StartInstances"}, None, 1.5, True])

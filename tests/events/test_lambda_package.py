@@ -13,20 +13,15 @@ import boto3
 import pytest
 
 from devtools.lambda_package import main as package_main
+from tests.policies import write_policy
 
 ROOT = Path(__file__).resolve().parents[2]
-POLICY = """\
-firewall: {instance_id: i-0123456789abcdef0}
-rules: {bottom_rule: clean-up, from_zone: untrust, to_zone: trust}
-aws: {regions: [us-east-1]}
-events: {mode: log}
-"""
 
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("lambda")
-    (work / "policy.yaml").write_text(POLICY)
+    write_policy(work, events={"mode": "log"})
     output = work / "build" / "awspan-lambda.zip"
     here = f"python{sys.version_info.major}.{sys.version_info.minor}"
     policy = str(work / "policy.yaml")
@@ -57,8 +52,7 @@ def test_zip_holds_the_project_its_dependencies_and_the_policy(package):
 @pytest.mark.slow
 def test_two_builds_are_byte_identical(package, tmp_path):
     again = tmp_path / "again.zip"
-    policy = tmp_path / "policy.yaml"
-    policy.write_text(POLICY)
+    policy = write_policy(tmp_path, events={"mode": "log"})
     here = f"python{sys.version_info.major}.{sys.version_info.minor}"
     assert package_main(["--output", str(again), "--policy", str(policy), "--runtime", here]) == 0
     assert again.read_bytes() == package.read_bytes()
@@ -101,8 +95,7 @@ def test_refuses_a_runtime_other_than_this_interpreter(tmp_path, capsys):
 
 
 def test_an_invalid_policy_is_not_shipped(tmp_path, capsys):
-    bad = tmp_path / "policy.yaml"
-    bad.write_text(POLICY.replace("mode: log", "mode: yolo"))
+    bad = write_policy(tmp_path, events={"mode": "yolo"})
     here = f"python{sys.version_info.major}.{sys.version_info.minor}"
     assert package_main(["--output", str(tmp_path / "x.zip"), "--policy", str(bad), "--runtime", here]) == 1
     assert "events.mode" in capsys.readouterr().err

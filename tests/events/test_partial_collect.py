@@ -13,15 +13,11 @@ from generator.events.partial_collect import (
     scoped_policy,
 )
 from generator.policy import parse_policy
-
-BASE = {
-    "firewall": {"instance_id": "i-0123456789abcdef0"},
-    "rules": {"bottom_rule": "clean-up", "from_zone": "untrust", "to_zone": "trust"},
-}
+from tests.policies import policy_document
 
 
 def policy(**aws):
-    return parse_policy({**BASE, "aws": {"regions": ["us-east-1", "eu-west-1"], **aws}})
+    return parse_policy(policy_document(aws={"regions": ["us-east-1", "eu-west-1"], **aws}))
 
 
 def d(account, region):

@@ -15,17 +15,15 @@ import sys
 
 import boto3
 import pytest
-import yaml
 from lxml import etree
 
 from devtools.seed import policy_for, seed_estate
-from emulator import EmulatorServer
 from generator.errors import AwspanError
 from generator.events import handler
 from generator.location import Location
-from generator.yamlio import dump_yaml
+from generator.yamlio import load_yaml_file
 from tests.events.conftest import load_event
-from tests.events.https_server import DispatchServer
+from tests.policies import OMIT, write_policy
 
 SECRET = "awspan/panos-api-key"
 TOKEN_SECRET = "awspan/github-dispatch-token"
@@ -34,20 +32,13 @@ FIXTURE_INSTANCE = "i-0a1b2c3d4e5f60718"  # the instance id in start/stop_instan
 TRAIL_BUCKET = "acme-org-trail-logs"  # tests/events/trail.py's BUCKET
 
 
-def write_policy(tmp_path, estate, monkeypatch, **kwargs) -> str:
-    path = tmp_path / "policy.yaml"
-    path.write_text(dump_yaml(policy_for(estate, **kwargs)))
-    monkeypatch.setenv("AWSPAN_CONFIG", str(path))
-    return str(path)
-
-
-def push_mode_estate(aws, emulator, tmp_path, monkeypatch):
+def push_mode_estate(aws, emu, tmp_path, monkeypatch):
     """The seeded estate, the emulator's API key in Secrets Manager and a push-mode policy:
     (estate, EC2 client) for a test that starts or stops batch-1 and lets the handler react."""
     estate = seed_estate(aws)
-    key = emulator.api_key("automation")
+    key = emu.api_key("automation")
     boto3.client("secretsmanager", region_name=estate.region).create_secret(Name=SECRET, SecretString=key)
-    write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
+    write_policy(tmp_path, base=policy_for(estate, url=emu.url), env=monkeypatch,
                  events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET,
                          "trail_buckets": [TRAIL_BUCKET]})
     return estate, boto3.client("ec2", region_name=estate.region)
@@ -55,15 +46,8 @@ def push_mode_estate(aws, emulator, tmp_path, monkeypatch):
 
 def minimal_policy(tmp_path, monkeypatch, events: dict) -> str:
     """A policy for reactions that never reach collect (no estate needed)."""
-    path = tmp_path / "policy.yaml"
-    path.write_text(dump_yaml({
-        "firewall": {"instance_id": "i-0123456789abcdef0", "url": "https://fw.example.net"},
-        "rules": {"bottom_rule": "clean-up", "from_zone": "untrust", "to_zone": "trust"},
-        "aws": {"regions": ["us-east-1"]},
-        "events": events,
-    }))
-    monkeypatch.setenv("AWSPAN_CONFIG", str(path))
-    return str(path)
+    return str(write_policy(tmp_path, env=monkeypatch, firewall={"url": "https://fw.example.net"},
+                            events=events))
 
 
 def managed(running: etree._Element, tag: str = "awspan") -> dict[str, dict[str, etree._Element]]:
@@ -84,17 +68,11 @@ def rules_of(running: etree._Element, group_id: str) -> list[str]:
     return sorted(name for name in managed(running)["rules"] if name.startswith(group_id))
 
 
-@pytest.fixture
-def emulator():
-    with EmulatorServer() as emu:
-        yield emu
-
-
 @pytest.mark.slow
-def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator, tmp_path, monkeypatch,
+def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emu, tmp_path, monkeypatch,
                                                                     caplog, capsys):
-    estate, ec2 = push_mode_estate(aws, emulator, tmp_path, monkeypatch)
-    key = emulator.api_key("automation")
+    estate, ec2 = push_mode_estate(aws, emu, tmp_path, monkeypatch)
+    key = emu.api_key("automation")
     batch, batch_ip, batch_sg = (estate.instances["batch-1"], estate.private_ips["batch-1"],
                                  estate.security_groups["batch"])
     web_sg = estate.security_groups["web"]
@@ -105,7 +83,7 @@ def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator,
         result = handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
     assert result["reaction"] == "push" and result["decision"]["relevant"]
     assert batch in result["decision"]["ids"]
-    running = emulator.running()
+    running = emu.running()
     assert batch_ip in addresses(running)
     assert rules_of(running, batch_sg), "the batch group's rule is on the running config"
     assert rules_of(running, web_sg), "the rest of the estate is there too"
@@ -115,7 +93,7 @@ def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator,
     # ... and stopped again: its address and its group's only rule go, the others stay
     ec2.stop_instances(InstanceIds=[batch])
     result = handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)
-    running = emulator.running()
+    running = emu.running()
     assert batch_ip not in addresses(running)
     assert rules_of(running, batch_sg) == []
     assert rules_of(running, web_sg)
@@ -130,12 +108,12 @@ def test_push_mode_start_adds_and_stop_removes_the_instance_rules(aws, emulator,
 
 
 @pytest.mark.slow
-def test_push_mode_a_task_starting_and_its_interface_going_reach_the_firewall(aws, emulator, tmp_path,
+def test_push_mode_a_task_starting_and_its_interface_going_reach_the_firewall(aws, emu, tmp_path,
                                                                               monkeypatch):
     """ECS starts a Fargate task in the firewall-routed subnet `app` (the interface ECS creates, with
     the task's group), CloudTrail records ECS's CreateNetworkInterface, the handler reacts: the
     task's address is on the running config; the interface is deleted, the next event removes it."""
-    estate, ec2 = push_mode_estate(aws, emulator, tmp_path, monkeypatch)
+    estate, ec2 = push_mode_estate(aws, emu, tmp_path, monkeypatch)
     prod = estate.vpcs["prod"]
     ec2.modify_vpc_attribute(VpcId=prod, EnableDnsHostnames={"Value": True})  # moto's ECS needs DNS names
     sg = ec2.create_security_group(GroupName="orders-task", Description="orders", VpcId=prod)["GroupId"]
@@ -155,34 +133,34 @@ def test_push_mode_a_task_starting_and_its_interface_going_reach_the_firewall(aw
     result = handler(event, None)
     assert result["reaction"] == "push" and result["decision"]["relevant"]
     assert eni in result["decision"]["ids"]
-    running = emulator.running()
+    running = emu.running()
     assert ip in addresses(running)
     assert rules_of(running, sg) == [f"{sg}-tcp-8080"]
 
     ec2.delete_network_interface(NetworkInterfaceId=eni)
     handler(load_event("delete_network_interface", {"eni-0e1f2a3b4c5d6e7f8": eni}), None)
-    running = emulator.running()
+    running = emu.running()
     assert ip not in addresses(running) and rules_of(running, sg) == []
     assert rules_of(running, estate.security_groups["web"]), "the rest of the estate stays"
 
 
 @pytest.mark.slow
-def test_push_mode_reads_the_key_from_ssm_and_reports_a_failed_step(aws, emulator, tmp_path, monkeypatch):
+def test_push_mode_reads_the_key_from_ssm_and_reports_a_failed_step(aws, emu, tmp_path, monkeypatch):
     estate = seed_estate(aws)
     ssm = boto3.client("ssm", region_name=estate.region)
     ssm.put_parameter(Name="/firewall/panos-api-key", Value="wrong-key", Type="SecureString")
-    write_policy(tmp_path, estate, monkeypatch, url=emulator.url,
+    write_policy(tmp_path, base=policy_for(estate, url=emu.url), env=monkeypatch,
                  events={"mode": "push", "work_dir": str(tmp_path / "work"),
                          "api_key_parameter": "/firewall/panos-api-key"})
     with pytest.raises(AwspanError, match=r"`awspan snapshot` failed"):
         handler(load_event("revoke_security_group_ingress"), None)
     assert "PANOS_API_KEY" not in os.environ
-    assert managed(emulator.running())["rules"] == {}  # nothing was pushed
+    assert managed(emu.running())["rules"] == {}  # nothing was pushed
 
-    ssm.put_parameter(Name="/firewall/panos-api-key", Value=emulator.api_key("automation"),
+    ssm.put_parameter(Name="/firewall/panos-api-key", Value=emu.api_key("automation"),
                       Type="SecureString", Overwrite=True)
     assert handler(load_event("revoke_security_group_ingress"), None)["reaction"] == "push"
-    assert managed(emulator.running())["rules"]
+    assert managed(emu.running())["rules"]
 
 
 def test_push_mode_missing_secret_is_one_readable_error(aws, tmp_path, monkeypatch):
@@ -208,13 +186,6 @@ def test_pipeline_mode_starts_the_codebuild_project(aws, tmp_path, monkeypatch):
     assert builds == [result["codebuild_build"]]
     assert handler(load_event("create_tags_ignored"), None)["reaction"] == "none"
     assert codebuild.list_builds_for_project(projectName="awspan-propose")["ids"] == builds
-
-
-@pytest.fixture
-def dispatch(tmp_path, monkeypatch):
-    with DispatchServer(tmp_path) as server:
-        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(server.cert))  # TLS verification stays on
-        yield server
 
 
 def _dispatch_policy(tmp_path, monkeypatch, aws, dispatch) -> str:
@@ -293,24 +264,22 @@ def _dags(running: etree._Element) -> dict[str, str | None]:
 
 
 @pytest.mark.slow
-def test_push_mode_keeps_a_dynamic_firewall_dynamic(aws, emulator, tmp_path, monkeypatch, capsys):
+def test_push_mode_keeps_a_dynamic_firewall_dynamic(aws, emu, tmp_path, monkeypatch, capsys):
     """Issue 23: in a trial the push reaction turned a dynamic firewall's groups back to static. The
     reaction runs the policy it is given (membership included): with `membership: dynamic` a start and
     a stop are registrations, the groups stay dynamic, and push's summary names no mode switch. A
     reaction whose policy says static (the trial's: a Lambda whose copy of policy.yaml lacked the key)
     switches back, and its summary says so loudly."""
-    estate, ec2 = push_mode_estate(aws, emulator, tmp_path, monkeypatch)
-    config = tmp_path / "policy.yaml"
-    policy = yaml.safe_load(config.read_text())
-    policy["rules"]["membership"] = "dynamic"
-    config.write_text(dump_yaml(policy))
+    estate, ec2 = push_mode_estate(aws, emu, tmp_path, monkeypatch)
+    dynamic = load_yaml_file(write_policy(tmp_path, base=load_yaml_file(tmp_path / "policy.yaml", "policy"),
+                                          rules={"membership": "dynamic"}), "policy")
     batch, batch_ip = estate.instances["batch-1"], estate.private_ips["batch-1"]
 
     ec2.start_instances(InstanceIds=[batch])
     handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
-    groups = _dags(emulator.running())
+    groups = _dags(emu.running())
     assert groups and all(f == f"'awspan.{name}'" for name, f in groups.items()), groups
-    assert any(t.startswith("awspan.") for t in emulator.store.registry.snapshot().get(batch_ip, ()))
+    assert any(t.startswith("awspan.") for t in emu.store.registry.snapshot().get(batch_ip, ()))
 
     capsys.readouterr()
     ec2.stop_instances(InstanceIds=[batch])
@@ -318,15 +287,14 @@ def test_push_mode_keeps_a_dynamic_firewall_dynamic(aws, emulator, tmp_path, mon
     pushed = capsys.readouterr().out
     # the stop is registrations only: answered by the fast path (events/fastpath.py), no push
     assert stopped["reaction"] == "registrations" and stopped["unregistered"] >= 1, stopped
-    assert _dags(emulator.running()) == groups  # still dynamic, the same groups
-    assert batch_ip not in emulator.store.registry.snapshot()  # the stop: one unregistration
+    assert _dags(emu.running()) == groups  # still dynamic, the same groups
+    assert batch_ip not in emu.store.registry.snapshot()  # the stop: one unregistration
     assert "MEMBERSHIP" not in pushed and "membership changes" not in pushed
 
-    policy["rules"].pop("membership")  # the trial's reaction: a policy without the key
-    config.write_text(dump_yaml(policy))
+    write_policy(tmp_path, base=dynamic, rules={"membership": OMIT})  # the trial's: without the key
     ec2.start_instances(InstanceIds=[batch])
     handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
     pushed = capsys.readouterr().out.replace("\n  ↳ ", " ").replace("\n    ↳ ", " ")
     assert "MEMBERSHIP dynamic -> static" in pushed
     assert "WARNING: membership changes from dynamic to static (rules.membership)" in pushed
-    assert all(f is None for f in _dags(emulator.running()).values())
+    assert all(f is None for f in _dags(emu.running()).values())

@@ -11,15 +11,9 @@ import boto3
 import pytest
 
 from devtools.seed import seed_estate
-from tests.events.test_reactions import (  # noqa: F401 - emulator is a fixture
-    SECRET,
-    addresses,
-    emulator,
-    push_mode_estate,
-    rules_of,
-    write_policy,
-)
+from tests.events.test_reactions import SECRET, addresses, push_mode_estate, rules_of
 from tests.events.trail import BUCKET, MEMBER, digest_key, put_log, record, s3_event, sns_envelope, sqs_event
+from tests.policies import write_policy
 
 pytestmark = pytest.mark.slow  # the whole event loop against a moto server and the emulator
 
@@ -30,14 +24,14 @@ class Context:
     invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:awspan"
 
 
-def commits(emu) -> int:  # noqa: F811
+def commits(emu) -> int:
     return sum(1 for r in emu.requests if r["type"] == "commit")
 
 
-def test_s3_sqs_sns_batch_reaches_the_firewall_with_one_push(aws, emulator, tmp_path, monkeypatch):  # noqa: F811
+def test_s3_sqs_sns_batch_reaches_the_firewall_with_one_push(aws, emu, tmp_path, monkeypatch):
     from generator.events import handler
 
-    estate, ec2 = push_mode_estate(aws, emulator, tmp_path, monkeypatch)
+    estate, ec2 = push_mode_estate(aws, emu, tmp_path, monkeypatch)
     batch, batch_ip, batch_sg = (estate.instances["batch-1"], estate.private_ips["batch-1"],
                                  estate.security_groups["batch"])
     ec2.start_instances(InstanceIds=[batch])
@@ -47,38 +41,38 @@ def test_s3_sqs_sns_batch_reaches_the_firewall_with_one_push(aws, emulator, tmp_
                                               replace={FIXTURE_INSTANCE: batch})])
     routed = put_log("123456789012", [record("create_route", "123456789012")])
     member = put_log(MEMBER, [record("stop_instances")])  # another account of the org trail
-    emulator.reset_counters()
+    emu.reset_counters()
     event = sqs_event(sns_envelope(s3_event(started)), sns_envelope(s3_event(routed, digest_key(MEMBER))),
                       s3_event(member))
     assert handler(event, Context()) == {"batchItemFailures": []}
-    running = emulator.running()
+    running = emu.running()
     assert batch_ip in addresses(running)
     assert rules_of(running, batch_sg), "the started instance's group has its rule"
-    assert commits(emulator) == 1, "one reaction for the batch"
+    assert commits(emu) == 1, "one reaction for the batch"
     # nothing relevant in the next delivery: no collect, no push
-    emulator.reset_counters()
+    emu.reset_counters()
     quiet = put_log("123456789012", [record("create_tags_ignored", "123456789012")])
     assert handler(sqs_event(s3_event(quiet)), Context()) == {"batchItemFailures": []}
-    assert emulator.request_count == 0
+    assert emu.request_count == 0
 
 
-def test_the_reaction_collects_only_the_pairs_the_events_name(aws, emulator, tmp_path, monkeypatch):  # noqa: F811
+def test_the_reaction_collects_only_the_pairs_the_events_name(aws, emu, tmp_path, monkeypatch):
     """After a full read, a batch from us-east-1 reads what it names in us-east-1 only, and one from
     eu-west-1 what it names there: a VPC made meanwhile in eu-west-1 (no event announced it)
     appears once the last full read is FULL_COLLECT_EVERY old (or the aws section changes)."""
     from devtools.seed import policy_for
     from generator.events import handler
     from generator.events.partial_collect import FULL_COLLECT_EVERY, SCOPE_FILE
-    from generator.yamlio import dump_yaml, load_yaml_file
+    from generator.yamlio import load_yaml_file
 
     estate = seed_estate(aws)
     boto3.client("secretsmanager", region_name=estate.region).create_secret(
-        Name=SECRET, SecretString=emulator.api_key("automation"))
-    doc = policy_for(estate, url=emulator.url, events={"mode": "push", "work_dir": str(tmp_path / "work"),
-                                                       "trail_buckets": [BUCKET], "api_key_secret": SECRET})
-    doc["aws"]["regions"] = ["us-east-1", "eu-west-1"]
-    (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
-    monkeypatch.setenv("AWSPAN_CONFIG", str(tmp_path / "policy.yaml"))
+        Name=SECRET, SecretString=emu.api_key("automation"))
+    base = policy_for(estate, url=emu.url)
+    events = {"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET,
+              "trail_buckets": [BUCKET]}
+    write_policy(tmp_path, base=base, env=monkeypatch, events=events,
+                 aws={"regions": ["us-east-1", "eu-west-1"]})
     state_file = tmp_path / "work" / "state.yaml"
 
     def eu_vpcs() -> int:  # moto gives every region a default VPC
@@ -102,20 +96,18 @@ def test_the_reaction_collects_only_the_pairs_the_events_name(aws, emulator, tmp
     assert eu_vpcs() == 2
     # a changed aws section (another region list) makes the next run read everything again
     boto3.client("ec2", region_name="eu-west-1").create_vpc(CidrBlock="10.98.0.0/16")
-    doc["aws"]["regions"] = ["eu-west-1", "us-east-1"]
-    (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
+    write_policy(tmp_path, base=base, events=events, aws={"regions": ["eu-west-1", "us-east-1"]})
     deliver("us-east-1")
     assert eu_vpcs() == 3
 
 
-def test_an_instance_started_in_a_member_account_reaches_the_firewall(aws, emulator, tmp_path,  # noqa: F811
+def test_an_instance_started_in_a_member_account_reaches_the_firewall(aws, emu, tmp_path,
                                                                      monkeypatch, caplog):
     """The issue's "done when": the function runs in the security account, the organization
     trail's log file of a member account announces StartInstances, collect assumes the role
     in that member account, and the instance's address reaches the firewall's running config."""
     from devtools.seed import policy_for
     from generator.events import handler
-    from generator.yamlio import dump_yaml
 
     member_id, role = "444455556666", "arn:aws:iam::444455556666:role/awspan-collect"
     estate = seed_estate(aws)  # the security account's own VPCs and the firewall
@@ -140,27 +132,27 @@ def test_an_instance_started_in_a_member_account_reaches_the_firewall(aws, emula
     member.stop_instances(InstanceIds=[instance])
 
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(
-        Name=SECRET, SecretString=emulator.api_key("automation"))
-    doc = policy_for(estate, url=emulator.url, events={"mode": "push", "work_dir": str(tmp_path / "work"),
-                                                       "trail_buckets": [BUCKET], "api_key_secret": SECRET})
-    doc["firewall"]["route_targets"] = sorted([*doc["firewall"]["route_targets"], eni])
-    doc["aws"]["accounts"] = [{"id": "123456789012"}, {"id": member_id, "role_arn": role}]
-    (tmp_path / "policy.yaml").write_text(dump_yaml(doc))
-    monkeypatch.setenv("AWSPAN_CONFIG", str(tmp_path / "policy.yaml"))
+        Name=SECRET, SecretString=emu.api_key("automation"))
+    base = policy_for(estate, url=emu.url)
+    write_policy(tmp_path, base=base, env=monkeypatch,
+                 events={"mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET,
+                          "trail_buckets": [BUCKET]},
+                 firewall={"route_targets": sorted([*base["firewall"]["route_targets"], eni])},
+                 aws={"accounts": [{"id": "123456789012"}, {"id": member_id, "role_arn": role}]})
 
     full = handler(sqs_event(s3_event(put_log(member_id, [record("create_route", member_id)]))), Context())
     assert full == {"batchItemFailures": []}
-    assert "10.77.1.10" not in addresses(emulator.running()), "stopped: not protected yet"
+    assert "10.77.1.10" not in addresses(emu.running()), "stopped: not protected yet"
 
     member.start_instances(InstanceIds=[instance])
     started = put_log(member_id, [record("start_instances", member_id, replace={FIXTURE_INSTANCE: instance})])
     stranger = put_log("777788889999", [record("start_instances", "777788889999")])
-    emulator.reset_counters()
+    emu.reset_counters()
     with caplog.at_level("INFO"):
         result = handler(sqs_event(sns_envelope(s3_event(started, stranger))), Context())
     assert result == {"batchItemFailures": []}
-    assert "10.77.1.10" in addresses(emulator.running())
-    assert rules_of(emulator.running(), group), "the member's group has its rule"
-    assert commits(emulator) == 1
+    assert "10.77.1.10" in addresses(emu.running())
+    assert rules_of(emu.running(), group), "the member's group has its rule"
+    assert commits(emu) == 1
     assert f"collected only {member_id} us-east-1" in caplog.text
     assert "1 log file(s) of accounts/regions the policy does not collect ignored" in caplog.text

@@ -15,8 +15,7 @@ import pytest
 
 from generator.errors import AwspanError
 from generator.events import handler
-from generator.yamlio import dump_yaml
-from tests.events.test_reactions import TOKEN, TOKEN_SECRET, dispatch  # noqa: F401 - a fixture
+from tests.events.test_reactions import TOKEN, TOKEN_SECRET
 from tests.events.trail import (
     BUCKET,
     MEMBER,
@@ -33,6 +32,7 @@ from tests.events.trail import (
     sns_event,
     sqs_event,
 )
+from tests.policies import write_policy
 
 
 class Context:
@@ -42,20 +42,15 @@ class Context:
 
 
 @pytest.fixture
-def policy(aws, dispatch, tmp_path, monkeypatch):  # noqa: F811 - the dispatch fixture
+def policy(aws, dispatch, tmp_path, monkeypatch):
     """Pipeline mode, member account 111122223333 in us-east-1 only."""
     boto3.client("secretsmanager", region_name="us-east-1").create_secret(
         Name=TOKEN_SECRET, SecretString=json.dumps({"token": TOKEN}))
-    path = tmp_path / "policy.yaml"
-    path.write_text(dump_yaml({
-        "firewall": {"instance_id": "i-0123456789abcdef0", "url": "https://fw.example.net"},
-        "rules": {"bottom_rule": "clean-up", "from_zone": "untrust", "to_zone": "trust"},
-        "aws": {"regions": ["us-east-1"], "accounts": [{"id": MEMBER}]},
-        "events": {"mode": "pipeline", "trail_buckets": [BUCKET], "pipeline": {
-            "dispatch_url": f"{dispatch.url}/repos/acme/fw-policy/dispatches", "token_secret": TOKEN_SECRET}},
-    }))
-    monkeypatch.setenv("AWSPAN_CONFIG", str(path))
-    return path
+    return write_policy(tmp_path, env=monkeypatch, firewall={"url": "https://fw.example.net"},
+                        aws={"accounts": [{"id": MEMBER}]},
+                        events={"mode": "pipeline", "trail_buckets": [BUCKET], "pipeline": {
+                            "dispatch_url": f"{dispatch.url}/repos/acme/fw-policy/dispatches",
+                            "token_secret": TOKEN_SECRET}})
 
 
 @pytest.fixture
@@ -86,7 +81,7 @@ def gzip_text(text: str) -> bytes:
     return gzip.compress(text.encode(), mtime=0)
 
 
-def sent_events(dispatch) -> list[tuple[str, str]]:  # noqa: F811
+def sent_events(dispatch) -> list[tuple[str, str]]:
     """(event name, account) of each decision the one dispatch request carried."""
     [request] = dispatch.requests
     return sorted((e["event_name"], e["account"]) for e in request["body"]["client_payload"]["events"])
@@ -107,7 +102,7 @@ def _check_report(result: dict) -> None:
     assert result["files"]["failed"] == []
 
 
-def test_direct_s3_notification_of_several_files_gives_one_reaction(delivery, dispatch, caplog):  # noqa: F811
+def test_direct_s3_notification_of_several_files_gives_one_reaction(delivery, dispatch, caplog):
     with caplog.at_level("INFO"):
         result = handler(s3_event(*delivery), Context())
     _check_report(result)
@@ -117,21 +112,21 @@ def test_direct_s3_notification_of_several_files_gives_one_reaction(delivery, di
     assert len(warnings) == 1 and "eventName is not a string (int)" in warnings[0].getMessage()
 
 
-def test_sns_wrapped_notifications_give_one_reaction(delivery, dispatch):  # noqa: F811
+def test_sns_wrapped_notifications_give_one_reaction(delivery, dispatch):
     half = len(delivery) // 2
     result = handler(sns_event(s3_event(*delivery[:half]), s3_event(*delivery[half:])), Context())
     _check_report(result)
     assert sent_events(dispatch) == EXPECTED
 
 
-def test_sqs_wrapped_notifications_raw_and_through_sns_give_one_reaction(delivery, dispatch):  # noqa: F811
+def test_sqs_wrapped_notifications_raw_and_through_sns_give_one_reaction(delivery, dispatch):
     bodies = [s3_event(key) if i % 2 else sns_envelope(s3_event(key)) for i, key in enumerate(delivery)]
     result = handler(sqs_event(*bodies), Context())
     assert result == {"batchItemFailures": []}  # malformed files are not replayed
     assert sent_events(dispatch) == EXPECTED
 
 
-def test_cloudtrails_own_sns_notification_names_the_files(policy, dispatch):  # noqa: F811
+def test_cloudtrails_own_sns_notification_names_the_files(policy, dispatch):
     key = put_log(MEMBER, [record("stop_instances")])
     message = {"s3Bucket": BUCKET, "s3ObjectKey": [key, digest_key(MEMBER)]}
     result = handler(sns_event(message), Context())
@@ -139,14 +134,14 @@ def test_cloudtrails_own_sns_notification_names_the_files(policy, dispatch):  # 
     assert sent_events(dispatch) == [("StopInstances", MEMBER)]
 
 
-def test_url_encoded_keys_are_decoded(policy, dispatch):  # noqa: F811
+def test_url_encoded_keys_are_decoded(policy, dispatch):
     key = put_log(MEMBER, [record("delete_route")], prefix="trail logs+archive/café:1/")
     event = s3_event(key)
     assert "trail+logs%2Barchive/caf%C3%A9%3A1/" in event["Records"][0]["s3"]["object"]["key"]
     assert handler(event, Context())["files"]["read"] == 1
 
 
-def test_s3_test_event_and_irrelevant_files_start_nothing(policy, dispatch):  # noqa: F811
+def test_s3_test_event_and_irrelevant_files_start_nothing(policy, dispatch):
     test_event = {"Service": "Amazon S3", "Event": "s3:TestEvent", "Time": "2026-11-26T10:00:00.000Z",
                   "Bucket": BUCKET, "RequestId": "5582815E1AEA5ADF", "HostId": "8cLeGAmw098X5cv4Zkwcmo8vvZa3"}
     result = handler(sqs_event(test_event), Context())
@@ -158,7 +153,7 @@ def test_s3_test_event_and_irrelevant_files_start_nothing(policy, dispatch):  # 
     assert dispatch.requests == []
 
 
-def test_without_aws_accounts_only_the_functions_own_account_counts(aws, dispatch, tmp_path,  # noqa: F811
+def test_without_aws_accounts_only_the_functions_own_account_counts(aws, dispatch, tmp_path,
                                                                      monkeypatch):
     from tests.events.test_reactions import _dispatch_policy
 
@@ -172,7 +167,7 @@ def test_without_aws_accounts_only_the_functions_own_account_counts(aws, dispatc
 
 
 def test_a_transient_read_error_fails_the_invocation_after_reacting_to_the_rest(
-        delivery, dispatch, aws, monkeypatch, caplog):  # noqa: F811
+        delivery, dispatch, aws, monkeypatch, caplog):
     flaky = put_log(MEMBER, [record("start_instances")], prefix="flaky/")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     with FlakyS3(aws) as front:
@@ -184,7 +179,7 @@ def test_a_transient_read_error_fails_the_invocation_after_reacting_to_the_rest(
     assert sent_events(dispatch) == [("DeleteRoute", MEMBER), ("StopInstances", MEMBER)]
 
 
-def test_sqs_reports_only_the_message_whose_file_could_not_be_read(delivery, dispatch, aws,  # noqa: F811
+def test_sqs_reports_only_the_message_whose_file_could_not_be_read(delivery, dispatch, aws,
                                                                   monkeypatch):
     flaky = put_log(MEMBER, [record("start_instances")], prefix="flaky/")
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
@@ -197,13 +192,13 @@ def test_sqs_reports_only_the_message_whose_file_could_not_be_read(delivery, dis
     assert sent_events(dispatch) == [("DeleteRoute", MEMBER), ("StopInstances", MEMBER)]
 
 
-def test_a_deleted_object_is_skipped_not_retried(policy, dispatch):  # noqa: F811
+def test_a_deleted_object_is_skipped_not_retried(policy, dispatch):
     result = handler(sqs_event(s3_event(log_key(MEMBER))), Context())
     assert result == {"batchItemFailures": []}
     assert dispatch.requests == []
 
 
-def test_size_caps_stop_oversized_files_and_gzip_bombs(policy, dispatch, monkeypatch):  # noqa: F811
+def test_size_caps_stop_oversized_files_and_gzip_bombs(policy, dispatch, monkeypatch):
     from generator.events import logfiles
 
     monkeypatch.setattr(logfiles, "MAX_LOG_BYTES", 1 << 20)

@@ -27,6 +27,7 @@ from generator.generate.render import render_fragment
 from generator.generate.state import parse_state
 from generator.policy import Policy, parse_policy
 from generator.yamlio import load_yaml_file
+from tests.policies import example_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -85,10 +86,6 @@ def site_templates(tmp_path: Path, fragment: str | None) -> Path:
     if fragment is not None:
         (custom / "fragment.xml.j2").write_text(fragment)
     return custom
-
-
-def example_policy_data() -> dict[str, Any]:
-    return load_yaml_file(POLICY, "policy")
 
 
 def example_state_data() -> dict[str, Any]:
@@ -274,6 +271,6 @@ def fragment_pairs(
 
 
 def policy_with(**rules: Any) -> Policy:
-    data = example_policy_data()
+    data = example_policy()
     data["rules"].update(rules)
     return parse_policy(data, "policy.yaml")

@@ -76,6 +76,14 @@ CASES = {
         _set(lambda s: (_perm(s), "from_port"), None),
         ["vpcs[0].security_groups[0].ingress[0].from_port"],
     ),
+    "icmp type over 255": (
+        lambda s: (_perm(s).update(protocol="icmp", from_port=256, to_port=-1), s)[1],
+        ["vpcs[0].security_groups[0].ingress[0].from_port", "icmp needs a type/code -1..255, not 256"],
+    ),
+    "icmp given as its number, code over 255": (
+        lambda s: (_perm(s).update(protocol="1", from_port=8, to_port=300), s)[1],
+        ["vpcs[0].security_groups[0].ingress[0].to_port", "icmp needs a type/code -1..255"],
+    ),
     "bad instance state": (
         _set(lambda s: (s["vpcs"][0]["instances"][0], "state"), "sleeping"),
         ["vpcs[0].instances[0].state"],

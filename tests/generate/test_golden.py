@@ -15,7 +15,6 @@ from tests.generate.helpers import (
     GOLDEN,
     ROOT,
     compare_golden,
-    example_policy_data,
     example_state_data,
     generate_argv,
     generate_bytes,
@@ -24,6 +23,7 @@ from tests.generate.helpers import (
     shuffle_lists,
     site_templates,
 )
+from tests.policies import example_policy
 
 
 def test_golden_fragment(tmp_path, capsys):
@@ -109,7 +109,7 @@ def test_custom_templates_directory(tmp_path, capsys):
 
 
 def test_panorama_device_group_location():
-    data = example_policy_data()
+    data = example_policy()
     data["firewall"]["location"] = {"device_group": "aws-vpcs", "rulebase": "post"}
     fragment = generate_bytes(example_state_data(), parse_policy(data, "policy.yaml"))
     root = etree.fromstring(fragment)

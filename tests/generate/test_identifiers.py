@@ -11,7 +11,8 @@ from __future__ import annotations
 import pytest
 
 from generator.yamlio import dump_yaml
-from tests.generate.helpers import example_policy_data, example_state_data, generate_cli
+from tests.generate.helpers import example_state_data, generate_cli
+from tests.policies import example_policy
 
 SENTINEL = b"<previous fragment/>\n"
 
@@ -47,7 +48,7 @@ POLICY_CASES = {
 @pytest.mark.parametrize("case", sorted(POLICY_CASES))
 def test_policy_identifiers_match_the_whole_value(tmp_path, capsys, case):
     (section, key), value, path = POLICY_CASES[case]
-    policy = example_policy_data()
+    policy = example_policy()
     policy[section][key] = value
     err = _run(tmp_path, capsys, example_state_data(), policy)
     assert f"{tmp_path / 'policy.yaml'}: {path}" in err
@@ -56,7 +57,7 @@ def test_policy_identifiers_match_the_whole_value(tmp_path, capsys, case):
 
 def test_a_leading_underscore_is_a_name_everywhere(tmp_path, capsys):
     """`_x` was refused by the policy schema only; generate, the fragment schema and push accept it."""
-    policy = example_policy_data()
+    policy = example_policy()
     policy["rules"]["bottom_rule"] = "_clean-up"
     policy["rules"]["tag"] = "_awspan"
     state_file = tmp_path / "state.yaml"
@@ -129,7 +130,7 @@ def test_state_ids_are_whole_and_unique(tmp_path, capsys, case):
     mutate, expected = STATE_CASES[case]
     state = example_state_data()
     mutate(state)
-    err = _run(tmp_path, capsys, state, example_policy_data())
+    err = _run(tmp_path, capsys, state, example_policy())
     assert str(tmp_path / "state.yaml") in err
     for fragment in expected:
         assert fragment in err, err
@@ -144,3 +145,9 @@ def test_a_shared_vpc_may_list_its_subnets_twice(tmp_path, capsys):
     state_file.write_text(dump_yaml(state))
     rc, _, err = generate_cli(capsys, tmp_path / "fragment.xml", "--no-rulebase", state=state_file)
     assert rc == 0, err
+    alone = tmp_path / "alone.yaml"
+    alone.write_text(dump_yaml(example_state_data()))
+    rc, _, err = generate_cli(capsys, tmp_path / "alone.xml", "--no-rulebase", state=alone)
+    assert rc == 0, err
+    # the second record adds no instance: the fragment is the one of the VPC seen once
+    assert (tmp_path / "fragment.xml").read_bytes() == (tmp_path / "alone.xml").read_bytes()

@@ -13,7 +13,6 @@ from hypothesis import strategies as st
 
 from tests.generate.helpers import (
     compare_golden,
-    example_policy_data,
     example_state_data,
     expected_pairs,
     fragment_pairs,
@@ -22,6 +21,7 @@ from tests.generate.helpers import (
     policy_with,
 )
 from tests.generate.strategies import states
+from tests.policies import example_policy
 
 GOLDEN = Path(__file__).parent / "golden" / "dynamic"
 
@@ -84,7 +84,7 @@ def test_a_terminated_instance_is_no_member_and_keeps_no_rule_of_its_own():
 
 def test_golden_dynamic_fragment_and_registrations(tmp_path, capsys):
     policy = tmp_path / "policy.yaml"
-    data = example_policy_data()
+    data = example_policy()
     data["rules"]["membership"] = "dynamic"
     policy.write_text(yaml.safe_dump(data))
     out = tmp_path / "fragment.xml"
@@ -110,7 +110,7 @@ def test_the_already_allowed_check_leaves_out_the_same_rules_as_in_static(tmp_pa
     rulebase.write_text(SNAPSHOT)
     names = {}
     for membership in ("static", "dynamic"):
-        data = example_policy_data()
+        data = example_policy()
         data["rules"]["membership"] = membership
         policy = tmp_path / f"{membership}.yaml"
         policy.write_text(yaml.safe_dump(data))

@@ -70,6 +70,9 @@ def test_a_stopped_twin_is_not_an_overlap(tmp_path: Path, capsys):
     state.write_text(dump_yaml(data))
     code, _, err = generate_cli(capsys, tmp_path / "fragment.xml", "--no-rulebase", state=state)
     assert code == 0, err
+    written = (tmp_path / "fragment.xml").read_text()
+    assert "i-0a00000000000a001" in written  # the live instance keeps its address and rules
+    assert "i-0d" not in written and "eni-0d" not in written  # nothing of the stopped twin
 
 
 @pytest.mark.parametrize(("ip", "tags", "message"), [

@@ -41,8 +41,12 @@ def _reference(decisions: list[RuleVerdict], warnings: list[str]) -> str:
 )
 @example([], [])
 @example([RuleVerdict("r", "allowed", (), "x" * 5000)], ["a b " * 1200])
+@example([RuleVerdict("web\u2028one", "allowed", ("fw\x85",), "p\u2029")], ["\ufeffbom"])  # found a bug
 def test_precheck_text_is_what_pyyaml_writes(decisions: list[RuleVerdict], warnings: list[str]) -> None:
-    assert precheck_text(decisions, warnings) == _reference(decisions, warnings)
+    text = precheck_text(decisions, warnings)
+    assert text == _reference(decisions, warnings)
+    data = load_yaml_text(text, "precheck.yaml")  # U+2028 written raw was once unreadable
+    assert [d["rule"] for d in data["decisions"]] == [d.rule for d in decisions]
 
 
 def test_precheck_text_reads_back() -> None:

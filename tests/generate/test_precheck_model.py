@@ -11,8 +11,9 @@ import pytest
 from lxml import etree
 
 from generator.generate import step as command
-from generator.generate.model import Address, AddressGroup, Fragment, build_fragment
-from generator.generate.model import Rule as ModelRule
+from generator.generate.model import build_fragment
+from generator.generate.objects import Address, AddressGroup, Fragment
+from generator.generate.objects import Rule as ModelRule
 from generator.generate.permissions import ServiceObject
 from generator.generate.precheck import _say, candidate_tree, candidates, own_objects, run_precheck
 from generator.generate.render import render_fragment
@@ -21,8 +22,9 @@ from generator.location import Location
 from generator.policy import parse_policy
 from generator.rulematch import RuleVerdict, check_candidates, check_rules
 from generator.rulematch.config import RuleBase
-from tests.generate.helpers import example_policy_data, example_state_data, generate_cli
+from tests.generate.helpers import example_state_data, generate_cli
 from tests.generate.test_precheck import SCANNER, SNAPSHOT, WEB_443
+from tests.policies import example_policy
 from tests.rulematch.build import BOTTOM, TAG, config
 from tests.rulematch.test_shared_walks import firewall_estate
 
@@ -30,7 +32,7 @@ from tests.rulematch.test_shared_walks import firewall_estate
 @pytest.mark.parametrize("layout", ["group", "instance"])
 def test_model_tree_gets_the_decisions_of_the_rendered_fragment(layout: str) -> None:
     """The bare tree built from the model and the full rendered document are judged alike."""
-    raw = example_policy_data()
+    raw = example_policy()
     raw["rules"]["layout"] = layout
     policy = parse_policy(raw)
     fragment = build_fragment(parse_state(example_state_data()), policy)
@@ -144,7 +146,7 @@ def test_the_check_leaves_the_garbage_collector_as_it_found_it(tmp_path: Any, en
     """The check pauses Python's collector while it runs; a caller's setting outlives it."""
     rulebase = tmp_path / "rulebase.xml"
     rulebase.write_text(SNAPSHOT)
-    policy = parse_policy(example_policy_data())
+    policy = parse_policy(example_policy())
     fragment = build_fragment(parse_state(example_state_data()), policy)
     was = gc.isenabled()
     try:

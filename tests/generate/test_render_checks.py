@@ -13,11 +13,12 @@ from generator.generate.model import build_fragment
 from generator.generate.render import render_fragment, sample
 from generator.generate.state import parse_state
 from generator.policy import parse_policy
-from tests.generate.helpers import BUILTIN_TEMPLATE, example_policy_data, example_state_data, generate_cli
+from tests.generate.helpers import BUILTIN_TEMPLATE, example_state_data, generate_cli
+from tests.policies import example_policy
 
 
 def _fragment() -> Any:
-    return build_fragment(parse_state(example_state_data()), parse_policy(example_policy_data()))
+    return build_fragment(parse_state(example_state_data()), parse_policy(example_policy()))
 
 
 def test_site_template_wrong_only_for_a_late_object_is_refused(tmp_path: Path, capsys: Any) -> None:

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from generator.yamlio import dump_yaml
-from tests.generate.helpers import example_policy_data, example_state_data, generate_cli
+from tests.generate.helpers import example_state_data, generate_cli
+from tests.policies import example_policy
 
 FW = "i-0f1e2d3c4b5a69780"
 
@@ -17,7 +18,7 @@ FW = "i-0f1e2d3c4b5a69780"
 def _files(tmp_path: Path, state: dict, policy: dict | None = None) -> tuple[Path, Path]:
     state_file, policy_file = tmp_path / "state.yaml", tmp_path / "policy.yaml"
     state_file.write_text(dump_yaml(state))
-    policy_file.write_text(dump_yaml(policy or example_policy_data()))
+    policy_file.write_text(dump_yaml(policy or example_policy()))
     return state_file, policy_file
 
 
@@ -35,7 +36,7 @@ def test_the_example_estate_warns_about_nothing(tmp_path: Path, capsys: pytest.C
 
 
 def test_firewall_missing_from_the_state(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    policy = example_policy_data()
+    policy = example_policy()
     policy["firewall"]["instance_id"] = "i-00000000000000001"
     policy["firewall"]["route_targets"] = []
     warnings = _warnings(capsys, tmp_path, example_state_data(), policy)
@@ -59,7 +60,7 @@ def test_zero_protected_interfaces(tmp_path: Path, capsys: pytest.CaptureFixture
 
 
 def test_a_region_without_a_vpc(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    policy = example_policy_data()
+    policy = example_policy()
     policy["aws"]["regions"] = ["us-east-1", "eu-west-1"]
     warnings = _warnings(capsys, tmp_path, example_state_data(), policy)
     assert warnings == ["warning: aws.regions: the state holds no VPC in eu-west-1 (is the region right? "

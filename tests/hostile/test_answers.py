@@ -14,8 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.panos.xmlapi.client import PanosClient, PanosError
-from tests.hostile.conftest import one_line, policy_file
+from tests.hostile.conftest import one_line
 from tests.hostile.server import HostileServer, Reply, gzip_bomb, xml
+from tests.policies import write_policy
 
 OK_HEAD = '<response status="success"><result>'
 MiB = 2**20
@@ -56,7 +57,7 @@ def test_snapshot_never_writes_a_document_from_a_dtd_answer(name: str, tmp_path:
     monkeypatch.setenv("PANOS_API_KEY", "k")
     out = tmp_path / "out" / "rulebase.xml"
     with HostileServer(lambda form: xml(DTD_ANSWERS[name])) as fw:
-        result = run("snapshot", "--config", str(policy_file(tmp_path, fw.url)), "--output", str(out))
+        result = run("snapshot", "--config", str(write_policy(tmp_path, fw.url)), "--output", str(out))
     assert result.code == 1
     assert "DTD" in one_line(result.err)
     assert not out.exists() and not list(tmp_path.glob("out/*"))
@@ -120,7 +121,7 @@ def test_the_cap_is_set_in_policy_yaml(tmp_path: Path, run, monkeypatch):
     out = tmp_path / "rulebase.xml"
     body = f"{OK_HEAD}{' ' * (2 * MiB)}</result></response>".encode()
     with HostileServer(lambda form: Reply(body=body)) as fw:
-        policy = policy_file(tmp_path, fw.url, extra_fw="  max_answer_mb: 1\n  timeout: 5")
+        policy = write_policy(tmp_path, fw.url, firewall={"max_answer_mb": 1, "timeout": 5})
         result = run("snapshot", "--config", str(policy), "--output", str(out))
     assert result.code == 1 and "max_answer_mb is 1" in one_line(result.err)
     assert not out.exists()

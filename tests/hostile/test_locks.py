@@ -13,17 +13,18 @@ from pathlib import Path
 from emulator import EmulatorServer
 from generator.panos.config.canonical import canonical_text
 from generator.panos.xmlapi.lockinfo import lock_comment, this_host
-from tests.hostile.conftest import error_line, one_line, policy_file
+from tests.hostile.conftest import error_line, one_line
 from tests.hostile.server import HostileServer
 from tests.hostile.test_signals import WAIT, HoldBack, start_push
 from tests.panos.helpers import first_fragment
+from tests.policies import write_policy
 
 
 def push_once(run, tmp_path: Path, emu: EmulatorServer, monkeypatch):
     monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
-    return run("push", "--config", str(policy_file(tmp_path, emu.url)), "--fragment", str(frag))
+    return run("push", "--config", str(write_policy(tmp_path, emu.url)), "--fragment", str(frag))
 
 
 def gone_pid() -> int:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from generator.errors import MESSAGE_LIMIT, QUOTE_LIMIT, key_path, quote, shorten
 from tests.hostile.conftest import one_line
+from tests.policies import write_policy
 
 
 @given(st.text(max_size=400))
@@ -31,20 +32,8 @@ def test_quote_names_how_much_was_cut():
     assert len(key_path(["rules", "x" * 10_000, 3])) < 100
 
 
-def _policy(tmp: Path, **overrides: str) -> Path:
-    fields = {"instance_id": "i-0123456789abcdef0", "admin": "automation", "from_zone": "untrust"}
-    fields.update(overrides)
-    path = tmp / "policy.yaml"
-    path.write_text(
-        f"firewall:\n  instance_id: {fields['instance_id']}\n  url: https://127.0.0.1\n"
-        f"  admin: {fields['admin']}\n"
-        f"rules:\n  bottom_rule: clean-up\n  from_zone: {fields['from_zone']}\n  to_zone: trust\n"
-        "aws:\n  regions: [us-east-1]\n")
-    return path
-
-
 def test_a_10_mb_value_in_policy_yaml_gives_one_short_line(tmp_path: Path, run):
-    policy = _policy(tmp_path, admin='"' + "a" * 10_000_000 + '"')
+    policy = write_policy(tmp_path, "https://127.0.0.1", firewall={"admin": "a" * 10_000_000})
     result = run("generate", "--config", str(policy), "--state", str(tmp_path / "none.yaml"),
                  "--output", str(tmp_path / "fragment.xml"))
     line = one_line(result.err)
@@ -54,9 +43,7 @@ def test_a_10_mb_value_in_policy_yaml_gives_one_short_line(tmp_path: Path, run):
 
 
 def test_control_characters_in_a_value_do_not_forge_lines(tmp_path: Path, run):
-    policy = _policy(tmp_path)
-    policy.write_text(policy.read_text().replace(
-        "rules:\n", 'rules:\n  internal_cidrs: ["10.0.0.0/8\\n\\e[31mawspan generate: ok\\r"]\n'))
+    policy = write_policy(tmp_path, rules={"internal_cidrs": ["10.0.0.0/8\n\x1b[31mawspan generate: ok\r"]})
     result = run("generate", "--config", str(policy), "--state", str(tmp_path / "none.yaml"))
     line = one_line(result.err)
     assert result.code == 1 and "\x1b" not in result.err and "\r" not in result.err

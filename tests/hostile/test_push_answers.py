@@ -7,9 +7,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.panos.config.canonical import canonical_text
-from tests.hostile.conftest import error_line, policy_file
+from tests.hostile.conftest import error_line
 from tests.hostile.server import HostileServer, Reply, gzip_bomb, xml
 from tests.panos.helpers import first_fragment, rule_names
+from tests.policies import write_policy
 
 DTD = '<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><response status="success">&x;</response>'
 
@@ -21,7 +22,7 @@ def push_through(emu, tmp_path: Path, behave, run, monkeypatch, commit_timeout: 
     frag.write_text(first_fragment())
     proxy = HostileServer(lambda form: behave(form, proxy), upstream=emu.url)
     with proxy:
-        policy = policy_file(tmp_path, proxy.url, extra_fw="  max_answer_mb: 1")
+        policy = write_policy(tmp_path, proxy.url, firewall={"max_answer_mb": 1})
         text = policy.read_text().replace("commit_timeout: 30", f"commit_timeout: {commit_timeout}")
         policy.write_text(text)
         return run("push", "--config", str(policy), "--fragment", str(frag))

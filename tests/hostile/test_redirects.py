@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 
 from generator.panos.xmlapi.client import PanosClient, PanosError
-from tests.hostile.conftest import one_line, policy_file
+from tests.hostile.conftest import one_line
 from tests.hostile.server import HostileServer, redirect
+from tests.policies import write_policy
 
 SECRET_KEY = "LUFRPT-the-key-that-must-not-travel"
 
@@ -64,7 +65,7 @@ def test_a_long_location_is_truncated_in_the_one_line_error(tmp_path: Path, run,
     with HostileServer(lambda form: redirect(302, location)) as fw:
         monkeypatch.setenv("PANOS_API_KEY", SECRET_KEY)
         out = tmp_path / "rulebase.xml"
-        result = run("snapshot", "--config", str(policy_file(tmp_path, fw.url)), "--output", str(out))
+        result = run("snapshot", "--config", str(write_policy(tmp_path, fw.url)), "--output", str(out))
     assert result.code == 1
     line = one_line(result.err)
     assert "evil.example.net" in line and len(line) < 600 and "more)" in line

@@ -17,9 +17,10 @@ import pytest
 
 from emulator import EmulatorServer
 from generator.panos.config.canonical import canonical_text
-from tests.hostile.conftest import error_line, policy_file
+from tests.hostile.conftest import error_line
 from tests.hostile.server import HostileServer
 from tests.panos.helpers import first_fragment, rule_names
+from tests.policies import write_policy
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT = 30  # bound of every wait; a passing test waits well under a second for each
@@ -66,7 +67,7 @@ def spawn(args: list[str], key: str) -> subprocess.Popen[str]:
 def start_push(tmp_path: Path, url: str, key: str) -> subprocess.Popen[str]:
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
-    return spawn(["push", "--config", str(policy_file(tmp_path, url)), "--fragment", str(frag)], key)
+    return spawn(["push", "--config", str(write_policy(tmp_path, url)), "--fragment", str(frag)], key)
 
 
 def hold_and_signal(hold: HoldBack, upstream: str, start: Callable[[str], subprocess.Popen[str]],

@@ -1,44 +1,17 @@
-"""Fixtures: a PAN-OS emulator on loopback with operator rules above and below the bottom rule,
-a policy.yaml pointing at it, and a runner for the awspan command line (in-process, real HTTP).
+"""Fixtures: the shared PAN-OS emulator (tests/conftest.py: operator rules above and below the
+bottom rule), a policy.yaml pointing at it, and a runner for the awspan command line (in-process,
+real HTTP).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from emulator import EmulatorServer
-from generator.cli.main import main
-from generator.location import Location
-from tests.panos.helpers import rule, write_policy
-
-RULES = Location().rules_xpath
-
-
-def add_rule_below_cleanup(emu: EmulatorServer) -> None:
-    """The default config ends with clean-up; real rulebases often keep rules below it."""
-    emu.edit_as("admin", "set", RULES, rule("below-cleanup", source=["bastion"], application=["ping"],
-                                             tag="admin-managed"))
-    emu.edit_as("admin", "move", f"{RULES}/entry[@name='below-cleanup']", where="bottom")
-    assert emu.commit_as("admin")
-
-
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-@pytest.fixture
-def emu() -> Iterator[EmulatorServer]:
-    with EmulatorServer() as server:
-        add_rule_below_cleanup(server)
-        server.reset_counters()
-        yield server
+from tests.cli_runner import Result, run_cli
+from tests.policies import write_policy
 
 
 @pytest.fixture
@@ -65,9 +38,6 @@ def awspan(capsys: pytest.CaptureFixture[str], tmp_path: Path, policy: Path, env
             path.parent.mkdir(exist_ok=True)
             path.write_text(fragment)
             argv += ["--fragment", str(path)]
-        capsys.readouterr()
-        code = main(argv)
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
+        return run_cli(capsys, *argv)
 
     return run

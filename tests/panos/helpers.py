@@ -1,14 +1,14 @@
-"""Small builders for the panos tests: fragments from a few lines of XML, policy files, an emulator
-config with operator rules above and below the bottom rule.
+"""Small builders for the panos tests: fragments from a few lines of XML, an emulator config with
+operator rules above and below the bottom rule. (policy.yaml: tests/policies.py.)
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
 
+from emulator import EmulatorServer
 from generator.kinds import ALL_KINDS
 from generator.location import Location
 from generator.panos.config.canonical import canonical_text
@@ -92,26 +92,13 @@ def fragment(rules: list[str] = (), *, addresses: list[str] = (), services: list
     return head + inner + tail
 
 
-def write_policy(tmp: Path, url: str, *, admin: str | None = "automation", bottom: str = "clean-up",
-                 location: str = "{vsys: vsys1}", max_delete: float | None = None,
-                 extra_fw: str = "", min_existing: int | None = None, commit_timeout: float = 30) -> Path:
-    lines = ["firewall:", "  instance_id: i-0123456789abcdef0", f"  url: {url}", f"  location: {location}",
-             f"  commit_timeout: {commit_timeout:g}"]
-    if admin:
-        lines.append(f"  admin: {admin}")
-    if extra_fw:
-        lines.append(extra_fw)
-    lines += ["rules:", f"  bottom_rule: {bottom}", "  from_zone: untrust", "  to_zone: trust",
-              "aws:", "  regions: [us-east-1]"]
-    if max_delete is not None or min_existing is not None:
-        lines.append("safety:")
-    if max_delete is not None:
-        lines.append(f"  max_delete_percent: {max_delete}")
-    if min_existing is not None:
-        lines.append(f"  min_existing: {min_existing}")
-    path = tmp / "policy.yaml"
-    path.write_text("\n".join(lines) + "\n")
-    return path
+def add_rule_below_cleanup(emu: EmulatorServer) -> None:
+    """The default config ends with clean-up; real rulebases often keep rules below it."""
+    rules = Location().rules_xpath
+    emu.edit_as("admin", "set", rules, rule("below-cleanup", source=["bastion"], application=["ping"],
+                                             tag="admin-managed"))
+    emu.edit_as("admin", "move", f"{rules}/entry[@name='below-cleanup']", where="bottom")
+    assert emu.commit_as("admin")
 
 
 # -- the two fragments the push, plan and guard tests share ---------------------------------------

@@ -16,6 +16,7 @@ from generator.cli.main import main
 from generator.policy import parse_policy
 from tests.panorama_hierarchy import CLEAN_UP, SERIALS, address, panorama_config, rule
 from tests.panos.fleet_probe import mismatches
+from tests.policies import example_policy, policy_document, write_policy
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 FW1, FW2 = SERIALS
@@ -40,11 +41,10 @@ class Estate:
         self.emu, self.tmp, self.capsys = emu, tmp_path, capsys
         if urls is None:
             monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
-        data = yaml.safe_load((EXAMPLES / "policy.yaml").read_text())
-        data["firewall"].update(url=urls or emu.url, location={"device_group": "dg1", "rulebase": "pre"},
-                                push_to_devices=True)
-        data["rules"]["membership"] = membership
-        (tmp_path / "policy.yaml").write_text(yaml.safe_dump(data))
+        data = policy_document(urls or emu.url, base=example_policy(), rules={"membership": membership},
+                               firewall={"location": {"device_group": "dg1", "rulebase": "pre"},
+                                         "push_to_devices": True})
+        write_policy(tmp_path, urls or emu.url, base=data)
         self.policy = parse_policy(data, "policy.yaml")
         self.state = yaml.safe_load((EXAMPLES / "state.yaml").read_text())
         self.fragment = tmp_path / "out" / "fragment.xml"

@@ -27,7 +27,8 @@ from generator.panos.plan.inventory import Inventory
 from generator.panos.plan.membership import Registry
 from generator.policy import parse_policy
 from generator.registrations_file import Desired
-from tests.generate.helpers import example_policy_data, example_state_data
+from tests.generate.helpers import example_state_data
+from tests.policies import example_policy
 
 LOC = Location(vsys="vsys1")
 SLOTS = 10
@@ -62,7 +63,7 @@ def hostile_state(names: list[str], *, after: bool) -> dict[str, Any]:
 
 
 def _generate(state: dict[str, Any], membership: str) -> tuple[bytes, dict[str, frozenset[str]], dict]:
-    data = example_policy_data()
+    data = example_policy()
     data["rules"]["membership"] = membership
     policy = parse_policy(data)
     built = build(parse_state(copy.deepcopy(state)), policy)

@@ -15,7 +15,8 @@ from generator.errors import AwspanError
 from generator.location import Location
 from generator.panos.xmlapi.client import PanosClient, PanosError
 from tests.hostile.server import HostileServer
-from tests.panos.helpers import address, first_fragment, write_policy
+from tests.panos.helpers import address, first_fragment
+from tests.policies import OMIT, write_policy
 
 
 def test_the_key_travels_only_in_the_header(emu: EmulatorServer):
@@ -60,25 +61,27 @@ def test_plain_http_only_to_loopback():
         PanosClient("ftp://fw.example.net", api_key="k")
 
 
-def test_tls_is_verified_and_a_ca_bundle_makes_it_work(tmp_path: Path, monkeypatch, capsys):
-    with EmulatorServer(tls=True) as server:
-        url = server.url.replace("127.0.0.1", "localhost")
-        with pytest.raises(PanosError, match=r"cannot verify the certificate of https://localhost:\d+/api/ "
-                                             r"\(self-signed certificate\): name the CA that signed it "
-                                             r"with PANOS_CA_BUNDLE"):
-            PanosClient(url, api_key=server.api_key("automation")).get("/config/shared")
-        monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-        monkeypatch.setenv("PANOS_CA_BUNDLE", server.ca_file)
-        policy = write_policy(tmp_path, url)
-        assert main(["snapshot", "--config", str(policy), "--output", str(tmp_path / "rb.xml")]) == 0
-        assert b"clean-up" in (tmp_path / "rb.xml").read_bytes()
+@pytest.mark.emulator(tls=True, bare=True)
+def test_tls_is_verified_and_a_ca_bundle_makes_it_work(
+        emu: EmulatorServer, tmp_path: Path, monkeypatch, capsys,
+):
+    url = emu.url.replace("127.0.0.1", "localhost")
+    with pytest.raises(PanosError, match=r"cannot verify the certificate of https://localhost:\d+/api/ "
+                                         r"\(self-signed certificate\): name the CA that signed it "
+                                         r"with PANOS_CA_BUNDLE"):
+        PanosClient(url, api_key=emu.api_key("automation")).get("/config/shared")
+    monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
+    monkeypatch.setenv("PANOS_CA_BUNDLE", emu.ca_file)
+    policy = write_policy(tmp_path, url)
+    assert main(["snapshot", "--config", str(policy), "--output", str(tmp_path / "rb.xml")]) == 0
+    assert b"clean-up" in (tmp_path / "rb.xml").read_bytes()
 
 
 def test_keygen_from_username_and_password_and_the_admin_is_the_user(emu, tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("PANOS_API_KEY", raising=False)
     monkeypatch.setenv("PANOS_USERNAME", "automation")
     monkeypatch.setenv("PANOS_PASSWORD", "automation")
-    policy = write_policy(tmp_path, emu.url, admin=None)
+    policy = write_policy(tmp_path, emu.url, firewall={"admin": OMIT})
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
     emu.edit_as("admin", "set", Location().xpath("address"), address("admins-work", "10.8.0.1/32", tag=None))
@@ -93,7 +96,7 @@ def test_keygen_from_username_and_password_and_the_admin_is_the_user(emu, tmp_pa
 def test_a_bare_api_key_finds_its_admin_through_its_lock(emu, tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
     monkeypatch.delenv("PANOS_USERNAME", raising=False)
-    policy = write_policy(tmp_path, emu.url, admin=None)
+    policy = write_policy(tmp_path, emu.url, firewall={"admin": OMIT})
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
     emu.edit_as("admin", "set", Location().xpath("address"), address("admins-work", "10.8.0.1/32", tag=None))

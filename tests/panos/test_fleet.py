@@ -15,8 +15,9 @@ from generator.panos.push.commitall import CommitAll, DeviceResult, failure_text
 from generator.panos.xmlapi.client import PanosClient
 from generator.panos.xmlapi.fleet import ManagedDevice, read_fleet
 from tests.panorama_hierarchy import CLEAN_UP, SERIALS, panorama_config
-from tests.panos.helpers import address, fragment, rule, write_policy
+from tests.panos.helpers import address, fragment, rule
 from tests.panos.panorama_estate import FW1, FW2, OPERATORS, Estate
+from tests.policies import write_policy
 
 AWS = Location(vsys=None, device_group="aws", rulebase="pre")
 DG1 = Location(vsys=None, device_group="dg1", rulebase="pre")
@@ -51,8 +52,8 @@ def test_a_parent_groups_push_reaches_the_firewalls_of_its_child(tmp_path, monke
     config = panorama_config(parent_pre=CLEAN_UP, dg_pre="")
     with EmulatorServer(config_xml=config, panorama=True, job_steps=0) as emu:
         monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
-        policy = write_policy(tmp_path, emu.url, location="{device_group: aws, rulebase: pre}",
-                              extra_fw="  push_to_devices: true")
+        aws = {"device_group": "aws", "rulebase": "pre"}
+        policy = write_policy(tmp_path, emu.url, firewall={"location": aws, "push_to_devices": True})
         frag = tmp_path / "fragment.xml"
         frag.write_text(fragment([rule("sg-1", destination=["web-1"])],
                                  addresses=[address("web-1", "10.0.1.10/32")], location=AWS))

@@ -10,7 +10,8 @@ import pytest
 from emulator import EmulatorServer
 from generator.location import Location
 from generator.panos.config.canonical import canonical_text
-from tests.panos.helpers import address, first_fragment, fragment, rule, rule_names, write_policy
+from tests.panos.helpers import address, first_fragment, fragment, rule, rule_names
+from tests.policies import DG1_PRE, write_policy
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def snapshot(emu: EmulatorServer) -> tuple[str, str]:
 
 
 def test_deleting_over_the_threshold_needs_force(pushed: EmulatorServer, awspan, policy: Path):
-    write_policy(policy.parent, pushed.url, min_existing=4)  # 4 rules are managed: the floor is met
+    write_policy(policy.parent, pushed.url, safety={"min_existing": 4})  # 4 rules managed: floor met
     before = snapshot(pushed)
     one_left = fragment([rule("sg-db-all", source=["10.20.0.0/16"], destination=["10.0.2.10"],
                               service=["any"])])
@@ -58,7 +59,7 @@ def test_an_empty_fragment_while_rules_are_managed_needs_force(pushed: EmulatorS
 
 
 def test_a_missing_bottom_rule_stops_the_push(emu: EmulatorServer, awspan, policy: Path):
-    write_policy(policy.parent, emu.url, bottom="no-such-rule")
+    write_policy(policy.parent, emu.url, rules={"bottom_rule": "no-such-rule"})
     before = snapshot(emu)
     res = awspan("push", fragment=first_fragment())
     assert res.code == 1 and "'no-such-rule'" in res.err and "not in the rulebase" in res.err
@@ -130,29 +131,29 @@ def test_the_batch_rejected_by_pan_os_names_the_operation(emu: EmulatorServer, a
     assert emu.config_locks() == {}
 
 
-def test_panorama_device_group_pre_rulebase(tmp_path: Path, monkeypatch, capsys):
+@pytest.mark.emulator(panorama=True)
+def test_panorama_device_group_pre_rulebase(emu: EmulatorServer, tmp_path: Path, monkeypatch, capsys):
     from generator.cli.main import main
 
     loc = Location(vsys=None, device_group="dg1", rulebase="pre")
-    with EmulatorServer(panorama=True) as server:
-        monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-        policy = write_policy(tmp_path, server.url, location="{device_group: dg1, rulebase: pre}")
-        frag = tmp_path / "fragment.xml"
-        frag.write_text(fragment([rule("sg-1", destination=["web-1"]), rule("sg-2", destination=["web-1"])],
-                                 addresses=[address("web-1", "10.0.1.10/32")], location=loc))
-        assert main(["push", "--config", str(policy), "--fragment", str(frag)]) == 0, capsys.readouterr().err
-        running = server.running()
-        names = [e.get("name") for e in running.xpath(loc.rules_xpath + "/entry")]
-        assert names == ["allow-admin-ssh", "block-known-bad", "sg-1", "sg-2", "clean-up"]
-        post = [e.get("name") for e in running.xpath(Location(vsys=None, device_group="dg1", rulebase="post")
-                                                     .rules_xpath + "/entry")]
-        assert post == ["post-deny-all"]
-        assert server.config_locks() == {}
+    monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
+    policy = write_policy(tmp_path, emu.url, firewall={"location": DG1_PRE})
+    frag = tmp_path / "fragment.xml"
+    frag.write_text(fragment([rule("sg-1", destination=["web-1"]), rule("sg-2", destination=["web-1"])],
+                             addresses=[address("web-1", "10.0.1.10/32")], location=loc))
+    assert main(["push", "--config", str(policy), "--fragment", str(frag)]) == 0, capsys.readouterr().err
+    running = emu.running()
+    names = [e.get("name") for e in running.xpath(loc.rules_xpath + "/entry")]
+    assert names == ["allow-admin-ssh", "block-known-bad", "sg-1", "sg-2", "clean-up"]
+    post = [e.get("name") for e in running.xpath(Location(vsys=None, device_group="dg1", rulebase="post")
+                                                 .rules_xpath + "/entry")]
+    assert post == ["post-deny-all"]
+    assert emu.config_locks() == {}
 
 
 def test_an_admin_that_is_not_the_keys_owner_stops_the_push(emu: EmulatorServer, awspan, policy: Path):
     """A partial commit of firewall.admin would commit that admin's pending work, not awspan's."""
-    write_policy(policy.parent, emu.url, admin="admin")
+    write_policy(policy.parent, emu.url, firewall={"admin": "admin"})
     emu.edit_as("admin", "set", Location().xpath("address"), address("admins-work", "10.8.0.1/32", tag=None))
     before = snapshot(emu)
     res = awspan("push", fragment=first_fragment())

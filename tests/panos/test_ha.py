@@ -12,8 +12,8 @@ from emulator import EmulatorServer
 from emulator.device import DeviceProfile
 from generator.cli.main import main
 from generator.location import Location
-from tests.panos.conftest import add_rule_below_cleanup
-from tests.panos.helpers import address, first_fragment, fragment, rule, rule_names, write_policy
+from tests.panos.helpers import add_rule_below_cleanup, address, first_fragment, fragment, rule, rule_names
+from tests.policies import DG1_PRE, write_policy
 
 PANORAMA = Location(vsys=None, device_group="dg1", rulebase="pre")
 
@@ -36,13 +36,13 @@ def _push(servers, tmp_path: Path, monkeypatch, capsys, *, panorama: bool = Fals
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PANOS_USERNAME", "automation")  # one key per peer, made by keygen on each
     monkeypatch.setenv("PANOS_PASSWORD", "automation")
-    urls = ", ".join(s.url for s in servers)
+    urls = [s.url for s in servers]
     if panorama:
-        policy = write_policy(tmp_path, f"[{urls}]", location="{device_group: dg1, rulebase: pre}")
+        policy = write_policy(tmp_path, urls, firewall={"location": DG1_PRE})
         text = fragment([rule("sg-1", destination=["web-1"])], addresses=[address("web-1", "10.0.1.10/32")],
                         location=PANORAMA)
     else:
-        policy = write_policy(tmp_path, f"[{urls}]")
+        policy = write_policy(tmp_path, urls)
         text = first_fragment()
     frag = tmp_path / "fragment.xml"
     frag.write_text(text)

@@ -16,6 +16,7 @@ import yaml
 from emulator import EmulatorServer
 from generator.cli.main import main
 from tests.panos.helpers import unfold
+from tests.policies import example_policy, write_policy
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WEB_2 = "i-0a00000000000a002"
@@ -44,10 +45,7 @@ def _allowed_by(emu: EmulatorServer, ip: str, port: int = 443) -> str | None:
 @pytest.fixture
 def loop(emu: EmulatorServer, tmp_path: Path, monkeypatch, capsys):
     monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
-    policy = yaml.safe_load((EXAMPLES / "policy.yaml").read_text())
-    policy["firewall"]["url"] = emu.url
-    policy["rules"]["membership"] = "dynamic"
-    (tmp_path / "policy.yaml").write_text(yaml.safe_dump(policy))
+    write_policy(tmp_path, emu.url, base=example_policy(), rules={"membership": "dynamic"})
     state = yaml.safe_load((EXAMPLES / "state.yaml").read_text())
     out = tmp_path / "out"
 

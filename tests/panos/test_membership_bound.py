@@ -24,6 +24,7 @@ from generator.cli.main import main
 from generator.location import Location
 from tests.hostile.server import HostileServer, xml
 from tests.hostile.test_signals import HoldBack, hold_and_signal, spawn
+from tests.policies import example_policy, write_policy
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 WEB_2 = "i-0a00000000000a002"
@@ -45,15 +46,11 @@ class Dynamic:
         self.emu, self.tmp, self.capsys = emu, tmp, capsys
         self.out = tmp / "out"
         self.out.mkdir()
-        self.policy_data = yaml.safe_load((EXAMPLES / "policy.yaml").read_text())
-        self.policy_data["firewall"]["url"] = emu.url
-        self.policy_data["rules"]["membership"] = "dynamic"
         self.write_policy()
         self.state = yaml.safe_load((EXAMPLES / "state.yaml").read_text())
 
-    def write_policy(self, **rules: str) -> None:
-        self.policy_data["rules"].update(rules)
-        (self.tmp / "policy.yaml").write_text(yaml.safe_dump(self.policy_data))
+    def write_policy(self, membership: str = "dynamic", url: str | None = None) -> None:
+        write_policy(self.tmp, url or self.emu.url, base=example_policy(), rules={"membership": membership})
 
     def run(self, *argv: str) -> Run:
         self.capsys.readouterr()
@@ -204,8 +201,7 @@ def test_a_device_that_ignores_the_unregistration_is_an_error_naming_the_ips(dyn
     proxy = HostileServer(lambda form: xml('<response status="success"><result/></response>')
                           if form.get("type") == "user-id" else None, upstream=emu.url)
     with proxy:
-        dyn.policy_data["firewall"]["url"] = proxy.url
-        dyn.write_policy()
+        dyn.write_policy(url=proxy.url)
         res = dyn.push()
     assert res.code == 1, res.text
     assert "accepted the User-ID messages but its registrations are not what awspan sent" in res.text
@@ -338,8 +334,7 @@ def test_a_signal_after_the_batch_puts_the_registrations_back_too(dyn: Dynamic, 
     before, config = dyn.registered(), emu.running_xml()
 
     def start(url: str):
-        dyn.policy_data["firewall"]["url"] = url
-        dyn.write_policy()
+        dyn.write_policy(url=url)
         return spawn(["push", "--config", str(dyn.tmp / "policy.yaml"), "--fragment", str(dyn.fragment)],
                      emu.api_key("automation"))
 

@@ -13,7 +13,7 @@ from emulator import EmulatorServer
 from generator.cli.main import main
 from generator.panos.xmlapi.client import PanosClient, api_endpoint
 from generator.policy import load_policy
-from tests.panos.helpers import write_policy
+from tests.policies import write_policy
 
 FW_VARS = ("PANOS_URL", "PANOS_HOSTNAME", "PANOS_API_KEY", "PANOS_USERNAME", "PANOS_PASSWORD",
            "PANOS_CA_BUNDLE")
@@ -55,24 +55,26 @@ def test_a_refused_port_is_one_line_without_urllib3_text(clean_env, tmp_path: Pa
     assert "Max retries" not in err and "HTTPConnectionPool" not in err
 
 
-def test_panos_hostname_is_an_alias_with_https_assumed(clean_env, tmp_path: Path, capsys):
-    with EmulatorServer(tls=True) as server:
-        port = server.url.rsplit(":", 1)[1]
-        clean_env.setenv("PANOS_HOSTNAME", f"localhost:{port}")
-        clean_env.setenv("PANOS_API_KEY", server.api_key("automation"))
-        clean_env.setenv("PANOS_CA_BUNDLE", server.ca_file)
-        policy = write_policy(tmp_path, "https://fw.invalid")  # the environment wins, as PANOS_URL does
-        code, err = _snapshot(capsys, policy, tmp_path)
-        assert code == 0, err
-        assert b"clean-up" in (tmp_path / "rb.xml").read_bytes()
-        clean_env.setenv("PANOS_URL", f"https://localhost:{port}/api/")  # PANOS_URL wins over both
-        clean_env.setenv("PANOS_HOSTNAME", "fw.invalid")
-        assert _snapshot(capsys, policy, tmp_path)[0] == 0
+@pytest.mark.emulator(tls=True, bare=True)
+def test_panos_hostname_is_an_alias_with_https_assumed(
+        emu: EmulatorServer, clean_env, tmp_path: Path, capsys,
+):
+    port = emu.url.rsplit(":", 1)[1]
+    clean_env.setenv("PANOS_HOSTNAME", f"localhost:{port}")
+    clean_env.setenv("PANOS_API_KEY", emu.api_key("automation"))
+    clean_env.setenv("PANOS_CA_BUNDLE", emu.ca_file)
+    policy = write_policy(tmp_path, "https://fw.invalid")  # the environment wins, as PANOS_URL does
+    code, err = _snapshot(capsys, policy, tmp_path)
+    assert code == 0, err
+    assert b"clean-up" in (tmp_path / "rb.xml").read_bytes()
+    clean_env.setenv("PANOS_URL", f"https://localhost:{port}/api/")  # PANOS_URL wins over both
+    clean_env.setenv("PANOS_HOSTNAME", "fw.invalid")
+    assert _snapshot(capsys, policy, tmp_path)[0] == 0
 
 
 def test_no_url_anywhere_names_every_place_to_set_it(clean_env, tmp_path: Path, capsys):
     clean_env.setenv("PANOS_API_KEY", "k")
-    policy = write_policy(tmp_path, "null")
+    policy = write_policy(tmp_path, None)
     code, err = _snapshot(capsys, policy, tmp_path)
     assert code == 1 and err.count("\n") == 1
     assert "no firewall URL: set firewall.url in policy.yaml, or PANOS_URL" in err and "PANOS_HOSTNAME" in err

@@ -18,8 +18,9 @@ from emulator import EmulatorServer
 from generator.cli.main import main
 from generator.location import Location
 from generator.panos.config.canonical import canonical_text
-from tests.panos.conftest import Result
-from tests.panos.helpers import first_fragment, members, rule, write_policy
+from tests.cli_runner import Result
+from tests.panos.helpers import first_fragment, members, rule
+from tests.policies import write_policy
 
 LOC = Location()
 RULE = LOC.entry_xpath("rules", "sg-web-tcp-443")
@@ -35,7 +36,7 @@ def slow() -> Iterator[EmulatorServer]:
 def run(server: EmulatorServer, tmp_path: Path, monkeypatch, capsys, command: str, *,
         commit_timeout: float = 30) -> Result:
     monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-    policy = write_policy(tmp_path, server.url, commit_timeout=commit_timeout)
+    policy = write_policy(tmp_path, server.url, firewall={"commit_timeout": commit_timeout})
     frag = tmp_path / "fragment.xml"
     frag.write_text(first_fragment())
     capsys.readouterr()

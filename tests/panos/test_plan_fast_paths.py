@@ -138,17 +138,17 @@ def test_an_error_envelope_around_the_same_bytes_is_still_an_error():
             read_location(client, Location(), running=True)
 
 
-def test_against_the_emulator_candidate_and_running_agree_without_a_second_parse():
-    with EmulatorServer() as emu:
-        client = PanosClient(emu.url, api_key=emu.api_key("automation"))
-        cand = read_location(client, Location())
-        run = read_location(client, Location(), running=True)
-        assert cand.rule_names == run.rule_names and cand.rules[0] is run.rules[0]
-        emu.edit_as("admin", "set", Location().xpath("address"),
-                    '<entry name="hand"><ip-netmask>10.9.9.9/32</ip-netmask></entry>')
-        cand2 = read_location(client, Location())
-        run2 = read_location(client, Location(), running=True)  # pending: a separate tree
-        assert "hand" in cand2.objects["address"] and "hand" not in run2.objects["address"]
+@pytest.mark.emulator(bare=True)
+def test_against_the_emulator_candidate_and_running_agree_without_a_second_parse(emu: EmulatorServer):
+    client = PanosClient(emu.url, api_key=emu.api_key("automation"))
+    cand = read_location(client, Location())
+    run = read_location(client, Location(), running=True)
+    assert cand.rule_names == run.rule_names and cand.rules[0] is run.rules[0]
+    emu.edit_as("admin", "set", Location().xpath("address"),
+                '<entry name="hand"><ip-netmask>10.9.9.9/32</ip-netmask></entry>')
+    cand2 = read_location(client, Location())
+    run2 = read_location(client, Location(), running=True)  # pending: a separate tree
+    assert "hand" in cand2.objects["address"] and "hand" not in run2.objects["address"]
 
 
 # -- the fragment's checks -------------------------------------------------------------------

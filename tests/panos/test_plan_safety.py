@@ -22,7 +22,8 @@ from generator.safety import (
     refusal,
 )
 from tests.panos import plan_scenarios as sc
-from tests.panos.helpers import fragment, members, rule, write_policy
+from tests.panos.helpers import fragment, members, rule
+from tests.policies import write_policy
 
 LOC = Location()
 
@@ -131,7 +132,7 @@ def test_pending_alone_is_committed_without_a_batch(emu: EmulatorServer, awspan)
 
 
 def test_min_existing_comes_from_policy(emu: EmulatorServer, awspan, policy: Path):
-    write_policy(policy.parent, emu.url, min_existing=2)
+    write_policy(policy.parent, emu.url, safety={"min_existing": 2})
     assert awspan("push", fragment=many(3)).code == 0
     res = awspan("plan", fragment=many(2))
     assert res.code == 1 and "delete 1 of 3 managed rules (33%)" in res.err

@@ -20,8 +20,7 @@ from generator.panos.plan.changes import build_plan
 from generator.panos.push.apply import PushFailed, PushSettings, push
 from generator.panos.xmlapi.client import PanosClient
 from generator.panos.xmlapi.read_config import read_location
-from tests.panos.conftest import add_rule_below_cleanup
-from tests.panos.helpers import address, fragment, group, rule, service, unmanaged
+from tests.panos.helpers import add_rule_below_cleanup, address, fragment, group, rule, service, unmanaged
 
 LOC = Location()
 SETTINGS = PushSettings(tag="awspan", bottom_rule="clean-up", max_delete_percent=100, admin="automation",

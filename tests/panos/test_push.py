@@ -8,8 +8,8 @@ from lxml import etree
 from emulator import EmulatorServer
 from generator.cli.main import main
 from generator.location import Location
-from tests.panos.conftest import add_rule_below_cleanup
 from tests.panos.helpers import (
+    add_rule_below_cleanup,
     address,
     first_fragment,
     fragment,
@@ -17,8 +17,8 @@ from tests.panos.helpers import (
     rule_names,
     second_fragment,
     unmanaged,
-    write_policy,
 )
+from tests.policies import write_policy
 
 LOC = Location()
 

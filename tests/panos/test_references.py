@@ -18,7 +18,8 @@ from emulator import EmulatorServer
 from generator.cli.main import main
 from generator.location import Location
 from generator.panos.config.canonical import canonical_text
-from tests.panos.helpers import address, fragment, group, rule, service, write_policy
+from tests.panos.helpers import address, fragment, group, rule, service
+from tests.policies import DG1_PRE, write_policy
 
 LOC = Location()
 
@@ -119,7 +120,7 @@ def test_names_in_shared_are_accepted(emu: EmulatorServer, awspan):
 
 
 def test_a_missing_bottom_rule_is_refused_by_plan_too(emu: EmulatorServer, awspan, policy: Path):
-    write_policy(policy.parent, emu.url, bottom="no-such-rule")
+    write_policy(policy.parent, emu.url, rules={"bottom_rule": "no-such-rule"})
     res = awspan("plan", fragment=estate())
     assert res.code == 1
     assert "the bottom rule 'no-such-rule' (rules.bottom_rule) is not in the rulebase" in res.err
@@ -155,7 +156,7 @@ def panorama() -> Iterator[EmulatorServer]:
 
 def _dg_run(server: EmulatorServer, tmp_path: Path, monkeypatch, capsys, command: str, frag: str):
     monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-    policy = write_policy(tmp_path, server.url, location="{device_group: dg1, rulebase: pre}")
+    policy = write_policy(tmp_path, server.url, firewall={"location": DG1_PRE})
     path = tmp_path / "fragment.xml"
     path.write_text(frag)
     capsys.readouterr()

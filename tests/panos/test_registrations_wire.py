@@ -39,29 +39,29 @@ def test_50000_registrations_each_request_under_the_limit_as_encoded():
     assert sum(message.count("<entry ") for message in messages) == 50_000
 
 
+@pytest.mark.emulator(bare=True)
 @pytest.mark.slow
-def test_50000_registrations_reach_a_device_that_enforces_the_limit():
+def test_50000_registrations_reach_a_device_that_enforces_the_limit(emu: EmulatorServer):
     tags = _fifty_thousand()
-    with EmulatorServer() as emu:
-        client = PanosClient(emu.url, api_key=emu.api_key("automation"))
-        done = reconcile(client, Location(), Desired(PREFIX, tags, {}))
-        assert done.registered == sum(map(len, tags.values())) and done.after == tags
-        assert not any(r.get("action") == "refused: too large" for r in emu.requests)
-        assert 0 < emu.largest_request <= REQUEST_LIMIT
-        assert len(emu.store.registry.snapshot()) == 50_000
+    client = PanosClient(emu.url, api_key=emu.api_key("automation"))
+    done = reconcile(client, Location(), Desired(PREFIX, tags, {}))
+    assert done.registered == sum(map(len, tags.values())) and done.after == tags
+    assert not any(r.get("action") == "refused: too large" for r in emu.requests)
+    assert 0 < emu.largest_request <= REQUEST_LIMIT
+    assert len(emu.store.registry.snapshot()) == 50_000
 
 
-def test_ipv6_read_back_in_another_spelling_is_the_same_address():
+@pytest.mark.emulator(device=DeviceProfile(ipv6_text="exploded"), bare=True)
+def test_ipv6_read_back_in_another_spelling_is_the_same_address(emu: EmulatorServer):
     """How a device spells IPv6 in `show object registered-ip` is not documented; one that writes
     every group in full must not make awspan re-register, nor fail its read-back check."""
     tags = {"2600:1f18:a:b::10": frozenset({PREFIX + "web"}), "10.0.0.1": frozenset({PREFIX + "web"})}
-    with EmulatorServer(device=DeviceProfile(ipv6_text="exploded")) as emu:
-        client = PanosClient(emu.url, api_key=emu.api_key("automation"))
-        first = reconcile(client, Location(), Desired(PREFIX, tags, {}))
-        assert first.after == tags
-        assert read_registered(client, Location(), PREFIX) == tags
-        again = reconcile(client, Location(), Desired(PREFIX, tags, {}))
-        assert (again.registered, again.unregistered, again.messages) == (0, 0, 0)
+    client = PanosClient(emu.url, api_key=emu.api_key("automation"))
+    first = reconcile(client, Location(), Desired(PREFIX, tags, {}))
+    assert first.after == tags
+    assert read_registered(client, Location(), PREFIX) == tags
+    again = reconcile(client, Location(), Desired(PREFIX, tags, {}))
+    assert (again.registered, again.unregistered, again.messages) == (0, 0, 0)
 
 
 def _page(start: int, count: int) -> str:

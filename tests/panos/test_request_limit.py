@@ -16,8 +16,8 @@ from generator.cli.main import main
 from generator.location import Location
 from generator.panos.config.canonical import canonical_text
 from generator.panos.xmlapi.wire import REQUEST_LIMIT
-from tests.panos.conftest import add_rule_below_cleanup
-from tests.panos.helpers import address, fragment, rule, rule_names, write_policy
+from tests.panos.helpers import address, fragment, rule, rule_names
+from tests.policies import write_policy
 
 LOC = Location()
 N = 2700
@@ -41,22 +41,14 @@ def push(tmp_path: Path, monkeypatch, capsys):
         frag = tmp_path / "fragment.xml"
         frag.write_text(text)
         capsys.readouterr()
-        code = main(["push", "--config", str(write_policy(tmp_path, emu.url, max_delete=100)),
-                     "--fragment", str(frag), *extra])
+        policy = write_policy(tmp_path, emu.url, safety={"max_delete_percent": 100})
+        code = main(["push", "--config", str(policy), "--fragment", str(frag), *extra])
         out = capsys.readouterr()
         return code, out.out + out.err
 
     for var in ("PANOS_URL", "PANOS_USERNAME", "PANOS_PASSWORD"):
         monkeypatch.delenv(var, raising=False)
     return run
-
-
-@pytest.fixture
-def emu():
-    with EmulatorServer() as server:
-        add_rule_below_cleanup(server)
-        server.reset_counters()
-        yield server
 
 
 def test_a_batch_over_5_mb_goes_in_requests_under_the_limit_and_every_rule_runs(emu, push):

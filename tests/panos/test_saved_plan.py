@@ -18,8 +18,8 @@ from generator.location import Location
 from generator.panos.config.canonical import canonical_text
 from generator.resources import load_json_schema
 from tests.panos import plan_scenarios as sc
-from tests.panos.conftest import add_rule_below_cleanup
-from tests.panos.helpers import address, fragment, icmp_app, members, rule, write_policy
+from tests.panos.helpers import add_rule_below_cleanup, address, fragment, icmp_app, members, rule
+from tests.policies import write_policy
 
 LOC = Location()
 REFUSED = "push refused, nothing was changed: the saved plan"
@@ -232,7 +232,7 @@ def test_a_plan_for_vsys1_is_refused_for_vsys2(tmp_path: Path, awspan, monkeypat
         monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
         frag = [rule("sg-web-tcp-443", source=["198.51.100.0/24"])]
         assert awspan("plan", "--out", str(saved), fragment=fragment(frag)).code == 0
-        write_policy(tmp_path, emu.url, location="{vsys: vsys2}")
+        write_policy(tmp_path, emu.url, firewall={"location": {"vsys": "vsys2"}})
         line = refused(emu, awspan, saved, fragment(frag, location=vsys2))
         assert "the plan was made for vsys 'vsys1', this push is for vsys 'vsys2'" in line
         assert "policy.yaml 'firewall.location.vsys': 'vsys1' when planned, 'vsys2' now" in line

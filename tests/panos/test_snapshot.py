@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from lxml import etree
 
 from emulator import EmulatorServer
@@ -69,27 +70,28 @@ def test_a_failed_snapshot_keeps_the_previous_file(emu: EmulatorServer, awspan, 
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["rulebase.xml", "policy.yaml"])
 
 
-def test_panorama_snapshot_keeps_pre_and_post_rules(tmp_path: Path, monkeypatch, capsys):
+@pytest.mark.emulator(panorama=True)
+def test_panorama_snapshot_keeps_pre_and_post_rules(emu: EmulatorServer, tmp_path: Path, monkeypatch, capsys):
     from generator.cli.main import main
-    from tests.panos.helpers import write_policy
+    from tests.policies import write_policy
 
-    with EmulatorServer(panorama=True) as server:
-        monkeypatch.setenv("PANOS_API_KEY", server.api_key("automation"))
-        policy = write_policy(tmp_path, server.url, location="{device_group: dg1, rulebase: post}")
-        out = tmp_path / "rulebase.xml"
-        assert main(["snapshot", "--config", str(policy), "--output", str(out)]) == 0, capsys.readouterr().err
-        doc = etree.parse(str(out)).getroot()
-        dg = "/config/devices/entry[@name='localhost.localdomain']/device-group/entry[@name='dg1']"
-        assert names(doc, dg + "/pre-rulebase/security/rules/entry") == ["allow-admin-ssh", "block-known-bad",
-                                                                         "clean-up"]
-        assert names(doc, dg + "/post-rulebase/security/rules/entry") == ["post-deny-all"]
-        assert names(doc, dg + "/address-group/entry") == ["admins"]
+    monkeypatch.setenv("PANOS_API_KEY", emu.api_key("automation"))
+    post = {"device_group": "dg1", "rulebase": "post"}
+    policy = write_policy(tmp_path, emu.url, firewall={"location": post})
+    out = tmp_path / "rulebase.xml"
+    assert main(["snapshot", "--config", str(policy), "--output", str(out)]) == 0, capsys.readouterr().err
+    doc = etree.parse(str(out)).getroot()
+    dg = "/config/devices/entry[@name='localhost.localdomain']/device-group/entry[@name='dg1']"
+    assert names(doc, dg + "/pre-rulebase/security/rules/entry") == ["allow-admin-ssh", "block-known-bad",
+                                                                     "clean-up"]
+    assert names(doc, dg + "/post-rulebase/security/rules/entry") == ["post-deny-all"]
+    assert names(doc, dg + "/address-group/entry") == ["admins"]
 
 
 def test_a_location_that_does_not_exist_is_one_readable_error(emu: EmulatorServer, awspan, policy: Path):
-    from tests.panos.helpers import write_policy
+    from tests.policies import write_policy
 
-    write_policy(policy.parent, emu.url, location="{vsys: vsys7}")
+    write_policy(policy.parent, emu.url, firewall={"location": {"vsys": "vsys7"}})
     res = awspan("snapshot", "--output", str(policy.parent / "rb.xml"))
     assert res.code == 1
     assert "vsys vsys7 does not exist on the firewall" in res.err

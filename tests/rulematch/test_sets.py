@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from generator.location import Location
 from generator.rulematch import RuleBase
 from generator.rulematch.boxes import candidate_boxes
-from generator.rulematch.config import container, rule_entries, tables_for
+from generator.rulematch.config import tables_for
 from generator.rulematch.index import CountedRule, ZoneView
 from generator.rulematch.match import _decide, _Walk, _walk
 from generator.rulematch.resolve import Resolver
@@ -145,7 +145,7 @@ def test_indexed_check_equals_a_walk_over_every_rule() -> None:
     decisions, _ = check(fragment, rulebase)
     view = rulebase.indexes[(Location(), BOTTOM, TAG)].view("untrust", "trust")
     resolver = Resolver(tables_for([fragment, firewall], Location()))
-    entries = rule_entries(container(fragment, Location()), "rulebase")
+    entries = Location().rule_entries(Location().container(fragment))
     linear = []
     for entry in entries:
         walk = _Walk([], [], {})

@@ -16,7 +16,7 @@ import pytest
 from generator.location import Location
 from generator.rulematch import RuleBase, RuleVerdict
 from generator.rulematch.boxes import candidate_boxes
-from generator.rulematch.config import Fields, container, rule_entries, tables_for
+from generator.rulematch.config import Fields, tables_for
 from generator.rulematch.match import _decide, _names, _Walk, _walk
 from generator.rulematch.resolve import Resolver
 from tests.rulematch.build import BOTTOM, TAG, Objects, Rule, check, config
@@ -113,7 +113,7 @@ def _linear(fragment: object, firewall: object, rulebase: RuleBase) -> tuple[lis
     index = rulebase.indexes[(Location(), BOTTOM, TAG)]
     resolver = Resolver(tables_for([fragment, firewall], Location()))
     decisions, warnings = [], list(index.warnings)
-    for entry in rule_entries(container(fragment, Location()), "rulebase"):
+    for entry in Location().rule_entries(Location().container(fragment)):
         fields = Fields(entry)
         boxes, unknown = candidate_boxes(entry, resolver)
         if unknown:

@@ -93,10 +93,7 @@ def read_view(container: etree._Element | None, location: Location) -> ConfigVie
     for kind in OBJECT_KINDS:
         node = container.find(kind)
         view.objects[kind] = {} if node is None else {e.get("name"): e for e in node.iterfind("entry")}
-    node = container
-    for step in location.rulebase_elements():
-        node = node.find(step) if node is not None else None
-    view.rules = [] if node is None else list(node.iterfind("entry"))
+    view.rules = location.rule_entries(container)
     return view
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from lxml import etree
 
+from generator.groups import static_members
 from generator.kinds import OBJECT_KINDS
 from generator.panos.config.fields import field_changes, field_value
 from generator.panos.config.fragment import FragmentView
@@ -47,7 +48,7 @@ def _object_value(kind: str, name: str, el: etree._Element, objs: Objects) -> di
 
 
 def _group_members(el: etree._Element | None) -> set[str]:
-    return set() if el is None else {(m.text or "").strip() for m in el.iterfind("static/member")}
+    return set() if el is None else set(static_members(el) or ())
 
 
 def _affected_names(d: Any, desired: Entries, have: Entries) -> tuple[set[str], set[str]]:

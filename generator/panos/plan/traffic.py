@@ -19,18 +19,18 @@ the same as a small one).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from lxml import etree
 
+from generator.groups import GROUP_DEPTH, filter_tags, static_members
 from generator.panos.plan.inventory import Inventory
 from generator.provenance import parse_address_name
+from generator.vocab import PORT_PROTOCOLS
 
 PLAN_FORMAT = 2
 ANY_SOURCES = frozenset({"any", "0.0.0.0/0", "::/0"})
 ACTION_ORDER = {"delete": 0, "create": 1, "change": 2, "affected": 3, "move": 4}
-_QUOTED = re.compile(r"'([^']*)'")
 
 Tags = dict[str, frozenset[str]]
 
@@ -41,10 +41,8 @@ def _members(el: etree._Element | None, path: str) -> list[str]:
     return [(m.text or "").strip() for m in el.iterfind(path)]
 
 
-def dynamic_tags(group: etree._Element) -> list[str] | None:
-    """The tags a dynamic address group matches (awspan writes `'a' or 'b'`); None: a static group."""
-    text = group.findtext("dynamic/filter")
-    return None if text is None else _QUOTED.findall(text)
+dynamic_tags = filter_tags
+"""The tags a dynamic address group matches; None: a static group (generator.groups)."""
 
 
 class Objects:
@@ -91,9 +89,9 @@ class Objects:
             if tags is not None:
                 ips = sorted({ip for t in tags for ip in self.by_tag.get(t, [])})
                 return [self.registered(ip) for ip in ips]
-            if depth >= 8:
+            if depth >= GROUP_DEPTH:
                 return []
-            return [a for m in _members(group, "static/member") for a in self.resolve(m, depth + 1)]
+            return [a for m in static_members(group) or () for a in self.resolve(m, depth + 1)]
         addr = self.get("address", member)
         if addr is not None:
             return [self.address(member, addr)]
@@ -103,12 +101,12 @@ class Objects:
         """A service member as `tcp/443` strings (`application-default` and `any` as themselves)."""
         svc = self.get("service", member)
         if svc is not None:
-            for proto in ("tcp", "udp", "sctp"):
+            for proto in PORT_PROTOCOLS.values():
                 port = svc.findtext(f"protocol/{proto}/port")
                 if port:
                     return [f"{proto}/{p.strip()}" for p in port.split(",")]
         grp = self.get("service-group", member)
-        if grp is not None and depth < 8:
+        if grp is not None and depth < GROUP_DEPTH:
             return [s for m in _members(grp, "members/member") for s in self.service(m, depth + 1)]
         return [member]
 

@@ -33,12 +33,12 @@ then shared.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Sequence
 
 from lxml import etree
 
-from generator.location import DEVICE, SHARED_XPATH, Location
+from generator.groups import filter_tags, static_members
+from generator.location import DEVICE, SHARED_XPATH, Location, make_rules, rules_of
 from generator.panos.config.canonical import strip_bookkeeping
 from generator.panos.xmlapi.client import PanosClient, PanosError
 from generator.panos.xmlapi.fleet import ancestors as ancestor_names
@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 
 # Besides awspan's own object kinds, the check must see what an operator's rule can name in
 # <application>: a group or filter name read as one application would mislabel decisions.
-_QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
 
 
 def _read(client: PanosClient, xpath: str, running: bool) -> etree._Element | None:
@@ -67,7 +66,7 @@ def _rules_containers(scope: etree._Element | None) -> list[tuple[str, etree._El
     if scope is None:
         return out
     for base in RULEBASES:
-        rules = scope.find(f"{base}/security/rules")
+        rules = rules_of(scope, base)
         if rules is not None:
             out.append((base, rules))
     return out
@@ -103,11 +102,10 @@ class _Resolver:
         for t in entry.iterfind("tag/member"):
             self.want(("tag",), (t.text or "").strip())
         if kind == "address-group":
-            for m in entry.iterfind("static/member"):
-                self.want(("address", "address-group"), (m.text or "").strip())
-            dyn = entry.findtext("dynamic/filter")
-            if dyn:
-                tags = {a or b for a, b in _QUOTED.findall(dyn)}
+            for m in static_members(entry) or ():
+                self.want(("address", "address-group"), m)
+            tags = set(filter_tags(entry) or ())
+            if tags:
                 for tag in tags:
                     self.want(("tag",), tag)
                 for pool in self.pools:  # the addresses the filter selects today
@@ -146,7 +144,7 @@ def _objects_into(parent: etree._Element, picked: dict[str, dict[str, etree._Ele
 
 def _rules_into(parent: etree._Element, containers: list[tuple[str, etree._Element]]) -> None:
     for base, rules in containers:
-        node = etree.SubElement(etree.SubElement(etree.SubElement(parent, base), "security"), "rules")
+        node = make_rules(parent, base)
         for rule in rules.iterfind("entry"):
             node.append(strip_bookkeeping(rule, keep_uuid=False))
 
@@ -167,7 +165,7 @@ def build_snapshot(local: etree._Element | None, shared: etree._Element | None, 
     else:
         local_rules = [(b, r) for b, r in local_rules if b == "rulebase"]
     if not local_rules:
-        local_rules = [(location.rulebase_elements()[0], etree.Element("rules"))]
+        local_rules = [(location.rulebase_tag, etree.Element("rules"))]
     shared_rules = _panorama_rules(shared) if location.is_panorama else []
     chain_rules = [_panorama_rules(scope) for _, scope in chain]
     for _base, container in shared_rules + [c for each in chain_rules for c in each] + local_rules:
@@ -178,11 +176,7 @@ def build_snapshot(local: etree._Element | None, shared: etree._Element | None, 
     shared_out = etree.SubElement(root, "shared")
     _objects_into(shared_out, resolver.picked[-1])
     _rules_into(shared_out, shared_rules)
-    node = root
-    for tag, name in location.path_elements():
-        node = etree.SubElement(node, tag)
-        if name:
-            node.set("name", name)
+    node = location.make_container(root)
     _objects_into(node, resolver.picked[0])
     _rules_into(node, local_rules)
     if chain:
