@@ -24,7 +24,8 @@ from generator.events.classify import classify
 from generator.events.partial_collect import Collected, collect_changed, mark_full
 from generator.policy import load_policy
 from tests.collect.conftest import mocked_module  # noqa: F401  (the fixture, shared)
-from tests.collect.estate import AMI, build_estate, write_policy
+from tests.collect.estate import AMI, build_estate
+from tests.policies import write_policy
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
@@ -169,7 +170,7 @@ def estate(mocked_module: None,  # noqa: F811
     ids["eni_loose"] = ec2.create_network_interface(SubnetId=ids["sn_plain"], Groups=[ids["sg_web"]])[
         "NetworkInterface"]["NetworkInterfaceId"]
     tmp = tmp_path_factory.mktemp("exact")
-    policy = load_policy(write_policy(tmp / "policy.yaml", [REGION], instance_id=ids["i_fw"]))
+    policy = load_policy(write_policy(tmp, firewall={"instance_id": ids["i_fw"]}, aws={"regions": [REGION]}))
     return Estate(ec2, ids), policy, tmp
 
 
