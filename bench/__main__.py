@@ -14,7 +14,8 @@ import inspect
 import os
 import time
 
-BENCHES = ("generate", "rulematch", "collect", "push", "plan", "membership", "aerleon", "lambda_reaction")
+BENCHES = ("generate", "rulematch", "collect", "push", "plan", "membership", "aerleon", "lambda_reaction",
+           "event_reaction")
 
 
 def build_parser() -> argparse.ArgumentParser:

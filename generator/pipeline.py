@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from generator.collect.sessions import SessionFactory
+    from generator.collect.sessions import AccountCredentials, SessionFactory
     from generator.panos.config.fragment import FragmentView
     from generator.panos.config.view import DeviceConfig
     from generator.panos.plan.changes import Plan
@@ -92,14 +92,16 @@ def admin_of(policy: Policy, credentials: Credentials, client: PanosClient) -> s
 # --- collect, generate: AWS and files ---------------------------------------------------------
 
 def collect(policy: Policy, output: str | os.PathLike[str], *, endpoint_url: str | None = None,
-            factory: SessionFactory | None = None) -> dict[str, Any]:
-    """Read AWS and replace `output` (state.yaml) atomically; returns the state written."""
+            factory: SessionFactory | None = None,
+            accounts: dict[int | None, AccountCredentials] | None = None) -> dict[str, Any]:
+    """Read AWS and replace `output` (state.yaml) atomically; returns the state written.
+    `accounts` receives the credentials resolved per account (collector.collect)."""
     from generator.collect.sessions import SessionFactory
     from generator.collect.step import collect_to_file
     from generator.generate.suspicious import summary, suspicious
 
     started = time.perf_counter()
-    state = collect_to_file(policy, output, factory or SessionFactory(endpoint_url=endpoint_url))
+    state = collect_to_file(policy, output, factory or SessionFactory(endpoint_url=endpoint_url), accounts)
     log.info("wrote %s: %s (%.1f s)", output, summary(state), time.perf_counter() - started)
     for warning in suspicious(state, policy, regions=False):  # regions: said per account/region
         log.warning("warning: %s", warning)

@@ -86,6 +86,7 @@ class Events:
     api_key_secret: str | None = None
     api_key_parameter: str | None = None
     pipeline: Pipeline = field(default_factory=Pipeline)
+    trail_buckets: tuple[str, ...] = ()  # the only buckets whose log files are read (S3/SNS/SQS feeds)
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def parse_policy(data: Any, where: str = "policy.yaml") -> Policy:
             api_key_secret=events.get("api_key_secret"),
             api_key_parameter=events.get("api_key_parameter"),
             pipeline=Pipeline(**events.get("pipeline", {})),
+            trail_buckets=tuple(events.get("trail_buckets", ())),
         ),
         source=where,
     )

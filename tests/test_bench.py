@@ -39,6 +39,8 @@ PRINTS = {
     "membership": [r"dynamic: 0 commits", r"static:\s+1 commits"],
     "aerleon": [r"awspan is [\d.]+x faster"],
     "lambda_reaction": [r"handler import: [\d.]+ s", r"reaction: \w+; total [\d.]+ s"],
+    "event_reaction": [r"300 \| stop \(dynamic fast path\)\s+\|\s+\d+ \|\s+\d+ KiB \|\s+\d+ \|\s+[\d.]+ s "
+                       r"\[registrations;"],
 }
 
 

@@ -62,10 +62,22 @@ def read_input(source: str) -> Any:
     return {"Records": doc} if isinstance(doc, list) else doc
 
 
+def trail_buckets(args: Any) -> tuple[str, ...]:
+    """--trail-bucket, and events.trail_buckets of policy.yaml when the file exists (it need not with
+    --decide-only): the buckets whose log files a notification may name."""
+    listed = tuple(getattr(args, "trail_bucket", None) or ())
+    if not Path(args.config).exists():
+        return listed
+    from generator.policy import load_policy
+
+    return listed + load_policy(args.config).events.trail_buckets
+
+
 def run_cli(args: Any) -> int:
     """Print each decision, then react once if any is relevant."""
-    intake = gather(read_input(args.file))
-    for note in intake.batch.notes + intake.batch.bad_messages + intake.files_skipped:
+    intake = gather(read_input(args.file), buckets=lambda: trail_buckets(args))
+    for note in (intake.batch.notes + intake.batch.bad_messages + intake.files_refused
+                 + intake.files_skipped):
         print(f"note: {note}")
     for decision in intake.decisions:
         print(decision.summary())

@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = _step(sub, "event", "classify one CloudTrail event and run the configured reaction")
     p.add_argument("file", nargs="?", default="-", help="event JSON file, or - for stdin (default)")
     p.add_argument("--decide-only", action="store_true", help="print the decision, run no reaction")
+    p.add_argument("--trail-bucket", action="append", default=[], metavar="BUCKET",
+                   help="a bucket whose log files a notification may name (besides events.trail_buckets of "
+                        "policy.yaml, when it exists); any other bucket is refused unread")
 
     p = _step(sub, "validate", "check policy.yaml, state.yaml and the fragment offline")
     p.add_argument("--state", default="out/state.yaml", metavar="PATH",

@@ -91,8 +91,10 @@ def resolve_account(factory: SessionFactory, spec: AccountSpec, where: str) -> A
                 params["ExternalId"] = spec.external_id
             creds = sts.assume_role(**params)["Credentials"]
             assert spec.account_id is not None  # role entries always name their account
+            expiration = creds.get("Expiration")
             return AccountCredentials(
-                spec.account_id, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"]
+                spec.account_id, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"],
+                expiration.timestamp() if hasattr(expiration, "timestamp") else None,
             )
         actual = sts.get_caller_identity()["Account"]
     except (ClientError, BotoCoreError, ResponseParserError) as exc:
@@ -191,23 +193,30 @@ def _run_all(
     return results
 
 
-def collect(policy: Policy, factory: SessionFactory | None = None) -> dict[str, Any]:
-    """Read every account/region pair and return the whole state document (nothing written)."""
+def collect(policy: Policy, factory: SessionFactory | None = None,
+            accounts: dict[int | None, AccountCredentials] | None = None) -> dict[str, Any]:
+    """Read every account/region pair and return the whole state document (nothing written).
+
+    `accounts`, when given, receives the credentials resolved per aws.accounts index (None: the
+    default credentials), so that the event reaction can read single objects afterwards without
+    resolving them again (generator.events.accounts)."""
     factory = factory or SessionFactory()
     specs = account_specs(policy)
     check_regions(policy)
     pairs = sum(len(s.regions) for s in specs)
     log.info("collect: %s in %s (%d at a time)", count(pairs, "account/region pair"),
              count(len(specs), "account"), max(1, min(policy.aws.max_workers, pairs)))
-    accounts: list[AccountCredentials] = _run_all(
+    resolved: list[AccountCredentials] = _run_all(
         [(s.label, s.regions[0], lambda _abort, s=s: resolve_account(factory, s, policy.source))
          for s in specs],
         policy.aws.max_workers,
     )
+    if accounts is not None:
+        accounts.update({spec.index: creds for spec, creds in zip(specs, resolved, strict=True)})
     jobs = [
         (creds.account_id, region,
          lambda abort, creds=creds, region=region: read_pair(factory, creds, region, abort))
-        for creds, spec in zip(accounts, specs, strict=True)
+        for creds, spec in zip(resolved, specs, strict=True)
         for region in spec.regions
     ]
     results: list[PairResult] = _run_all(jobs, policy.aws.max_workers, on_done=_report_pair)

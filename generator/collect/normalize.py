@@ -14,7 +14,7 @@ are all written; generate decides what they mean.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from generator.addresses import canonical_or_same as canonical
@@ -275,50 +275,59 @@ def normalize_region(raw: RawRegion, account: str, region: str) -> list[dict[str
             "interfaces": [],
         }
 
-    def home(vpc_id: str | None, what: str, obj_id: str) -> dict[str, Any] | None:
+    for key, vpc_id, obj_id, obj in placed(raw):
         found = vpcs.get(vpc_id or "")
         if found is None:
             log.warning("%s %s: %s %s is in VPC %s, which DescribeVpcs did not return; left out",
-                        account, region, what, obj_id, vpc_id)
-        return found
-
-    for raw_rt in raw.route_tables:
-        if (v := home(raw_rt.get("VpcId"), "route table", raw_rt["RouteTableId"])) is not None:
-            v["route_tables"].append(route_table(raw_rt))
-    for raw_sn in raw.subnets:
-        if (v := home(raw_sn.get("VpcId"), "subnet", raw_sn["SubnetId"])) is not None:
-            v["subnets"].append(subnet(raw_sn))
-    for raw_sg in raw.security_groups:
-        if not raw_sg.get("VpcId"):
-            continue  # EC2-Classic groups have no VPC and guard nothing here
-        if (v := home(raw_sg["VpcId"], "security group", raw_sg["GroupId"])) is not None:
-            v["security_groups"].append(security_group(raw_sg))
-    for raw_i in raw.instances:
-        vpc_id = _instance_vpc(raw_i)
-        if vpc_id is None:
-            continue  # terminated long enough ago that AWS dropped its network data
-        if (v := home(vpc_id, "instance", raw_i["InstanceId"])) is not None:
-            v["instances"].append(instance(raw_i))
-    for raw_n in raw.interfaces:
-        if (v := home(raw_n.get("VpcId"), "network interface", raw_n["NetworkInterfaceId"])) is not None:
-            v["interfaces"].append(interface(raw_n))
+                        account, region, KIND_NOUNS[key], obj_id, vpc_id)
+        else:
+            found[key].append(obj)
 
     for v in vpcs.values():
-        for key in ("route_tables", "subnets", "security_groups", "instances", "interfaces"):
+        for key in KIND_NOUNS:
             v[key].sort(key=lambda o: o["id"])
-        referenced = sorted(
-            {pl for g in v["security_groups"] for e in g["ingress"] for pl in e["prefix_lists"]}
-        )
-        v["prefix_lists"] = [
-            {
-                "id": pl_id,
-                "name": raw.prefix_lists.get(pl_id, {}).get("name"),
-                "cidrs": sort_addresses(e["Cidr"] for e in raw.prefix_lists.get(pl_id, {}).get("entries", [])
-                                        if e.get("Cidr")),
-            }
-            for pl_id in referenced
-        ]
+        v["prefix_lists"] = [prefix_list(pl_id, raw.prefix_lists.get(pl_id))
+                             for pl_id in referenced_prefix_lists(v["security_groups"])]
     return [vpcs[k] for k in sorted(vpcs)]
+
+
+KIND_NOUNS = {"route_tables": "route table", "subnets": "subnet", "security_groups": "security group",
+              "instances": "instance", "interfaces": "network interface"}
+"""The per-VPC lists of objects with an id, and what each holds, for messages."""
+
+
+def placed(raw: RawRegion) -> Iterator[tuple[str, str | None, str, dict[str, Any]]]:
+    """(the VPC's list it goes in, its VPC id, its id, the object normalized) for every object of
+    `raw` that belongs in a VPC: collect places a whole region with it, and the event reaction the
+    few objects it reads by id (generator.collect.patch), so that both write the same entries."""
+    for raw_rt in raw.route_tables:
+        yield "route_tables", raw_rt.get("VpcId"), raw_rt["RouteTableId"], route_table(raw_rt)
+    for raw_sn in raw.subnets:
+        yield "subnets", raw_sn.get("VpcId"), raw_sn["SubnetId"], subnet(raw_sn)
+    for raw_sg in raw.security_groups:
+        if raw_sg.get("VpcId"):  # EC2-Classic groups have no VPC and guard nothing here
+            yield "security_groups", raw_sg["VpcId"], raw_sg["GroupId"], security_group(raw_sg)
+    for raw_i in raw.instances:
+        vpc_id = _instance_vpc(raw_i)
+        if vpc_id is not None:  # None: terminated long enough ago that AWS dropped its network data
+            yield "instances", vpc_id, raw_i["InstanceId"], instance(raw_i)
+    for raw_n in raw.interfaces:
+        yield "interfaces", raw_n.get("VpcId"), raw_n["NetworkInterfaceId"], interface(raw_n)
+
+
+def referenced_prefix_lists(groups: Iterable[dict[str, Any]]) -> list[str]:
+    """The prefix lists the (normalized) groups' ingress entries name: a VPC's `prefix_lists`."""
+    return sorted({pl for g in groups for e in g["ingress"] for pl in e["prefix_lists"]})
+
+
+def prefix_list(pl_id: str, raw_pl: dict[str, Any] | None) -> dict[str, Any]:
+    """One entry of a VPC's `prefix_lists` from read_ec2's {name, entries} (None: not found)."""
+    raw_pl = raw_pl or {}
+    return {
+        "id": pl_id,
+        "name": raw_pl.get("name"),
+        "cidrs": sort_addresses(e["Cidr"] for e in raw_pl.get("entries", []) if e.get("Cidr")),
+    }
 
 
 def build_state(vpcs: Iterable[dict[str, Any]]) -> dict[str, Any]:

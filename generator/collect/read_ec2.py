@@ -128,7 +128,13 @@ def read_region(ec2: Any, abort: threading.Event | None = None) -> RawRegion:
         for reservation in paginate(ec2, "DescribeInstances", abort)
         for instance in reservation.get("Instances", [])
     ]
-    wanted = referenced_prefix_lists(raw.security_groups)
+    raw.prefix_lists = read_prefix_lists(ec2, referenced_prefix_lists(raw.security_groups), abort)
+    return raw
+
+
+def read_prefix_lists(ec2: Any, wanted: list[str], abort: threading.Event | None = None
+                      ) -> dict[str, dict[str, Any]]:
+    """id -> {name, entries} of the prefix lists `wanted` (the groups reference them)."""
     names: dict[str, str | None] = {}
     for start in range(0, len(wanted), PREFIX_LIST_IDS_PER_CALL):
         chunk = wanted[start : start + PREFIX_LIST_IDS_PER_CALL]
@@ -137,7 +143,8 @@ def read_region(ec2: Any, abort: threading.Event | None = None) -> RawRegion:
         filters = [{"Name": "prefix-list-id", "Values": chunk}]
         for pl in paginate(ec2, "DescribeManagedPrefixLists", abort, Filters=filters):
             names[pl["PrefixListId"]] = pl.get("PrefixListName")
+    out: dict[str, dict[str, Any]] = {}
     for pl_id in wanted:
         entries = list(paginate(ec2, "GetManagedPrefixListEntries", abort, PrefixListId=pl_id))
-        raw.prefix_lists[pl_id] = {"name": names.get(pl_id), "entries": entries}
-    return raw
+        out[pl_id] = {"name": names.get(pl_id), "entries": entries}
+    return out

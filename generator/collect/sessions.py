@@ -33,6 +33,7 @@ class AccountCredentials:
     access_key: str | None = None
     secret_key: str | None = None
     session_token: str | None = None
+    expires: float | None = None  # an assumed role's: when its credentials end (epoch seconds)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from generator.atomicio import write_atomic
 from generator.collect.collector import collect
-from generator.collect.sessions import SessionFactory
+from generator.collect.sessions import AccountCredentials, SessionFactory
 from generator.errors import AwspanError, quote
 from generator.policy import Policy
 from generator.yamlio import dump_yaml
@@ -33,9 +33,10 @@ def state_bytes(state: dict[str, Any]) -> bytes:
     return dump_yaml(state).encode("utf-8")
 
 
-def collect_to_file(policy: Policy, output: str | os.PathLike[str], factory: SessionFactory | None = None
-                    ) -> dict[str, Any]:
-    """Collect and replace `output` atomically; on any failure the old file stays as it was."""
-    state = collect(policy, factory)
+def collect_to_file(policy: Policy, output: str | os.PathLike[str], factory: SessionFactory | None = None,
+                    accounts: dict[int | None, AccountCredentials] | None = None) -> dict[str, Any]:
+    """Collect and replace `output` atomically; on any failure the old file stays as it was.
+    `accounts`: see collector.collect."""
+    state = collect(policy, factory, accounts)
     write_atomic(output, state_bytes(state))
     return state

@@ -172,28 +172,49 @@ def _malformed(record: Mapping[str, Any], account: Any, detail_type: Any) -> str
     return None
 
 
-def classify(event: Any) -> Decision:
+def _disagrees(record: Mapping[str, Any], key_account: str | None, key_region: str | None) -> str | None:
+    """Why a record of a log file contradicts the file's key (`AWSLogs/…/ACCOUNT/CloudTrail/REGION/`),
+    or None. CloudTrail writes each account's and region's records under that account's and
+    region's path; a record saying otherwise was not written there by CloudTrail."""
+    recipient, region = record.get("recipientAccountId"), record.get("awsRegion")
+    if key_account is not None and recipient is not None and str(recipient) != key_account:
+        return (f"its account {clean(str(recipient))} is not the account of its log file's key "
+                f"({key_account})")
+    if key_region is not None and region is not None and region != key_region:
+        return f"its region {clean(str(region))} is not the region of its log file's key ({key_region})"
+    return None
+
+
+def classify(event: Any, key_account: str | None = None, key_region: str | None = None) -> Decision:
     """Decide whether one event can change the firewall policy. Never raises on odd input.
 
     Relevant: a successful EC2 call from RELEVANT_EVENTS (the two Modify*Attribute calls
     only when they change security groups). Ignored: failed calls (`errorCode` set: nothing
     changed in AWS), other sources, other event names, other detail-types. Malformed: the
-    wrong types or nesting deeper than MAX_DEPTH (ignored too, and flagged for a warning).
+    wrong types or nesting deeper than MAX_DEPTH (ignored too, and flagged for a warning), and
+    a record of a log file whose account or region is not the one its key names
+    (`key_account`, `key_region`: the file's path); such a record's missing account or region
+    is the key's (the recipient of an organization trail's file is the account of its path).
     """
     record, account, detail_type = _record(event)
     if record is None:
         return Decision(False, "not a CloudTrail event (no detail/eventName)")
+    if key_account is not None and record.get("recipientAccountId") is None:
+        account = key_account
 
     def text(name: str) -> str | None:
         value = record.get(name)
         return value if isinstance(value, str) else None
 
     common: dict[str, Any] = {
-        "event_name": text("eventName"), "event_source": text("eventSource"), "region": text("awsRegion"),
+        "event_name": text("eventName"), "event_source": text("eventSource"),
+        "region": text("awsRegion") if record.get("awsRegion") is not None else key_region,
         "account": str(account) if isinstance(account, (str, int)) else None,
         "event_id": text("eventID"), "event_time": text("eventTime"),
     }
     problem = _malformed(record, account, detail_type)
+    if problem is None and (key_account is not None or key_region is not None):
+        problem = _disagrees(record, key_account, key_region)
     if problem is None:
         ids: set[str] = set()
         try:

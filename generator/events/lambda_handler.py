@@ -50,6 +50,9 @@ class _PolicyOnce:
             self.policy = load_policy(config_path())
         return self.policy
 
+    def buckets(self) -> tuple[str, ...]:
+        return self.get().events.trail_buckets
+
     def wanted(self, account: str, region: str) -> bool:
         return in_scope(Decision(False, "", region=region, account=account), self.get(), self.account)
 
@@ -58,7 +61,8 @@ def _report(intake: Intake) -> dict[str, Any]:
     return {
         "records": intake.counts(),
         "files": {"read": len(intake.files_read), "skipped": intake.files_skipped,
-                  "failed": [f.url for f in intake.files_failed], "outside": intake.files_outside},
+                  "failed": [f.url for f in intake.files_failed], "outside": intake.files_outside,
+                  "refused": intake.files_refused, "repeated": intake.files_repeated},
         "notes": intake.batch.notes + intake.batch.bad_messages,
     }
 
@@ -70,7 +74,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
     for name in THIRD_PARTY:  # botocore's debug logs hold response bodies: the secrets fetched
         logging.getLogger(name).setLevel(logging.WARNING)
     policy = _PolicyOnce(own_account(context))
-    intake = gather(event, wanted=policy.wanted)
+    intake = gather(event, wanted=policy.wanted, buckets=policy.buckets)
     result: dict[str, Any] = {}
     if intake.batch.single_event:
         result["decision"] = intake.decisions[0].as_dict()

@@ -9,6 +9,13 @@ Lambda retries what fails:
   SNS or SQS deliver it again; with access denied, until the permission is fixed.
 - Unreadable: the object is what it is (not gzip, not JSON, not a CloudTrail file, over the
   size cap, deleted). Retrying cannot help: it is reported and skipped.
+
+A file is read as a stream (jsonstream.py): gunzipped a chunk at a time and its records handed
+out one by one, so that memory holds one chunk and one record whatever the file's size (a file
+at the cap made of small records, parsed whole, needed 1,435 MiB). A key is trusted only as far
+as CloudTrail writes it: the first `AWSLogs/[o-ORG/]ACCOUNT/` names the account the file belongs
+to, and a key that holds a second `AWSLogs/` (a collected account's path nested under another
+account's prefix) is refused unread.
 """
 
 from __future__ import annotations
@@ -16,21 +23,27 @@ from __future__ import annotations
 import gzip
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterator
 from typing import Any
 
-from generator.errors import AwspanError
-from generator.events.jsondoc import parse_json
+from generator.events.jsonstream import RecordStream, StreamError
 from generator.events.notifications import LogFile
 
 MAX_COMPRESSED_BYTES = 64 << 20
 """Largest log file fetched (gzip'd). CloudTrail files are a few MB at most."""
 
 MAX_LOG_BYTES = 256 << 20
-"""Largest log file once gunzipped: a gzip bomb stops here, not at the Lambda's memory."""
+"""Largest log file once gunzipped: a gzip bomb stops here. Memory does not grow with it (the
+records are streamed); the time to read it does."""
+
+MAX_RECORD_CHARS = 16 << 20
+"""Largest single record (or other top-level value) held in memory, in characters: CloudTrail
+records are at most a few hundred KB (a RunInstances of many instances)."""
 
 _CHUNK = 1 << 20
 
+_AWSLOGS = re.compile(r"(?:^|/)AWSLogs/")
+_ACCOUNT = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]{10,32}/)?([0-9]{12})/")
 _KEY = re.compile(r"(?:^|/)AWSLogs/(?:o-[a-z0-9]{10,32}/)?([0-9]{12})/CloudTrail/([a-z0-9-]+)/"
                   r"[0-9]{4}/[0-9]{2}/[0-9]{2}/[^/]+$")
 
@@ -57,35 +70,47 @@ def skip_reason(key: str) -> str | None:
     return None
 
 
+def refusal(key: str) -> str | None:
+    """Why a key must not be read at all, or None: CloudTrail writes one `AWSLogs/` per key, so a
+    second one is a path made to look like another account's (planted under this one's prefix)."""
+    if len(_AWSLOGS.findall(key)) > 1:
+        return ("the key holds AWSLogs/ twice: a log file path nested under another account's prefix "
+                "(CloudTrail writes one), refused unread")
+    return None
+
+
 def key_scope(key: str) -> tuple[str, str] | None:
     """(account, region) from a CloudTrail key, or None for a key of another shape."""
     match = _KEY.search(key)
     return (match.group(1), match.group(2)) if match else None
 
 
-def _gunzip(body: Any, where: str) -> bytes:
-    """Gunzip a stream chunk by chunk, stopping at MAX_LOG_BYTES."""
-    out = bytearray()
+def key_account(key: str) -> str | None:
+    """The account whose `AWSLogs/[o-ORG/]ACCOUNT/` prefix the key is under, whatever follows."""
+    match = _ACCOUNT.search(key)
+    return match.group(1) if match else None
+
+
+def _gunzipped(body: Any, where: str) -> Iterator[bytes]:
+    """The gunzipped bytes, chunk by chunk, stopping at MAX_LOG_BYTES."""
+    total = 0
     try:
         with gzip.GzipFile(fileobj=body, mode="rb") as stream:
             while chunk := stream.read(_CHUNK):
-                out += chunk
-                if len(out) > MAX_LOG_BYTES:
+                total += len(chunk)
+                if total > MAX_LOG_BYTES:
                     raise Unreadable(f"{where}: over {MAX_LOG_BYTES:,} bytes once gunzipped (a gzip bomb?)")
+                yield chunk
     except (gzip.BadGzipFile, zlib.error, EOFError) as exc:
         raise Unreadable(f"{where}: not a complete gzip file ({exc or type(exc).__name__})") from None
-    return bytes(out)
 
 
-def records_of(data: bytes, where: str) -> list[Any]:
-    """The `Records` of one gunzipped CloudTrail log file."""
+def records_in(chunks: Iterator[bytes], where: str) -> Iterator[Any]:
+    """The `Records` of one gunzipped CloudTrail log file, one at a time."""
     try:
-        doc = parse_json(data, where, limit=MAX_LOG_BYTES)
-    except AwspanError as exc:
+        yield from RecordStream(chunks, where, MAX_RECORD_CHARS)
+    except StreamError as exc:
         raise Unreadable(str(exc)) from None
-    if not isinstance(doc, Mapping) or not isinstance(doc.get("Records"), list):
-        raise Unreadable(f"{where}: not a CloudTrail log file (no \"Records\" list)")
-    return doc["Records"]
 
 
 def _error_code(exc: Any) -> tuple[str, int]:
@@ -94,8 +119,10 @@ def _error_code(exc: Any) -> tuple[str, int]:
             int(error.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0))
 
 
-def read_log_file(s3: Any, log_file: LogFile) -> list[Any]:
-    """GetObject, gunzip and parse one log file; raises ReadFailed or Unreadable."""
+def read_log_file(s3: Any, log_file: LogFile) -> Iterator[Any]:
+    """GetObject, gunzip and parse one log file as a stream of records; raises ReadFailed or
+    Unreadable, possibly after some records (the caller keeps a file's records only once it
+    has been read to its end)."""
     from botocore.exceptions import BotoCoreError, ClientError
     from urllib3.exceptions import HTTPError as Urllib3Error
 
@@ -109,7 +136,7 @@ def read_log_file(s3: Any, log_file: LogFile) -> list[Any]:
             answer["Body"].close()
             raise Unreadable(f"{where}: {length:,} bytes, over the {MAX_COMPRESSED_BYTES:,}-byte limit")
         with answer["Body"] as body:
-            data = _gunzip(body, where)
+            yield from records_in(_gunzipped(body, where), where)
     except ClientError as exc:
         code, status = _error_code(exc)
         if code in _PERMANENT or status == 404:
@@ -118,4 +145,3 @@ def read_log_file(s3: Any, log_file: LogFile) -> list[Any]:
         raise ReadFailed(f"{where}: GetObject failed: {code or status} (will be retried)") from None
     except (BotoCoreError, Urllib3Error, ConnectionError, TimeoutError) as exc:
         raise ReadFailed(f"{where}: GetObject failed: {type(exc).__name__} (will be retried)") from None
-    return records_of(data, where)

@@ -1,13 +1,16 @@
-"""Collect only what changed: re-read the account/region pairs a batch of events names.
+"""Collect only what changed: read by id what a batch of events names, patch the last state.
 
-An organization trail delivers a log file per account and region every few minutes; a
-full collect of every account for each batch would cost minutes and thousands of API
-calls. When the push reaction has a state.yaml of its own from a recent run (same
-`aws` section of policy.yaml, at most FULL_COLLECT_EVERY old), it re-reads only the pairs
-the relevant events came from and keeps the other pairs' VPCs from that file. The result
-is a complete state (every pair is either fresh or from the last read), written all or
-nothing like collect's. Otherwise (first run in this Lambda environment, a policy change,
-an event without region or account, an old file) it falls back to a full collect.
+An organization trail delivers a log file per account and region every few minutes, and an
+autoscaling burst hundreds of events; re-reading a region for each costs what the region costs
+(50 pages of DescribeInstances at 50,000 instances), while one instance changed. When the push
+reaction has a state.yaml of its own from a recent full collect (same `aws` section of
+policy.yaml, at most FULL_COLLECT_EVERY old), it reads only the objects the events name
+(events.targets, collect.patch) and patches them into that state; a pair whose events a patch
+cannot make exact is re-read whole, and the other pairs' VPCs are kept from the file. The result
+is a complete state, written all or nothing like collect's. Otherwise (first run in this Lambda
+environment, a policy change, an event without region or account, an old file) the reaction
+falls back to a full collect, which also happens at least every FULL_COLLECT_EVERY: a change no
+event announced is picked up then.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.events.classify import Decision
+
+if TYPE_CHECKING:
+    from generator.collect.patch import Wanted
 
 log = logging.getLogger(__name__)
 
@@ -57,28 +63,41 @@ def _fingerprint(policy: Any) -> str:
     return hashlib.sha256(json.dumps(asdict(policy.aws), sort_keys=True).encode()).hexdigest()
 
 
-def mark_full(work: Path, policy: Any, now: float | None = None) -> None:
-    """Record that state.yaml in `work` was just read in full for this policy's accounts."""
+def mark_full(work: Path, policy: Any, now: float | None = None) -> float:
+    """Record that state.yaml in `work` was just read in full for this policy's accounts; returns
+    the time stamp recorded (it keys what the reads by id may reuse: generator.events.accounts)."""
     from generator.atomicio import write_atomic
 
-    doc = {"aws": _fingerprint(policy), "full_collect_at": time.time() if now is None else now}
+    stamp = time.time() if now is None else now
+    doc = {"aws": _fingerprint(policy), "full_collect_at": stamp}
     write_atomic(work / SCOPE_FILE, json.dumps(doc).encode())
+    return stamp
+
+
+def full_collect_stamp(work: Path, policy: Any, now: float) -> float | None:
+    """When state.yaml in `work` was last read in full, if that is recent (FULL_COLLECT_EVERY) and for
+    the same `aws` section of the policy; else None (the next reaction reads everything)."""
+    try:
+        scope = json.loads((work / SCOPE_FILE).read_text())
+        stamp = float(scope.get("full_collect_at", 0))
+        fresh = scope.get("aws") == _fingerprint(policy) and 0 <= now - stamp <= FULL_COLLECT_EVERY
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
+    return stamp if fresh else None
 
 
 def _cached_state(work: Path, policy: Any, now: float) -> dict[str, Any] | None:
     """The previous state.yaml when it is recent and of the same accounts, else None."""
+    from generator.collect.normalize import STATE_VERSION
     from generator.errors import AwspanError
     from generator.yamlio import load_yaml_file
 
+    if full_collect_stamp(work, policy, now) is None:
+        return None
     try:
-        scope = json.loads((work / SCOPE_FILE).read_text())
-        fresh = (scope.get("aws") == _fingerprint(policy)
-                 and 0 <= now - float(scope.get("full_collect_at", 0)) <= FULL_COLLECT_EVERY)
-        state = load_yaml_file(work / "state.yaml", "state file", fast=True) if fresh else None
+        state = load_yaml_file(work / "state.yaml", "state file", fast=True)
     except (OSError, ValueError, TypeError, AttributeError, AwspanError):
         return None
-    from generator.collect.normalize import STATE_VERSION
-
     if not isinstance(state, dict) or not isinstance(state.get("vpcs"), list):
         return None
     if state.get("version") != STATE_VERSION:  # another awspan's shape: its VPCs cannot be kept
@@ -86,28 +105,97 @@ def _cached_state(work: Path, policy: Any, now: float) -> dict[str, Any] | None:
     return state
 
 
-def collect_changed(policy: Any, work: Path, decisions: list[Decision], now: float | None = None
-                    ) -> list[str] | None:
-    """Update work/state.yaml for the affected pairs only; None when a full collect is needed.
+@dataclass
+class Collected:
+    """What a reaction read: per pair, patched by id (with what) or read whole (and why)."""
 
-    Returns the pairs read, as "account region" (account "-" for the default credentials).
+    patched: dict[str, str] = field(default_factory=dict)  # "account region" -> what was read by id
+    whole: dict[str, str] = field(default_factory=dict)  # "account region" -> why it was read whole
+    calls: int = 0  # EC2 calls of the reads by id
+
+    def pairs(self) -> list[str]:
+        return sorted({*self.patched, *self.whole})
+
+
+def _label(pair: tuple[str | None, str]) -> str:
+    return f"{pair[0] or '-'} {pair[1]}"
+
+
+def collect_changed(policy: Any, work: Path, decisions: list[Decision],
+                    now: float | None = None) -> Collected | None:
+    """Update work/state.yaml for what the decisions name; None when a full collect is needed.
+
+    Each account/region pair the decisions name is patched by id (generator.collect.patch: the
+    objects named, read and normalized as collect would), or read whole when the patch cannot be
+    exact (events.targets.Unserved, collect.patch.NotExact), the reason logged.
     """
     from generator.atomicio import write_atomic
     from generator.collect.collector import collect
     from generator.collect.normalize import build_state
     from generator.collect.step import state_bytes
+    from generator.events.targets import Unserved, plan_reads
 
     pairs = affected_pairs(decisions, policy)
     if not pairs:
         return None
-    state = _cached_state(work, policy, time.time() if now is None else now)
-    if state is None:
+    now = time.time() if now is None else now
+    stamp = full_collect_stamp(work, policy, now)
+    state = _cached_state(work, policy, now)
+    if state is None or stamp is None:
         return None
-    fresh = collect(scoped_policy(policy, pairs))
+    done = Collected()
+    whole: dict[str | None, set[str]] = {}
+    for pair, wanted in sorted(plan_reads(decisions, bool(policy.aws.accounts)).items(),
+                               key=lambda item: _label(item[0])):
+        why = wanted.reason if isinstance(wanted, Unserved) else _patch(policy, work, stamp, state, pair,
+                                                                         wanted, done)
+        if why is not None:
+            log.info("awspan event: %s read whole: %s", _label(pair), why)
+            done.whole[_label(pair)] = why
+            whole.setdefault(pair[0], set()).add(pair[1])
+    vpcs = state["vpcs"]
+    if whole:
+        fresh = collect(scoped_policy(policy, whole))
+        vpcs = [v for v in vpcs if not _in(v, whole, policy)] + fresh["vpcs"]
+    write_atomic(work / "state.yaml", state_bytes(build_state(vpcs)))
+    return done
+
+
+def _in(vpc: dict[str, Any], pairs: dict[str | None, set[str]], policy: Any) -> bool:
+    """Whether a VPC of the state belongs to one of `pairs` (account None: the one account read)."""
     if policy.aws.accounts:
-        reread = {(a, r) for a, regions in pairs.items() for r in regions}
-        kept = [v for v in state["vpcs"] if (v.get("account"), v.get("region")) not in reread]
-    else:  # one account (the default credentials'): every VPC of the file is its
-        kept = [v for v in state["vpcs"] if v.get("region") not in pairs[None]]
-    write_atomic(work / "state.yaml", state_bytes(build_state(kept + fresh["vpcs"])))
-    return sorted(f"{a or '-'} {r}" for a, regions in pairs.items() for r in regions)
+        return vpc.get("region") in pairs.get(vpc.get("account"), ())
+    return vpc.get("region") in pairs.get(None, ())
+
+
+def _patch(policy: Any, work: Path, stamp: float, state: dict[str, Any], pair: tuple[str | None, str],
+           wanted: Wanted, done: Collected) -> str | None:
+    """Patch one pair's VPCs by id; the reason when it cannot be exact (the pair is then read whole)."""
+    from generator.collect.collector import CallFailed, describe_error
+    from generator.collect.patch import NotExact, patch_pair
+    from generator.collect.sessions import SessionFactory
+    from generator.collect.targeted import Reader
+    from generator.errors import AwspanError
+    from generator.events.accounts import credentials, ec2_client, spec_for
+
+    spec = spec_for(policy, pair[0], pair[1])
+    if spec is None:
+        return "the policy does not collect this account"
+    factory = SessionFactory()
+    creds = credentials(policy, spec, work, stamp, factory)
+    reader = Reader(ec2_client(creds, pair[1], factory))
+    vpcs = [v for v in state["vpcs"] if _in(v, {pair[0]: {pair[1]}}, policy)]
+    try:
+        patch_pair(vpcs, wanted, reader)
+    except NotExact as exc:
+        return str(exc)
+    except CallFailed as exc:
+        raise AwspanError(f"account {creds.account_id} {pair[1]}: {exc.operation}: {exc.detail}") from None
+    except Exception as exc:  # botocore's own, outside paginate: said as collect says them
+        if type(exc).__module__.startswith("botocore"):
+            raise AwspanError(f"account {creds.account_id} {pair[1]}: {describe_error(exc)}") from None
+        raise
+    done.calls += reader.calls
+    done.patched[_label(pair)] = f"{wanted.describe()} read by id ({reader.calls} EC2 calls)"
+    log.info("awspan event: %s patched: %s", _label(pair), done.patched[_label(pair)])
+    return None

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import AwspanError
+from generator.events import fastpath
+from generator.events.accounts import remember
 from generator.events.classify import Decision
 from generator.events.dispatch import names_and_ids, run_pipeline
 from generator.events.partial_collect import collect_changed, mark_full
@@ -66,27 +68,42 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     state, rulebase, fragment = work / "state.yaml", work / "rulebase.xml", work / "fragment.xml"
     # the secret first: when it cannot be read, nothing runs (and nothing is written)
     credentials = pipeline.Credentials.from_env(policy, api_key=firewall_api_key(policy))
-    pairs = collect_changed(policy, work, decisions)
-    if pairs is not None:
+    with _step("collect"):
+        done = collect_changed(policy, work, decisions)
+    if done is not None:
         log.info("awspan event: collected only %s; the other accounts/regions are from the last run",
-                 ", ".join(pairs))
+                 ", ".join(done.pairs()))
+        why = "a pair was read whole" if done.whole else fastpath.eligible(policy, work, decisions)
+        if why is None:
+            with _step("push"):
+                served = fastpath.serve(policy, credentials, work)
+            if served is not None:
+                return {**served, "work_dir": str(work), "collected": done.pairs(),
+                        "read_by_id": done.patched}
+        else:
+            log.info("awspan event: a full push: %s", why)
     else:
+        accounts: dict[int | None, Any] = {}
         with _step("collect"):
-            pipeline.collect(policy, state)
-        mark_full(work, policy)
+            pipeline.collect(policy, state, accounts=accounts)
+        remember(work, mark_full(work, policy), accounts)
     with _step("snapshot"):
         pipeline.snapshot(policy, credentials, str(rulebase))
     with _step("generate"):
         pipeline.generate(policy, str(state), str(fragment),
                           rulebase=str(rulebase) if rulebase.is_file() else None)
+    fastpath.forget_push(work)
     with _step("push"):
         pushed = pipeline.push(policy, credentials, str(fragment), description=describe_change(decisions))
     sys.stdout.write(push_report(pushed, limit=PUSH_LISTING))
     failure = push_failure(pushed)  # Panorama: firewalls left behind, after the others are done
     if failure is not None:
         raise AwspanError(f"push reaction: `awspan push` left firewalls behind: {failure}")
-    return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment),
-            "collected": pairs if pairs is not None else "all"}
+    fastpath.remember_push(policy, work, fragment)  # only a push that went through is a baseline
+    collected: dict[str, Any] = {"collected": "all"}
+    if done is not None:
+        collected = {"collected": done.pairs(), "read_by_id": done.patched, "read_whole": done.whole}
+    return {"reaction": "push", "work_dir": str(work), "fragment": str(fragment), **collected}
 
 
 @contextlib.contextmanager

@@ -48,7 +48,7 @@ def policy(aws, dispatch, tmp_path, monkeypatch):
         Name=TOKEN_SECRET, SecretString=json.dumps({"token": TOKEN}))
     return write_policy(tmp_path, env=monkeypatch, firewall={"url": "https://fw.example.net"},
                         aws={"accounts": [{"id": MEMBER}]},
-                        events={"mode": "pipeline", "pipeline": {
+                        events={"mode": "pipeline", "trail_buckets": [BUCKET], "pipeline": {
                             "dispatch_url": f"{dispatch.url}/repos/acme/fw-policy/dispatches",
                             "token_secret": TOKEN_SECRET}})
 
@@ -161,7 +161,8 @@ def test_without_aws_accounts_only_the_functions_own_account_counts(aws, dispatc
     own = put_log("999988887777", [record("stop_instances", "999988887777")])
     member = put_log(MEMBER, [record("delete_route")])
     result = handler(s3_event(own, member), Context())
-    assert result["files"] == {"read": 1, "skipped": [], "failed": [], "outside": 1}
+    assert result["files"] == {"read": 1, "skipped": [], "failed": [], "outside": 1, "refused": [],
+                               "repeated": 0}
     assert sent_events(dispatch) == [("StopInstances", "999988887777")]
 
 
@@ -220,7 +221,8 @@ def test_cli_reads_the_files_a_notification_names(delivery, aws, tmp_path):
 
     saved = tmp_path / "batch.json"
     saved.write_text(json.dumps(sqs_event(s3_event(*delivery[:4]))))
-    result = subprocess.run([sys.executable, "-m", "generator", "event", "--decide-only", str(saved)],
+    result = subprocess.run([sys.executable, "-m", "generator", "event", "--decide-only", "--trail-bucket",
+                             BUCKET, str(saved)],
                             capture_output=True, text=True, timeout=120, env=dict(os.environ))
     assert result.returncode == 0, result.stderr
     relevant = sorted(line.split()[1] for line in result.stdout.splitlines() if line.startswith("relevant:"))

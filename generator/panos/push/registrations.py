@@ -132,6 +132,17 @@ def read_registered(client: PanosClient, location: Location | Target, prefix: st
     return {ip: frozenset(tags) for ip, tags in found.items()}
 
 
+def read_registered_ip(client: PanosClient, location: Location, prefix: str, ip: str) -> frozenset[str]:
+    """awspan's tags on one address (`show object registered-ip ip X`, the API's per-address
+    filter): the event reaction's read-back of the few addresses it changed (events.fastpath)."""
+    root = client.op(f"<show><object><registered-ip><ip>{_text(ip)}</ip></registered-ip></object></show>",
+                     vsys=_vsys(location))
+    found = {t for entry in root.findall("result/entry")
+             if _one_spelling((entry.get("ip") or "").strip()) == ip
+             for t in ((m.text or "").strip() for m in entry.iterfind("tag/member")) if t.startswith(prefix)}
+    return frozenset(found)
+
+
 def _entries(tags: Tags, register: bool) -> list[str]:
     out = []
     for ip in sorted(tags):

@@ -1,0 +1,101 @@
+"""Membership `dynamic`: a start or stop is answered with the User-ID delta only (issue 25).
+
+Against the PAN-OS emulator over real HTTP and a moto server: after one full push, a stop and a
+start read the instance by id and send only its registrations: no config read, no batch, no
+commit, counted on the emulator's request log. A group change still takes the full push.
+"""
+
+from __future__ import annotations
+
+import boto3
+import pytest
+
+from devtools.seed import policy_for, seed_estate
+from generator.events import handler
+from generator.location import Location
+from generator.yamlio import dump_yaml
+from tests.events.conftest import load_event
+from tests.events.test_reactions import FIXTURE_INSTANCE, SECRET, TRAIL_BUCKET
+
+pytestmark = pytest.mark.slow  # a moto server and the emulator
+
+
+def registered(emu, prefix: str = "awspan.") -> dict[str, frozenset[str]]:
+    """awspan's registrations as the emulator holds them, read over its API."""
+    from generator.panos.push.registrations import read_registered
+    from generator.panos.xmlapi.client import PanosClient
+
+    client = PanosClient(emu.url, api_key=emu.api_key("automation"))
+    return read_registered(client, Location(vsys="vsys1"), prefix)
+
+
+def kinds(emu) -> list[str]:
+    """What each request since the last reset did: its type, and the command or action."""
+    return [f"{r['type']} {r.get('action') or r.get('cmd') or ''}".strip() for r in emu.requests]
+
+
+def dynamic_estate(aws, emu, tmp_path, monkeypatch):
+    estate = seed_estate(aws)
+    boto3.client("secretsmanager", region_name=estate.region).create_secret(
+        Name=SECRET, SecretString=emu.api_key("automation"))
+    doc = policy_for(estate, url=emu.url, events={
+        "mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET,
+        "trail_buckets": [TRAIL_BUCKET]})
+    doc["rules"]["membership"] = "dynamic"
+    path = tmp_path / "policy.yaml"
+    path.write_text(dump_yaml(doc))
+    monkeypatch.setenv("AWSPAN_CONFIG", str(path))
+    return estate, boto3.client("ec2", region_name=estate.region)
+
+
+def test_a_stop_and_a_start_send_only_the_user_id_delta(aws, emu, tmp_path, monkeypatch):
+    estate, ec2 = dynamic_estate(aws, emu, tmp_path, monkeypatch)
+    batch, batch_ip = estate.instances["batch-1"], estate.private_ips["batch-1"]
+    ec2.start_instances(InstanceIds=[batch])
+    first = handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
+    assert first["reaction"] == "push" and first["collected"] == "all"  # no state yet: the full loop
+    before = registered(emu)
+    assert batch_ip in before
+    commits = sum(1 for r in emu.requests if r["type"] == "commit")
+
+    ec2.stop_instances(InstanceIds=[batch])
+    emu.reset_counters()
+    stopped = handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)
+    assert stopped["reaction"] == "registrations", stopped
+    assert (stopped["registered"], stopped["messages"]) == (0, 1) and stopped["unregistered"] >= 1
+    seen = kinds(emu)
+    # connect's HA check (pipeline.connect), one User-ID message and the read-back of the one
+    # address: no config read, no batch, no commit
+    assert seen == ["op show high-availability state", "user-id", "op show object registered-ip"], seen
+    after = registered(emu)
+    assert batch_ip not in after
+    assert {ip: t for ip, t in before.items() if ip != batch_ip} == after, "the others are untouched"
+    assert sum(1 for r in emu.requests if r["type"] == "commit") == 0 < commits
+
+    ec2.start_instances(InstanceIds=[batch])
+    emu.reset_counters()
+    started = handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
+    assert started["reaction"] == "registrations" and started["unregistered"] == 0
+    assert len(emu.requests) == 3
+    assert registered(emu) == before
+
+
+def test_a_change_of_configuration_still_takes_the_full_push(aws, emu, tmp_path, monkeypatch):
+    """A group's new permission changes rules: the full loop (snapshot, batch, commit), and the
+    next stop is served by the fast path again from the baseline that push recorded."""
+    estate, ec2 = dynamic_estate(aws, emu, tmp_path, monkeypatch)
+    batch, batch_sg = estate.instances["batch-1"], estate.security_groups["batch"]
+    ec2.start_instances(InstanceIds=[batch])
+    handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
+    ec2.authorize_security_group_ingress(GroupId=batch_sg, IpPermissions=[
+        {"IpProtocol": "tcp", "FromPort": 8443, "ToPort": 8443, "IpRanges": [{"CidrIp": "198.51.100.0/24"}]}])
+    emu.reset_counters()
+    event = load_event("authorize_security_group_ingress")
+    event["detail"]["requestParameters"]["groupId"] = batch_sg
+    changed = handler(event, None)
+    assert changed["reaction"] == "push", changed
+    assert any(r["type"] == "commit" for r in emu.requests)
+    # a start/stop whose configuration differs from the last push's (here: none recorded) is pushed
+    (tmp_path / "work" / "pushed.fragment.xml").write_bytes(b"<other/>")
+    ec2.stop_instances(InstanceIds=[batch])
+    assert handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)["reaction"] == "push"
