@@ -11,7 +11,8 @@ push left on the firewall and the new ones: one `uid-message` (as few as the req
 allows) and a read-back of the addresses it touched (`show object registered-ip ip X`, the
 PAN-OS API's per-address filter). No config read, no batch, no commit.
 
-Served only when it is safe to: every decision is a Start/StopInstances, the state was patched
+Served only when it is safe to: the guard on mass unregistration (safety.max_delete_percent)
+holds against the last push's registrations, every decision is a Start/StopInstances, the state was patched
 by id (a pair read whole, or a full collect, takes the full reaction: the hourly full collect
 therefore always pushes), and the last push's fragment and registrations are in work_dir
 (`PUSHED_FRAGMENT`, `PUSHED_REGISTRATIONS`, written only after a push succeeded). Otherwise
@@ -68,6 +69,7 @@ def serve(policy: Any, credentials: Any, work: Path) -> dict[str, Any] | None:
     """Generate from the patched state; when the configuration is unchanged, send the registrations'
     delta and return the outcome; None when the configuration changed (the caller pushes)."""
     from generator import pipeline
+    from generator.panos.plan.membership import registration_guards
     from generator.registrations_file import load_desired, registrations_path, tag_prefix
 
     fragment, rulebase = work / "fragment.xml", work / "rulebase.xml"
@@ -79,6 +81,10 @@ def serve(policy: Any, credentials: Any, work: Path) -> dict[str, Any] | None:
     tag = policy.rules.tag
     before = load_desired(work / PUSHED_REGISTRATIONS, tag)
     after = load_desired(registrations_path(fragment), tag)
+    guarded = registration_guards(policy.safety, after, dict(before.tags))
+    if guarded:  # the full push reads the firewall and refuses (or, with more context, allows)
+        log.info("awspan event: %s: a full push decides", "; ".join(g.reason for g in guarded))
+        return None
     sent = send_delta(pipeline.connect(policy, credentials), policy.firewall.location, tag_prefix(tag),
                       before.tags, after.tags)
     shutil.copyfile(registrations_path(fragment), work / PUSHED_REGISTRATIONS)

@@ -11,6 +11,7 @@ import boto3
 import pytest
 
 from devtools.seed import policy_for, seed_estate
+from generator.errors import AwspanError
 from generator.events import handler
 from generator.location import Location
 from generator.yamlio import dump_yaml
@@ -34,7 +35,7 @@ def kinds(emu) -> list[str]:
     return [f"{r['type']} {r.get('action') or r.get('cmd') or ''}".strip() for r in emu.requests]
 
 
-def dynamic_estate(aws, emu, tmp_path, monkeypatch):
+def dynamic_estate(aws, emu, tmp_path, monkeypatch, safety=None):
     estate = seed_estate(aws)
     boto3.client("secretsmanager", region_name=estate.region).create_secret(
         Name=SECRET, SecretString=emu.api_key("automation"))
@@ -42,6 +43,8 @@ def dynamic_estate(aws, emu, tmp_path, monkeypatch):
         "mode": "push", "work_dir": str(tmp_path / "work"), "api_key_secret": SECRET,
         "trail_buckets": [TRAIL_BUCKET]})
     doc["rules"]["membership"] = "dynamic"
+    if safety is not None:
+        doc["safety"] = safety
     path = tmp_path / "policy.yaml"
     path.write_text(dump_yaml(doc))
     monkeypatch.setenv("AWSPAN_CONFIG", str(path))
@@ -99,3 +102,24 @@ def test_a_change_of_configuration_still_takes_the_full_push(aws, emu, tmp_path,
     (tmp_path / "work" / "pushed.fragment.xml").write_bytes(b"<other/>")
     ec2.stop_instances(InstanceIds=[batch])
     assert handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)["reaction"] == "push"
+
+
+def test_a_stop_over_the_unregistration_guard_is_left_to_the_full_push_which_refuses(
+        aws, emu, tmp_path, monkeypatch):
+    """The fast path holds the guard push holds: a stop that would take more than
+    safety.max_delete_percent of awspan's registered addresses off the firewall is not sent as a
+    delta; the full push reads the firewall, refuses, and the address stays registered."""
+    estate, ec2 = dynamic_estate(aws, emu, tmp_path, monkeypatch,
+                                 safety={"max_delete_percent": 10, "min_existing": 1})
+    batch, batch_ip = estate.instances["batch-1"], estate.private_ips["batch-1"]
+    ec2.start_instances(InstanceIds=[batch])
+    assert handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)["reaction"] == "push"
+    before = registered(emu)
+    assert batch_ip in before and 100 / len(before) > 10, before  # one address is over 10 %
+
+    ec2.stop_instances(InstanceIds=[batch])
+    emu.reset_counters()
+    with pytest.raises(AwspanError, match=r"would unregister 1 of \d+ addresses"):
+        handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)
+    assert "user-id" not in kinds(emu), "no User-ID message was sent"
+    assert registered(emu) == before

@@ -247,23 +247,13 @@ class PanosClient:
 
     def op(self, cmd: str, *, vsys: str | None = None, target: str | None = None) -> etree._Element:
         """An operational command; `target`: a firewall's serial, on Panorama (see user_id)."""
-        params = {"type": "op", "cmd": cmd}
-        if vsys:
-            params["vsys"] = vsys
-        if target:
-            params["target"] = target
-        return self._post(params)
+        return self._post(_scoped({"type": "op", "cmd": cmd}, vsys, target))
 
     def user_id(self, message: str, *, vsys: str | None = None, target: str | None = None) -> etree._Element:
         """Send one uid-message (User-ID API: IP tag registrations, no commit needed). `target`:
         on Panorama, the serial of the managed firewall the message is for ("Query a Firewall from
         Panorama (API)": Panorama redirects the request to it; pan-python's `serial`)."""
-        params = {"type": "user-id", "cmd": message}
-        if vsys:
-            params["vsys"] = vsys
-        if target:
-            params["target"] = target
-        return self._post(params)
+        return self._post(_scoped({"type": "user-id", "cmd": message}, vsys, target))
 
     def commit(self, cmd: str) -> str | None:
         """Start a partial commit (`cmd` names the admins); return its job id, or None when PAN-OS
@@ -352,3 +342,12 @@ def _transport_error(exc: transport.TransportError, what: str, endpoint: str, de
         return PanosError(f"{what} was not sent: it is {exc.detail} on the wire (the XML API's 5 MB "
                           "request limit)", answered=True)
     return PanosError(f"the connection to the firewall broke during {what}: {shorten(exc.detail)}")
+
+
+def _scoped(params: dict[str, str], vsys: str | None, target: str | None) -> dict[str, str]:
+    """`params` with the vsys and the managed firewall's serial (Panorama) they apply to, when given."""
+    if vsys:
+        params["vsys"] = vsys
+    if target:
+        params["target"] = target
+    return params
