@@ -56,18 +56,11 @@ def _scalar(value: Any) -> str | None:
 
 
 def _key(key: Any) -> str:
+    """A key as json.dumps writes it: a string, or a number, bool or null's JSON text as a string."""
     if isinstance(key, str):
         return _encode_str(key)
-    if isinstance(key, float):
-        return _encode_str(_float(key))
-    if key is True:
-        return '"true"'
-    if key is False:
-        return '"false"'
-    if key is None:
-        return '"null"'
-    if isinstance(key, int):
-        return _encode_str(_int(key))
+    if key is None or isinstance(key, (int, float)):  # bool is an int
+        return _encode_str(_scalar(key))  # type: ignore[arg-type]  # a scalar: never None
     raise TypeError(f"keys must be str, int, float, bool or None, not {key.__class__.__name__}")
 
 
