@@ -23,7 +23,8 @@ from typing import Any
 
 import boto3
 
-from devtools.moto_server import MotoServer, moto_env
+from bench.fake_aws import fake_aws_env
+from devtools.moto_server import MotoServer
 from generator.collect.collector import collect
 from generator.collect.sessions import SessionFactory
 from generator.collect.step import state_bytes
@@ -58,13 +59,8 @@ def seed(ec2: Any) -> None:
 
 
 def main() -> None:
-    saved = dict(os.environ)
-    os.environ.update(moto_env())  # fake credentials for this bench only; restored below
-    try:
+    with fake_aws_env():  # fake credentials for this bench only
         run()
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def run() -> None:

@@ -29,6 +29,7 @@ from typing import Any
 import boto3
 
 from bench.awsproxy import CountingProxy
+from bench.fake_aws import fake_aws_env
 from bench.lambda_reaction import SECRET, _grow
 
 SIZES = (200, 5_000)
@@ -46,24 +47,17 @@ def _instances(instance: str) -> dict[str, Any]:
 
 def main(instances: int | None = None) -> None:
     sizes = (instances,) if instances else SIZES
-    saved = dict(os.environ)
-    try:
-        print("   instances | reaction                      | AWS calls | AWS answered | firewall requests "
-              "| wall", flush=True)
-        for size in sizes:
+    print("   instances | reaction                      | AWS calls | AWS answered | firewall requests "
+          "| wall", flush=True)
+    for size in sizes:
+        with fake_aws_env():
             _one_size(size)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _one_size(count: int) -> None:
-    from devtools.moto_server import MotoServer, moto_env
+    from devtools.moto_server import MotoServer
     from emulator import EmulatorServer
 
-    for name in ("AWS_PROFILE", "PANOS_API_KEY", "PANOS_URL", "AWSPAN_CONFIG"):
-        os.environ.pop(name, None)
-    os.environ.update(moto_env())
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
     with MotoServer() as moto, EmulatorServer() as emulator, tempfile.TemporaryDirectory() as tmp:
         proxy = CountingProxy(str(moto))

@@ -25,6 +25,8 @@ from typing import Any
 
 import boto3
 
+from bench.fake_aws import fake_aws_env
+
 INSTANCES = 5_000
 BATCH = 500
 SECRET = "awspan/panos-api-key"
@@ -81,16 +83,12 @@ def main(instances: int | None = None) -> None:
         f"{boto3_import:.2f} s; goal <= {IMPORT_GOAL_S} s: {met})",
         flush=True,
     )
-    saved = dict(os.environ)
-    try:
+    with fake_aws_env():
         _reaction(count)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _reaction(count: int) -> None:
-    from devtools.moto_server import MotoServer, moto_env
+    from devtools.moto_server import MotoServer
     from devtools.seed import policy_for, seed_estate
     from emulator import EmulatorServer
     from generator.collect.collector import collect
@@ -99,9 +97,6 @@ def _reaction(count: int) -> None:
     from generator.policy import load_policy
     from generator.yamlio import dump_yaml
 
-    for name in ("AWS_PROFILE", "PANOS_API_KEY", "PANOS_URL", "AWSPAN_CONFIG"):
-        os.environ.pop(name, None)
-    os.environ.update(moto_env())
     with MotoServer() as url, EmulatorServer() as emulator, tempfile.TemporaryDirectory() as tmp:
         os.environ["AWS_ENDPOINT_URL"] = str(url)
         started = time.perf_counter()
