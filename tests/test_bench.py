@@ -40,7 +40,7 @@ PRINTS = {
     "aerleon": [r"awspan is [\d.]+x faster"],
     "lambda_reaction": [r"handler import: [\d.]+ s", r"reaction: \w+; total [\d.]+ s"],
     "event_reaction": [r"300 \| stop \(dynamic fast path\)\s+\|\s+\d+ \|\s+\d+ KiB \|\s+\d+ \|\s+[\d.]+ s "
-                       r"\[registrations;"],
+                       r"\|\s+[\d.]+ s \[registrations;"],
 }
 
 

@@ -14,12 +14,14 @@ MaxResults on some calls, answers each in one page; on EC2 a read of a few ids i
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from generator.collect.read_ec2 import paginate, read_prefix_lists
+from generator.collect.read_ec2 import CallFailed, describe_error, paginate, read_prefix_lists
+from generator.errors import AwspanError
 
 FILTER_VALUES = 200
 """Values EC2 accepts in one filter (EC2 API reference, "Filter")."""
@@ -32,6 +34,19 @@ class Reader:
     ec2: Any
     abort: threading.Event | None = None
     calls: int = 0
+    account: str | None = None  # for the errors: the account the credentials are of
+
+    @contextlib.contextmanager
+    def said(self, region: str) -> Iterator[None]:
+        """A failed read becomes one AwspanError naming the account and region, as collect says them."""
+        try:
+            yield
+        except CallFailed as exc:
+            raise AwspanError(f"account {self.account} {region}: {exc.operation}: {exc.detail}") from None
+        except Exception as exc:  # botocore's own, outside paginate
+            if type(exc).__module__.startswith("botocore"):
+                raise AwspanError(f"account {self.account} {region}: {describe_error(exc)}") from None
+            raise
 
     def _filtered(self, operation: str, name: str, ids: Iterable[str]) -> list[dict[str, Any]]:
         wanted = sorted(set(ids))

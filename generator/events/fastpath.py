@@ -2,41 +2,55 @@
 
 With `rules.membership: dynamic` the rules of a stopped instance stay in the configuration and
 allow nothing until its addresses are registered (generate.membership), so a StartInstances or
-StopInstances changes no configuration, only the User-ID map. The full reaction would still
-read the whole candidate config, send a batch and, with nothing to commit, stop; here it
-reads the instance by id (partial_collect: DescribeInstances and DescribeNetworkInterfaces),
-generates locally against the last snapshot, and, when the fragment is byte-identical to the
-one the last successful push applied, sends the difference between the registrations the last
-push left on the firewall and the new ones: one `uid-message` (as few as the request limit
-allows) and a read-back of the addresses it touched (`show object registered-ip ip X`, the
-PAN-OS API's per-address filter). No config read, no batch, no commit.
+StopInstances changes no configuration, only the User-ID map. The full reaction would read the
+region or patch a state the size of the estate, generate the whole fragment, read the whole
+candidate config and send a batch; here the cost is the instance's:
+1. the instances are read by id (DescribeInstances, DescribeNetworkInterfaces);
+2. each is looked up in the index the last push left (events.fastindex): the read must differ
+   from what the index holds only in what a start or stop changes (generate.start_stop: the
+   instance's `state` within pending/running/stopping/stopped, its interfaces' `public_ip`), and
+   the instance must be steady (no IPv6 prefix, no address shared with another interface);
+3. the delta of its addresses' registrations is sent: one `uid-message` (as few as the request
+   limit allows), and each address touched is read back (`show object registered-ip ip X`);
+4. what was read goes into the state journal (events.journal), not into state.yaml, and the
+   index rows are updated.
+No state.yaml read or written, no generate, no config read, no batch, no commit.
 
-Served only when it is safe to: the guard on mass unregistration (safety.max_delete_percent)
-holds against the last push's registrations, every decision is a Start/StopInstances, the state was patched
-by id (a pair read whole, or a full collect, takes the full reaction: the hourly full collect
-therefore always pushes), and the last push's fragment and registrations are in work_dir
-(`PUSHED_FRAGMENT`, `PUSHED_REGISTRATIONS`, written only after a push succeeded). Otherwise
-`serve` returns None and the reaction runs snapshot, generate and push as before.
+Served only when it is safe to: membership dynamic on a firewall (Panorama's registrations go to
+each managed firewall: push's fleet step), every decision a Start/StopInstances that names its
+account and region, a recent full collect for this policy (partial_collect.full_collect_stamp:
+the hourly full collect therefore always pushes), an index built for this policy and settled,
+and the guard on mass unregistration (safety.max_delete_percent) holding against the
+registrations the index counts. Otherwise `try_serve` returns None, with the reason logged, and
+the reaction runs collect, snapshot, generate and push as before.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
-import shutil
+import time
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from generator.events import fastindex, journal
 from generator.events.classify import Decision
+from generator.events.fastindex import FastIndex, Row
 
 log = logging.getLogger(__name__)
 
-PUSHED_FRAGMENT = "pushed.fragment.xml"
-PUSHED_REGISTRATIONS = "pushed.registrations.yaml"
 SERVED_EVENTS = frozenset({"StartInstances", "StopInstances"})
 
 
+def policy_digest(policy: Any) -> str:
+    """What the index was built for: the whole policy (rules, tag, scope, safety)."""
+    return hashlib.sha256(json.dumps(asdict(policy), sort_keys=True, default=str).encode()).hexdigest()
+
+
 def eligible(policy: Any, work: Path, decisions: list[Decision]) -> str | None:
-    """Why the fast path cannot serve this batch (None: it may, once the state was patched by id)."""
+    """Why the fast path cannot serve this batch (None: it may try)."""
     if policy.rules.membership != "dynamic":
         return "membership is static"
     if policy.firewall.location.is_panorama:
@@ -44,54 +58,168 @@ def eligible(policy: Any, work: Path, decisions: list[Decision]) -> str | None:
     names = sorted({d.event_name or "?" for d in decisions} - SERVED_EVENTS)
     if names:
         return f"{', '.join(names)} may change the configuration"
-    if not (work / PUSHED_FRAGMENT).is_file() or not (work / PUSHED_REGISTRATIONS).is_file():
+    if not (work / fastindex.INDEX).is_file():
         return "no successful push recorded in work_dir yet"
     return None
 
 
 def remember_push(policy: Any, work: Path, fragment: Path) -> None:
-    """After a successful push: keep what it applied, the baseline of the next fast path."""
-    if policy.rules.membership != "dynamic":
+    """After a successful push: index what it applied, the baseline of the next fast path."""
+    if policy.rules.membership != "dynamic" or policy.firewall.location.is_panorama:
         return
-    from generator.registrations_file import registrations_path
+    from generator.gcpause import paused_gc
+    from generator.generate.start_stop import start_stop_index
+    from generator.generate.state import load_state
+    from generator.panos.config.fragment import read_fragment
 
-    shutil.copyfile(fragment, work / PUSHED_FRAGMENT)
-    shutil.copyfile(registrations_path(fragment), work / PUSHED_REGISTRATIONS)
+    with paused_gc():
+        view, _ = read_fragment(fragment, policy.firewall.location, policy.rules.tag)
+        state = load_state(work / "state.yaml")
+        index, registered = start_stop_index(state, policy, view.rule_names)
+        fastindex.write_index(work, fastindex.build_rows(state, index), policy_digest(policy), registered)
 
 
 def forget_push(work: Path) -> None:
     """Before a push: until it succeeds, what the firewall holds is not known."""
-    for name in (PUSHED_FRAGMENT, PUSHED_REGISTRATIONS):
-        (work / name).unlink(missing_ok=True)
+    fastindex.drop(work)
 
 
-def serve(policy: Any, credentials: Any, work: Path) -> dict[str, Any] | None:
-    """Generate from the patched state; when the configuration is unchanged, send the registrations'
-    delta and return the outcome; None when the configuration changed (the caller pushes)."""
-    from generator import pipeline
-    from generator.panos.plan.membership import registration_guards
-    from generator.registrations_file import load_desired, registrations_path, tag_prefix
+@dataclass
+class _Served:
+    """The rows a batch changes, and the registrations before and after, of the addresses touched."""
 
-    fragment, rulebase = work / "fragment.xml", work / "rulebase.xml"
-    pipeline.generate(policy, str(work / "state.yaml"), str(fragment),
-                      rulebase=str(rulebase) if rulebase.is_file() else None)
-    if fragment.read_bytes() != (work / PUSHED_FRAGMENT).read_bytes():
-        log.info("awspan event: the configuration changes too: a full push")
+    rows: dict[str, Row] = field(default_factory=dict)
+    journal: dict[str, dict[str, Any]] = field(default_factory=dict)
+    before: dict[str, frozenset[str]] = field(default_factory=dict)
+    after: dict[str, frozenset[str]] = field(default_factory=dict)
+    calls: int = 0
+    pairs: list[str] = field(default_factory=list)  # "account region", as partial_collect says them
+
+
+def try_serve(policy: Any, credentials: Any, work: Path, decisions: list[Decision],
+              now: float | None = None) -> dict[str, Any] | None:
+    """Serve a batch of starts and stops with the registrations' delta alone; None (the reason
+    logged) when the full reaction must run."""
+    from generator.events.partial_collect import affected_pairs, full_collect_stamp
+
+    why = eligible(policy, work, decisions)
+    stamp = full_collect_stamp(work, policy, time.time() if now is None else now)
+    if why is None and (stamp is None or affected_pairs(decisions, policy) is None):
+        why = "the full collect is due, or an event does not say its account and region"
+    index = FastIndex.open(work) if why is None else None
+    if why is None and index is None:
+        why = "the index of the last push cannot be read"
+    if why is not None or index is None or stamp is None:
+        log.info("awspan event: not the start/stop fast path: %s", why)
         return None
-    tag = policy.rules.tag
-    before = load_desired(work / PUSHED_REGISTRATIONS, tag)
-    after = load_desired(registrations_path(fragment), tag)
-    guarded = registration_guards(policy.safety, after, dict(before.tags))
+    try:
+        return _serve(policy, credentials, work, decisions, index, stamp)
+    finally:
+        index.close()
+
+
+def _serve(policy: Any, credentials: Any, work: Path, decisions: list[Decision], index: FastIndex,
+           stamp: float) -> dict[str, Any] | None:
+    from generator import pipeline
+    from generator.registrations_file import tag_prefix
+
+    if index.meta("policy") != policy_digest(policy) or index.meta("settled") != "1":
+        log.info("awspan event: not the start/stop fast path: the index is of another policy, or unsettled")
+        return None
+    served = _read(policy, work, decisions, index, stamp)
+    if isinstance(served, str):
+        log.info("awspan event: not the start/stop fast path: %s", served)
+        return None
+    registered = int(index.meta("registered") or 0)
+    leaving = sum(1 for ip in served.before if not served.after.get(ip))
+    arriving = sum(1 for ip in served.after if not served.before.get(ip))
+    guarded = policy.safety.registration_guards(registered, leaving)
     if guarded:  # the full push reads the firewall and refuses (or, with more context, allows)
         log.info("awspan event: %s: a full push decides", "; ".join(g.reason for g in guarded))
         return None
-    sent = send_delta(pipeline.connect(policy, credentials), policy.firewall.location, tag_prefix(tag),
-                      before.tags, after.tags)
-    shutil.copyfile(registrations_path(fragment), work / PUSHED_REGISTRATIONS)
+    journal.record(work, served.journal)  # what AWS said, whatever the firewall answers
+    index.unsettle()
+    try:
+        sent = send_delta(pipeline.connect(policy, credentials), policy.firewall.location,
+                          tag_prefix(policy.rules.tag), served.before, served.after)
+    except BaseException:
+        fastindex.drop(work)  # the firewall may hold either side: the next reaction pushes in full
+        raise
+    index.settle(served.rows, registered - leaving + arriving)
     log.info("awspan event: registrations only: %d registered, %d unregistered (%d User-ID message(s), "
              "no config read, no commit)", *sent)
     return {"reaction": "registrations", "registered": sent[0], "unregistered": sent[1],
-            "messages": sent[2]}
+            "messages": sent[2], "collected": served.pairs,
+            "read_by_id": {p: f"{len(served.rows)} instance(s) read by id ({served.calls} EC2 calls)"
+                           for p in served.pairs}}
+
+
+def _read(policy: Any, work: Path, decisions: list[Decision], index: FastIndex, stamp: float
+          ) -> _Served | str:
+    """Read the instances by id and compare them with the index: what changes, or why not served."""
+    from generator.collect.normalize import placed
+    from generator.collect.read_ec2 import RawRegion
+    from generator.events.partial_collect import pair_label, pair_reader
+    from generator.events.targets import Unserved, plan_reads
+
+    served = _Served()
+    for pair, wanted in sorted(plan_reads(decisions, bool(policy.aws.accounts)).items(),
+                               key=lambda item: pair_label(item[0])):
+        served.pairs.append(pair_label(pair))
+        if isinstance(wanted, Unserved):
+            return wanted.reason
+        rows = index.rows(wanted.instances)
+        reader = pair_reader(policy, work, stamp, pair)
+        if reader is None:
+            return "the policy does not collect this account"
+        ids = sorted(wanted.instances)
+        with reader.said(pair[1]):
+            raw = RawRegion(instances=reader.instances(ids), interfaces=reader.interfaces_of_instances(ids))
+        served.calls += reader.calls
+        read: dict[str, list[tuple[str, str | None, dict[str, Any]]]] = {}
+        for kind, vpc_id, _, obj in placed(raw):
+            owner = obj["id"] if kind == "instances" else obj.get("instance")
+            read.setdefault(owner, []).append((kind, vpc_id, obj))
+        for instance in ids:
+            if instance not in rows:  # neither in the state nor in AWS: nothing to do, as a full collect
+                if instance in read:
+                    return f"instance {instance} is not in the last push's state"
+                continue
+            why = _changed(instance, rows[instance], read.get(instance, []), served)
+            if why is not None:
+                return f"{instance}: {why}"
+    return served
+
+
+def _changed(instance: str, row: Row, read: list[tuple[str, str | None, dict[str, Any]]],
+             served: _Served) -> str | None:
+    """Add one instance's change to `served`; why not, when it is more than a start or stop."""
+    from generator.generate.start_stop import STEADY_STATES, live, only_started_or_stopped
+
+    if row.unsteady:
+        return row.unsteady
+    found = [obj for kind, _, obj in read if kind == "instances"]
+    interfaces = sorted((obj for kind, _, obj in read if kind == "interfaces"), key=lambda o: o["id"])
+    if len(found) != 1 or any(vpc != row.vpc[2] for _, vpc, _ in read):
+        return "not found where the last state had it"
+    new = found[0]
+    if new.get("state") not in STEADY_STATES or row.instance.get("state") not in STEADY_STATES:
+        return f"state {row.instance.get('state')} -> {new.get('state')}"
+    if not only_started_or_stopped("instances", row.instance, new):
+        return "its entry changed beyond its state"
+    if [n["id"] for n in interfaces] != [n["id"] for n in row.interfaces] or not all(
+            only_started_or_stopped("interfaces", old, fresh)
+            for old, fresh in zip(row.interfaces, interfaces, strict=True)):
+        return "its interfaces changed beyond their public IP"
+    tags = {ip: frozenset(t) for ip, t in row.tags.items()}
+    for ip, t in tags.items():
+        if live(row.instance.get("state")):
+            served.before[ip] = t
+        if live(new.get("state")):
+            served.after[ip] = t
+    served.rows[instance] = replace(row, instance=new, interfaces=interfaces)
+    served.journal[instance] = {"vpc": row.vpc, "instance": new, "interfaces": interfaces}
+    return None
 
 
 def send_delta(client: Any, location: Any, prefix: str, before: dict[str, frozenset[str]],

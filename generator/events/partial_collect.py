@@ -23,10 +23,12 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from generator.events import journal
 from generator.events.classify import Decision
 
 if TYPE_CHECKING:
     from generator.collect.patch import Wanted
+    from generator.collect.targeted import Reader
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +104,9 @@ def _cached_state(work: Path, policy: Any, now: float) -> dict[str, Any] | None:
         return None
     if state.get("version") != STATE_VERSION:  # another awspan's shape: its VPCs cannot be kept
         return None
+    if not journal.apply(state, work):  # what the start/stop fast path read since the file was written
+        log.info("awspan event: the state journal names entries state.yaml does not hold: a full collect")
+        return None
     return state
 
 
@@ -117,7 +122,7 @@ class Collected:
         return sorted({*self.patched, *self.whole})
 
 
-def _label(pair: tuple[str | None, str]) -> str:
+def pair_label(pair: tuple[str | None, str]) -> str:
     return f"{pair[0] or '-'} {pair[1]}"
 
 
@@ -146,18 +151,19 @@ def collect_changed(policy: Any, work: Path, decisions: list[Decision],
     done = Collected()
     whole: dict[str | None, set[str]] = {}
     for pair, wanted in sorted(plan_reads(decisions, bool(policy.aws.accounts)).items(),
-                               key=lambda item: _label(item[0])):
+                               key=lambda item: pair_label(item[0])):
         why = wanted.reason if isinstance(wanted, Unserved) else _patch(policy, work, stamp, state, pair,
                                                                          wanted, done)
         if why is not None:
-            log.info("awspan event: %s read whole: %s", _label(pair), why)
-            done.whole[_label(pair)] = why
+            log.info("awspan event: %s read whole: %s", pair_label(pair), why)
+            done.whole[pair_label(pair)] = why
             whole.setdefault(pair[0], set()).add(pair[1])
     vpcs = state["vpcs"]
     if whole:
         fresh = collect(scoped_policy(policy, whole))
         vpcs = [v for v in vpcs if not _in(v, whole, policy)] + fresh["vpcs"]
     write_atomic(work / "state.yaml", state_bytes(build_state(vpcs)))
+    journal.clear(work)  # state.yaml holds it now
     return done
 
 
@@ -168,34 +174,36 @@ def _in(vpc: dict[str, Any], pairs: dict[str | None, set[str]], policy: Any) -> 
     return vpc.get("region") in pairs.get(None, ())
 
 
-def _patch(policy: Any, work: Path, stamp: float, state: dict[str, Any], pair: tuple[str | None, str],
-           wanted: Wanted, done: Collected) -> str | None:
-    """Patch one pair's VPCs by id; the reason when it cannot be exact (the pair is then read whole)."""
-    from generator.collect.collector import CallFailed, describe_error
-    from generator.collect.patch import NotExact, patch_pair
+def pair_reader(policy: Any, work: Path, stamp: float, pair: tuple[str | None, str]) -> Reader | None:
+    """The reads by id of one account/region pair, with the credentials of the full collect at
+    `stamp` (events.accounts); None when the policy does not collect the account."""
     from generator.collect.sessions import SessionFactory
     from generator.collect.targeted import Reader
-    from generator.errors import AwspanError
     from generator.events.accounts import credentials, ec2_client, spec_for
 
     spec = spec_for(policy, pair[0], pair[1])
     if spec is None:
-        return "the policy does not collect this account"
+        return None
     factory = SessionFactory()
     creds = credentials(policy, spec, work, stamp, factory)
-    reader = Reader(ec2_client(creds, pair[1], factory))
+    return Reader(ec2_client(creds, pair[1], factory), account=creds.account_id)
+
+
+def _patch(policy: Any, work: Path, stamp: float, state: dict[str, Any], pair: tuple[str | None, str],
+           wanted: Wanted, done: Collected) -> str | None:
+    """Patch one pair's VPCs by id; the reason when it cannot be exact (the pair is then read whole)."""
+    from generator.collect.patch import NotExact, patch_pair
+
+    reader = pair_reader(policy, work, stamp, pair)
+    if reader is None:
+        return "the policy does not collect this account"
     vpcs = [v for v in state["vpcs"] if _in(v, {pair[0]: {pair[1]}}, policy)]
     try:
-        patch_pair(vpcs, wanted, reader)
+        with reader.said(pair[1]):
+            patch_pair(vpcs, wanted, reader)
     except NotExact as exc:
         return str(exc)
-    except CallFailed as exc:
-        raise AwspanError(f"account {creds.account_id} {pair[1]}: {exc.operation}: {exc.detail}") from None
-    except Exception as exc:  # botocore's own, outside paginate: said as collect says them
-        if type(exc).__module__.startswith("botocore"):
-            raise AwspanError(f"account {creds.account_id} {pair[1]}: {describe_error(exc)}") from None
-        raise
     done.calls += reader.calls
-    done.patched[_label(pair)] = f"{wanted.describe()} read by id ({reader.calls} EC2 calls)"
-    log.info("awspan event: %s patched: %s", _label(pair), done.patched[_label(pair)])
+    done.patched[pair_label(pair)] = f"{wanted.describe()} read by id ({reader.calls} EC2 calls)"
+    log.info("awspan event: %s patched: %s", pair_label(pair), done.patched[pair_label(pair)])
     return None

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.errors import AwspanError
-from generator.events import fastpath
+from generator.events import fastpath, journal
 from generator.events.accounts import remember
 from generator.events.classify import Decision
 from generator.events.dispatch import names_and_ids, run_pipeline
@@ -68,24 +68,20 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     state, rulebase, fragment = work / "state.yaml", work / "rulebase.xml", work / "fragment.xml"
     # the secret first: when it cannot be read, nothing runs (and nothing is written)
     credentials = pipeline.Credentials.from_env(policy, api_key=firewall_api_key(policy))
+    with _step("push"):  # membership dynamic: a start or stop is a User-ID delta (events.fastpath)
+        served = fastpath.try_serve(policy, credentials, work, decisions)
+    if served is not None:
+        return {**served, "work_dir": str(work)}
     with _step("collect"):
         done = collect_changed(policy, work, decisions)
     if done is not None:
         log.info("awspan event: collected only %s; the other accounts/regions are from the last run",
                  ", ".join(done.pairs()))
-        why = "a pair was read whole" if done.whole else fastpath.eligible(policy, work, decisions)
-        if why is None:
-            with _step("push"):
-                served = fastpath.serve(policy, credentials, work)
-            if served is not None:
-                return {**served, "work_dir": str(work), "collected": done.pairs(),
-                        "read_by_id": done.patched}
-        else:
-            log.info("awspan event: a full push: %s", why)
     else:
         accounts: dict[int | None, Any] = {}
         with _step("collect"):
             pipeline.collect(policy, state, accounts=accounts)
+            journal.clear(work)  # the new state.yaml holds what the fast path read, or newer
         remember(work, mark_full(work, policy), accounts)
     with _step("snapshot"):
         pipeline.snapshot(policy, credentials, str(rulebase))

@@ -71,6 +71,14 @@ def registrable(member: Member) -> bool:
 def to_dynamic(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragment, Registrations]:
     """The dynamic form of a static-form model: DAGs instead of groups and addresses, plus the
     registrations of the live addresses behind them (IPv6 prefixes stay static, see above)."""
+    fragment, tags_by_address = dynamic_form(built, tag, where)
+    return fragment, _registrations(built, tags_by_address, tag)
+
+
+def dynamic_form(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragment, dict[str, set[str]]]:
+    """The dynamic fragment, and the tags of every registrable address object behind its DAGs,
+    live or parked: registrations.yaml is its live part (see `_registrations`), and the event
+    reaction's index (generate.start_stop) what a start or stop adds or takes away."""
     frag = built.fragment
     tags_by_address: dict[str, set[str]] = {}
     groups: dict[str, AddressGroup] = {}
@@ -115,7 +123,7 @@ def to_dynamic(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragm
                              clip_description(text)))
             names.extend(unregistrable(addresses))
         rules.append(replace(rule, destinations=tuple(names)))
-    return _dynamic_fragment(frag, groups, rules, static), _registrations(built, tags_by_address, tag)
+    return _dynamic_fragment(frag, groups, rules, static), tags_by_address
 
 
 def _dynamic_fragment(frag: Fragment, groups: dict[str, AddressGroup], rules: list[Rule],

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import boto3
 import pytest
+import yaml
 
 from devtools.seed import policy_for, seed_estate
+from generator.collect.collector import collect
 from generator.errors import AwspanError
 from generator.events import handler
 from generator.location import Location
@@ -51,6 +53,24 @@ def dynamic_estate(aws, emu, tmp_path, monkeypatch, safety=None):
     return estate, boto3.client("ec2", region_name=estate.region)
 
 
+def assert_journal_exact(work):
+    """state.yaml, with the journal the fast path kept instead of rewriting it, is byte for byte what a
+    full collect writes now (the next reaction builds on it)."""
+    import os
+
+    from generator.collect.normalize import build_state
+    from generator.collect.step import state_bytes
+    from generator.events import journal
+    from generator.policy import load_policy
+
+    state = yaml.safe_load((work / "state.yaml").read_text())
+    assert journal.read(work), "the fast path wrote no journal"
+    assert journal.apply(state, work)
+    fresh = collect(load_policy(os.environ["AWSPAN_CONFIG"]))
+    got, want = state_bytes(build_state(state["vpcs"])).decode(), state_bytes(fresh).decode()
+    assert got.splitlines() == want.splitlines()
+
+
 def test_a_stop_and_a_start_send_only_the_user_id_delta(aws, emu, tmp_path, monkeypatch):
     estate, ec2 = dynamic_estate(aws, emu, tmp_path, monkeypatch)
     batch, batch_ip = estate.instances["batch-1"], estate.private_ips["batch-1"]
@@ -74,6 +94,7 @@ def test_a_stop_and_a_start_send_only_the_user_id_delta(aws, emu, tmp_path, monk
     assert batch_ip not in after
     assert {ip: t for ip, t in before.items() if ip != batch_ip} == after, "the others are untouched"
     assert sum(1 for r in emu.requests if r["type"] == "commit") == 0 < commits
+    assert_journal_exact(tmp_path / "work")
 
     ec2.start_instances(InstanceIds=[batch])
     emu.reset_counters()
@@ -81,11 +102,14 @@ def test_a_stop_and_a_start_send_only_the_user_id_delta(aws, emu, tmp_path, monk
     assert started["reaction"] == "registrations" and started["unregistered"] == 0
     assert len(emu.requests) == 3
     assert registered(emu) == before
+    assert_journal_exact(tmp_path / "work")
 
 
 def test_a_change_of_configuration_still_takes_the_full_push(aws, emu, tmp_path, monkeypatch):
-    """A group's new permission changes rules: the full loop (snapshot, batch, commit), and the
-    next stop is served by the fast path again from the baseline that push recorded."""
+    """A group's new permission changes rules: the full loop (snapshot, batch, commit). A stop of an
+    instance whose groups changed without an event reaching awspan (a lost event) is more than a
+    stop: the full loop again, which gives it its new group's rules. Then a start is served by the
+    fast path from the baseline that push recorded; a policy changed since is pushed in full."""
     estate, ec2 = dynamic_estate(aws, emu, tmp_path, monkeypatch)
     batch, batch_sg = estate.instances["batch-1"], estate.security_groups["batch"]
     ec2.start_instances(InstanceIds=[batch])
@@ -98,8 +122,23 @@ def test_a_change_of_configuration_still_takes_the_full_push(aws, emu, tmp_path,
     changed = handler(event, None)
     assert changed["reaction"] == "push", changed
     assert any(r["type"] == "commit" for r in emu.requests)
-    # a start/stop whose configuration differs from the last push's (here: none recorded) is pushed
-    (tmp_path / "work" / "pushed.fragment.xml").write_bytes(b"<other/>")
+
+    web_sg, batch_ip = estate.security_groups["web"], estate.private_ips["batch-1"]
+    ec2.modify_instance_attribute(InstanceId=batch, Groups=[batch_sg, web_sg])  # no event for this one
+    ec2.stop_instances(InstanceIds=[batch])
+    stopped = handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)
+    assert stopped["reaction"] == "push", stopped
+    ec2.start_instances(InstanceIds=[batch])
+    emu.reset_counters()
+    started = handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
+    assert started["reaction"] == "registrations", started
+    web_tag = f"awspan.{web_sg}"
+    assert web_tag in registered(emu)[batch_ip], "the start registers the group awspan learnt of by the push"
+
+    policy = tmp_path / "policy.yaml"
+    doc = yaml.safe_load(policy.read_text())
+    doc["safety"]["max_delete_percent"] = 60
+    policy.write_text(dump_yaml(doc))
     ec2.stop_instances(InstanceIds=[batch])
     assert handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)["reaction"] == "push"
 
@@ -123,3 +162,29 @@ def test_a_stop_over_the_unregistration_guard_is_left_to_the_full_push_which_ref
         handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)
     assert "user-id" not in kinds(emu), "no User-ID message was sent"
     assert registered(emu) == before
+
+
+def test_a_refused_user_id_message_leaves_the_next_reaction_to_the_full_push(aws, emu, tmp_path, monkeypatch):
+    """The firewall refuses the delta: the reaction fails, the index of the last push is dropped
+    (the firewall may hold either side), and the next event pushes in full from the state the
+    journal kept, which registers exactly what AWS says."""
+    estate, ec2 = dynamic_estate(aws, emu, tmp_path, monkeypatch)
+    batch, batch_ip = estate.instances["batch-1"], estate.private_ips["batch-1"]
+    ec2.start_instances(InstanceIds=[batch])
+    handler(load_event("start_instances", {FIXTURE_INSTANCE: batch}), None)
+    before = registered(emu)
+
+    ec2.stop_instances(InstanceIds=[batch])
+    emu.fail("user-id")
+    with pytest.raises(AwspanError, match="push"):
+        handler(load_event("stop_instances", {FIXTURE_INSTANCE: batch}), None)
+    assert registered(emu) == before, "the refused message changed nothing"
+    assert not (tmp_path / "work" / "fastpath.sqlite").exists()
+
+    web = estate.instances["web-1"]
+    ec2.stop_instances(InstanceIds=[web])
+    again = handler(load_event("stop_instances", {FIXTURE_INSTANCE: web}), None)
+    assert again["reaction"] == "push", again
+    now = registered(emu)
+    assert batch_ip not in now and estate.private_ips["web-1"] not in now
+    assert set(now) == set(before) - {batch_ip, estate.private_ips["web-1"]}

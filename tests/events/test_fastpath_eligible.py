@@ -4,7 +4,8 @@ that can change the configuration, or a firewall awspan has no recorded push to,
 from __future__ import annotations
 
 from generator.events.classify import Decision
-from generator.events.fastpath import PUSHED_FRAGMENT, PUSHED_REGISTRATIONS, eligible, forget_push
+from generator.events.fastindex import INDEX
+from generator.events.fastpath import eligible, forget_push
 from generator.policy import parse_policy
 
 
@@ -23,8 +24,7 @@ def d(name):
 def test_only_starts_and_stops_of_a_dynamic_firewall_with_a_recorded_push(tmp_path):
     starts = [d("StartInstances"), d("StopInstances")]
     assert eligible(policy(), tmp_path, starts) == "no successful push recorded in work_dir yet"
-    (tmp_path / PUSHED_FRAGMENT).write_text("<f/>")
-    (tmp_path / PUSHED_REGISTRATIONS).write_text("version: 1\n")
+    (tmp_path / INDEX).write_bytes(b"")  # what remember_push writes after a successful push
     assert eligible(policy(), tmp_path, starts) is None
     assert eligible(policy("static"), tmp_path, starts) == "membership is static"
     assert "RunInstances" in eligible(policy(), tmp_path, [*starts, d("RunInstances")])
