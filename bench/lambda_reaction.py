@@ -58,17 +58,33 @@ def _event(region: str, instance_id: str) -> dict[str, Any]:
     }
 
 
+PER_SUBNET = 32_000
+"""Instances per /17 subnet (32,763 usable addresses); more go to /17s of a second VPC block."""
+
+
+def _subnets(ec2: Any, estate: Any, count: int) -> list[str]:
+    """Enough /17 subnets of the prod VPC behind the firewall for `count` instances: 10.0.128.0/17,
+    then /17s of 10.100.0.0/16, a block added to the VPC (50,000 instances need two)."""
+    cidrs = ["10.0.128.0/17", "10.100.0.0/17", "10.100.128.0/17"][: max(1, -(-count // PER_SUBNET))]
+    if len(cidrs) > 1:
+        ec2.associate_vpc_cidr_block(VpcId=estate.vpcs["prod"], CidrBlock="10.100.0.0/16")
+    subnets = []
+    for cidr in cidrs:
+        subnet = ec2.create_subnet(VpcId=estate.vpcs["prod"], CidrBlock=cidr)["Subnet"]["SubnetId"]
+        ec2.associate_route_table(RouteTableId=estate.route_tables["via-firewall"], SubnetId=subnet)
+        subnets.append(subnet)
+    return subnets
+
+
 def _grow(ec2: Any, estate: Any, count: int) -> str:
-    """`count` more instances in a new /17 of the prod VPC behind the firewall; returns one of them."""
-    subnet = ec2.create_subnet(VpcId=estate.vpcs["prod"], CidrBlock="10.0.128.0/17")["Subnet"]["SubnetId"]
-    ec2.associate_route_table(RouteTableId=estate.route_tables["via-firewall"], SubnetId=subnet)
+    """`count` more instances in new subnets of the prod VPC behind the firewall; returns one of them."""
+    subnets = _subnets(ec2, estate, count)
     groups = [estate.security_groups["web"], estate.security_groups["app"]]
     first = ""
     for i, start in enumerate(range(0, count, BATCH)):
         n = min(BATCH, count - start)
-        made = ec2.run_instances(
-            ImageId="ami-12c6146b", MinCount=n, MaxCount=n, SubnetId=subnet, SecurityGroupIds=[groups[i % 2]]
-        )
+        made = ec2.run_instances(ImageId="ami-12c6146b", MinCount=n, MaxCount=n,
+                                 SubnetId=subnets[start // PER_SUBNET], SecurityGroupIds=[groups[i % 2]])
         first = first or made["Instances"][0]["InstanceId"]
     return first
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from generator.collect.sessions import AccountCredentials, SessionFactory
+    from generator.generate.step import StartStopSink
     from generator.panos.config.fragment import FragmentView
     from generator.panos.config.view import DeviceConfig
     from generator.panos.plan.changes import Plan
@@ -119,10 +120,11 @@ class Generated:
 
 
 def generate(policy: Policy | str, state_file: str, output: str, *, rulebase: str | None = None,
-             templates: str | None = None) -> Generated:
+             templates: str | None = None, start_stop: StartStopSink | None = None) -> Generated:
     """state.yaml + policy -> fragment.xml (precheck.yaml, registrations.yaml beside it).
 
     `policy`: the Policy, or policy.yaml's path (then loaded first, as `awspan generate` does).
+    `start_stop`: see generator.generate.step.generate (the event reaction's index).
 
     `rulebase`: a snapshot for the already-allowed check, or None. Nothing is written until
     everything is rendered, but the fragment: it goes into a temp file beside it as it is
@@ -139,8 +141,8 @@ def generate(policy: Policy | str, state_file: str, output: str, *, rulebase: st
     fragment = StreamedWrite(output)  # rendered straight into its temp file; renamed only at the end
     try:
         _, report, counts, registrations = render(
-            policy, state_file, rulebase=rulebase, templates=templates, sink=fragment.write
-        )
+            policy, state_file, rulebase=rulebase, templates=templates, sink=fragment.write,
+            start_stop=start_stop)
         side, regs = precheck_path(output), registrations_path(output)
         if report is not None:
             write_atomic(side, report)

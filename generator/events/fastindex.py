@@ -1,7 +1,8 @@
 """The start/stop fast path's baseline: per instance, what the last push left on the firewall.
 
-Written after every successful push with membership dynamic (events.fastpath.remember_push),
-from the state it pushed and generate's own derivation (generate.start_stop): for each instance,
+Written while the reaction's generate has the model in hand (events.fastpath.IndexWhileGenerating,
+as PENDING) and made the baseline once the push went through (`promote`), from the state pushed
+and generate's own derivation (generate.start_stop): for each instance,
 its state.yaml entries (instance and interfaces, to tell a plain start or stop from any other
 change), the tags its addresses get while live, whether it is steady, and, in `meta`, the
 policy it was built for and how many addresses awspan has registered. The fast path updates the
@@ -57,9 +58,15 @@ def build_rows(state: dict[str, Any], index: dict[str, StartStop]) -> Iterator[t
                                   {ip: list(t) for ip, t in entry.tags.items()}, entry.unsteady)
 
 
-def write_index(work: Path, rows: Iterable[tuple[str, Row]], policy_digest: str, registered: int) -> None:
+PENDING = f".{INDEX}.pending"
+"""The index of the fragment being pushed: built while generate has the model, renamed to INDEX
+once the push went through (`promote`), removed by `drop` otherwise."""
+
+
+def write_index(work: Path, rows: Iterable[tuple[str, Row]], policy_digest: str, registered: int,
+                name: str = INDEX) -> None:
     """Build the index beside its place and rename it over any older one."""
-    target = work / INDEX
+    target = work / name
     temp = work / f".{INDEX}.{os.getpid()}.tmp"
     temp.unlink(missing_ok=True)
     try:
@@ -78,6 +85,19 @@ def write_index(work: Path, rows: Iterable[tuple[str, Row]], policy_digest: str,
 def drop(work: Path) -> None:
     """Forget the baseline (a push under way, a delta the firewall refused)."""
     (work / INDEX).unlink(missing_ok=True)
+
+
+def drop_pending(work: Path) -> None:
+    (work / PENDING).unlink(missing_ok=True)
+
+
+def promote(work: Path) -> bool:
+    """The pending index becomes the baseline (after its push succeeded); False when there is none."""
+    try:
+        os.replace(work / PENDING, work / INDEX)
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _dump(row: Row) -> str:

@@ -38,6 +38,7 @@ from typing import Any
 from generator.events import fastindex, journal
 from generator.events.classify import Decision
 from generator.events.fastindex import FastIndex, Row
+from generator.generate.start_stop import StartStop
 
 log = logging.getLogger(__name__)
 
@@ -63,20 +64,31 @@ def eligible(policy: Any, work: Path, decisions: list[Decision]) -> str | None:
     return None
 
 
-def remember_push(policy: Any, work: Path, fragment: Path) -> None:
-    """After a successful push: index what it applied, the baseline of the next fast path."""
-    if policy.rules.membership != "dynamic" or policy.firewall.location.is_panorama:
-        return
-    from generator.gcpause import paused_gc
-    from generator.generate.start_stop import start_stop_index
-    from generator.generate.state import load_state
-    from generator.panos.config.fragment import read_fragment
+class IndexWhileGenerating:
+    """generate's `start_stop` sink: the index of the fragment about to be pushed, written beside
+    the baseline (fastindex.PENDING) from the model generate has in hand, so that the reaction
+    neither reads state.yaml nor builds the model a second time for it."""
 
-    with paused_gc():
-        view, _ = read_fragment(fragment, policy.firewall.location, policy.rules.tag)
-        state = load_state(work / "state.yaml")
-        index, registered = start_stop_index(state, policy, view.rule_names)
-        fastindex.write_index(work, fastindex.build_rows(state, index), policy_digest(policy), registered)
+    def __init__(self, policy: Any, work: Path) -> None:
+        self.policy, self.work = policy, work
+
+    def __call__(self, state: dict[str, Any], index: dict[str, StartStop], registered: int) -> None:
+        fastindex.write_index(self.work, fastindex.build_rows(state, index), policy_digest(self.policy),
+                              registered, name=fastindex.PENDING)
+
+
+def index_while_generating(policy: Any, work: Path) -> IndexWhileGenerating | None:
+    """The sink for the reaction's generate, when a later start or stop can use its index."""
+    fastindex.drop_pending(work)
+    if policy.rules.membership != "dynamic" or policy.firewall.location.is_panorama:
+        return None
+    return IndexWhileGenerating(policy, work)
+
+
+def remember_push(work: Path) -> None:
+    """After a successful push: its index becomes the baseline of the next fast path."""
+    if fastindex.promote(work):
+        log.info("awspan event: the next start or stop is served from this push's index")
 
 
 def forget_push(work: Path) -> None:

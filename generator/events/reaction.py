@@ -87,7 +87,8 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
         pipeline.snapshot(policy, credentials, str(rulebase))
     with _step("generate"):
         pipeline.generate(policy, str(state), str(fragment),
-                          rulebase=str(rulebase) if rulebase.is_file() else None)
+                          rulebase=str(rulebase) if rulebase.is_file() else None,
+                          start_stop=fastpath.index_while_generating(policy, work))
     fastpath.forget_push(work)
     with _step("push"):
         pushed = pipeline.push(policy, credentials, str(fragment), description=describe_change(decisions))
@@ -95,7 +96,7 @@ def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, 
     failure = push_failure(pushed)  # Panorama: firewalls left behind, after the others are done
     if failure is not None:
         raise AwspanError(f"push reaction: `awspan push` left firewalls behind: {failure}")
-    fastpath.remember_push(policy, work, fragment)  # only a push that went through is a baseline
+    fastpath.remember_push(work)  # only a push that went through is a baseline
     collected: dict[str, Any] = {"collected": "all"}
     if done is not None:
         collected = {"collected": done.pairs(), "read_by_id": done.patched, "read_whole": done.whole}

@@ -72,12 +72,12 @@ def to_dynamic(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragm
     """The dynamic form of a static-form model: DAGs instead of groups and addresses, plus the
     registrations of the live addresses behind them (IPv6 prefixes stay static, see above)."""
     fragment, tags_by_address = dynamic_form(built, tag, where)
-    return fragment, _registrations(built, tags_by_address, tag)
+    return fragment, registrations_of(built, tags_by_address, tag)
 
 
 def dynamic_form(built: Built, tag: str, where: str = "state.yaml") -> tuple[Fragment, dict[str, set[str]]]:
     """The dynamic fragment, and the tags of every registrable address object behind its DAGs,
-    live or parked: registrations.yaml is its live part (see `_registrations`), and the event
+    live or parked: registrations.yaml is its live part (see `registrations_of`), and the event
     reaction's index (generate.start_stop) what a start or stop adds or takes away."""
     frag = built.fragment
     tags_by_address: dict[str, set[str]] = {}
@@ -136,7 +136,8 @@ def _dynamic_fragment(frag: Fragment, groups: dict[str, AddressGroup], rules: li
     )
 
 
-def _registrations(built: Built, tags_by_address: dict[str, set[str]], tag: str) -> Registrations:
+def registrations_of(built: Built, tags_by_address: dict[str, set[str]], tag: str) -> Registrations:
+    """registrations.yaml's entries: the live addresses of dynamic_form's tags, one entry per IP."""
     # ip -> (tags, instances, names, interfaces of no instance)
     by_ip: dict[str, tuple[set[str], set[str], set[str], set[str]]] = {}
     for address, tags in tags_by_address.items():

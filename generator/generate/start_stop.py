@@ -27,7 +27,7 @@ from typing import Any
 
 from generator.generate.membership import dynamic_form, registrable
 from generator.generate.model import build
-from generator.generate.objects import Built
+from generator.generate.objects import Built, Member
 from generator.generate.protect import LIVE_STATES, PARKED_STATES
 from generator.policy import Policy
 
@@ -68,16 +68,23 @@ def start_stop_index(state: dict[str, Any], policy: Policy, rules: Iterable[str]
                      ) -> tuple[dict[str, StartStop], int]:
     """Every instance of the state -> its StartStop, for the fragment holding `rules` (generate's
     already-allowed check may have left some out, and their tags with them); and the number of
-    addresses registered now (registrations.yaml's entries)."""
+    addresses registered now (registrations.yaml's entries). generate computes the same from the
+    model it has in hand (`entries`, step.generate's `start_stop`)."""
     built = build(state, policy)
     fragment = built.fragment.keep_rules(rules)
     _, tags_by_address = dynamic_form(Built(fragment, built.members), policy.rules.tag)
+    return entries(state, built.members, tags_by_address)
+
+
+def entries(state: dict[str, Any], members: dict[str, Member], tags_by_address: dict[str, set[str]]
+            ) -> tuple[dict[str, StartStop], int]:
+    """start_stop_index from the model: its members and the dynamic form's tags by address object."""
     holders: dict[str, set[str]] = {}
-    for member in built.members.values():
+    for member in members.values():
         holders.setdefault(member.ip, set()).add(member.interface)
     tags: dict[str, dict[str, set[str]]] = {}
     unsteady: dict[str, str] = {}
-    for name, member in sorted(built.members.items()):
+    for name, member in sorted(members.items()):
         if member.instance is None:
             continue
         mine = tags.setdefault(member.instance, {})
@@ -94,6 +101,5 @@ def start_stop_index(state: dict[str, Any], policy: Policy, rules: Iterable[str]
                               unsteady.get(inst["id"]))
         for vpc in state["vpcs"] for inst in vpc.get("instances", [])
     }
-    registered = {built.members[name].ip for name, t in tags_by_address.items()
-                  if t and built.members[name].live}
+    registered = {members[name].ip for name, t in tags_by_address.items() if t and members[name].live}
     return index, len(registered)

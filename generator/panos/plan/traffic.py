@@ -152,7 +152,7 @@ def rule_view(name: str, el: etree._Element, objs: Objects) -> dict[str, Any]:
         "name": name,
         "from": _members(el, "from/member"),
         "to": _members(el, "to/member"),
-        "sources": [{"value": s, "any": s in ANY_SOURCES, "prefix_lists": inv.prefix_lists.get(s, [])}
+        "sources": [{"value": s, "any": s in ANY_SOURCES, "prefix_lists": inv.prefix_lists_of(s)}
                     for s in _members(el, "source/member")],
         "destinations": [{"member": m, "addresses": objs.resolve(m)}
                          for m in _members(el, "destination/member")],
