@@ -12,7 +12,9 @@ emulator plays the firewall, and events go through `generator.events.handler` wi
 Printed per reaction: AWS calls (by operation), bytes AWS answered, firewall requests, wall time,
 and the wall time less the time spent waiting for moto's answers (the proxy measures it): moto
 filters a read by id by walking every instance it holds, a cost that grows with the region in
-moto and not in EC2, so the second figure is the reaction's own.
+moto and not in EC2, so the second figure is the reaction's own. Then the one structure of the
+estate's size that a dynamic start/stop touches, the index of the last push, at 200, 5,000 and
+50,000 instances (seeding moto with 50,000 instances takes far longer than a bench run may).
 
 moto answers DescribeInstances (and the other Describe calls collect makes) in one page whatever
 its size, where EC2 pages at 1,000 instances: a full collect on EC2 makes ~N/1,000 calls more than
@@ -55,6 +57,38 @@ def main(instances: int | None = None) -> None:
     for size in sizes:
         with fake_aws_env():
             _one_size(size)
+    _index_scaling((*SIZES, 50_000))
+
+
+def _index_scaling(sizes: tuple[int, ...]) -> None:
+    """The one structure of the estate's size a dynamic start/stop touches: the index of the last push
+    (generator.events.fastindex). Its open, lookup of one instance and settle, per index size, beside
+    the time to write it (the full push's share); 50,000 instances without seeding moto with them."""
+    from generator.events.fastindex import FastIndex, Row, write_index
+
+    def rows(n: int) -> Any:
+        for i in range(n):
+            ip, inst = f"10.{i >> 16}.{(i >> 8) & 255}.{i & 255}", f"i-{i:017x}"
+            eni = {"id": f"eni-{i:017x}", "subnet": "subnet-1", "instance": inst, "status": "in-use",
+                   "private_ips": [ip], "public_ip": None, "security_groups": ["sg-1", "sg-2"]}
+            yield inst, Row(["111122223333", "us-east-1", "vpc-1"], {"id": inst, "name": f"web-{i}",
+                            "state": "running"}, [eni], {ip: ["awspan.sg-1", "awspan.sg-2"]}, None)
+
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            started = time.perf_counter()
+            write_index(Path(tmp), rows(n), "bench", n)
+            written = time.perf_counter() - started
+            started = time.perf_counter()
+            index = FastIndex.open(Path(tmp))
+            assert index is not None
+            found = index.rows([f"i-{n // 2:017x}"])
+            index.unsettle()
+            index.settle(found, n)
+            index.close()
+            served = time.perf_counter() - started
+        print(f"   index of {n:>6,} instances: open, look up one, settle {served * 1000:4.1f} ms "
+              f"(written by the full push in {written:.2f} s)", flush=True)
 
 
 def _one_size(count: int) -> None:

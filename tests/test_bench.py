@@ -40,7 +40,8 @@ PRINTS = {
     "aerleon": [r"awspan is [\d.]+x faster"],
     "lambda_reaction": [r"handler import: [\d.]+ s", r"reaction: \w+; total [\d.]+ s"],
     "event_reaction": [r"300 \| stop \(dynamic fast path\)\s+\|\s+\d+ \|\s+\d+ KiB \|\s+\d+ \|\s+[\d.]+ s "
-                       r"\|\s+[\d.]+ s \[registrations;"],
+                       r"\|\s+[\d.]+ s \[registrations;",
+                       r"index of 50,000 instances: open, look up one, settle\s+[\d.]+ ms"],
 }
 
 
