@@ -49,7 +49,9 @@ def describe_change(decisions: list[Decision]) -> str:
 def run_push(policy: Any, config: Path, decisions: list[Decision]) -> dict[str, Any]:
     """collect -> snapshot -> generate -> push, with every file in events.work_dir.
 
-    collect reads only the account/region pairs of the decisions when the last run's
+    With membership dynamic, a batch of starts and stops is served first by its User-ID delta
+    alone when it can be (generator.events.fastpath: no state.yaml, no generate, no config read).
+    Otherwise collect reads only the account/region pairs of the decisions when the last run's
     state.yaml is recent (generator.events.partial_collect), else everything.
 
     The steps are the library calls the command line makes (generator.pipeline, imported
