@@ -104,8 +104,7 @@ class _Served:
     journal: dict[str, dict[str, Any]] = field(default_factory=dict)
     before: dict[str, frozenset[str]] = field(default_factory=dict)
     after: dict[str, frozenset[str]] = field(default_factory=dict)
-    calls: int = 0
-    pairs: list[str] = field(default_factory=list)  # "account region", as partial_collect says them
+    read_by_id: dict[str, str] = field(default_factory=dict)  # "account region" -> what was read there
 
 
 def try_serve(policy: Any, credentials: Any, work: Path, decisions: list[Decision],
@@ -161,9 +160,7 @@ def _serve(policy: Any, credentials: Any, work: Path, decisions: list[Decision],
     log.info("awspan event: registrations only: %d registered, %d unregistered (%d User-ID message(s), "
              "no config read, no commit)", *sent)
     return {"reaction": "registrations", "registered": sent[0], "unregistered": sent[1],
-            "messages": sent[2], "collected": served.pairs,
-            "read_by_id": {p: f"{len(served.rows)} instance(s) read by id ({served.calls} EC2 calls)"
-                           for p in served.pairs}}
+            "messages": sent[2], "collected": sorted(served.read_by_id), "read_by_id": served.read_by_id}
 
 
 def _read(policy: Any, work: Path, decisions: list[Decision], index: FastIndex, stamp: float
@@ -177,7 +174,6 @@ def _read(policy: Any, work: Path, decisions: list[Decision], index: FastIndex, 
     served = _Served()
     for pair, wanted in sorted(plan_reads(decisions, bool(policy.aws.accounts)).items(),
                                key=lambda item: pair_label(item[0])):
-        served.pairs.append(pair_label(pair))
         if isinstance(wanted, Unserved):
             return wanted.reason
         rows = index.rows(wanted.instances)
@@ -187,7 +183,7 @@ def _read(policy: Any, work: Path, decisions: list[Decision], index: FastIndex, 
         ids = sorted(wanted.instances)
         with reader.said(pair[1]):
             raw = RawRegion(instances=reader.instances(ids), interfaces=reader.interfaces_of_instances(ids))
-        served.calls += reader.calls
+        served.read_by_id[pair_label(pair)] = f"{len(ids)} instance(s) read by id ({reader.calls} EC2 calls)"
         read: dict[str, list[tuple[str, str | None, dict[str, Any]]]] = {}
         for kind, vpc_id, _, obj in placed(raw):
             owner = obj["id"] if kind == "instances" else obj.get("instance")
