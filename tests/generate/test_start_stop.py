@@ -102,3 +102,38 @@ def test_an_address_behind_two_interfaces_makes_both_unsteady():
     index, _ = _index(state, policy)
     for instance in (stopped, running):
         assert "is also behind" in (index[instance].unsteady or ""), instance
+
+
+def test_the_index_generate_writes_holds_with_the_already_allowed_check(tmp_path):
+    """The index the event reaction keeps comes from generate's own run (step.generate's start_stop),
+    after the already-allowed check left rules out: for every steady instance of the examples, a
+    start or stop gives, against the same rulebase, the same fragment and the index's delta."""
+    from generator.generate.step import generate
+    from generator.registrations_file import load_desired
+    from generator.yamlio import dump_yaml
+    from tests.generate.test_precheck import SNAPSHOT
+
+    policy = policy_with(layout="group", membership="dynamic")
+    rulebase = tmp_path / "rulebase.xml"
+    rulebase.write_text(SNAPSHOT)
+
+    def run(state):
+        (tmp_path / "state.yaml").write_text(dump_yaml(state))
+        got = {}
+        data, report, _, regs = generate(policy, str(tmp_path / "state.yaml"), rulebase=str(rulebase),
+                                         start_stop=lambda _, index, n: got.update(index=index, n=n))
+        (tmp_path / "registrations.yaml").write_text(regs)
+        tags = load_desired(tmp_path / "registrations.yaml", policy.rules.tag).tags
+        return data, report, {ip: sorted(t) for ip, t in tags.items()}, got
+
+    state = example_state_data()
+    fragment, report, registrations, got = run(state)
+    assert "already allowed" in report and got["n"] == len(registrations)
+    index = got["index"]
+    steady = [i["id"] for v in state["vpcs"] for i in v["instances"]
+              if i["state"] in STEADY_STATES and not index[i["id"]].unsteady and index[i["id"]].tags]
+    assert len(steady) >= 3, steady
+    for instance in steady:
+        changed_fragment, _, changed, _ = run(_flipped(state, {instance}))
+        assert changed_fragment == fragment, instance
+        assert changed == _apply(registrations, index, state, {instance}), instance
