@@ -27,27 +27,27 @@ the reaction runs collect, snapshot, generate and push as before.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from generator.events import fastindex, journal
 from generator.events.classify import Decision
 from generator.events.fastindex import FastIndex, Row
+from generator.events.partial_collect import (
+    affected_pairs,
+    fingerprint,
+    full_collect_stamp,
+    pair_label,
+    pair_reader,
+)
 from generator.generate.start_stop import StartStop
 
 log = logging.getLogger(__name__)
 
 SERVED_EVENTS = frozenset({"StartInstances", "StopInstances"})
-
-
-def policy_digest(policy: Any) -> str:
-    """What the index was built for: the whole policy (rules, tag, scope, safety)."""
-    return hashlib.sha256(json.dumps(asdict(policy), sort_keys=True, default=str).encode()).hexdigest()
 
 
 def eligible(policy: Any, work: Path, decisions: list[Decision]) -> str | None:
@@ -73,7 +73,7 @@ class IndexWhileGenerating:
         self.policy, self.work = policy, work
 
     def __call__(self, state: dict[str, Any], index: dict[str, StartStop], registered: int) -> None:
-        fastindex.write_index(self.work, fastindex.build_rows(state, index), policy_digest(self.policy),
+        fastindex.write_index(self.work, fastindex.build_rows(state, index), fingerprint(self.policy),
                               registered, name=fastindex.PENDING)
 
 
@@ -101,7 +101,6 @@ class _Served:
     """The rows a batch changes, and the registrations before and after, of the addresses touched."""
 
     rows: dict[str, Row] = field(default_factory=dict)
-    journal: dict[str, dict[str, Any]] = field(default_factory=dict)
     before: dict[str, frozenset[str]] = field(default_factory=dict)
     after: dict[str, frozenset[str]] = field(default_factory=dict)
     read_by_id: dict[str, str] = field(default_factory=dict)  # "account region" -> what was read there
@@ -111,17 +110,11 @@ def try_serve(policy: Any, credentials: Any, work: Path, decisions: list[Decisio
               now: float | None = None) -> dict[str, Any] | None:
     """Serve a batch of starts and stops with the registrations' delta alone; None (the reason
     logged) when the full reaction must run."""
-    from generator.events.partial_collect import affected_pairs, full_collect_stamp
-
-    why = eligible(policy, work, decisions)
-    stamp = full_collect_stamp(work, policy, time.time() if now is None else now)
-    if why is None and (stamp is None or affected_pairs(decisions, policy) is None):
-        why = "the full collect is due, or an event does not say its account and region"
-    index = FastIndex.open(work) if why is None else None
-    if why is None and index is None:
-        why = "the index of the last push cannot be read"
-    if why is not None or index is None or stamp is None:
-        log.info("awspan event: not the start/stop fast path: %s", why)
+    stamp = _stamp_or_why(policy, work, decisions, time.time() if now is None else now)
+    index = None if isinstance(stamp, str) else FastIndex.open(work)
+    if isinstance(stamp, str) or index is None:
+        log.info("awspan event: not the start/stop fast path: %s",
+                 stamp if isinstance(stamp, str) else "the index of the last push cannot be read")
         return None
     try:
         return _serve(policy, credentials, work, decisions, index, stamp)
@@ -129,12 +122,23 @@ def try_serve(policy: Any, credentials: Any, work: Path, decisions: list[Decisio
         index.close()
 
 
+def _stamp_or_why(policy: Any, work: Path, decisions: list[Decision], now: float) -> float | str:
+    """The last full collect's time stamp (the reads by id use its credentials), or why not served."""
+    why = eligible(policy, work, decisions)
+    if why is not None:
+        return why
+    stamp = full_collect_stamp(work, policy, now)
+    if stamp is None or affected_pairs(decisions, policy) is None:
+        return "the full collect is due, or an event does not say its account and region"
+    return stamp
+
+
 def _serve(policy: Any, credentials: Any, work: Path, decisions: list[Decision], index: FastIndex,
            stamp: float) -> dict[str, Any] | None:
     from generator import pipeline
     from generator.registrations_file import tag_prefix
 
-    if index.meta("policy") != policy_digest(policy) or index.meta("settled") != "1":
+    if index.meta("policy") != fingerprint(policy) or index.meta("settled") != "1":
         log.info("awspan event: not the start/stop fast path: the index is of another policy, or unsettled")
         return None
     served = _read(policy, work, decisions, index, stamp)
@@ -148,7 +152,9 @@ def _serve(policy: Any, credentials: Any, work: Path, decisions: list[Decision],
     if guarded:  # the full push reads the firewall and refuses (or, with more context, allows)
         log.info("awspan event: %s: a full push decides", "; ".join(g.reason for g in guarded))
         return None
-    journal.record(work, served.journal)  # what AWS said, whatever the firewall answers
+    # what AWS said, whatever the firewall answers
+    journal.record(work, {i: {"vpc": r.vpc, "instance": r.instance, "interfaces": r.interfaces}
+                          for i, r in served.rows.items()})
     index.unsettle()
     try:
         sent = send_delta(pipeline.connect(policy, credentials), policy.firewall.location,
@@ -168,7 +174,6 @@ def _read(policy: Any, work: Path, decisions: list[Decision], index: FastIndex, 
     """Read the instances by id and compare them with the index: what changes, or why not served."""
     from generator.collect.normalize import placed
     from generator.collect.read_ec2 import RawRegion
-    from generator.events.partial_collect import pair_label, pair_reader
     from generator.events.targets import Unserved, plan_reads
 
     served = _Served()
@@ -226,7 +231,6 @@ def _changed(instance: str, row: Row, read: list[tuple[str, str | None, dict[str
         if live(new.get("state")):
             served.after[ip] = t
     served.rows[instance] = replace(row, instance=new, interfaces=interfaces)
-    served.journal[instance] = {"vpc": row.vpc, "instance": new, "interfaces": interfaces}
     return None
 
 

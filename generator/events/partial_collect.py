@@ -61,8 +61,10 @@ def scoped_policy(policy: Any, pairs: dict[str | None, set[str]]) -> Any:
     return replace(policy, aws=replace(policy.aws, regions=tuple(sorted(pairs[None]))))
 
 
-def _fingerprint(policy: Any) -> str:
-    return hashlib.sha256(json.dumps(asdict(policy.aws), sort_keys=True).encode()).hexdigest()
+def fingerprint(section: Any) -> str:
+    """A digest of a policy dataclass (the `aws` section here; the whole policy for the start/stop
+    index, events.fastpath): two loads of the same policy.yaml give the same one."""
+    return hashlib.sha256(json.dumps(asdict(section), sort_keys=True, default=str).encode()).hexdigest()
 
 
 def mark_full(work: Path, policy: Any, now: float | None = None) -> float:
@@ -71,7 +73,7 @@ def mark_full(work: Path, policy: Any, now: float | None = None) -> float:
     from generator.atomicio import write_atomic
 
     stamp = time.time() if now is None else now
-    doc = {"aws": _fingerprint(policy), "full_collect_at": stamp}
+    doc = {"aws": fingerprint(policy.aws), "full_collect_at": stamp}
     write_atomic(work / SCOPE_FILE, json.dumps(doc).encode())
     return stamp
 
@@ -82,7 +84,7 @@ def full_collect_stamp(work: Path, policy: Any, now: float) -> float | None:
     try:
         scope = json.loads((work / SCOPE_FILE).read_text())
         stamp = float(scope.get("full_collect_at", 0))
-        fresh = scope.get("aws") == _fingerprint(policy) and 0 <= now - stamp <= FULL_COLLECT_EVERY
+        fresh = scope.get("aws") == fingerprint(policy.aws) and 0 <= now - stamp <= FULL_COLLECT_EVERY
     except (OSError, ValueError, TypeError, AttributeError):
         return None
     return stamp if fresh else None

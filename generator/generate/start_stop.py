@@ -21,15 +21,12 @@ registrations by exactly its entry.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.generate.membership import dynamic_form, registrable
-from generator.generate.model import build
-from generator.generate.objects import Built, Member
+from generator.generate.membership import registrable
+from generator.generate.objects import Member
 from generator.generate.protect import LIVE_STATES, PARKED_STATES
-from generator.policy import Policy
 
 STEADY_STATES = LIVE_STATES | PARKED_STATES
 """States between which a start or stop only registers or unregisters: the instance's rules stay."""
@@ -64,21 +61,12 @@ def live(state: str | None) -> bool:
     return state in LIVE_STATES
 
 
-def start_stop_index(state: dict[str, Any], policy: Policy, rules: Iterable[str]
-                     ) -> tuple[dict[str, StartStop], int]:
-    """Every instance of the state -> its StartStop, for the fragment holding `rules` (generate's
-    already-allowed check may have left some out, and their tags with them); and the number of
-    addresses registered now (registrations.yaml's entries). generate computes the same from the
-    model it has in hand (`entries`, step.generate's `start_stop`)."""
-    built = build(state, policy)
-    fragment = built.fragment.keep_rules(rules)
-    _, tags_by_address = dynamic_form(Built(fragment, built.members), policy.rules.tag)
-    return entries(state, built.members, tags_by_address)
-
-
 def entries(state: dict[str, Any], members: dict[str, Member], tags_by_address: dict[str, set[str]]
             ) -> tuple[dict[str, StartStop], int]:
-    """start_stop_index from the model: its members and the dynamic form's tags by address object."""
+    """Every instance of the state -> its StartStop, from the model (its members) and the dynamic
+    form's tags by address object for the fragment generated (generate's already-allowed check may
+    have left rules out, and their tags with them); and the number of addresses registered now
+    (registrations.yaml's entries). step.generate calls it with the model in hand."""
     holders: dict[str, set[str]] = {}
     for member in members.values():
         holders.setdefault(member.ip, set()).add(member.interface)

@@ -15,17 +15,21 @@ import copy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.generate.membership import dynamic_form
 from generator.generate.model import build
-from generator.generate.start_stop import STEADY_STATES, live, start_stop_index
+from generator.generate.start_stop import STEADY_STATES, entries, live
 from generator.generate.state import parse_state
 from tests.generate.helpers import example_state_data, generate_dynamic, policy_with
 from tests.generate.strategies import states
 
 
 def _index(state, policy):
+    """generate.start_stop's entries for the whole model (no already-allowed check), as step.generate
+    derives them."""
     parsed = parse_state(copy.deepcopy(state))
-    rules = [r.name for r in build(copy.deepcopy(parsed), policy).fragment.rules]
-    return start_stop_index(parsed, policy, rules)
+    built = build(parsed, policy)
+    _, tags_by_address = dynamic_form(built, policy.rules.tag)
+    return entries(parsed, built.members, tags_by_address)
 
 
 def _flipped(state, chosen):
